@@ -1,0 +1,36 @@
+//! Subcommands, one file each. They parse nothing themselves beyond their arguments: each calls
+//! into the library and maps the outcome to an exit code (0 ok, 1 errors in the input, 2 usage or
+//! I/O problems).
+
+pub mod explain;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Exit code for problems found in the user's analysis or data.
+pub const EXIT_ERRORS: u8 = 1;
+/// Exit code for usage and I/O problems (a missing file, bad flags).
+pub const EXIT_USAGE: u8 = 2;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "anac",
+    version,
+    about = "Compile, check and run declarative particle-physics analyses"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the documentation of a diagnostic code (e.g. `anac explain sema::unknown-field`).
+    Explain(explain::Args),
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Explain(args) => explain::run(args),
+    }
+}

@@ -1,0 +1,4 @@
+//! Everything that touches files: ROOT read/write, the samples YAML, and (later) UHI JSON and plots.
+
+pub mod root;
+pub mod schema;

@@ -1,0 +1,1 @@
+//! anac's own ROOT file reader and writer (see ARCHITECTURE.md, "ROOT I/O").

@@ -1,0 +1,144 @@
+//! What an analysis sees of a tree: collections with typed fields, and per-event branches.
+//!
+//! Built by the ROOT reader from a file's branches (`io::root::schema`) and consumed by semantic
+//! analysis for name and type checks. Plain data, no I/O, so sema can be tested with hand-made
+//! schemas.
+//!
+//! Grouping rules (the reader applies them):
+//! - NanoAOD style: counter `nX` (or `NX`, any integer scalar named `n`+prefix) and arrays `X_f[nX]`
+//!   → collection `X` with fields `f`.
+//! - `std::vector<T>` / `ROOT::VecOps::RVec<T>` branches sharing a prefix before the first `_`
+//!   (`jet_pt`, `jet_eta`) → collection `jet`; its size is the vectors' common length.
+//! - everything else is a per-event branch (scalar, fixed-size array, or a lone list).
+
+use serde::Serialize;
+
+/// Element type of a branch, as stored in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScalarType {
+    Bool,
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+    /// `char*` or `std::string`.
+    Str,
+}
+
+impl ScalarType {
+    pub fn is_float(self) -> bool {
+        matches!(self, ScalarType::F32 | ScalarType::F64)
+    }
+
+    pub fn is_integer(self) -> bool {
+        !matches!(
+            self,
+            ScalarType::F32 | ScalarType::F64 | ScalarType::Bool | ScalarType::Str
+        )
+    }
+
+    /// The name a physicist knows it by (C++ spelling).
+    pub fn cpp_name(self) -> &'static str {
+        match self {
+            ScalarType::Bool => "bool",
+            ScalarType::I8 => "int8_t",
+            ScalarType::U8 => "uint8_t",
+            ScalarType::I16 => "int16_t",
+            ScalarType::U16 => "uint16_t",
+            ScalarType::I32 => "int32_t",
+            ScalarType::U32 => "uint32_t",
+            ScalarType::I64 => "int64_t",
+            ScalarType::U64 => "uint64_t",
+            ScalarType::F32 => "float",
+            ScalarType::F64 => "double",
+            ScalarType::Str => "string",
+        }
+    }
+}
+
+/// How many values a branch holds per entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// One value per entry.
+    Scalar,
+    /// Exactly `n` values per entry (`fix3[3]`).
+    Fixed(usize),
+    /// A variable number of values per entry (counter array, std::vector, RVec).
+    Jagged,
+    /// A list of lists per entry (`std::vector<std::vector<T>>`).
+    Jagged2,
+}
+
+/// One field of a collection, or one per-event branch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldSchema {
+    /// Name in the language: `pt` for `Jet_pt` inside collection `Jet`; the branch name for
+    /// per-event branches.
+    pub name: String,
+    /// Full branch name in the file.
+    pub branch: String,
+    pub ty: ScalarType,
+    pub shape: Shape,
+}
+
+/// How a collection's length is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionLayout {
+    /// A counter branch (`nJet`) gives the length; fields are `T[nJet]` arrays.
+    Counter { branch: String },
+    /// Fields are `std::vector<T>` (or RVec) of equal length.
+    Vector,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CollectionSchema {
+    pub name: String,
+    pub layout: CollectionLayout,
+    /// Fields sorted by name; each has `shape == Jagged`.
+    pub fields: Vec<FieldSchema>,
+}
+
+impl CollectionSchema {
+    pub fn field(&self, name: &str) -> Option<&FieldSchema> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// A branch the schema cannot expose, with the reason (shown by `inspect`, used in "unknown
+/// branch" hints so a user learns why a name they see in the file is not available).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unsupported {
+    pub branch: String,
+    pub type_name: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TreeSchema {
+    pub tree: String,
+    pub entries: u64,
+    pub collections: Vec<CollectionSchema>,
+    /// Per-event branches (scalars, fixed arrays, lone lists), sorted by name. Counter branches
+    /// of collections appear here too (`nJet` is a valid per-event integer).
+    pub branches: Vec<FieldSchema>,
+    pub unsupported: Vec<Unsupported>,
+}
+
+impl TreeSchema {
+    pub fn collection(&self, name: &str) -> Option<&CollectionSchema> {
+        self.collections.iter().find(|c| c.name == name)
+    }
+
+    pub fn branch(&self, name: &str) -> Option<&FieldSchema> {
+        self.branches.iter().find(|b| b.name == name)
+    }
+}
