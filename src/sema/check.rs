@@ -43,6 +43,9 @@ pub(super) struct Checker<'a> {
     /// Inside a `vary`: field reads there do not count as "used downstream".
     pub in_vary: bool,
     pub used: HashSet<SymbolId>,
+    /// Histograms, counters and collects per (region or `all`, name): they are outputs, not
+    /// values, so they have their own namespace per region.
+    pub outputs: HashMap<(String, String), Span>,
     pub used_fields: HashSet<(String, String)>,
 }
 
@@ -104,6 +107,38 @@ impl<'a> Checker<'a> {
             None => self.top.insert(name.name.clone(), id),
         };
         id
+    }
+
+    /// Records an output (hist, counter, collect, derive) in its own namespace; reports a
+    /// duplicate in the same region. Returns whether the name is new.
+    pub fn define_output(&mut self, name: &ast::Ident, kind: SymbolKind) -> bool {
+        let region = self
+            .region
+            .as_ref()
+            .map_or("all".to_string(), |(r, _)| r.clone());
+        let key = (region.clone(), name.name.clone());
+        if let Some(first) = self.outputs.get(&key) {
+            let first = *first;
+            self.push(
+                Diagnostic::error(
+                    super::stmts::DUPLICATE_NAME,
+                    format!("`{}` is already an output of this region", name.name),
+                )
+                .with_primary(name.span, "defined again here")
+                .with_label(first, "first defined here")
+                .with_help("rename one of them"),
+            );
+            return false;
+        }
+        self.outputs.insert(key, name.span);
+        self.out.symbols.push(Symbol {
+            name: name.name.clone(),
+            kind,
+            span: name.span,
+            region: self.region.as_ref().map(|(r, _)| r.clone()),
+            ty: Type::Error,
+        });
+        true
     }
 
     /// A visible definition (region scope first).
@@ -329,6 +364,7 @@ pub(super) fn run(
         loop_var: None,
         in_vary: false,
         used: HashSet::new(),
+        outputs: HashMap::new(),
         used_fields: HashSet::new(),
     };
     c.out.lumi = file.lumi().map(|(l, _)| l);

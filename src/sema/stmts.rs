@@ -208,8 +208,7 @@ impl Checker<'_> {
                 for a in &h.axes {
                     self.axis(a);
                 }
-                if self.check_new_name(&h.name) {
-                    self.define(&h.name, SymbolKind::Hist, Type::Error);
+                if self.define_output(&h.name, SymbolKind::Hist) {
                     facts.hists.push((region, h.name.name.clone(), h.name.span));
                 }
             }
@@ -218,9 +217,7 @@ impl Checker<'_> {
                 if let Some(w) = when {
                     self.expect_bool(w, "a counter's `when` condition");
                 }
-                if self.check_new_name(name) {
-                    self.define(name, SymbolKind::Counter, Type::Error);
-                }
+                self.define_output(name, SymbolKind::Counter);
             }
             StmtKind::Collect { name, values, max } => {
                 facts.has_outputs = true;
@@ -259,16 +256,28 @@ impl Checker<'_> {
                         }
                     }
                 }
-                if self.check_new_name(name) {
-                    self.define(name, SymbolKind::Collect, Type::Error);
-                }
+                self.define_output(name, SymbolKind::Collect);
             }
             StmtKind::Region { .. } => {}
             StmtKind::Vary(v) => self.vary(v, index, facts),
             StmtKind::Derive { name, value } => {
                 self.derive(value, &facts.cut_labels);
-                if self.check_new_name(name) {
-                    self.define(name, SymbolKind::Derived, Type::Error);
+                if let Some(p) = self
+                    .env
+                    .processes
+                    .and_then(|ps| ps.iter().find(|p| p.name == name.name))
+                {
+                    let msg = format!("derived result `{}` has the name of a process", p.name);
+                    self.error(
+                        DUPLICATE_NAME,
+                        name.span,
+                        msg,
+                        "also a process in the samples file",
+                    )
+                    .help =
+                        Some("its histograms would collide with the process's: rename it".into());
+                } else {
+                    self.define_output(name, SymbolKind::Derived);
                 }
             }
         }
