@@ -27,7 +27,7 @@ fn describe(rule: Rule) -> &'static str {
         | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi | kw_output | kw_const
         | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist | kw_vary | kw_derive
         | kw_counter | kw_collect => "a new statement",
-        region_item => "`cut`, `let`, `hist`, `counter`, `collect` or `}`",
+        region_item => "a region statement (`cut`, `let`, `hist`, `counter`, `collect`)",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true
         | kw_false | kw_if | kw_not | neg_op | bnot_op => "an expression",
         tuple => "`(` starting a tuple",
@@ -92,7 +92,8 @@ pub(super) fn to_diagnostic(
     let has_op = expected.iter().any(|e| e == "an operator");
     let has_expr = expected.iter().any(|e| e == "an expression");
     // `(` starts an expression: saying both is noise.
-    expected.retain(|e| !(has_expr && e == "`(`"));
+    // `(` starts an expression, and after a name it would start a call: noise either way.
+    expected.retain(|e| !((has_expr || has_op) && e == "`(`"));
     expected.retain(|e| !(has_op && (e == "`.field`" || e == "`[index]`")));
     // Stable order: as listed in `ORDER`, then anything else.
     let rank = |e: &String| ORDER.iter().position(|o| o == e).unwrap_or(ORDER.len());
