@@ -218,6 +218,11 @@ fn run_file(path: &Path, must_have_errors: bool) -> Result<(), String> {
         if d.message.trim().is_empty() {
             return Err(format!("{}: empty message", d.code));
         }
+        // Rendering must work for every diagnostic (spans inside the file, on char boundaries).
+        let human = anac::diagnostics::render_human(d, false);
+        if !human.contains(d.code.as_str()) {
+            return Err(format!("{}: rendering lacks the code:\n{human}", d.code));
+        }
         if d.code.doc().is_none() {
             return Err(format!("{}: code has no page in docs/codes", d.code));
         }

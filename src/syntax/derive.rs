@@ -6,11 +6,14 @@
 
 use pest::iterators::Pair;
 
-use super::Rule;
 use super::ast::*;
 use super::build::{Builder, str_value};
 use super::expr::Failed;
-use crate::diagnostics::Span;
+use super::{MAX_DEPTH, Rule, TOO_DEEP};
+use crate::diagnostics::{Diagnostic, Span};
+
+/// A built derived expression with its depth (1 for a leaf).
+type DBuilt = (DExpr, usize);
 
 fn span_of(p: &Pair<Rule>) -> Span {
     let s = p.as_span();
@@ -20,7 +23,27 @@ fn span_of(p: &Pair<Rule>) -> Span {
 impl Builder<'_> {
     /// `d_expr = d_term (add_op d_term)*` and `d_term = d_unary (mul_op d_unary)*`.
     pub(super) fn d_expr(&mut self, pair: Pair<Rule>) -> Result<DExpr, Failed> {
-        let mut acc: Option<DExpr> = None;
+        Ok(self.d_expr_depth(pair)?.0)
+    }
+
+    fn d_check_depth(&mut self, built: DBuilt) -> Result<DBuilt, Failed> {
+        if built.1 > MAX_DEPTH {
+            self.diags.push(
+                Diagnostic::error(
+                    TOO_DEEP,
+                    format!("derived expression nested more than {MAX_DEPTH} levels deep"),
+                )
+                .in_file(self.source)
+                .with_primary(built.0.span, "this expression is too deep")
+                .with_help("split it into several `derive` statements"),
+            );
+            return Err(Failed);
+        }
+        Ok(built)
+    }
+
+    fn d_expr_depth(&mut self, pair: Pair<Rule>) -> Result<DBuilt, Failed> {
+        let mut acc: Option<DBuilt> = None;
         let mut op = None;
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -34,7 +57,7 @@ impl Builder<'_> {
                     });
                 }
                 Rule::d_term => {
-                    let t = self.d_expr(p)?;
+                    let t = self.d_expr_depth(p)?;
                     acc = Some(self.d_fold(acc, op.take(), t)?);
                 }
                 Rule::d_unary => {
@@ -47,22 +70,34 @@ impl Builder<'_> {
         acc.ok_or_else(|| self.internal(Span::default()))
     }
 
-    fn d_fold(&mut self, acc: Option<DExpr>, op: Option<DOp>, rhs: DExpr) -> Result<DExpr, Failed> {
+    fn d_fold(
+        &mut self,
+        acc: Option<DBuilt>,
+        op: Option<DOp>,
+        rhs: DBuilt,
+    ) -> Result<DBuilt, Failed> {
         match (acc, op) {
             (None, None) => Ok(rhs),
-            (Some(lhs), Some(op)) => Ok(DExpr {
-                span: lhs.span.to(rhs.span),
-                kind: DExprKind::Binary {
-                    op,
-                    lhs: Box::new(lhs),
-                    rhs: Box::new(rhs),
-                },
-            }),
-            _ => Err(self.internal(rhs.span)),
+            (Some((lhs, ld)), Some(op)) => {
+                let (rhs, rd) = rhs;
+                let built = (
+                    DExpr {
+                        span: lhs.span.to(rhs.span),
+                        kind: DExprKind::Binary {
+                            op,
+                            lhs: Box::new(lhs),
+                            rhs: Box::new(rhs),
+                        },
+                    },
+                    ld.max(rd) + 1,
+                );
+                self.d_check_depth(built)
+            }
+            _ => Err(self.internal(rhs.0.span)),
         }
     }
 
-    fn d_unary(&mut self, pair: Pair<Rule>) -> Result<DExpr, Failed> {
+    fn d_unary(&mut self, pair: Pair<Rule>) -> Result<DBuilt, Failed> {
         let mut negs = Vec::new();
         let mut value = None;
         for p in pair.into_inner() {
@@ -72,7 +107,7 @@ impl Builder<'_> {
                 _ => return Err(self.internal(span_of(&p))),
             }
         }
-        let Some(mut v) = value else {
+        let Some((mut v, mut depth)) = value else {
             return Err(self.internal(Span::default()));
         };
         while let Some(s) = negs.pop() {
@@ -80,11 +115,13 @@ impl Builder<'_> {
                 span: s.to(v.span),
                 kind: DExprKind::Neg(Box::new(v)),
             };
+            depth += 1;
+            (v, depth) = self.d_check_depth((v, depth))?;
         }
-        Ok(v)
+        Ok((v, depth))
     }
 
-    fn d_primary(&mut self, pair: Pair<Rule>) -> Result<DExpr, Failed> {
+    fn d_primary(&mut self, pair: Pair<Rule>) -> Result<DBuilt, Failed> {
         let outer = span_of(&pair);
         let Some(p) = pair.into_inner().next() else {
             return Err(self.internal(outer));
@@ -97,9 +134,9 @@ impl Builder<'_> {
                 _ => return Err(self.internal(span)),
             },
             Rule::d_expr => {
-                let mut e = self.d_expr(p)?;
+                let (mut e, d) = self.d_expr_depth(p)?;
                 e.span = outer;
-                return Ok(e);
+                return Ok((e, d));
             }
             Rule::d_ref => {
                 let mut inner = p.into_inner();
@@ -124,6 +161,7 @@ impl Builder<'_> {
                     return Err(self.internal(span));
                 };
                 let mut args = Vec::new();
+                let mut depth = 1;
                 for a in inner {
                     let Some(x) = a.into_inner().next() else {
                         return Err(self.internal(span));
@@ -134,19 +172,22 @@ impl Builder<'_> {
                             span: span_of(&x),
                         })
                     } else {
-                        DArg::Expr(self.d_expr(x)?)
+                        let (e, d) = self.d_expr_depth(x)?;
+                        depth = depth.max(d + 1);
+                        DArg::Expr(e)
                     });
                 }
-                DExprKind::Call {
+                let call = DExprKind::Call {
                     func: Ident {
                         name: f.as_str().to_string(),
                         span: span_of(&f),
                     },
                     args,
-                }
+                };
+                return self.d_check_depth((DExpr { kind: call, span }, depth));
             }
             _ => return Err(self.internal(span)),
         };
-        Ok(DExpr { kind, span })
+        Ok((DExpr { kind, span }, 1))
     }
 }

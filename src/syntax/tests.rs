@@ -166,3 +166,24 @@ fn keyword_as_name_gets_a_hint() {
         msgs(&diags)
     );
 }
+
+#[test]
+fn deep_derive_expressions_are_bounded() {
+    let nested = format!("derive d = {}a{}", "(a+".repeat(250), ")".repeat(250));
+    let (file, diags) = parse_text(&nested);
+    assert!(diags.is_empty(), "{:?}", msgs(&diags));
+    assert!(file.is_some());
+    let deep = format!("derive d = {}a", "-".repeat(300));
+    let (file, diags) = parse_text(&deep);
+    assert!(file.is_none());
+    assert_eq!(diags[0].code, TOO_DEEP);
+    // Each level adds ten to the depth: ((a+a...)+a+a...) 30 levels deep is 300 deep.
+    let wide_and_deep = format!(
+        "derive d = {}a{}",
+        "(".repeat(30),
+        "+a+a+a+a+a+a+a+a+a+a)".repeat(30)
+    );
+    let (file, diags) = parse_text(&wide_and_deep);
+    assert!(file.is_none());
+    assert_eq!(diags[0].code, TOO_DEEP);
+}
