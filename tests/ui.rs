@@ -107,6 +107,32 @@ pub fn nanoaod() -> TreeSchema {
     }
 }
 
+/// A flat ntuple in the style of the CMS HZZ open-data example: `NMuon` + `Muon_Px`, ...
+pub fn hzz() -> TreeSchema {
+    use ScalarType::*;
+    let lepton = [
+        ("Px", F32),
+        ("Py", F32),
+        ("Pz", F32),
+        ("E", F32),
+        ("Charge", I32),
+        ("Iso", F32),
+    ];
+    TreeSchema {
+        tree: "events".into(),
+        entries: 100,
+        collections: vec![collection("Muon", &lepton), collection("Electron", &lepton)],
+        branches: vec![
+            field("MET_px", "", F32, Shape::Scalar),
+            field("MET_py", "", F32, Shape::Scalar),
+            field("NElectron", "", I32, Shape::Scalar),
+            field("NMuon", "", I32, Shape::Scalar),
+            field("Triggers", "", Bool, Shape::Fixed(4)),
+        ],
+        unsupported: Vec::new(),
+    }
+}
+
 /// The AGC processes and their sample variations.
 pub fn agc_processes() -> Vec<ProcessInfo> {
     let p = |name: &str, vars: &[&str]| ProcessInfo {
@@ -197,10 +223,12 @@ fn run_file(path: &Path, must_have_errors: bool) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let (mut expected, directives) = expectations(&text)?;
     let schema = nanoaod();
+    let flat = hzz();
     let procs = agc_processes();
     let env = SemaEnv {
         schema: match directives.get("schema").map(String::as_str) {
             None | Some("nanoaod") => Some(&schema),
+            Some("hzz") => Some(&flat),
             Some("none") => None,
             Some(other) => return Err(format!("unknown schema `{other}`")),
         },
