@@ -3,7 +3,9 @@
 //! Input: the AST and [`SemaEnv`]. Output: [`Checked`] plus diagnostics. Scopes: top-level
 //! definitions are visible after their statement, everywhere below; a region's `let`s only inside
 //! that region; inside `where`, keys and kinematic replacements the element's fields are bare
-//! names (innermost element first). Recursion follows the AST, whose depth the parser bounded.
+//! names (innermost element first), except that for elements of unknown shape (no schema) a
+//! visible definition wins over a would-be field. Recursion follows the AST, whose depth the
+//! parser bounded.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -386,7 +388,7 @@ pub(super) fn run(
     let facts = c.statements(file);
     c.check_output(file, &facts);
     c.lint_unused(&facts);
-    c.lint_vary_unused(file, &facts);
+    c.lint_vary_unused(&facts);
     let mut used: Vec<(String, String)> = c.used_fields.iter().cloned().collect();
     used.sort();
     c.out.used_fields = used;

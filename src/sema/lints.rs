@@ -6,7 +6,6 @@ use super::SymbolKind;
 use super::check::Checker;
 use super::stmts::Facts;
 use crate::diagnostics::Code;
-use crate::syntax::ast;
 
 /// A `const`, `let` or `object` that nothing uses.
 pub const UNUSED_DEFINITION: Code = Code("anac::sema::unused-definition");
@@ -41,7 +40,7 @@ impl Checker<'_> {
         }
     }
 
-    pub(super) fn lint_vary_unused(&mut self, _file: &ast::File, facts: &Facts) {
+    pub(super) fn lint_vary_unused(&mut self, facts: &Facts) {
         for (coll, field, span, name) in &facts.kinematic {
             let used = self.used_fields.contains(&(coll.clone(), field.clone()));
             if !used {

@@ -8,7 +8,12 @@
 //!
 //! Layout: `check.rs` (the walker and scopes), `expr.rs` (expression typing), `builtins.rs`
 //! (function signatures), `stmts.rs` (statements, duplicates), `binning.rs`, `output.rs`
-//! (output-name template), `vary.rs`, `derive.rs`, `lints/` (unused definitions, unused vary).
+//! (output-name template), `vary.rs`, `derive.rs`, `lints.rs` (unused definitions, unused vary).
+//!
+//! Consuming `Checked` (e.g. lowering to IR): walk the AST; for each expression look up its type
+//! in `types`, for each `Name` its meaning in `resolutions`, and for constants their value in
+//! `values`; definitions are `symbols` (in order); `variations` lists every concrete variation a
+//! `vary` makes, and `output` the parsed output-name template.
 
 mod binning;
 mod builtins;
@@ -96,7 +101,8 @@ pub enum Resolution {
     },
     /// A collection of the tree.
     Collection(String),
-    /// A per-event branch of the tree.
+    /// A per-event branch of the tree (unverified when no schema was given: then any unknown
+    /// name resolves here, with type `Unknown`).
     Branch(String),
     /// A per-sample number from the samples file (`xsec`, `nevts`).
     SampleValue(String),
@@ -145,7 +151,8 @@ pub struct Checked {
     pub output: OutputTemplate,
     /// The `lumi` header's value.
     pub lumi: Option<f64>,
-    /// (collection, field) pairs read anywhere outside `vary` statements.
+    /// (collection, field) pairs read anywhere outside `vary` statements, sorted; the field is
+    /// empty when the collection itself is referenced.
     pub used_fields: Vec<(String, String)>,
 }
 
