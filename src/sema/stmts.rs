@@ -208,6 +208,9 @@ impl Checker<'_> {
                 for a in &h.axes {
                     self.axis(a);
                 }
+                for (f, a) in h.fills.iter().zip(&h.axes) {
+                    self.fill_matches_axis(f, a);
+                }
                 if self.define_output(&h.name, SymbolKind::Hist) {
                     facts.hists.push((region, h.name.name.clone(), h.name.span));
                 }
@@ -282,6 +285,38 @@ impl Checker<'_> {
             }
         }
         self.random_ok = false;
+    }
+
+    /// String fills go to string categories, numbers to every other axis.
+    fn fill_matches_axis(&mut self, fill: &ast::Expr, axis: &ast::Axis) {
+        let Some(t) = self.out.types.get(&fill.id).cloned() else {
+            return;
+        };
+        let inner = match t.unwrap_optional().0 {
+            Type::List(x) => x.unwrap_optional().0.clone(),
+            x => x.clone(),
+        };
+        let string_axis = axis.kind.name == "category"
+            && axis
+                .args
+                .first()
+                .is_some_and(|a| matches!(self.out.values.get(&a.id), Some(Value::Str(_))));
+        if (inner == Type::Str) != string_axis
+            && matches!(inner, Type::Str | Type::Int | Type::Float)
+        {
+            let msg = if string_axis {
+                format!(
+                    "axis `{}` has string categories; the fill value is {t}",
+                    axis.kind.name
+                )
+            } else {
+                format!(
+                    "a string fill needs a `category(\"...\")` axis, found `{}`",
+                    axis.kind.name
+                )
+            };
+            self.mismatch(fill.span, &t, msg);
+        }
     }
 
     /// A histogram fill: a number, a list of numbers, possibly absent; strings for category axes.
