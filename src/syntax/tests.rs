@@ -187,3 +187,10 @@ fn deep_derive_expressions_are_bounded() {
     assert!(file.is_none());
     assert_eq!(diags[0].code, TOO_DEEP);
 }
+
+#[test]
+fn byte_order_mark_and_crlf_are_whitespace() {
+    let (file, diags) = parse_text("\u{feff}tree Events\r\nlet a = 1 +\r\n  2\r\n");
+    assert!(diags.is_empty(), "{:?}", msgs(&diags));
+    assert_eq!(file.unwrap().tree_name().unwrap().0, "Events");
+}
