@@ -417,3 +417,45 @@ fn mangled_inputs_never_panic_or_hit_internal_errors() {
     }
     assert!(checked > 400, "{checked}");
 }
+
+/// The help lines carry the fix: a close name (with its type for fields), or why a branch that
+/// exists in the file is not available.
+#[test]
+fn help_lines_suggest_the_fix() {
+    let schema = nanoaod();
+    let procs = agc_processes();
+    let env = SemaEnv {
+        schema: Some(&schema),
+        processes: Some(&procs),
+    };
+    let text = "tree Events\nobject jets = Jet where pt > 30\ncut \"a\" count(jest) > 1\n\
+                hist h = sum(Jet.btagCSV) in regular(10, 0, 1)\n\
+                cut \"b\" count(LHEPdfWeightMatrix) > 0\nvary n on wjet: weight 1.1\n";
+    let (_, diags) = check_source(&SourceFile::new("h.ana", text), &env);
+    let helps: Vec<(&str, Option<&str>)> = diags
+        .iter()
+        .map(|d| (d.code.as_str(), d.help.as_deref()))
+        .collect();
+    assert_eq!(
+        helps,
+        [
+            ("anac::sema::unknown-name", Some("did you mean `jets`?")),
+            (
+                "anac::sema::unknown-field",
+                Some("did you mean `btagCSVV2` (float)?")
+            ),
+            (
+                "anac::sema::unknown-name",
+                Some(
+                    "branch `LHEPdfWeightMatrix` (std::vector<std::vector<std::vector<float>>>) \
+                     is in the file but not supported: three levels of nesting"
+                )
+            ),
+            ("anac::sema::unknown-process", Some("did you mean `wjets`?")),
+            (
+                "anac::sema::unused-definition",
+                Some("remove it, or prefix its name with `_` to keep it")
+            ),
+        ]
+    );
+}
