@@ -8,5 +8,7 @@
 pub mod cli;
 pub mod diagnostics;
 pub mod io;
+pub mod sema;
+pub mod syntax;
 #[doc(hidden)]
 pub mod testing;
