@@ -138,8 +138,10 @@ pub fn from_source(source: &Arc<SourceFile>) -> (Option<Samples>, Vec<Diagnostic
         base,
         diags: Vec::new(),
         seen_files: HashMap::new(),
+        missing_folders: Vec::new(),
     };
     let samples = reader.samples(&root);
+    reader.report_missing_folders();
     diags.extend(reader.diags);
     (samples, diags)
 }
@@ -150,6 +152,8 @@ struct Reader<'a> {
     diags: Vec<Diagnostic>,
     /// Resolved path → where it was first listed.
     seen_files: HashMap<PathBuf, Span>,
+    /// Folders that do not exist → the files listed in them (as written, and where).
+    missing_folders: Vec<(PathBuf, Vec<(String, Span)>)>,
 }
 
 const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data"];
@@ -468,14 +472,23 @@ impl Reader<'_> {
             )
         } else {
             let folder = path.parent().unwrap_or(Path::new(""));
-            let why = if folder.is_dir() {
+            if !folder.is_dir() {
+                // Reported once per folder at the end: a missing data folder is one problem.
+                let entry = (written.to_string(), span);
+                match self.missing_folders.iter_mut().find(|(f, _)| f == folder) {
+                    Some((_, files)) => files.push(entry),
+                    None => self.missing_folders.push((folder.to_path_buf(), vec![entry])),
+                }
+                return;
+            }
+            (
+                format!("sample file `{written}` not found"),
                 format!(
-                    "the folder `{}` exists but has no such file",
-                    folder.display()
-                )
-            } else {
-                format!("the folder `{}` does not exist", folder.display())
-            };
+                    "looked for `{}`: the folder exists but has no such file; paths are relative to the samples file",
+                    path.display()
+                ),
+            )
+        };
             (
                 format!("sample file `{written}` not found"),
                 format!(
@@ -485,6 +498,37 @@ impl Reader<'_> {
             )
         };
         self.error(MISSING_FILE, span, message, "no such file").help = Some(help);
+    }
+
+    /// One diagnostic per missing folder, at its first file, with the other files labelled: a
+    /// checkout without its data folder should read as one problem, not one per file.
+    fn report_missing_folders(&mut self) {
+        let base = self.base.display().to_string();
+        for (folder, files) in std::mem::take(&mut self.missing_folders) {
+            let Some(((first, first_span), rest)) = files.split_first() else {
+                continue;
+            };
+            let message = if rest.is_empty() {
+                format!("sample file `{first}` not found")
+            } else {
+                format!(
+                    "{} sample files not found (`{first}`, ...): their folder does not exist",
+                    files.len()
+                )
+            };
+            let d = self.error(MISSING_FILE, *first_span, message, "no such file");
+            d.help = Some(format!(
+                "the folder `{}` does not exist; paths are relative to the samples file's folder `{base}`",
+                folder.display()
+            ));
+            for (_, span) in rest {
+                d.labels.push(crate::diagnostics::Label {
+                    span: *span,
+                    message: "also missing".into(),
+                    primary: false,
+                });
+            }
+        }
     }
 
     /// `nevts_total` against the files' `nevts`, when every file declares one.
