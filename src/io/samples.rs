@@ -477,7 +477,9 @@ impl Reader<'_> {
                 let entry = (written.to_string(), span);
                 match self.missing_folders.iter_mut().find(|(f, _)| f == folder) {
                     Some((_, files)) => files.push(entry),
-                    None => self.missing_folders.push((folder.to_path_buf(), vec![entry])),
+                    None => self
+                        .missing_folders
+                        .push((folder.to_path_buf(), vec![entry])),
                 }
                 return;
             }
@@ -485,14 +487,6 @@ impl Reader<'_> {
                 format!("sample file `{written}` not found"),
                 format!(
                     "looked for `{}`: the folder exists but has no such file; paths are relative to the samples file",
-                    path.display()
-                ),
-            )
-        };
-            (
-                format!("sample file `{written}` not found"),
-                format!(
-                    "looked for `{}`: {why}; paths are relative to the samples file",
                     path.display()
                 ),
             )
