@@ -1,7 +1,10 @@
 //! `anac check` as a library: analysis text → every diagnostic, without printing.
 //!
 //! Pipeline: read the `.ana` → `syntax::parse` → load the samples YAML (`io::samples`) → open the
-//! sample files' trees (`trees`) → `sema::check` once per distinct tree schema → de-duplicated,
-//! sorted diagnostics.
+//! sample files' trees (`trees`, through [`RootOpener`]) → `sema::check` once per distinct tree
+//! schema → de-duplicated, sorted diagnostics.
 
+mod root;
 pub mod trees;
+
+pub use root::RootOpener;

@@ -54,7 +54,9 @@ impl RootError {
                 "use another branch, or convert the file with ROOT to plain branch types"
                     .to_string()
             }
-            RootError::NotFound { .. } => "`anac inspect FILE` lists trees and branches".to_string(),
+            RootError::NotFound { .. } => {
+                "`anac inspect FILE` lists trees and branches".to_string()
+            }
         });
         d
     }

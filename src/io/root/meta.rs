@@ -9,7 +9,9 @@
 
 use super::cursor::Cursor;
 use super::error::{Bad, bad};
-use super::streamer::{Header, Pointer, finish, read_header, read_pointer, read_tnamed, read_tobject, skip_object};
+use super::streamer::{
+    Header, Pointer, finish, read_header, read_pointer, read_tnamed, read_tobject, skip_object,
+};
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
@@ -220,7 +222,10 @@ impl Parser {
         }
         let mut out = Vec::with_capacity(n as usize);
         for i in 0..n {
-            out.push(self.read_any(c).map_err(|e| e.context(format!("element {i}")))?);
+            out.push(
+                self.read_any(c)
+                    .map_err(|e| e.context(format!("element {i}")))?,
+            );
         }
         finish(c, h, "TObjArray")?;
         Ok(out)
@@ -402,11 +407,23 @@ impl Parser {
         let n = max_baskets as usize;
         let what = format!("basket table of `{name}`");
         let flag = c.u8()?;
-        let basket_bytes = if flag != 0 { read_i32s(c, n, &what)? } else { Vec::new() };
+        let basket_bytes = if flag != 0 {
+            read_i32s(c, n, &what)?
+        } else {
+            Vec::new()
+        };
         let flag = c.u8()?;
-        let basket_entry = if flag != 0 { read_i64s(c, n, &what)? } else { Vec::new() };
+        let basket_entry = if flag != 0 {
+            read_i64s(c, n, &what)?
+        } else {
+            Vec::new()
+        };
         let flag = c.u8()?;
-        let basket_seek = if flag != 0 { read_i64s(c, n, &what)? } else { Vec::new() };
+        let basket_seek = if flag != 0 {
+            read_i64s(c, n, &what)?
+        } else {
+            Vec::new()
+        };
         let _file_name = c.string()?;
         finish(c, h, class)?;
         self.branches.push(RawBranch {

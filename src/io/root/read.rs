@@ -258,7 +258,11 @@ fn load_free<'a>(
     }
     Ok(View {
         data: &data[..border],
-        offsets: if has_offsets { Some(&offsets[..]) } else { None },
+        offsets: if has_offsets {
+            Some(&offsets[..])
+        } else {
+            None
+        },
         nev,
     })
 }
@@ -344,7 +348,10 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
                     io.push(to_u32(total)?);
                 }
                 if c.remaining() != 0 {
-                    return bad!("entry {i}: {} bytes left over after nested vectors", c.remaining());
+                    return bad!(
+                        "entry {i}: {} bytes left over after nested vectors",
+                        c.remaining()
+                    );
                 }
                 o.push(to_u32(io.len() - 1)?);
             }
