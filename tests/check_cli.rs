@@ -114,16 +114,26 @@ fn a_clean_small_analysis_exits_0_and_a_branch_typo_exits_1_with_its_position() 
     assert_eq!(code(&out), 0, "{v:#}");
 
     // `pT` is not a field of Jet in the NanoAOD file; `pt` is.
-    let bad = write(&dir, "bad.ana", &SMALL_ANALYSIS.replace("pt > 30", "pT > 30"));
+    let bad = write(
+        &dir,
+        "bad.ana",
+        &SMALL_ANALYSIS.replace("pt > 30", "pT > 30"),
+    );
     let out = anac(&["check", &bad, "--format", "json"]);
     let v = json(&out);
     assert_eq!(code(&out), 1, "{v:#}");
     let d = &v["diagnostics"][0];
     assert!(
-        d["code"].as_str().unwrap().starts_with("anac::sema::unknown"),
+        d["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("anac::sema::unknown"),
         "{v:#}"
     );
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(25)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(25))
+    );
     let text = format!("{} {}", d["message"], d["help"]);
     assert!(text.contains("`pt`"), "no did-you-mean: {text}");
 }
@@ -135,13 +145,26 @@ fn a_collection_not_in_the_file_is_an_error_with_a_suggestion() {
     };
     let dir = scratch("collection");
     write(&dir, "samples.yaml", &samples);
-    let ana = write(&dir, "a.ana", &SMALL_ANALYSIS.replace("= Jet where", "= Jets where"));
+    let ana = write(
+        &dir,
+        "a.ana",
+        &SMALL_ANALYSIS.replace("= Jet where", "= Jets where"),
+    );
     let out = anac(&["check", &ana, "--format", "json"]);
     let v = json(&out);
     assert_eq!(code(&out), 1, "{v:#}");
     let d = &v["diagnostics"][0];
-    assert!(d["code"].as_str().unwrap().starts_with("anac::sema::unknown"), "{v:#}");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(15)));
+    assert!(
+        d["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("anac::sema::unknown"),
+        "{v:#}"
+    );
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(15))
+    );
     let text = format!("{} {}", d["message"], d["help"]);
     assert!(text.contains("`Jet`"), "no did-you-mean: {text}");
 }
@@ -167,7 +190,12 @@ fn a_missing_samples_file_exits_2_pointing_at_the_header() {
     let v = json(&out);
     assert_eq!(
         found(&v),
-        [("anac::io::unreadable".to_string(), "a.ana".to_string(), 3, 9)]
+        [(
+            "anac::io::unreadable".to_string(),
+            "a.ana".to_string(),
+            3,
+            9
+        )]
     );
 }
 
@@ -184,7 +212,14 @@ fn samples_flag_overrides_the_analysis_samples() {
     let v = json(&out);
     assert_eq!(code(&out), 0, "{v:#}");
     assert_eq!(v["errors"], 0);
-    let out = anac(&["check", &ana, "--samples", "/no/such.yaml", "--format", "json"]);
+    let out = anac(&[
+        "check",
+        &ana,
+        "--samples",
+        "/no/such.yaml",
+        "--format",
+        "json",
+    ]);
     assert_eq!(code(&out), 2);
 }
 
@@ -221,7 +256,8 @@ fn deny_warnings_turns_warnings_into_failure() {
 
 #[test]
 fn samples_yaml_errors_are_reported_at_their_lines() {
-    let Some(samples) = real_samples("wjets:\n  nominal:\n    files: []\n    xsec: -1\n    nevts: 3\n")
+    let Some(samples) =
+        real_samples("wjets:\n  nominal:\n    files: []\n    xsec: -1\n    nevts: 3\n")
     else {
         return;
     };
@@ -233,7 +269,14 @@ fn samples_yaml_errors_are_reported_at_their_lines() {
     let v = json(&out);
     assert_eq!(code(&out), 1, "{v:#}");
     let got = found(&v);
-    let yaml = |c: &str, l, col| (format!("anac::samples::{c}"), "samples.yaml".to_string(), l, col);
+    let yaml = |c: &str, l, col| {
+        (
+            format!("anac::samples::{c}"),
+            "samples.yaml".to_string(),
+            l,
+            col,
+        )
+    };
     for want in [
         yaml("entries-mismatch", 5, 16),
         yaml("empty", 9, 5),

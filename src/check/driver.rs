@@ -28,12 +28,12 @@ pub fn check_path(
     path: &Path,
     options: &Options,
     opener: &dyn TreeOpener,
-) -> Result<Vec<Diagnostic>, Diagnostic> {
+) -> Result<Vec<Diagnostic>, Box<Diagnostic>> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::error(
+        Box::new(Diagnostic::error(
             common::IO,
             format!("cannot read `{}`: {e}", path.display()),
-        )
+        ))
     })?;
     check_source(&SourceFile::new(path, text), options, opener)
 }
@@ -43,7 +43,7 @@ pub fn check_source(
     source: &Arc<SourceFile>,
     options: &Options,
     opener: &dyn TreeOpener,
-) -> Result<Vec<Diagnostic>, Diagnostic> {
+) -> Result<Vec<Diagnostic>, Box<Diagnostic>> {
     let (file, parse_diags) = syntax::parse(source);
     let mut diags = Diagnostics(parse_diags);
     let Some(file) = file else {
@@ -76,7 +76,7 @@ fn load_samples(
     file: &syntax::ast::File,
     options: &Options,
     diags: &mut Diagnostics,
-) -> Result<Option<Samples>, Diagnostic> {
+) -> Result<Option<Samples>, Box<Diagnostic>> {
     let (path, named_at) = match (&options.samples, file.samples_path()) {
         (Some(p), _) => (p.clone(), None),
         (None, Some((p, span))) => {
@@ -92,10 +92,11 @@ fn load_samples(
         }
         Err(mut d) => {
             if let Some(span) = named_at {
-                d = d
-                    .in_file(source)
-                    .with_primary(span, "named here")
-                    .with_help("the samples path is relative to the .ana file; `--samples FILE` overrides it");
+                d = Box::new(
+                    (*d).in_file(source)
+                        .with_primary(span, "named here")
+                        .with_help("the samples path is relative to the .ana file; `--samples FILE` overrides it"),
+                );
             }
             Err(d)
         }

@@ -29,7 +29,7 @@ fn open_error(e: RootError) -> OpenError {
     };
     OpenError {
         reason,
-        detail: Some(e.diagnostic()),
+        detail: Some(Box::new(e.diagnostic())),
     }
 }
 

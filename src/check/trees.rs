@@ -24,7 +24,7 @@ pub const ENTRIES_MISMATCH: Code = Code("anac::samples::entries-mismatch");
 #[derive(Debug, Clone)]
 pub struct OpenError {
     pub reason: String,
-    pub detail: Option<Diagnostic>,
+    pub detail: Option<Box<Diagnostic>>,
 }
 
 /// What `check` needs of a tree in a file.
@@ -102,7 +102,7 @@ pub fn verify(
                         .in_file(&samples.source)
                         .with_primary(file.span, "unreadable");
                         if let Some(detail) = e.detail {
-                            d = d.with_related(detail);
+                            d = d.with_related(*detail);
                         }
                         diags.push(d);
                         entries.push(None);

@@ -38,7 +38,7 @@ pub fn run(args: Args) -> ExitCode {
     };
     let (diags, fatal) = match check_path(&args.file, &options, &RootOpener) {
         Ok(diags) => (diags, false),
-        Err(d) => (vec![d], true),
+        Err(d) => (vec![*d], true),
     };
     emit(&args, &diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();

@@ -109,15 +109,15 @@ impl Samples {
 }
 
 /// Reads and checks a samples file. `Err` only when the file cannot be read at all (an I/O
-/// problem, code `io::unreadable`); otherwise the samples (see the module invariants) and every
+/// problem, code `io::unreadable`, boxed to keep the `Result` small); otherwise the samples (see the module invariants) and every
 /// problem found.
-pub fn load(path: &Path) -> Result<(Option<Samples>, Vec<Diagnostic>), Diagnostic> {
+pub fn load(path: &Path) -> Result<(Option<Samples>, Vec<Diagnostic>), Box<Diagnostic>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(from_source(&SourceFile::new(path, text))),
-        Err(e) => Err(Diagnostic::error(
+        Err(e) => Err(Box::new(Diagnostic::error(
             common::IO,
             format!("cannot read samples file `{}`: {e}", path.display()),
-        )),
+        ))),
     }
 }
 
@@ -487,7 +487,7 @@ impl Reader<'_> {
                 format!("sample file `{written}` not found"),
                 format!(
                     "looked for `{}`: the folder exists but has no such file; paths are relative to the samples file",
-                    path.display()
+                    tidy(path).display()
                 ),
             )
         };
@@ -513,7 +513,7 @@ impl Reader<'_> {
             let d = self.error(MISSING_FILE, *first_span, message, "no such file");
             d.help = Some(format!(
                 "the folder `{}` does not exist; paths are relative to the samples file's folder `{base}`",
-                folder.display()
+                tidy(&folder).display()
             ));
             for (_, span) in rest {
                 d.labels.push(crate::diagnostics::Label {
@@ -550,6 +550,25 @@ impl Reader<'_> {
                 Some("fix the total or the per-file counts; the weights use `nevts_total`".into());
         }
     }
+}
+
+/// `a/b/../c` → `a/c`, for messages only (the file system is never asked, so symlinks do not
+/// matter: this is what the user would read the path as).
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// The closest known name, when close enough to be a likely typo.

@@ -188,3 +188,19 @@ fn every_samples_code_has_a_page() {
         assert!(code.doc().is_some(), "no page for {code}");
     }
 }
+
+#[test]
+fn diagnostics_render_with_the_yaml_position() {
+    let (_, diags) = load(&fixtures_dir().join("missing_file.yaml")).unwrap();
+    let text: String = diags
+        .iter()
+        .map(|d| crate::diagnostics::render_human(d, false))
+        .collect();
+    println!("{text}");
+    assert!(text.contains("missing_file.yaml:16:9"), "{text}");
+    assert!(text.contains("also missing"), "{text}");
+    assert!(
+        text.contains("other_missing_folder` does not exist"),
+        "{text}"
+    );
+}
