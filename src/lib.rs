@@ -9,5 +9,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod io;
+pub mod sema;
+pub mod syntax;
 #[doc(hidden)]
 pub mod testing;
