@@ -7,10 +7,10 @@
 //! `Err` is reserved for I/O problems that stop the check (the `.ana` file or the samples file
 //! cannot be read: exit code 2); everything found in readable input is in `Ok`.
 
+use super::sema_step::{self, ProcessInfo};
 use super::trees::{self, SampleSchema, TreeOpener};
 use crate::diagnostics::{Diagnostic, Diagnostics, SourceFile, common};
 use crate::io::samples::{self, Samples};
-use crate::sema::{self, ProcessInfo, SemaEnv};
 use crate::syntax;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -60,12 +60,7 @@ pub fn check_source(
         _ => Vec::new(),
     };
     let processes = samples.as_ref().map(process_infos);
-    diags.extend(run_sema(
-        &file,
-        source,
-        &schemas,
-        processes.as_deref(),
-    ));
+    diags.extend(run_sema(&file, source, &schemas, processes.as_deref()));
     Ok(diags.sorted().0)
 }
 
@@ -125,21 +120,13 @@ fn run_sema(
     processes: Option<&[ProcessInfo]>,
 ) -> Vec<Diagnostic> {
     if schemas.is_empty() {
-        let env = SemaEnv {
-            schema: None,
-            processes,
-        };
-        return sema::check(file, source, &env).1;
+        return sema_step::run(file, source, None, processes);
     }
     // Key → (diagnostic, indices of the schemas that produced it), in first-seen order.
     let mut order: Vec<String> = Vec::new();
     let mut found: HashMap<String, (Diagnostic, Vec<usize>)> = HashMap::new();
     for (i, s) in schemas.iter().enumerate() {
-        let env = SemaEnv {
-            schema: Some(&s.schema),
-            processes,
-        };
-        for d in sema::check(file, source, &env).1 {
+        for d in sema_step::run(file, source, Some(&s.schema), processes) {
             let key = identity(&d);
             match found.get_mut(&key) {
                 Some((_, runs)) => {
