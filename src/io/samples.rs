@@ -494,34 +494,37 @@ impl Reader<'_> {
         self.error(MISSING_FILE, span, message, "no such file").help = Some(help);
     }
 
-    /// One diagnostic per missing folder, at its first file, with the other files labelled: a
-    /// checkout without its data folder should read as one problem, not one per file.
+    /// One diagnostic per missing folder, at its first file: a checkout without its data folder
+    /// is one problem, not one per file.
     fn report_missing_folders(&mut self) {
         let base = self.base.display().to_string();
         for (folder, files) in std::mem::take(&mut self.missing_folders) {
-            let Some(((first, first_span), rest)) = files.split_first() else {
+            let Some((first, span)) = files.first() else {
                 continue;
             };
-            let message = if rest.is_empty() {
-                format!("sample file `{first}` not found")
+            let folder = tidy(&folder);
+            let (message, label) = if files.len() == 1 {
+                (
+                    format!(
+                        "sample file `{first}` not found: its folder `{}` does not exist",
+                        folder.display()
+                    ),
+                    "no such file".to_string(),
+                )
             } else {
-                format!(
-                    "{} sample files not found (`{first}`, ...): their folder does not exist",
-                    files.len()
+                (
+                    format!(
+                        "{} sample files not found: their folder `{}` does not exist",
+                        files.len(),
+                        folder.display()
+                    ),
+                    format!("first of the {} files", files.len()),
                 )
             };
-            let d = self.error(MISSING_FILE, *first_span, message, "no such file");
-            d.help = Some(format!(
-                "the folder `{}` does not exist; paths are relative to the samples file's folder `{base}`",
-                tidy(&folder).display()
+            self.error(MISSING_FILE, *span, message, &label).help = Some(format!(
+                "paths in a samples file are relative to its folder `{base}`; fix the paths, \
+                 provide the folder, or check against other files with `--samples FILE.yaml`"
             ));
-            for (_, span) in rest {
-                d.labels.push(crate::diagnostics::Label {
-                    span: *span,
-                    message: "also missing".into(),
-                    primary: false,
-                });
-            }
         }
     }
 
