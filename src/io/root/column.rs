@@ -178,7 +178,6 @@ pub struct Scratch {
     pub(crate) data: Vec<u8>,
     pub(crate) offsets: Vec<u32>,
     pub(crate) decoders: Decoders,
-    pub(crate) counts: Column,
 }
 
 impl std::fmt::Debug for Scratch {

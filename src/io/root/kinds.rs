@@ -195,15 +195,14 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
         };
         return (name, Ok(kind), Some(Layout::Jagged { ty, header: 10 }));
     }
-    if class.trim().starts_with("vector<") || class.trim().starts_with("std::vector<") {
-        if let Some(ty) = list_element(inner).and_then(primitive) {
-            let kind = ColumnKind {
-                ty,
-                shape: Shape::Jagged2,
-                counter: None,
-            };
-            return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
-        }
+    let is_vector = class.trim().starts_with("vector<") || class.trim().starts_with("std::vector<");
+    if is_vector && let Some(ty) = list_element(inner).and_then(primitive) {
+        let kind = ColumnKind {
+            ty,
+            shape: Shape::Jagged2,
+            counter: None,
+        };
+        return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
     }
     refuse(name, format!("lists of `{inner}` are not supported"))
 }

@@ -295,7 +295,7 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
             if header == 0 {
                 for i in range.clone() {
                     let len = offs[i + 1] - offs[i];
-                    if len as usize % size != 0 {
+                    if !(len as usize).is_multiple_of(size) {
                         return bad!("entry {i} has {len} bytes, not a multiple of {size}");
                     }
                     total += len as usize / size;

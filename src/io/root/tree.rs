@@ -235,7 +235,7 @@ fn basket_table(
 fn clusters(raw: &RawTree, entries: u64, branches: &[BranchInfo]) -> Vec<Range<u64>> {
     let mut out = Vec::new();
     let mut start = 0u64;
-    let mut push_steps = |from: &mut u64, until: u64, size: u64, out: &mut Vec<Range<u64>>| {
+    let push_steps = |from: &mut u64, until: u64, size: u64, out: &mut Vec<Range<u64>>| {
         while *from < until && size > 0 {
             let stop = (*from + size).min(until);
             out.push(*from..stop);
