@@ -173,3 +173,128 @@ fn identity(d: &Diagnostic) -> String {
         d.help
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::trees::{OpenError, TreeInfo};
+    use crate::io::schema::{CollectionLayout, CollectionSchema, FieldSchema, ScalarType, Shape};
+
+    /// Files named `*jets_pt*` have Jet with pt, eta; others Jet with eta only.
+    struct Fake;
+
+    impl TreeOpener for Fake {
+        fn open(&self, path: &Path, tree: &str, _want: bool) -> Result<TreeInfo, OpenError> {
+            let with_pt = path.to_string_lossy().contains("a.root");
+            let field = |n: &str| FieldSchema {
+                name: n.into(),
+                branch: format!("Jet_{n}"),
+                ty: ScalarType::F32,
+                shape: Shape::Jagged,
+            };
+            let mut fields = vec![field("eta")];
+            if with_pt {
+                fields.push(field("pt"));
+            }
+            Ok(TreeInfo {
+                entries: 10,
+                schema: Some(TreeSchema {
+                    tree: tree.into(),
+                    entries: 10,
+                    collections: vec![CollectionSchema {
+                        name: "Jet".into(),
+                        layout: CollectionLayout::Counter {
+                            branch: "nJet".into(),
+                        },
+                        fields,
+                    }],
+                    branches: vec![FieldSchema {
+                        name: "nJet".into(),
+                        branch: "nJet".into(),
+                        ty: ScalarType::U32,
+                        shape: Shape::Scalar,
+                    }],
+                    unsupported: vec![],
+                }),
+            })
+        }
+    }
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/samples")
+    }
+
+    fn analysis(body: &str) -> Arc<SourceFile> {
+        let text =
+            format!("analysis t\ntree Events\nsamples \"valid_mixed_forms.yaml\"\nlumi 1\n{body}");
+        SourceFile::new(fixtures().join("t.ana"), text)
+    }
+
+    #[test]
+    fn a_field_missing_in_one_layout_is_reported_once_naming_its_samples() {
+        // valid_mixed_forms.yaml: ttbar/nominal starts with a.root (Jet has pt), ttbar/scaleup
+        // and data/nominal use c.root and d.root (no pt).
+        let src = analysis(
+            "object jets = Jet where pt > 30 and abs(eta) < 2\nhist n = count(jets) in integer(0, 5)\n",
+        );
+        let diags = check_source(&src, &Options::default(), &Fake).unwrap();
+        let unknown: Vec<&Diagnostic> = diags
+            .iter()
+            .filter(|d| d.code.as_str().starts_with("anac::sema::unknown"))
+            .collect();
+        assert_eq!(unknown.len(), 1, "{diags:#?}");
+        assert_eq!(unknown[0].position(), Some((5, 25)));
+        let help = unknown[0].help.clone().unwrap_or_default();
+        assert!(help.contains("ttbar/scaleup, data/nominal"), "{help}");
+    }
+
+    #[test]
+    fn a_field_in_every_layout_is_clean_and_identical_problems_appear_once() {
+        let src = analysis(
+            "object jets = Jet where abs(eta) < 2\nhist n = count(jets) in integer(0, 5)\nhist m = count(jets) in integer(0, 5)\nconst unused_thing = 3\n",
+        );
+        let diags = check_source(&src, &Options::default(), &Fake).unwrap();
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+        // Every layout reports the unused constant; it is shown once, without a layout note.
+        let unused: Vec<&Diagnostic> = diags
+            .iter()
+            .filter(|d| d.message.contains("unused_thing"))
+            .collect();
+        assert_eq!(unused.len(), 1, "{diags:#?}");
+        assert!(
+            unused[0]
+                .help
+                .as_deref()
+                .is_none_or(|h| !h.contains("tree layout")),
+            "{unused:?}"
+        );
+    }
+
+    #[test]
+    fn an_unreadable_samples_file_points_at_the_header() {
+        let src = SourceFile::new(
+            fixtures().join("t.ana"),
+            "analysis t\ntree Events\nsamples \"nope.yaml\"\n",
+        );
+        let err = check_source(&src, &Options::default(), &Fake).unwrap_err();
+        assert_eq!(err.code, common::IO);
+        assert_eq!(err.position(), Some((3, 9)));
+        // `--samples` replaces the header's path.
+        let options = Options {
+            samples: Some(fixtures().join("valid_mixed_forms.yaml")),
+        };
+        let diags = check_source(&src, &options, &Fake).unwrap();
+        assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+    }
+
+    #[test]
+    fn processes_carry_names_variations_and_the_data_flag() {
+        let (s, _) = samples::load(&fixtures().join("valid_mixed_forms.yaml")).unwrap();
+        let infos = process_infos(&s.unwrap());
+        assert_eq!(infos.len(), 2);
+        assert_eq!(infos[0].name, "ttbar");
+        assert_eq!(infos[0].variations, ["nominal", "scaleup"]);
+        assert!(!infos[0].is_data);
+        assert!(infos[1].is_data);
+    }
+}
