@@ -178,14 +178,19 @@ fn identity(d: &Diagnostic) -> String {
 mod tests {
     use super::*;
     use crate::check::trees::{OpenError, TreeInfo};
-    use crate::io::schema::{CollectionLayout, CollectionSchema, FieldSchema, ScalarType, Shape};
+    use crate::io::schema::{
+        CollectionLayout, CollectionSchema, FieldSchema, ScalarType, Shape, TreeSchema,
+    };
 
-    /// Files named `*jets_pt*` have Jet with pt, eta; others Jet with eta only.
+    /// `a.root` has Jet with pt and eta; other files Jet with eta only.
     struct Fake;
 
     impl TreeOpener for Fake {
         fn open(&self, path: &Path, tree: &str, _want: bool) -> Result<TreeInfo, OpenError> {
-            let with_pt = path.to_string_lossy().contains("a.root");
+            let name = path.to_string_lossy();
+            let with_pt = name.ends_with("a.root");
+            // As declared in valid_mixed_forms.yaml.
+            let entries = if name.ends_with("c.root") { 5 } else { 10 };
             let field = |n: &str| FieldSchema {
                 name: n.into(),
                 branch: format!("Jet_{n}"),
@@ -197,10 +202,10 @@ mod tests {
                 fields.push(field("pt"));
             }
             Ok(TreeInfo {
-                entries: 10,
+                entries,
                 schema: Some(TreeSchema {
                     tree: tree.into(),
-                    entries: 10,
+                    entries,
                     collections: vec![CollectionSchema {
                         name: "Jet".into(),
                         layout: CollectionLayout::Counter {

@@ -312,7 +312,7 @@ impl Reader<'_> {
 
     fn xsec(&mut self, field: Option<&(Key, Node)>, key: &Key, context: &str, var: &mut Variation) {
         match field {
-            Some((k, v)) if var.is_data => {
+            Some((k, _)) if var.is_data => {
                 let d = Diagnostic::warning(
                     IGNORED_XSEC,
                     format!("{context} is data: its `xsec` is not used"),
@@ -323,7 +323,6 @@ impl Reader<'_> {
                     "data is not scaled by a cross section; remove `xsec` or `is_data: true`",
                 );
                 self.diags.push(d);
-                let _ = v;
             }
             Some((_, v)) => {
                 let x = match v.value {
