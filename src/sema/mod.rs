@@ -1,1 +1,180 @@
-//! placeholder
+//! Semantic analysis: names, scopes, types, constant folding and lints.
+//!
+//! Input: an [`ast::File`], optionally a [`TreeSchema`] (collections and branches of the input
+//! tree) and the processes of the samples file. Output: a [`Checked`] analysis (symbol table, a
+//! type and a resolution per expression, folded constants, expanded variations) and diagnostics.
+//! `Checked` is returned whenever the file could be walked, even with errors, so tools can show
+//! as much as possible; consumers that lower to IR must require "no errors" first.
+//!
+//! Layout: `check.rs` (the walker and scopes), `expr.rs` (expression typing), `builtins.rs`
+//! (function signatures), `stmts.rs` (statements, duplicates), `binning.rs`, `output.rs`
+//! (output-name template), `vary.rs`, `derive.rs`, `lints/` (unused definitions, unused vary).
+
+mod binning;
+mod builtins;
+mod check;
+mod derive;
+mod expr;
+mod lints;
+mod output;
+mod stmts;
+pub mod types;
+pub mod value;
+mod vary;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::diagnostics::{Diagnostic, SourceFile, Span};
+use crate::io::schema::TreeSchema;
+use crate::syntax::ast::{self, ExprId};
+
+pub use output::{OutputPart, OutputTemplate};
+pub use types::{Elem, Type};
+pub use value::Value;
+
+/// One process of the samples file, as sema needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessInfo {
+    pub name: String,
+    /// Its sample variations (`nominal`, `scaleup`, ...).
+    pub variations: Vec<String>,
+    pub is_data: bool,
+}
+
+/// What sema may know about the world outside the `.ana` file.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SemaEnv<'a> {
+    /// The input tree's schema; `None` skips branch checks (one `schema-unavailable` warning).
+    pub schema: Option<&'a TreeSchema>,
+    /// The samples file's processes; `None` skips process and variation checks.
+    pub processes: Option<&'a [ProcessInfo]>,
+}
+
+/// Index into [`Checked::symbols`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SymbolId(pub u32);
+
+/// A definition in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Symbol {
+    pub name: String,
+    pub kind: SymbolKind,
+    /// Where the name is written.
+    pub span: Span,
+    /// The region it was defined in (`None`: top level).
+    pub region: Option<String>,
+    pub ty: Type,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SymbolKind {
+    /// With its folded value (`None` when it did not fold: an error was reported).
+    Const(Option<Value>),
+    Let,
+    Object,
+    Hist,
+    Counter,
+    Collect,
+    Region,
+    Derived,
+}
+
+/// What a bare name in an expression refers to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolution {
+    Symbol(SymbolId),
+    /// A field of the innermost element in scope whose kind has it (`pt` inside `Jet where`);
+    /// `depth` counts element scopes outward from the innermost (0).
+    Field {
+        name: String,
+        depth: usize,
+    },
+    /// `it`: the element at `depth`.
+    Element {
+        depth: usize,
+    },
+    /// A collection of the tree.
+    Collection(String),
+    /// A per-event branch of the tree.
+    Branch(String),
+    /// A per-sample number from the samples file (`xsec`, `nevts`).
+    SampleValue(String),
+    /// The `lumi` header.
+    Lumi,
+    /// The `for` variable of a `vary` family (its value differs per family member).
+    LoopVar(String),
+}
+
+/// One concrete variation made by a `vary` statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VariationInfo {
+    /// Full name as it appears in outputs (`btag_var_0_up`).
+    pub name: String,
+    /// Index of the `vary` statement among the file's top-level statements.
+    pub stmt: usize,
+    /// The `for` variable's value for this member of a family.
+    pub index: Option<Value>,
+    pub direction: Direction,
+    /// Processes it applies to; empty: all.
+    pub processes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+    /// A one-sided weight variation or a kinematic variation.
+    Single,
+}
+
+/// The checked analysis. Everything a lowering to IR needs besides the AST itself.
+#[derive(Debug, Clone, Default)]
+pub struct Checked {
+    /// Every definition, in source order.
+    pub symbols: Vec<Symbol>,
+    /// Type of every expression that was checked.
+    pub types: HashMap<ExprId, Type>,
+    /// What each `Name` expression refers to.
+    pub resolutions: HashMap<ExprId, Resolution>,
+    /// Folded value of every constant expression.
+    pub values: HashMap<ExprId, Value>,
+    /// The concrete variations, in order.
+    pub variations: Vec<VariationInfo>,
+    /// The output-name template (the default when the file sets none).
+    pub output: OutputTemplate,
+    /// The `lumi` header's value.
+    pub lumi: Option<f64>,
+    /// (collection, field) pairs read anywhere outside `vary` statements.
+    pub used_fields: Vec<(String, String)>,
+}
+
+impl Checked {
+    pub fn symbol(&self, id: SymbolId) -> Option<&Symbol> {
+        self.symbols.get(id.0 as usize)
+    }
+
+    pub fn type_of(&self, id: ExprId) -> Option<&Type> {
+        self.types.get(&id)
+    }
+}
+
+/// Checks a parsed file. `Checked` is `None` only when nothing useful could be built.
+pub fn check(
+    file: &ast::File,
+    source: &Arc<SourceFile>,
+    env: &SemaEnv,
+) -> (Option<Checked>, Vec<Diagnostic>) {
+    check::run(file, source, env)
+}
+
+/// Parses and checks.
+pub fn check_source(source: &Arc<SourceFile>, env: &SemaEnv) -> (Option<Checked>, Vec<Diagnostic>) {
+    let (file, mut diags) = crate::syntax::parse(source);
+    let Some(file) = file else {
+        return (None, diags);
+    };
+    let (checked, more) = check(&file, source, env);
+    diags.extend(more);
+    (checked, diags)
+}

@@ -1,0 +1,478 @@
+//! Builtin functions: their signatures and result types.
+//!
+//! Input: a call's name and argument expressions. Output: the call's type (and value, for math
+//! on constants). Collection functions check their key/condition argument with the element's
+//! fields in scope, like `where`.
+
+use super::check::{Checker, suggest};
+use super::expr::Typed;
+use super::types::{Elem, Type};
+use super::value::Value;
+use crate::diagnostics::{Code, Span};
+use crate::syntax::ast::{Expr, Ident};
+
+/// A call to a function that does not exist.
+pub const UNKNOWN_FUNCTION: Code = Code("anac::sema::unknown-function");
+/// A function called with the wrong number of arguments.
+pub const ARGUMENT_COUNT: Code = Code("anac::sema::argument-count");
+/// A value that must be known at compile time is not.
+pub const NOT_CONSTANT: Code = Code("anac::sema::not-constant");
+/// A constant argument outside its allowed range.
+pub const INVALID_ARGUMENT: Code = Code("anac::sema::invalid-argument");
+/// `normal`/`uniform` where random numbers are not allowed.
+pub const RANDOM_NOT_ALLOWED: Code = Code("anac::sema::random-not-allowed");
+
+const MATH1: &[&str] = &[
+    "abs",
+    "sqrt",
+    "exp",
+    "log",
+    "log10",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "sinh",
+    "cosh",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "normal_quantile",
+];
+const MATH2: &[&str] = &["pow", "atan2"];
+const COLL_KEYED: &[&str] = &["sort", "sort_desc", "argmax", "argmin", "any", "all"];
+
+/// Every builtin's name, for "did you mean".
+pub const ALL: &[&str] = &[
+    "abs",
+    "sqrt",
+    "exp",
+    "log",
+    "log10",
+    "pow",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "floor",
+    "ceil",
+    "round",
+    "min",
+    "max",
+    "int",
+    "float",
+    "normal",
+    "uniform",
+    "normal_quantile",
+    "count",
+    "sum",
+    "any",
+    "all",
+    "mean",
+    "first",
+    "sort",
+    "sort_desc",
+    "argmax",
+    "argmin",
+    "combinations",
+    "pairs",
+    "ptetaphim",
+    "pxpypze",
+    "delta_r",
+    "delta_phi",
+];
+
+impl Checker<'_> {
+    fn arity(&mut self, func: &Ident, args: &[Expr], allowed: &[usize], span: Span) -> bool {
+        if allowed.contains(&args.len()) {
+            return true;
+        }
+        let want: Vec<String> = allowed.iter().map(usize::to_string).collect();
+        self.error(
+            ARGUMENT_COUNT,
+            span,
+            format!(
+                "`{}` takes {} argument(s), found {}",
+                func.name,
+                want.join(" or "),
+                args.len()
+            ),
+            "wrong number of arguments",
+        );
+        // Still check the arguments, for their own errors.
+        for a in args {
+            self.expr(a);
+        }
+        false
+    }
+
+    pub fn call(&mut self, func: &Ident, args: &[Expr], span: Span) -> Typed {
+        let name = func.name.as_str();
+        if MATH1.contains(&name) {
+            if !self.arity(func, args, &[1], span) {
+                return (Type::Error, None);
+            }
+            let (t, v) = self.expect_number(&args[0], &format!("the argument of `{name}`"));
+            let opt = t.unwrap_optional().1;
+            let ty = match (name, t.unwrap_optional().0) {
+                (_, Type::Error) => return (Type::Error, None),
+                ("abs", Type::Int) => Type::Int,
+                _ => Type::Float,
+            };
+            let value = v.and_then(|v| math1(name, &v));
+            return (if opt { ty.optional() } else { ty }, value);
+        }
+        if MATH2.contains(&name) {
+            if !self.arity(func, args, &[2], span) {
+                return (Type::Error, None);
+            }
+            let a = self.expect_number(&args[0], &format!("the arguments of `{name}`"));
+            let b = self.expect_number(&args[1], &format!("the arguments of `{name}`"));
+            let opt = a.0.unwrap_optional().1 || b.0.unwrap_optional().1;
+            return (
+                if opt {
+                    Type::Float.optional()
+                } else {
+                    Type::Float
+                },
+                None,
+            );
+        }
+        match name {
+            "min" | "max" => self.min_max(func, args, span),
+            "int" | "float" => {
+                if !self.arity(func, args, &[1], span) {
+                    return (Type::Error, None);
+                }
+                let (t, v) = self.expect_number(&args[0], &format!("the argument of `{name}`"));
+                let ty = if name == "int" {
+                    Type::Int
+                } else {
+                    Type::Float
+                };
+                let value = match (name, v) {
+                    ("int", Some(Value::Float(f))) if f.is_finite() => {
+                        Some(Value::Int(f.trunc() as i64))
+                    }
+                    ("float", Some(v)) => v.as_f64().map(Value::Float),
+                    (_, v) => v,
+                };
+                (
+                    if t.unwrap_optional().1 {
+                        ty.optional()
+                    } else {
+                        ty
+                    },
+                    value,
+                )
+            }
+            "normal" | "uniform" => {
+                if !self.random_ok {
+                    self.error(
+                        RANDOM_NOT_ALLOWED,
+                        func.span,
+                        format!("`{name}` is only allowed in `let`, `weight` and `vary`"),
+                        "random numbers not allowed here",
+                    )
+                    .help = Some("define the random value with `let` and use its name here".into());
+                }
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                for a in args {
+                    self.expect_number(a, &format!("the arguments of `{name}`"));
+                }
+                (Type::Float, None)
+            }
+            "count" => {
+                if !self.arity(func, args, &[1], span) {
+                    return (Type::Error, None);
+                }
+                let (t, _) = self.expr(&args[0]);
+                match t {
+                    Type::Collection(_) | Type::List(_) | Type::Unknown | Type::Error => {}
+                    t => self.mismatch(
+                        args[0].span,
+                        &t,
+                        format!("`count` needs a collection or a list, found {t}"),
+                    ),
+                }
+                (Type::Int, None)
+            }
+            "sum" | "mean" => {
+                let allowed: &[usize] = if name == "sum" { &[1, 2] } else { &[1] };
+                if !self.arity(func, args, allowed, span) {
+                    return (Type::Error, None);
+                }
+                let item = if args.len() == 2 {
+                    let Some(el) = self.expect_collection(&args[0], "the first argument of `sum`")
+                    else {
+                        self.expr(&args[1]);
+                        return (Type::Error, None);
+                    };
+                    self.with_element(el, |c| c.expr(&args[1])).0
+                } else {
+                    match self.expr(&args[0]).0 {
+                        Type::List(t) => *t,
+                        Type::Unknown => Type::Unknown,
+                        Type::Error => return (Type::Error, None),
+                        t => {
+                            self.mismatch(
+                                args[0].span,
+                                &t,
+                                format!("`{name}` needs a list such as `jets.pt`, found {t}"),
+                            );
+                            return (Type::Error, None);
+                        }
+                    }
+                };
+                let ty = match item.unwrap_optional().0 {
+                    Type::Int if name == "sum" => Type::Int,
+                    Type::Int | Type::Float => Type::Float,
+                    Type::Unknown => Type::Unknown,
+                    Type::P4 if name == "sum" => Type::P4,
+                    Type::Error => return (Type::Error, None),
+                    t => {
+                        let t = t.clone();
+                        self.mismatch(
+                            args[args.len() - 1].span,
+                            &t,
+                            format!("`{name}` needs numbers, found {t}"),
+                        );
+                        return (Type::Error, None);
+                    }
+                };
+                (if name == "mean" { ty.optional() } else { ty }, None)
+            }
+            "first" => {
+                if !self.arity(func, args, &[1], span) {
+                    return (Type::Error, None);
+                }
+                match self.expect_collection(&args[0], "the argument of `first`") {
+                    Some(el) => (Type::Element(el).optional(), None),
+                    None => (Type::Error, None),
+                }
+            }
+            n if COLL_KEYED.contains(&n) => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let Some(el) =
+                    self.expect_collection(&args[0], &format!("the first argument of `{n}`"))
+                else {
+                    self.expr(&args[1]);
+                    return (Type::Error, None);
+                };
+                let is_cond = matches!(n, "any" | "all");
+                self.with_element(el.clone(), |c| {
+                    if is_cond {
+                        c.expect_bool(&args[1], &format!("the condition of `{n}`"));
+                    } else {
+                        c.expect_number(&args[1], &format!("the key of `{n}`"));
+                    }
+                });
+                match n {
+                    "any" | "all" => (Type::Bool, None),
+                    "sort" | "sort_desc" => (Type::Collection(el), None),
+                    _ => (Type::Element(el).optional(), None),
+                }
+            }
+            "combinations" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let el = self.expect_collection(&args[0], "the first argument of `combinations`");
+                let (_, k) = self.expr(&args[1]);
+                let k = match k {
+                    Some(Value::Int(k)) if (2..=4).contains(&k) => k as usize,
+                    Some(v) => {
+                        self.error(
+                            INVALID_ARGUMENT,
+                            args[1].span,
+                            format!("`combinations` needs k between 2 and 4, found {v}"),
+                            "out of range",
+                        );
+                        return (Type::Error, None);
+                    }
+                    None => {
+                        self.error(
+                            NOT_CONSTANT,
+                            args[1].span,
+                            "the size of `combinations` must be a constant".into(),
+                            "not a constant",
+                        );
+                        return (Type::Error, None);
+                    }
+                };
+                match el {
+                    Some(el) => (Type::Collection(Elem::Combo(Box::new(el), k)), None),
+                    None => (Type::Error, None),
+                }
+            }
+            "pairs" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let a = self.expect_collection(&args[0], "the arguments of `pairs`");
+                let b = self.expect_collection(&args[1], "the arguments of `pairs`");
+                match (a, b) {
+                    (Some(a), Some(b)) => {
+                        (Type::Collection(Elem::Pair(Box::new(a), Box::new(b))), None)
+                    }
+                    _ => (Type::Error, None),
+                }
+            }
+            "ptetaphim" | "pxpypze" => {
+                if !self.arity(func, args, &[4], span) {
+                    return (Type::Error, None);
+                }
+                let mut opt = false;
+                for a in args {
+                    opt |= self
+                        .expect_number(a, &format!("the arguments of `{name}`"))
+                        .0
+                        .unwrap_optional()
+                        .1;
+                }
+                (if opt { Type::P4.optional() } else { Type::P4 }, None)
+            }
+            "delta_r" | "delta_phi" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let mut opt = false;
+                for a in args {
+                    let (t, _) = self.expr(a);
+                    let (inner, o) = t.unwrap_optional();
+                    opt |= o;
+                    let ok = match inner {
+                        Type::P4 | Type::Unknown | Type::Error => true,
+                        Type::Element(el) => {
+                            super::types::field_type(el, "p4", self.env.schema) == Some(Type::P4)
+                        }
+                        _ => false,
+                    };
+                    if !ok {
+                        self.mismatch(
+                            a.span,
+                            &t,
+                            format!("`{name}` needs four-vectors, found {t}"),
+                        );
+                        return (Type::Error, None);
+                    }
+                }
+                (
+                    if opt {
+                        Type::Float.optional()
+                    } else {
+                        Type::Float
+                    },
+                    None,
+                )
+            }
+            _ => {
+                for a in args {
+                    self.expr(a);
+                }
+                let hint = suggest(name, ALL.iter().copied());
+                let d = self.error(
+                    UNKNOWN_FUNCTION,
+                    func.span,
+                    format!("unknown function `{name}`"),
+                    "not a builtin",
+                );
+                d.help = Some(match hint {
+                    Some(h) => format!("did you mean `{h}`?"),
+                    None => "see the list of builtins in docs/language.md".into(),
+                });
+                (Type::Error, None)
+            }
+        }
+    }
+
+    /// `min(a, b, ...)` of numbers, or `min(list)` (absent when the list is empty).
+    fn min_max(&mut self, func: &Ident, args: &[Expr], span: Span) -> Typed {
+        let name = func.name.as_str();
+        if args.is_empty() {
+            self.arity(func, args, &[1, 2], span);
+            return (Type::Error, None);
+        }
+        if args.len() == 1 {
+            return match self.expr(&args[0]).0 {
+                Type::List(t) if t.is_numeric() => (t.optional(), None),
+                Type::Unknown => (Type::Unknown, None),
+                Type::Error => (Type::Error, None),
+                t => {
+                    self.mismatch(
+                        args[0].span,
+                        &t,
+                        format!("`{name}` of one argument needs a list of numbers, found {t}"),
+                    );
+                    (Type::Error, None)
+                }
+            };
+        }
+        let mut ty = Type::Int;
+        let mut opt = false;
+        let mut values = Vec::new();
+        for a in args {
+            let (t, v) = self.expect_number(a, &format!("the arguments of `{name}`"));
+            opt |= t.unwrap_optional().1;
+            ty = match (ty, t.unwrap_optional().0) {
+                (_, Type::Error) | (Type::Error, _) => Type::Error,
+                (_, Type::Unknown) | (Type::Unknown, _) => Type::Unknown,
+                (Type::Int, Type::Int) => Type::Int,
+                _ => Type::Float,
+            };
+            values.push(v);
+        }
+        let value = values
+            .into_iter()
+            .map(|v| v.and_then(|v| v.as_f64()))
+            .collect::<Option<Vec<f64>>>()
+            .and_then(|vs| {
+                let r = if name == "min" {
+                    vs.iter().copied().fold(f64::INFINITY, f64::min)
+                } else {
+                    vs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                };
+                match ty {
+                    Type::Int => Some(Value::Int(r as i64)),
+                    Type::Float => Some(Value::Float(r)),
+                    _ => None,
+                }
+            });
+        (if opt { ty.optional() } else { ty }, value)
+    }
+}
+
+fn math1(name: &str, v: &Value) -> Option<Value> {
+    if let (Value::Int(i), "abs") = (v, name) {
+        return i.checked_abs().map(Value::Int);
+    }
+    let x = v.as_f64()?;
+    let r = match name {
+        "abs" => x.abs(),
+        "sqrt" => x.sqrt(),
+        "exp" => x.exp(),
+        "log" => x.ln(),
+        "log10" => x.log10(),
+        "sin" => x.sin(),
+        "cos" => x.cos(),
+        "tan" => x.tan(),
+        "floor" => x.floor(),
+        "ceil" => x.ceil(),
+        "round" => x.round(),
+        _ => return None,
+    };
+    Some(Value::Float(r))
+}

@@ -1,0 +1,358 @@
+//! The checker's state: scopes, name resolution and "did you mean", and the top-level driver.
+//!
+//! Input: the AST and [`SemaEnv`]. Output: [`Checked`] plus diagnostics. Scopes: top-level
+//! definitions are visible after their statement, everywhere below; a region's `let`s only inside
+//! that region; inside `where`, keys and kinematic replacements the element's fields are bare
+//! names (innermost element first). Recursion follows the AST, whose depth the parser bounded.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use super::types::{Elem, Type, field_names, field_type, scalar};
+use super::value::Value;
+use super::{Checked, Resolution, SemaEnv, Symbol, SymbolId, SymbolKind};
+use crate::diagnostics::{Code, Diagnostic, SourceFile, Span};
+use crate::io::schema::Shape;
+use crate::syntax::ast;
+
+/// A name that is not defined anywhere visible.
+pub const UNKNOWN_NAME: Code = Code("anac::sema::unknown-name");
+/// No schema was given: tree names and types are not verified.
+pub const SCHEMA_UNAVAILABLE: Code = Code("anac::sema::schema-unavailable");
+/// A field of an element shadows an outer definition of the same name.
+pub const FIELD_SHADOWS: Code = Code("anac::sema::field-shadows");
+
+/// Names every analysis can use that come from the samples file, per sample.
+pub const SAMPLE_VALUES: &[&str] = &["xsec", "nevts"];
+
+pub(super) struct Checker<'a> {
+    pub source: &'a Arc<SourceFile>,
+    pub env: &'a SemaEnv<'a>,
+    pub diags: Vec<Diagnostic>,
+    pub out: Checked,
+    /// Top-level definitions visible so far.
+    pub top: HashMap<String, SymbolId>,
+    /// The current region's definitions, when inside one.
+    pub region: Option<(String, HashMap<String, SymbolId>)>,
+    /// Element scopes, outermost first.
+    pub elems: Vec<Elem>,
+    /// Whether `normal`/`uniform` may appear in the expression being checked.
+    pub random_ok: bool,
+    /// The `for` variable of the `vary` being checked, with its first value (for typing).
+    pub loop_var: Option<(String, Option<Value>)>,
+    /// Inside a `vary`: field reads there do not count as "used downstream".
+    pub in_vary: bool,
+    pub used: HashSet<SymbolId>,
+    pub used_fields: HashSet<(String, String)>,
+}
+
+/// Closest candidate to `name`, if any is close enough to be a plausible typo.
+pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = name.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| {
+            let d = strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase());
+            (d, c)
+        })
+        .filter(|(d, c)| *d <= (name.len().max(c.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+impl<'a> Checker<'a> {
+    pub fn error(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: String,
+        label: &str,
+    ) -> &mut Diagnostic {
+        self.push(Diagnostic::error(code, message).with_primary(span, label))
+    }
+
+    pub fn warning(
+        &mut self,
+        code: Code,
+        span: Span,
+        message: String,
+        label: &str,
+    ) -> &mut Diagnostic {
+        self.push(Diagnostic::warning(code, message).with_primary(span, label))
+    }
+
+    pub fn push(&mut self, d: Diagnostic) -> &mut Diagnostic {
+        self.diags.push(d.in_file(self.source));
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    /// Adds a definition and makes it visible in the current scope.
+    pub fn define(&mut self, name: &ast::Ident, kind: SymbolKind, ty: Type) -> SymbolId {
+        let id = SymbolId(self.out.symbols.len() as u32);
+        let region = self.region.as_ref().map(|(r, _)| r.clone());
+        self.out.symbols.push(Symbol {
+            name: name.name.clone(),
+            kind,
+            span: name.span,
+            region,
+            ty,
+        });
+        match &mut self.region {
+            Some((_, scope)) => scope.insert(name.name.clone(), id),
+            None => self.top.insert(name.name.clone(), id),
+        };
+        id
+    }
+
+    /// A visible definition (region scope first).
+    pub fn lookup_def(&self, name: &str) -> Option<SymbolId> {
+        self.region
+            .as_ref()
+            .and_then(|(_, s)| s.get(name))
+            .or_else(|| self.top.get(name))
+            .copied()
+    }
+
+    /// Records that a field of an element is read (for the "vary touches nothing" lint).
+    pub fn note_field(&mut self, elem: &Elem, field: &str) {
+        if self.in_vary {
+            return;
+        }
+        let fields: Vec<&str> = if field == "p4" {
+            vec!["pt", "eta", "phi", "mass", "m", "px", "py", "pz", "e", "E"]
+        } else {
+            vec![field]
+        };
+        for root in elem.roots() {
+            for f in &fields {
+                self.used_fields.insert((root.to_string(), f.to_string()));
+            }
+        }
+    }
+
+    /// Resolves a bare name to its type, constant value and meaning; reports unknown names.
+    pub fn resolve(&mut self, name: &str, span: Span) -> (Type, Option<Value>, Option<Resolution>) {
+        if let Some((var, value)) = &self.loop_var
+            && var == name
+        {
+            let ty = match value {
+                Some(Value::Str(_)) => Type::Str,
+                Some(Value::Float(_)) => Type::Float,
+                _ => Type::Int,
+            };
+            return (ty, None, Some(Resolution::LoopVar(name.to_string())));
+        }
+        if name == "it" {
+            return match self.elems.last() {
+                Some(e) => (
+                    Type::Element(e.clone()),
+                    None,
+                    Some(Resolution::Element { depth: 0 }),
+                ),
+                None => {
+                    self.error(
+                        UNKNOWN_NAME,
+                        span,
+                        "`it` is only defined inside `where`, keys and replacements".into(),
+                        "no element here",
+                    );
+                    (Type::Error, None, None)
+                }
+            };
+        }
+        // Fields the schema knows, innermost element first.
+        let schema = self.env.schema;
+        let mut opaque = None;
+        for (depth, elem) in self.elems.iter().rev().enumerate() {
+            if elem.is_opaque() {
+                opaque.get_or_insert(depth);
+                continue;
+            }
+            if let Some(ty) = field_type(elem, name, schema) {
+                let elem = elem.clone();
+                if let Some(def) = self.lookup_def(name) {
+                    let def_span = self.out.symbols[def.0 as usize].span;
+                    self.push(
+                        Diagnostic::warning(
+                            FIELD_SHADOWS,
+                            format!("field `{name}` of {elem} shadows the definition `{name}`"),
+                        )
+                        .with_primary(span, "this is the element's field")
+                        .with_label(def_span, "the outer definition")
+                        .with_help("rename the definition to use it here"),
+                    );
+                }
+                self.note_field(&elem, name);
+                return (
+                    ty,
+                    None,
+                    Some(Resolution::Field {
+                        name: name.to_string(),
+                        depth,
+                    }),
+                );
+            }
+        }
+        if let Some(id) = self.lookup_def(name) {
+            self.used.insert(id);
+            let sym = &self.out.symbols[id.0 as usize];
+            let value = match &sym.kind {
+                SymbolKind::Const(v) => v.clone(),
+                _ => None,
+            };
+            return (sym.ty.clone(), value, Some(Resolution::Symbol(id)));
+        }
+        if let Some(depth) = opaque {
+            if let Some(e) = self.elems.iter().rev().nth(depth).cloned() {
+                self.note_field(&e, name);
+            }
+            return (
+                Type::Unknown,
+                None,
+                Some(Resolution::Field {
+                    name: name.to_string(),
+                    depth,
+                }),
+            );
+        }
+        if name == "lumi" {
+            return match self.out.lumi {
+                Some(l) => (Type::Float, Some(Value::Float(l)), Some(Resolution::Lumi)),
+                None => {
+                    self.error(
+                        UNKNOWN_NAME,
+                        span,
+                        "`lumi` is used but the file has no `lumi` header".into(),
+                        "not defined",
+                    )
+                    .help = Some("add a header line such as `lumi 3378` (in /pb)".into());
+                    (Type::Error, None, None)
+                }
+            };
+        }
+        if SAMPLE_VALUES.contains(&name) {
+            return (
+                Type::Float,
+                None,
+                Some(Resolution::SampleValue(name.to_string())),
+            );
+        }
+        match schema {
+            None => (
+                Type::Unknown,
+                None,
+                Some(Resolution::Branch(name.to_string())),
+            ),
+            Some(s) => {
+                if s.collection(name).is_some() {
+                    if !self.in_vary {
+                        self.used_fields.insert((name.to_string(), String::new()));
+                    }
+                    return (
+                        Type::Collection(Elem::Tree(name.to_string())),
+                        None,
+                        Some(Resolution::Collection(name.to_string())),
+                    );
+                }
+                if let Some(b) = s.branch(name) {
+                    let t = scalar(b.ty);
+                    let ty = match b.shape {
+                        Shape::Scalar => t,
+                        Shape::Fixed(_) | Shape::Jagged => Type::List(Box::new(t)),
+                        Shape::Jagged2 => Type::List(Box::new(Type::List(Box::new(t)))),
+                    };
+                    return (ty, None, Some(Resolution::Branch(name.to_string())));
+                }
+                self.unknown_name(name, span);
+                (Type::Error, None, None)
+            }
+        }
+    }
+
+    fn unknown_name(&mut self, name: &str, span: Span) {
+        let schema = self.env.schema;
+        let mut cands: Vec<String> = Vec::new();
+        cands.extend(self.top.keys().cloned());
+        if let Some((_, s)) = &self.region {
+            cands.extend(s.keys().cloned());
+        }
+        for e in &self.elems {
+            cands.extend(field_names(e, schema).into_iter().map(|(n, _)| n));
+        }
+        if let Some(s) = schema {
+            cands.extend(s.collections.iter().map(|c| c.name.clone()));
+            cands.extend(s.branches.iter().map(|b| b.name.clone()));
+        }
+        cands.extend(SAMPLE_VALUES.iter().map(|s| s.to_string()));
+        if self.out.lumi.is_some() {
+            cands.push("lumi".into());
+        }
+        let hint = suggest(name, cands.iter().map(String::as_str)).map(str::to_string);
+        let unsupported = schema.and_then(|s| s.unsupported.iter().find(|u| u.branch == name));
+        let help = match (unsupported, hint) {
+            (Some(u), _) => Some(format!(
+                "branch `{}` ({}) is in the file but not supported: {}",
+                u.branch, u.type_name, u.reason
+            )),
+            (None, Some(h)) => Some(format!("did you mean `{h}`?")),
+            (None, None) => None,
+        };
+        let d = self.error(
+            UNKNOWN_NAME,
+            span,
+            format!("unknown name `{name}`"),
+            "not a definition, field, collection or branch",
+        );
+        if let Some(h) = help {
+            d.help = Some(h);
+        }
+    }
+}
+
+/// The driver: statements in order, then file-wide checks and lints.
+pub(super) fn run(
+    file: &ast::File,
+    source: &Arc<SourceFile>,
+    env: &SemaEnv,
+) -> (Option<Checked>, Vec<Diagnostic>) {
+    let mut c = Checker {
+        source,
+        env,
+        diags: Vec::new(),
+        out: Checked::default(),
+        top: HashMap::new(),
+        region: None,
+        elems: Vec::new(),
+        random_ok: false,
+        loop_var: None,
+        in_vary: false,
+        used: HashSet::new(),
+        used_fields: HashSet::new(),
+    };
+    c.out.lumi = file.lumi().map(|(l, _)| l);
+    if env.schema.is_none() {
+        let span = file
+            .tree_name()
+            .map(|(_, s)| s)
+            .or_else(|| file.stmts.first().map(|s| s.span))
+            .unwrap_or_default();
+        c.warning(
+            SCHEMA_UNAVAILABLE,
+            span,
+            "no input file schema available: collections, branches and their types are not checked"
+                .into(),
+            "tree not inspected",
+        )
+        .help = Some("give `anac check` a samples file whose first input file is readable".into());
+    }
+    let facts = c.statements(file);
+    c.check_output(file, &facts);
+    c.lint_unused(&facts);
+    c.lint_vary_unused(file, &facts);
+    let mut used: Vec<(String, String)> = c.used_fields.iter().cloned().collect();
+    used.sort();
+    c.out.used_fields = used;
+    (Some(c.out), c.diags)
+}

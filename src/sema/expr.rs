@@ -1,0 +1,468 @@
+//! Expression typing and constant folding.
+//!
+//! Input: an [`Expr`] and the checker's scopes. Output: its [`Type`] and, when constant, its
+//! [`Value`]; both recorded in `Checked` by expression id. Every error is reported once, where it
+//! happens; the result is then `Type::Error`, which all checks accept silently.
+
+use super::check::Checker;
+use super::types::{Elem, P4_MEMBERS, Type, field_names, field_type};
+use super::value::{Value, fold_binary};
+use crate::diagnostics::{Code, Span};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
+
+/// An operand's type does not fit its operator, function or statement.
+pub const TYPE_MISMATCH: Code = Code("anac::sema::type-mismatch");
+/// A field that the element's collection does not have.
+pub const UNKNOWN_FIELD: Code = Code("anac::sema::unknown-field");
+
+pub(super) type Typed = (Type, Option<Value>);
+
+/// How a value of this type is described in "found ..." labels, with a fix where one is typical.
+fn misuse_help(t: &Type) -> Option<&'static str> {
+    match t.unwrap_optional().0 {
+        Type::Bool => Some("bools are not numbers: use `if b then 1 else 0`"),
+        Type::Collection(_) => Some("use `count(c)` for the number of elements"),
+        Type::List(_) => Some("reduce the list with `sum`, `min`, `max` or `count` first"),
+        _ => None,
+    }
+}
+
+impl Checker<'_> {
+    /// Types an expression (and records the result).
+    pub fn expr(&mut self, e: &Expr) -> Typed {
+        let (ty, value) = self.expr_inner(e);
+        self.out.types.insert(e.id, ty.clone());
+        if let Some(v) = &value {
+            self.out.values.insert(e.id, v.clone());
+        }
+        (ty, value)
+    }
+
+    /// Reports a type error unless the type is already an error.
+    pub fn mismatch(&mut self, span: Span, found: &Type, message: String) {
+        if *found == Type::Error {
+            return;
+        }
+        let help = misuse_help(found);
+        let d = self.error(TYPE_MISMATCH, span, message, &format!("this is {found}"));
+        if let Some(h) = help {
+            d.help = Some(h.to_string());
+        }
+    }
+
+    /// Checks that `e` is a number (possibly absent); returns its type.
+    pub fn expect_number(&mut self, e: &Expr, what: &str) -> Typed {
+        let (t, v) = self.expr(e);
+        if !t.is_numeric() {
+            self.mismatch(e.span, &t, format!("{what} must be a number, found {t}"));
+            return (Type::Error, None);
+        }
+        (t, v)
+    }
+
+    pub fn expect_bool(&mut self, e: &Expr, what: &str) -> Typed {
+        let (t, v) = self.expr(e);
+        if !t.is_boolish() {
+            let d = format!("{what} must be a bool, found {t}");
+            self.mismatch(e.span, &t, d);
+            if t.is_numeric() {
+                if let Some(last) = self.diags.last_mut() {
+                    last.help = Some("compare the number, e.g. `x > 0`".into());
+                }
+            }
+            return (Type::Error, None);
+        }
+        (t, v)
+    }
+
+    /// Checks that `e` is a collection; returns its element kind.
+    pub fn expect_collection(&mut self, e: &Expr, what: &str) -> Option<Elem> {
+        let (t, _) = self.expr(e);
+        match t {
+            Type::Collection(el) => Some(el),
+            Type::Unknown => Some(Elem::Opaque(describe_opaque(e))),
+            Type::Error => None,
+            t => {
+                self.mismatch(
+                    e.span,
+                    &t,
+                    format!("{what} must be a collection, found {t}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Checks `e` with `elem`'s fields in scope (a `where` condition, a key).
+    pub fn with_element<T>(&mut self, elem: Elem, f: impl FnOnce(&mut Self) -> T) -> T {
+        self.elems.push(elem);
+        let r = f(self);
+        self.elems.pop();
+        r
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Typed {
+        match &e.kind {
+            ExprKind::Int(i) => (Type::Int, Some(Value::Int(*i))),
+            ExprKind::Float(f) => (Type::Float, Some(Value::Float(*f))),
+            ExprKind::Bool(b) => (Type::Bool, Some(Value::Bool(*b))),
+            ExprKind::Str(s) => (Type::Str, Some(Value::Str(s.clone()))),
+            ExprKind::Name(n) => {
+                let (t, v, r) = self.resolve(n, e.span);
+                if let Some(r) = r {
+                    self.out.resolutions.insert(e.id, r);
+                }
+                (t, v)
+            }
+            ExprKind::Unary { op, operand } => self.unary(*op, operand, e.span),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span),
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let (_, cv) = self.expect_bool(cond, "an `if` condition");
+                let (a, av) = self.expr(then);
+                let (b, bv) = self.expr(otherwise);
+                let ty = self.unify(&a, &b, otherwise.span);
+                let value = match cv {
+                    Some(Value::Bool(true)) => av,
+                    Some(Value::Bool(false)) => bv,
+                    _ => None,
+                };
+                (ty, value)
+            }
+            ExprKind::Where { collection, cond } => {
+                let Some(elem) = self.expect_collection(collection, "the left side of `where`")
+                else {
+                    self.with_element(Elem::Opaque("?".into()), |c| c.expr(cond));
+                    return (Type::Error, None);
+                };
+                self.with_element(elem.clone(), |c| c.expect_bool(cond, "a `where` condition"));
+                (Type::Collection(elem), None)
+            }
+            ExprKind::Field { base, name } => {
+                let (bt, _) = self.expr(base);
+                self.field(&bt, &name.name, name.span, base.span)
+            }
+            ExprKind::Index { base, index } => self.index(base, index),
+            ExprKind::Call { func, args } => self.call(func, args, e.span),
+        }
+    }
+
+    /// The common type of two branches (`if`, `??`).
+    pub fn unify(&mut self, a: &Type, b: &Type, span: Span) -> Type {
+        let (ai, ao) = a.unwrap_optional();
+        let (bi, bo) = b.unwrap_optional();
+        let inner = match (ai, bi) {
+            (Type::Error, t) | (t, Type::Error) => t.clone(),
+            (Type::Unknown, t) | (t, Type::Unknown) => t.clone(),
+            (Type::Int, Type::Float) | (Type::Float, Type::Int) => Type::Float,
+            (x, y) if x == y => x.clone(),
+            _ => {
+                self.mismatch(
+                    span,
+                    b,
+                    format!("both alternatives must have the same type: {a} and {b}"),
+                );
+                return Type::Error;
+            }
+        };
+        if ao || bo { inner.optional() } else { inner }
+    }
+
+    fn unary(&mut self, op: UnOp, operand: &Expr, span: Span) -> Typed {
+        match op {
+            UnOp::Not => {
+                let (t, v) = self.expect_bool(operand, "the operand of `not`");
+                let value = match v {
+                    Some(Value::Bool(b)) => Some(Value::Bool(!b)),
+                    _ => None,
+                };
+                (if t == Type::Error { t } else { Type::Bool }, value)
+            }
+            UnOp::Neg => {
+                let (t, v) = self.expect_number(operand, "the operand of `-`");
+                let value = match v {
+                    Some(Value::Int(i)) => i.checked_neg().map(Value::Int),
+                    Some(Value::Float(f)) => Some(Value::Float(-f)),
+                    _ => None,
+                };
+                (t, value)
+            }
+            UnOp::BitNot => {
+                let (t, v) = self.expr(operand);
+                if !matches!(
+                    t.unwrap_optional().0,
+                    Type::Int | Type::Unknown | Type::Error
+                ) {
+                    self.mismatch(span, &t, format!("`~` needs an integer, found {t}"));
+                    return (Type::Error, None);
+                }
+                let value = match v {
+                    Some(Value::Int(i)) => Some(Value::Int(!i)),
+                    _ => None,
+                };
+                (t, value)
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> Typed {
+        if op == BinOp::Coalesce {
+            let (a, _) = self.expr(lhs);
+            let (b, bv) = self.expr(rhs);
+            let inner = a.unwrap_optional().0.clone();
+            let ty = self.unify(&inner, &b, rhs.span);
+            return (
+                ty,
+                if a == Type::Error {
+                    None
+                } else {
+                    bv.filter(|_| false)
+                },
+            );
+        }
+        let (a, av) = self.expr(lhs);
+        let (b, bv) = self.expr(rhs);
+        if a == Type::Error || b == Type::Error {
+            return (Type::Error, None);
+        }
+        let optional = a.unwrap_optional().1 || b.unwrap_optional().1;
+        let (ai, bi) = (a.unwrap_optional().0.clone(), b.unwrap_optional().0.clone());
+        let sym = op.symbol();
+        let ty = match op {
+            BinOp::And | BinOp::Or => {
+                for (t, s) in [(&a, lhs.span), (&b, rhs.span)] {
+                    if !t.is_boolish() {
+                        self.mismatch(
+                            s,
+                            t,
+                            format!("`{sym}` needs bools on both sides, found {t}"),
+                        );
+                        if let Some(d) = self.diags.last_mut()
+                            && t.is_numeric()
+                        {
+                            d.help = Some("compare the number, e.g. `x > 0`".into());
+                        }
+                        return (Type::Error, None);
+                    }
+                }
+                Type::Bool
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                let ok = match (&ai, &bi) {
+                    (Type::Unknown, x) | (x, Type::Unknown) => {
+                        matches!(x, Type::Int | Type::Float | Type::Bool | Type::Unknown)
+                            || (!ordered && *x == Type::Str)
+                    }
+                    (x, y) if x.is_numeric() && y.is_numeric() => true,
+                    (Type::Bool, Type::Bool) | (Type::Str, Type::Str) => !ordered,
+                    _ => false,
+                };
+                if !ok {
+                    let bad = if ai.is_numeric() || ai == Type::Str {
+                        (&b, rhs.span)
+                    } else {
+                        (&a, lhs.span)
+                    };
+                    self.mismatch(
+                        bad.1,
+                        bad.0,
+                        format!("cannot compare {a} with {b} using `{sym}`"),
+                    );
+                    return (Type::Error, None);
+                }
+                // A comparison with an absent operand is false: the result is a plain bool.
+                return (Type::Bool, fold(op, av, bv));
+            }
+            BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor | BinOp::Shl | BinOp::Shr => {
+                for (t, s) in [(&a, lhs.span), (&b, rhs.span)] {
+                    if !matches!(t.unwrap_optional().0, Type::Int | Type::Unknown) {
+                        self.mismatch(s, t, format!("`{sym}` needs integers, found {t}"));
+                        if let Some(d) = self.diags.last_mut()
+                            && *t.unwrap_optional().0 == Type::Float
+                        {
+                            d.help = Some("convert with `int(x)` first".into());
+                        }
+                        return (Type::Error, None);
+                    }
+                }
+                if ai == Type::Unknown || bi == Type::Unknown {
+                    Type::Unknown
+                } else {
+                    Type::Int
+                }
+            }
+            _ => {
+                if op == BinOp::Add && ai == Type::P4 && bi == Type::P4 {
+                    Type::P4
+                } else {
+                    for (t, s) in [(&a, lhs.span), (&b, rhs.span)] {
+                        if !t.is_numeric() {
+                            self.mismatch(s, t, format!("`{sym}` needs numbers, found {t}"));
+                            return (Type::Error, None);
+                        }
+                    }
+                    match (&ai, &bi) {
+                        (Type::Unknown, _) | (_, Type::Unknown) => Type::Unknown,
+                        (Type::Int, Type::Int) if op != BinOp::Div => Type::Int,
+                        _ => Type::Float,
+                    }
+                }
+            }
+        };
+        let _ = span;
+        let value = fold(op, av, bv);
+        (if optional { ty.optional() } else { ty }, value)
+    }
+
+    /// `base.name`: a field of an element, a projection of a collection, a four-vector member.
+    pub fn field(&mut self, base: &Type, name: &str, span: Span, base_span: Span) -> Typed {
+        match base {
+            Type::Error => (Type::Error, None),
+            Type::Unknown => (Type::Unknown, None),
+            Type::Optional(inner) => {
+                let (t, _) = self.field(inner, name, span, base_span);
+                (t.optional(), None)
+            }
+            Type::P4 => {
+                if P4_MEMBERS.contains(&name) {
+                    (Type::Float, None)
+                } else {
+                    let hint = super::check::suggest(name, P4_MEMBERS.iter().copied());
+                    let d = self.error(
+                        UNKNOWN_FIELD,
+                        span,
+                        format!("a four-vector has no member `{name}`"),
+                        "unknown member",
+                    );
+                    d.help = Some(match hint {
+                        Some(h) => format!("did you mean `{h}`?"),
+                        None => format!("members: {}", P4_MEMBERS.join(", ")),
+                    });
+                    (Type::Error, None)
+                }
+            }
+            Type::Element(el) | Type::Collection(el) => {
+                let projection = matches!(base, Type::Collection(_));
+                match field_type(el, name, self.env.schema) {
+                    Some(t) => {
+                        let el = el.clone();
+                        self.note_field(&el, name);
+                        if projection {
+                            (Type::List(Box::new(t)), None)
+                        } else {
+                            (t, None)
+                        }
+                    }
+                    None => {
+                        self.unknown_field(el, name, span);
+                        (Type::Error, None)
+                    }
+                }
+            }
+            t => {
+                let t = t.clone();
+                self.mismatch(
+                    base_span,
+                    &t,
+                    format!("`.{name}` needs an element, a collection or a four-vector, found {t}"),
+                );
+                (Type::Error, None)
+            }
+        }
+    }
+
+    pub fn unknown_field(&mut self, el: &Elem, name: &str, span: Span) {
+        let fields = field_names(el, self.env.schema);
+        let hint = super::check::suggest(name, fields.iter().map(|(n, _)| n.as_str()))
+            .and_then(|h| fields.iter().find(|(n, _)| n == h));
+        let help = match hint {
+            Some((n, t)) => format!("did you mean `{n}` ({t})?"),
+            None if fields.is_empty() => "it has no fields".to_string(),
+            None => {
+                let list: Vec<String> = fields
+                    .iter()
+                    .take(12)
+                    .map(|(n, t)| format!("{n} ({t})"))
+                    .collect();
+                format!(
+                    "available: {}{}",
+                    list.join(", "),
+                    if fields.len() > 12 { ", ..." } else { "" }
+                )
+            }
+        };
+        self.error(
+            UNKNOWN_FIELD,
+            span,
+            format!("{el} has no field `{name}`"),
+            "unknown field",
+        )
+        .help = Some(help);
+    }
+
+    fn index(&mut self, base: &Expr, index: &Expr) -> Typed {
+        let (bt, _) = self.expr(base);
+        let (it, iv) = self.expr(index);
+        if !matches!(it, Type::Int | Type::Unknown | Type::Error) {
+            self.mismatch(
+                index.span,
+                &it,
+                format!("an index must be an integer, found {it}"),
+            );
+            return (Type::Error, None);
+        }
+        match bt {
+            Type::Error => (Type::Error, None),
+            Type::Unknown => (Type::Unknown, None),
+            Type::Collection(el) => (Type::Element(el).optional(), None),
+            Type::List(t) => (t.optional(), None),
+            Type::Element(el) if el.is_tuple() => {
+                let Some(Value::Int(i)) = iv else {
+                    self.error(
+                        super::builtins::NOT_CONSTANT,
+                        index.span,
+                        "a tuple member index must be a constant".into(),
+                        "not a constant",
+                    );
+                    return (Type::Error, None);
+                };
+                match usize::try_from(i).ok().and_then(|i| el.member(i)) {
+                    Some(m) => (Type::Element(m), None),
+                    None => {
+                        self.error(
+                            super::builtins::INVALID_ARGUMENT,
+                            index.span,
+                            format!("{el} has no member {i}"),
+                            "out of range",
+                        );
+                        (Type::Error, None)
+                    }
+                }
+            }
+            t => {
+                self.mismatch(
+                    base.span,
+                    &t,
+                    format!("`[...]` needs a collection or a list, found {t}"),
+                );
+                (Type::Error, None)
+            }
+        }
+    }
+}
+
+fn fold(op: BinOp, a: Option<Value>, b: Option<Value>) -> Option<Value> {
+    fold_binary(op, &a?, &b?)
+}
+
+/// The name an unverified collection is shown by.
+fn describe_opaque(e: &Expr) -> String {
+    match &e.kind {
+        ExprKind::Name(n) => n.clone(),
+        _ => "collection".to_string(),
+    }
+}

@@ -1,0 +1,293 @@
+//! Statements: definitions, cuts, weights, histograms, accumulators, regions.
+//!
+//! Input: the file's statements in order. Output: symbols, types, diagnostics, and [`Facts`]
+//! gathered for the file-wide checks (output names, lints). Duplicate names are reported with a
+//! "first defined here" label.
+
+use std::collections::HashMap;
+
+use super::check::Checker;
+use super::types::Type;
+use super::value::Value;
+use super::{SymbolId, SymbolKind};
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::syntax::ast::{self, Stmt, StmtKind};
+
+/// Two definitions with the same name in one scope.
+pub const DUPLICATE_NAME: Code = Code("anac::sema::duplicate-name");
+/// Two cuts with the same label.
+pub const DUPLICATE_CUT: Code = Code("anac::sema::duplicate-cut");
+/// Two regions with the same name.
+pub const DUPLICATE_REGION: Code = Code("anac::sema::duplicate-region");
+/// A cut whose condition folds to a constant.
+pub const CONSTANT_CUT: Code = Code("anac::sema::constant-cut");
+/// A histogram whose number of fill values differs from its number of axes.
+pub const HIST_DIMENSIONS: Code = Code("anac::sema::hist-dimensions");
+
+/// What the file-wide checks need to know after the walk.
+#[derive(Debug, Default)]
+pub(super) struct Facts {
+    /// (region or `all`, histogram name, its span).
+    pub hists: Vec<(String, String, Span)>,
+    /// Cut labels, in order (unique).
+    pub cut_labels: Vec<String>,
+    /// Definitions the unused lint looks at.
+    pub lintable: Vec<SymbolId>,
+    /// Kinematic replacements: (collection, field, replacement span, vary name).
+    pub kinematic: Vec<(String, String, Span, String)>,
+    /// Whether anything is filled (hist, counter, collect).
+    pub has_outputs: bool,
+    /// `vary` weight statements: (name span).
+    pub weight_varies: Vec<Span>,
+}
+
+impl Checker<'_> {
+    pub(super) fn statements(&mut self, file: &ast::File) -> Facts {
+        let mut facts = Facts::default();
+        let mut cuts: HashMap<String, Span> = HashMap::new();
+        let mut regions: HashMap<String, Span> = HashMap::new();
+        for (i, s) in file.stmts.iter().enumerate() {
+            if let StmtKind::Region { name, body } = &s.kind {
+                if let Some(first) = regions.get(&name.name) {
+                    let first = *first;
+                    self.push(
+                        Diagnostic::error(
+                            DUPLICATE_REGION,
+                            format!("region `{}` is defined twice", name.name),
+                        )
+                        .with_primary(name.span, "defined again here")
+                        .with_label(first, "first defined here")
+                        .with_help("give each region its own name"),
+                    );
+                } else {
+                    regions.insert(name.name.clone(), name.span);
+                }
+                self.region = Some((name.name.clone(), HashMap::new()));
+                for b in body {
+                    self.stmt(b, i, &mut facts, &mut cuts);
+                }
+                self.region = None;
+            } else {
+                self.stmt(s, i, &mut facts, &mut cuts);
+            }
+        }
+        facts
+    }
+
+    /// Reports a name already defined in the visible scopes; returns whether it is new.
+    fn check_new_name(&mut self, name: &ast::Ident) -> bool {
+        let Some(prev) = self.lookup_def(&name.name) else {
+            return true;
+        };
+        let prev_span = self.out.symbols[prev.0 as usize].span;
+        self.push(
+            Diagnostic::error(
+                DUPLICATE_NAME,
+                format!("`{}` is already defined", name.name),
+            )
+            .with_primary(name.span, "defined again here")
+            .with_label(prev_span, "first defined here")
+            .with_help("rename one of them"),
+        );
+        false
+    }
+
+    fn stmt(
+        &mut self,
+        s: &Stmt,
+        index: usize,
+        facts: &mut Facts,
+        cuts: &mut HashMap<String, Span>,
+    ) {
+        self.random_ok = false;
+        match &s.kind {
+            StmtKind::Const { name, value } => {
+                let (ty, v) = self.expr(value);
+                if v.is_none() && ty != Type::Error {
+                    self.error(
+                        super::builtins::NOT_CONSTANT,
+                        value.span,
+                        format!("`const {}` must be computable before the run", name.name),
+                        "not a constant",
+                    )
+                    .help = Some("use `let` for per-event values".into());
+                }
+                if self.check_new_name(name) {
+                    let id = self.define(name, SymbolKind::Const(v), ty);
+                    facts.lintable.push(id);
+                }
+            }
+            StmtKind::Object { name, value } => {
+                let (ty, _) = self.expr(value);
+                let ty = match ty {
+                    Type::Collection(_) | Type::Error | Type::Unknown => ty,
+                    t => {
+                        self.mismatch(
+                            value.span,
+                            &t,
+                            format!("an object must be a collection, found {t}"),
+                        );
+                        if let Some(d) = self.diags.last_mut() {
+                            d.help = Some("use `let` for a per-event value".into());
+                        }
+                        Type::Error
+                    }
+                };
+                if self.check_new_name(name) {
+                    let id = self.define(name, SymbolKind::Object, ty);
+                    facts.lintable.push(id);
+                }
+            }
+            StmtKind::Let { name, value } => {
+                self.random_ok = true;
+                let (ty, _) = self.expr(value);
+                if self.check_new_name(name) {
+                    let id = self.define(name, SymbolKind::Let, ty);
+                    facts.lintable.push(id);
+                }
+            }
+            StmtKind::Cut { label, cond } => {
+                if let Some(first) = cuts.get(&label.value) {
+                    let first = *first;
+                    self.push(
+                        Diagnostic::error(
+                            DUPLICATE_CUT,
+                            format!("cut label \"{}\" is used twice", label.value),
+                        )
+                        .with_primary(label.span, "used again here")
+                        .with_label(first, "first used here")
+                        .with_help("cut labels name cutflow steps: make them unique"),
+                    );
+                } else {
+                    cuts.insert(label.value.clone(), label.span);
+                    facts.cut_labels.push(label.value.clone());
+                }
+                let (_, v) = self.expect_bool(cond, "a cut condition");
+                if let Some(Value::Bool(b)) = v {
+                    let what = if b {
+                        "always true: it removes nothing"
+                    } else {
+                        "always false: it removes every event"
+                    };
+                    self.warning(
+                        CONSTANT_CUT,
+                        cond.span,
+                        format!("cut \"{}\" is {what}", label.value),
+                        "constant condition",
+                    )
+                    .help = Some("check the constants it uses, or remove the cut".into());
+                }
+            }
+            StmtKind::Weight { value } => {
+                self.random_ok = true;
+                self.expect_number(value, "a weight");
+            }
+            StmtKind::Hist(h) => {
+                facts.has_outputs = true;
+                let region = self
+                    .region
+                    .as_ref()
+                    .map_or("all".to_string(), |(r, _)| r.clone());
+                for f in &h.fills {
+                    self.fill_value(f, "a histogram fill value");
+                }
+                if h.fills.len() != h.axes.len() {
+                    self.error(
+                        HIST_DIMENSIONS,
+                        h.name.span,
+                        format!(
+                            "histogram `{}` has {} fill value(s) but {} axis/axes",
+                            h.name.name,
+                            h.fills.len(),
+                            h.axes.len()
+                        ),
+                        "fill values and axes must match",
+                    )
+                    .help = Some("a 2-D histogram is `hist h = (x, y) in AXIS, AXIS`".into());
+                }
+                for a in &h.axes {
+                    self.axis(a);
+                }
+                if self.check_new_name(&h.name) {
+                    self.define(&h.name, SymbolKind::Hist, Type::Error);
+                    facts.hists.push((region, h.name.name.clone(), h.name.span));
+                }
+            }
+            StmtKind::Counter { name, when } => {
+                facts.has_outputs = true;
+                if let Some(w) = when {
+                    self.expect_bool(w, "a counter's `when` condition");
+                }
+                if self.check_new_name(name) {
+                    self.define(name, SymbolKind::Counter, Type::Error);
+                }
+            }
+            StmtKind::Collect { name, values, max } => {
+                facts.has_outputs = true;
+                for v in values {
+                    let (t, _) = self.expr(v);
+                    let inner = t.unwrap_optional().0;
+                    if !(inner.is_numeric() || inner.is_boolish() || *inner == Type::Str) {
+                        self.mismatch(
+                            v.span,
+                            &t,
+                            format!(
+                                "collected values must be numbers, bools or strings, found {t}"
+                            ),
+                        );
+                    }
+                }
+                if let Some(m) = max {
+                    let (_, v) = self.expr(m);
+                    match v {
+                        Some(Value::Int(n)) if n >= 1 => {}
+                        Some(v) => {
+                            self.error(
+                                super::builtins::INVALID_ARGUMENT,
+                                m.span,
+                                format!("`max` must be a positive integer, found {v}"),
+                                "invalid bound",
+                            );
+                        }
+                        None => {
+                            self.error(
+                                super::builtins::NOT_CONSTANT,
+                                m.span,
+                                "`max` must be a constant".into(),
+                                "not a constant",
+                            );
+                        }
+                    }
+                }
+                if self.check_new_name(name) {
+                    self.define(name, SymbolKind::Collect, Type::Error);
+                }
+            }
+            StmtKind::Region { .. } => {}
+            StmtKind::Vary(v) => self.vary(v, index, facts),
+            StmtKind::Derive { name, value } => {
+                self.derive(value, &facts.cut_labels);
+                if self.check_new_name(name) {
+                    self.define(name, SymbolKind::Derived, Type::Error);
+                }
+            }
+        }
+        self.random_ok = false;
+    }
+
+    /// A histogram fill: a number, a list of numbers, possibly absent; strings for category axes.
+    fn fill_value(&mut self, e: &ast::Expr, what: &str) {
+        let (t, _) = self.expr(e);
+        let inner = match t.unwrap_optional().0 {
+            Type::List(x) => x.unwrap_optional().0.clone(),
+            x => x.clone(),
+        };
+        if !(inner.is_numeric() || inner == Type::Str) {
+            self.mismatch(
+                e.span,
+                &t,
+                format!("{what} must be a number or a list of numbers, found {t}"),
+            );
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Data-driven tests of the front end: `tests/ui/{valid,invalid}/*.ana`.
+//!
+//! Each file carries its expected diagnostics inline; the test asserts the exact set of
+//! (severity, code, line, column) and that every message is non-empty. Conventions (see
+//! tests/ui/README.md):
+//! - `#^ error sema::unknown-name` — a diagnostic whose primary span starts at the caret's
+//!   column on the nearest line above that is not an annotation;
+//! - `#@ 3:1 warning sema::unused-definition` — an explicit line and column;
+//! - `#! schema: nanoaod | none` and `#! processes: agc | none` pick the environment (defaults:
+//!   nanoaod, agc).
+//!
+//! `valid/` files must have no errors (annotated warnings are allowed); `invalid/` files must
+//! expect at least one error.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anac::diagnostics::{Severity, SourceFile};
+use anac::io::schema::{
+    CollectionLayout, CollectionSchema, FieldSchema, ScalarType, Shape, TreeSchema, Unsupported,
+};
+use anac::sema::{ProcessInfo, SemaEnv, check_source};
+
+fn field(name: &str, prefix: &str, ty: ScalarType, shape: Shape) -> FieldSchema {
+    FieldSchema {
+        name: name.to_string(),
+        branch: if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}_{name}")
+        },
+        ty,
+        shape,
+    }
+}
+
+fn collection(name: &str, fields: &[(&str, ScalarType)]) -> CollectionSchema {
+    let mut fields: Vec<FieldSchema> = fields
+        .iter()
+        .map(|(f, t)| field(f, name, *t, Shape::Jagged))
+        .collect();
+    fields.sort_by(|a, b| a.name.cmp(&b.name));
+    CollectionSchema {
+        name: name.to_string(),
+        layout: CollectionLayout::Counter {
+            branch: format!("n{name}"),
+        },
+        fields,
+    }
+}
+
+/// A NanoAOD-like schema with the fields the AGC ttbar analysis reads.
+pub fn nanoaod() -> TreeSchema {
+    use ScalarType::*;
+    let kin = [("pt", F32), ("eta", F32), ("phi", F32), ("mass", F32)];
+    let with = |extra: &[(&'static str, ScalarType)]| {
+        let mut v: Vec<(&str, ScalarType)> = kin.to_vec();
+        v.extend_from_slice(extra);
+        v
+    };
+    let mut branches = vec![
+        field("MET_pt", "", F32, Shape::Scalar),
+        field("MET_phi", "", F32, Shape::Scalar),
+        field("event", "", U64, Shape::Scalar),
+        field("run", "", U32, Shape::Scalar),
+        field("luminosityBlock", "", U32, Shape::Scalar),
+        field("genWeight", "", F32, Shape::Scalar),
+        field("nJet", "", U32, Shape::Scalar),
+        field("nElectron", "", U32, Shape::Scalar),
+        field("nMuon", "", U32, Shape::Scalar),
+        field("HLT_IsoMu24", "", Bool, Shape::Scalar),
+    ];
+    branches.sort_by(|a, b| a.name.cmp(&b.name));
+    TreeSchema {
+        tree: "Events".into(),
+        entries: 1000,
+        collections: vec![
+            collection(
+                "Electron",
+                &with(&[
+                    ("cutBased", I32),
+                    ("sip3d", F32),
+                    ("charge", I32),
+                    ("pfRelIso03_all", F32),
+                ]),
+            ),
+            collection(
+                "Muon",
+                &with(&[
+                    ("tightId", Bool),
+                    ("sip3d", F32),
+                    ("charge", I32),
+                    ("pfRelIso04_all", F32),
+                ]),
+            ),
+            collection(
+                "Jet",
+                &with(&[("btagCSVV2", F32), ("jetId", I32), ("hadronFlavour", I32)]),
+            ),
+        ],
+        branches,
+        unsupported: vec![Unsupported {
+            branch: "LHEPdfWeightMatrix".into(),
+            type_name: "std::vector<std::vector<std::vector<float>>>".into(),
+            reason: "three levels of nesting".into(),
+        }],
+    }
+}
+
+/// The AGC processes and their sample variations.
+pub fn agc_processes() -> Vec<ProcessInfo> {
+    let p = |name: &str, vars: &[&str]| ProcessInfo {
+        name: name.into(),
+        variations: vars.iter().map(|v| v.to_string()).collect(),
+        is_data: false,
+    };
+    vec![
+        p(
+            "ttbar",
+            &["nominal", "scaledown", "scaleup", "ME_var", "PS_var"],
+        ),
+        p("single_top_s_chan", &["nominal"]),
+        p("single_top_t_chan", &["nominal"]),
+        p("single_top_tW", &["nominal"]),
+        p("wjets", &["nominal"]),
+    ]
+}
+
+type Key = (String, String, usize, usize);
+
+fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+fn full_code(c: &str) -> String {
+    if c.starts_with("anac::") {
+        c.to_string()
+    } else {
+        format!("anac::{c}")
+    }
+}
+
+/// Expected diagnostics and directives of one file.
+fn expectations(text: &str) -> Result<(Vec<Key>, BTreeMap<String, String>), String> {
+    let mut expected = Vec::new();
+    let mut directives = BTreeMap::new();
+    let mut last_code_line = 0;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        if let Some(rest) = line.strip_prefix("#!") {
+            let (k, v) = rest
+                .split_once(':')
+                .ok_or(format!("line {n}: bad directive"))?;
+            directives.insert(k.trim().to_string(), v.trim().to_string());
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("#@") {
+            let mut w = rest.split_whitespace();
+            let (Some(pos), Some(sev), Some(code)) = (w.next(), w.next(), w.next()) else {
+                return Err(format!("line {n}: `#@ L:C SEVERITY CODE` expected"));
+            };
+            let (l, c) = pos
+                .split_once(':')
+                .ok_or(format!("line {n}: bad position"))?;
+            expected.push((
+                sev.to_string(),
+                full_code(code),
+                l.parse().map_err(|_| format!("line {n}: bad line"))?,
+                c.parse().map_err(|_| format!("line {n}: bad column"))?,
+            ));
+            continue;
+        }
+        if line.starts_with('#')
+            && let Some(caret) = line.find('^')
+            && line[1..caret].trim().is_empty()
+        {
+            let mut w = line[caret + 1..].split_whitespace();
+            let (Some(sev), Some(code)) = (w.next(), w.next()) else {
+                return Err(format!("line {n}: `#  ^ SEVERITY CODE` expected"));
+            };
+            if last_code_line == 0 {
+                return Err(format!("line {n}: caret annotation with no line above"));
+            }
+            let col = line[..caret].chars().count() + 1;
+            expected.push((sev.to_string(), full_code(code), last_code_line, col));
+            continue;
+        }
+        last_code_line = n;
+    }
+    Ok((expected, directives))
+}
+
+fn run_file(path: &Path, must_have_errors: bool) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let (mut expected, directives) = expectations(&text)?;
+    let schema = nanoaod();
+    let procs = agc_processes();
+    let env = SemaEnv {
+        schema: match directives.get("schema").map(String::as_str) {
+            None | Some("nanoaod") => Some(&schema),
+            Some("none") => None,
+            Some(other) => return Err(format!("unknown schema `{other}`")),
+        },
+        processes: match directives.get("processes").map(String::as_str) {
+            None | Some("agc") => Some(&procs),
+            Some("none") => None,
+            Some(other) => return Err(format!("unknown processes `{other}`")),
+        },
+    };
+    let source = SourceFile::new(path, text);
+    let (_, diags) = check_source(&source, &env);
+    let mut actual: Vec<Key> = Vec::new();
+    let mut rendered = Vec::new();
+    for d in &diags {
+        if d.message.trim().is_empty() {
+            return Err(format!("{}: empty message", d.code));
+        }
+        if d.code.doc().is_none() {
+            return Err(format!("{}: code has no page in docs/codes", d.code));
+        }
+        let (l, c) = d.position().unwrap_or((0, 0));
+        actual.push((severity_name(d.severity).into(), d.code.to_string(), l, c));
+        rendered.push(format!(
+            "  {}:{} {}[{}] {}",
+            l,
+            c,
+            severity_name(d.severity),
+            d.code,
+            d.message
+        ));
+    }
+    expected.sort();
+    actual.sort();
+    if must_have_errors && !expected.iter().any(|e| e.0 == "error") {
+        return Err("an invalid/ test must expect at least one error".into());
+    }
+    if !must_have_errors && expected.iter().any(|e| e.0 == "error") {
+        return Err("a valid/ test must not expect errors".into());
+    }
+    if expected != actual {
+        let missing: Vec<&Key> = expected.iter().filter(|e| !actual.contains(e)).collect();
+        let extra: Vec<&Key> = actual.iter().filter(|a| !expected.contains(a)).collect();
+        return Err(format!(
+            "missing: {missing:?}\n  unexpected: {extra:?}\n  all diagnostics:\n{}",
+            rendered.join("\n")
+        ));
+    }
+    Ok(())
+}
+
+fn run_dir(dir: &str, must_have_errors: bool) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/ui")
+        .join(dir);
+    let mut paths: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ana"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no tests in {}", root.display());
+    let failures: Vec<String> = paths
+        .iter()
+        .filter_map(|p| {
+            run_file(p, must_have_errors)
+                .err()
+                .map(|e| format!("{}:\n  {e}", p.display()))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} files failed:\n{}",
+        failures.len(),
+        paths.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn valid_files_check_clean() {
+    run_dir("valid", false);
+}
+
+#[test]
+fn invalid_files_give_exactly_the_expected_diagnostics() {
+    run_dir("invalid", true);
+}
+
+#[test]
+fn ttbar_analysis_checks_with_no_diagnostics() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("analyses/ttbar/ttbar.ana");
+    let source = SourceFile::new(&path, std::fs::read_to_string(&path).unwrap());
+    let schema = nanoaod();
+    let procs = agc_processes();
+    let env = SemaEnv {
+        schema: Some(&schema),
+        processes: Some(&procs),
+    };
+    let (checked, diags) = check_source(&source, &env);
+    let msgs: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{:?} {} {}", d.position(), d.code, d.message))
+        .collect();
+    assert!(diags.is_empty(), "{msgs:#?}");
+    let checked = checked.unwrap();
+    let names: Vec<&str> = checked.variations.iter().map(|v| v.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "pt_scale_up",
+            "pt_res_up",
+            "btag_var_0_up",
+            "btag_var_0_down",
+            "btag_var_1_up",
+            "btag_var_1_down",
+            "btag_var_2_up",
+            "btag_var_2_down",
+            "btag_var_3_up",
+            "btag_var_3_down",
+            "scale_var_up",
+            "scale_var_down"
+        ]
+    );
+    assert_eq!(checked.lumi, Some(3378.0));
+    assert!(
+        checked
+            .used_fields
+            .contains(&("Jet".to_string(), "pt".to_string()))
+    );
+}
+
+#[test]
+fn ttbar_analysis_without_schema_gives_one_warning() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("analyses/ttbar/ttbar.ana");
+    let source = SourceFile::new(&path, std::fs::read_to_string(&path).unwrap());
+    let (checked, diags) = check_source(&source, &SemaEnv::default());
+    let codes: Vec<String> = diags.iter().map(|d| d.code.to_string()).collect();
+    assert_eq!(codes, ["anac::sema::schema-unavailable"]);
+    assert!(checked.is_some());
+}
