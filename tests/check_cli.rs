@@ -314,3 +314,39 @@ fn a_missing_data_folder_is_one_clear_error_and_sema_runs_without_a_schema() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn the_agc_analysis_in_a_checkout_without_shared_data_says_so_once() {
+    // A copy of analyses/ttbar with nothing at ../shared beside the "checkout".
+    let checkout = scratch("noshared").join("repo");
+    let dir = checkout.join("analyses/ttbar");
+    std::fs::create_dir_all(&dir).unwrap();
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("analyses/ttbar");
+    for f in ["ttbar.ana", "samples.yaml"] {
+        std::fs::copy(here.join(f), dir.join(f)).unwrap();
+    }
+    let ana = dir.join("ttbar.ana").display().to_string();
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let got = found(&v);
+    assert_eq!(v["errors"], 1, "{got:#?}");
+    assert_eq!(
+        got[0],
+        (
+            "anac::samples::missing-file".into(),
+            "samples.yaml".into(),
+            9,
+            13
+        )
+    );
+    let message = v["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("11 sample files not found"),
+        "{message}"
+    );
+    assert!(
+        got.iter().any(|d| d.0 == "anac::sema::schema-unavailable"),
+        "{got:#?}"
+    );
+}
