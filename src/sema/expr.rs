@@ -415,6 +415,15 @@ impl Checker<'_> {
             );
             return (Type::Error, None);
         }
+        let (bt, optional) = match bt {
+            Type::Optional(inner) => (*inner, true),
+            t => (t, false),
+        };
+        let (t, v) = self.index_of(bt, base, index, iv);
+        (if optional { t.optional() } else { t }, v)
+    }
+
+    fn index_of(&mut self, bt: Type, base: &Expr, index: &Expr, iv: Option<Value>) -> Typed {
         match bt {
             Type::Error => (Type::Error, None),
             Type::Unknown => (Type::Unknown, None),
