@@ -9,7 +9,7 @@
 //! - every span is a byte range inside the text given to [`parse`], on char boundaries;
 //! - a mapping keeps its keys in file order and holds each key once (later duplicates are
 //!   reported and dropped);
-//! - nesting deeper than [`MAX_DEPTH`] and alias expansion beyond [`MAX_NODES`] are errors, never
+//! - nesting deeper than [`MAX_DEPTH`] and aliases copying more than [`MAX_ALIAS_NODES`] are errors, never
 //!   a stack overflow or a memory blow-up.
 
 use crate::diagnostics::{Code, Diagnostic, SourceFile, Span};
@@ -26,8 +26,9 @@ pub const DUPLICATE_KEY: Code = Code("anac::samples::duplicate-key");
 
 /// Deepest nesting of sequences and mappings accepted.
 pub const MAX_DEPTH: usize = 64;
-/// Most nodes a document may expand to (aliases copy their anchor's nodes).
-pub const MAX_NODES: usize = 1_000_000;
+/// Most values aliases may copy in one document (each alias copies its anchor's values). Plain
+/// values need no limit: their number is bounded by the text's length.
+pub const MAX_ALIAS_NODES: usize = 100_000;
 
 /// A resolved scalar (YAML 1.2 core schema: quoted scalars are always strings).
 #[derive(Debug, Clone, PartialEq)]
@@ -105,6 +106,7 @@ struct Builder<'a> {
     offsets: Vec<usize>,
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     anchors: HashMap<usize, Node>,
+    /// Values copied by aliases so far.
     nodes: usize,
     diags: Vec<Diagnostic>,
 }
@@ -197,10 +199,10 @@ impl<'a> Builder<'a> {
 
     fn count(&mut self, span: Span, n: usize) -> Result<(), Stop> {
         self.nodes += n;
-        if self.nodes > MAX_NODES {
+        if self.nodes > MAX_ALIAS_NODES {
             return Err(self.error(
                 span,
-                format!("the YAML expands to more than {MAX_NODES} values (aliases?)"),
+                format!("aliases copy more than {MAX_ALIAS_NODES} values"),
                 "limit reached here",
             ));
         }
@@ -215,7 +217,6 @@ impl<'a> Builder<'a> {
                 "too deep",
             ));
         }
-        self.count(span, 1)?;
         let (node, anchor) = match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 let scalar = resolve(text, style, tag.as_ref());
@@ -263,16 +264,19 @@ impl<'a> Builder<'a> {
                     anchor,
                 )
             }
-            Event::Alias(id) => match self.anchors.get(&id).cloned() {
-                Some(mut n) => {
-                    let size = size(&n);
-                    self.count(span, size)?;
-                    // The copy is shown where the alias is written, not at the anchor.
-                    n.span = span;
-                    (n, 0)
-                }
-                None => return Err(self.error(span, "unknown alias", "no anchor of this name")),
-            },
+            Event::Alias(id) => {
+                let Some(n) = self.anchors.get(&id).map(size) else {
+                    return Err(self.error(span, "unknown alias", "no anchor of this name"));
+                };
+                // Counted before copying, so an alias bomb stops before it allocates.
+                self.count(span, n)?;
+                let Some(mut node) = self.anchors.get(&id).cloned() else {
+                    return Err(self.error(span, "unknown alias", "no anchor of this name"));
+                };
+                // The copy is shown where the alias is written, not at the anchor.
+                node.span = span;
+                (node, 0)
+            }
             Event::SequenceEnd | Event::MappingEnd => {
                 return Err(self.error(span, "unexpected end of a collection", "here"));
             }
@@ -465,5 +469,29 @@ mod tests {
         let (root, diags, _) = parse_str("# only a comment\n");
         assert!(root.is_none());
         assert_eq!(diags[0].code, SYNTAX);
+    }
+
+    #[test]
+    fn a_second_document_is_an_error() {
+        let (root, diags, _) = parse_str("a: 1\n---\nb: 2\n");
+        assert!(root.is_none());
+        assert_eq!(diags[0].code, SYNTAX);
+        assert_eq!(diags[0].position(), Some((2, 1)));
+    }
+
+    #[test]
+    fn alias_expansion_is_bounded() {
+        // Each level doubles: 2^40 nodes if expanded naively.
+        let mut text = String::from("l0: &l0 [x, x]\n");
+        for i in 1..40 {
+            text.push_str(&format!("l{i}: &l{i} [*l{p}, *l{p}]\n", p = i - 1));
+        }
+        let (root, diags, _) = parse_str(&text);
+        assert!(root.is_none());
+        assert!(
+            diags[0].message.contains("more than"),
+            "{}",
+            diags[0].message
+        );
     }
 }
