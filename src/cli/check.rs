@@ -15,7 +15,8 @@ use std::process::ExitCode;
 pub struct Args {
     /// The analysis file (`.ana`).
     pub file: PathBuf,
-    /// Samples YAML to check against, instead of the one the analysis names.
+    /// Samples YAML to check against, instead of the one the analysis names (a relative path is
+    /// relative to the current directory).
     #[arg(long, value_name = "FILE.yaml")]
     pub samples: Option<PathBuf>,
     /// Output format: `human` (stderr) or `json` (stdout).
