@@ -232,6 +232,14 @@ fn run_file(path: &Path, must_have_errors: bool) -> Result<(), String> {
             d.message
         ));
     }
+    if std::env::var_os("UI_VERBOSE").is_some() {
+        println!("{}:\n{}", path.display(), rendered.join("\n"));
+        for d in &diags {
+            if let Some(h) = &d.help {
+                println!("    help: {h}");
+            }
+        }
+    }
     expected.sort();
     actual.sort();
     if must_have_errors && !expected.iter().any(|e| e.0 == "error") {

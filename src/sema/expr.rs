@@ -65,10 +65,10 @@ impl Checker<'_> {
         if !t.is_boolish() {
             let d = format!("{what} must be a bool, found {t}");
             self.mismatch(e.span, &t, d);
-            if t.is_numeric() {
-                if let Some(last) = self.diags.last_mut() {
-                    last.help = Some("compare the number, e.g. `x > 0`".into());
-                }
+            if t.is_numeric()
+                && let Some(last) = self.diags.last_mut()
+            {
+                last.help = Some("compare the number, e.g. `x > 0`".into());
             }
             return (Type::Error, None);
         }
@@ -115,7 +115,7 @@ impl Checker<'_> {
                 (t, v)
             }
             ExprKind::Unary { op, operand } => self.unary(*op, operand, e.span),
-            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs, e.span),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::If {
                 cond,
                 then,
@@ -208,7 +208,7 @@ impl Checker<'_> {
         }
     }
 
-    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, span: Span) -> Typed {
+    fn binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr) -> Typed {
         if op == BinOp::Coalesce {
             let (a, _) = self.expr(lhs);
             let (b, bv) = self.expr(rhs);
@@ -313,7 +313,6 @@ impl Checker<'_> {
                 }
             }
         };
-        let _ = span;
         let value = fold(op, av, bv);
         (if optional { ty.optional() } else { ty }, value)
     }

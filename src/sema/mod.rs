@@ -178,3 +178,6 @@ pub fn check_source(source: &Arc<SourceFile>, env: &SemaEnv) -> (Option<Checked>
     diags.extend(more);
     (checked, diags)
 }
+
+#[cfg(test)]
+mod tests;

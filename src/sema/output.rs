@@ -130,11 +130,12 @@ impl Checker<'_> {
             Err((a, b, msg)) => {
                 let Some(s) = span else { return };
                 // Offsets are exact when the string has no escapes; otherwise point at it all.
-                let inner = if self.source.text[s.range()].contains('\\') {
-                    s
-                } else {
-                    Span::new(s.start + 1 + a, (s.start + 1 + b).min(s.end))
-                };
+                let text = &self.source.text;
+                let (from, to) = (s.start + 1 + a, (s.start + 1 + b).min(s.end));
+                let exact = !text[s.range()].contains('\\')
+                    && text.is_char_boundary(from)
+                    && text.is_char_boundary(to);
+                let inner = if exact { Span::new(from, to) } else { s };
                 self.error(UNKNOWN_PLACEHOLDER, inner, format!("invalid output template: {msg}"), "here")
                     .help = Some("placeholders are {region}, {hist}, {process}, {variation}; `[...]` is dropped for nominal".into());
                 return;

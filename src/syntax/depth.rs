@@ -6,7 +6,8 @@
 //! It counts `(`, `[`, `{` (minus their closers) plus `if` (minus `else`: an `else` branch is
 //! parsed by repetition, not recursion), skipping comments and strings. It also bounds a run of
 //! binary operators at one level (`1+1+1+...`), whose left-leaning tree would be as deep as the
-//! run is long.
+//! run is long, and a run of postfix parts (`x[0][0]...`, `a.b.c...`, calls) at one level, which
+//! would make pest's parse tree huge before our own depth check could reject it.
 
 use crate::diagnostics::Span;
 
@@ -23,6 +24,9 @@ pub fn prescan(text: &str, limit: usize) -> Option<TooDeep> {
     let mut depth: usize = 0;
     // Operators seen in the current run at each depth (index = depth, grown on demand).
     let mut runs: Vec<usize> = vec![0];
+    // Postfix parts (`.f`, `[i]`, `(args)`) seen in the current run at each depth.
+    let mut posts: Vec<usize> = vec![0];
+    let post_limit = limit.saturating_mul(4);
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -43,20 +47,39 @@ pub fn prescan(text: &str, limit: usize) -> Option<TooDeep> {
                 }
             }
             b'(' | b'[' | b'{' => {
+                posts[depth] += 1;
+                if posts[depth] > post_limit {
+                    return Some(TooDeep::OperatorChain(Span::new(i, i + 1)));
+                }
                 depth += 1;
                 if depth > limit {
                     return Some(TooDeep::Nesting(Span::new(i, i + 1)));
                 }
                 if runs.len() <= depth {
                     runs.push(0);
+                    posts.push(0);
                 }
                 runs[depth] = 0;
+                posts[depth] = 0;
+            }
+            b'.' if bytes
+                .get(i + 1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') =>
+            {
+                posts[depth] += 1;
+                if posts[depth] > post_limit {
+                    return Some(TooDeep::OperatorChain(Span::new(i, i + 1)));
+                }
             }
             b')' | b']' | b'}' => {
                 depth = depth.saturating_sub(1);
             }
-            b',' => runs[depth] = 0,
-            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>' | b'=' | b'?' => {
+            b',' => {
+                runs[depth] = 0;
+                posts[depth] = 0;
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'&' | b'|' | b'^' | b'<' | b'>' | b'=' | b'?'
+            | b'~' | b'!' => {
                 // A two-character operator counts once.
                 let two = i + 1 < bytes.len()
                     && matches!(
@@ -89,11 +112,20 @@ pub fn prescan(text: &str, limit: usize) -> Option<TooDeep> {
                         }
                         if runs.len() <= depth {
                             runs.push(0);
+                            posts.push(0);
                         }
                         runs[depth] = 0;
+                        posts[depth] = 0;
                     }
-                    "else" => depth = depth.saturating_sub(1),
-                    "and" | "or" => {
+                    // Each `else if` and each `not` adds a level to the tree, like an operator.
+                    "else" => {
+                        depth = depth.saturating_sub(1);
+                        runs[depth] += 1;
+                        if runs[depth] > limit {
+                            return Some(TooDeep::OperatorChain(Span::new(start, i)));
+                        }
+                    }
+                    "and" | "or" | "not" => {
                         runs[depth] += 1;
                         if runs[depth] > limit {
                             return Some(TooDeep::OperatorChain(Span::new(start, i)));
@@ -102,7 +134,10 @@ pub fn prescan(text: &str, limit: usize) -> Option<TooDeep> {
                     // A statement keyword starts a new expression.
                     "const" | "object" | "let" | "cut" | "weight" | "hist" | "counter"
                     | "collect" | "region" | "vary" | "derive" | "where" | "then" | "up"
-                    | "down" | "in" | "when" => runs[depth] = 0,
+                    | "down" | "in" | "when" => {
+                        runs[depth] = 0;
+                        posts[depth] = 0;
+                    }
                     _ => {}
                 }
                 continue;
@@ -132,7 +167,7 @@ mod tests {
     #[test]
     fn else_if_chains_do_not_accumulate() {
         let chain = "let a = ".to_string() + &"if x then 1 else ".repeat(50) + "0";
-        assert_eq!(prescan(&chain, 4), None);
+        assert_eq!(prescan(&chain, 64), None);
         let nested = "let a = ".to_string() + &"if ".repeat(5) + "x";
         assert!(matches!(prescan(&nested, 4), Some(TooDeep::Nesting(_))));
     }
@@ -143,5 +178,16 @@ mod tests {
         assert!(matches!(prescan(&long, 8), Some(TooDeep::OperatorChain(_))));
         let many = "let a = 1+1+1\n".repeat(10);
         assert_eq!(prescan(&many, 8), None);
+        let suffixes = "let a = x".to_string() + &"[0]".repeat(40);
+        assert!(matches!(
+            prescan(&suffixes, 8),
+            Some(TooDeep::OperatorChain(_))
+        ));
+        let fields = "let a = x".to_string() + &".f".repeat(40);
+        assert!(matches!(
+            prescan(&fields, 8),
+            Some(TooDeep::OperatorChain(_))
+        ));
+        assert_eq!(prescan("let a = 1.5 + x.f[0]", 8), None);
     }
 }

@@ -113,7 +113,8 @@ pub(super) fn to_diagnostic(
     let mut d = Diagnostic::error(UNEXPECTED, message)
         .in_file(source)
         .with_primary(Span::new(pos, end), format!("found {found}"));
-    if let Some(h) = hint(text, pos) {
+    let wants_name = expected.iter().any(|e| e == "a name");
+    if let Some(h) = hint(text, pos, wants_name) {
         d = d.with_help(h);
     }
     d
@@ -170,7 +171,7 @@ fn found_at(text: &str, pos: usize) -> String {
 }
 
 /// A targeted hint for common slips.
-fn hint(text: &str, pos: usize) -> Option<String> {
+fn hint(text: &str, pos: usize, wants_name: bool) -> Option<String> {
     let rest = text.get(pos..).unwrap_or("");
     let word: String = rest
         .chars()
@@ -181,12 +182,15 @@ fn hint(text: &str, pos: usize) -> Option<String> {
         "region", "hist", "vary", "for", "in", "on", "up", "down", "derive", "counter", "collect",
         "max", "where", "and", "or", "not", "if", "then", "else", "true", "false", "when",
     ];
-    if KEYWORDS.contains(&word.as_str()) {
+    if wants_name && KEYWORDS.contains(&word.as_str()) {
         return Some(format!(
             "`{word}` is a keyword and cannot be used as a name"
         ));
     }
-    if rest.starts_with("&&")
+    let around = text.get(pos.saturating_sub(1)..).unwrap_or(rest);
+    if around.starts_with("&&")
+        || around.starts_with("||")
+        || rest.starts_with("&&")
         || rest.starts_with("||")
         || rest.starts_with('!') && !rest.starts_with("!=")
     {

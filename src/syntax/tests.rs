@@ -127,3 +127,42 @@ fn chained_comparison_and_duplicate_header() {
     let codes: Vec<Code> = diags.iter().map(|d| d.code).collect();
     assert_eq!(codes, [DUPLICATE_HEADER, MISPLACED_HEADER]);
 }
+
+#[test]
+fn megabyte_inputs_of_every_shape_are_diagnostics() {
+    for body in [
+        "not ".repeat(250_000) + "x",
+        "-".repeat(1_000_000) + "x",
+        "x".to_string() + &"[0]".repeat(330_000),
+        "x".to_string() + &".f".repeat(500_000),
+        "if x then 1 else ".repeat(60_000) + "0",
+        "[".repeat(1_000_000),
+        "{".repeat(1_000_000),
+    ] {
+        let (file, diags) = parse_text(&format!("let a = {body}"));
+        assert!(file.is_none());
+        assert_eq!(diags.len(), 1, "{:?}", msgs(&diags));
+        assert!(
+            diags[0].code == TOO_DEEP || diags[0].code == UNEXPECTED,
+            "{:?}",
+            msgs(&diags)
+        );
+    }
+}
+
+#[test]
+fn keyword_as_name_gets_a_hint() {
+    let (_, diags) = parse_text("let in = 3");
+    assert_eq!(diags[0].message, "unexpected `in`; expected a name");
+    assert_eq!(
+        diags[0].help.as_deref(),
+        Some("`in` is a keyword and cannot be used as a name")
+    );
+    let (_, diags) = parse_text("cut \"a\" x && y");
+    assert_eq!(
+        diags[0].help.as_deref(),
+        Some("use `and`, `or` and `not` for logic"),
+        "{:?}",
+        msgs(&diags)
+    );
+}
