@@ -5,6 +5,7 @@
 //! with `io` (ROOT files, samples YAML) on the side and `diagnostics` shared by all stages.
 //! `cli` holds one thin file per subcommand. See ARCHITECTURE.md.
 
+pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod io;

@@ -2,6 +2,7 @@
 //! into the library and maps the outcome to an exit code (0 ok, 1 errors in the input, 2 usage or
 //! I/O problems).
 
+pub mod check;
 pub mod explain;
 
 use clap::{Parser, Subcommand};
@@ -25,12 +26,15 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Check an analysis against its samples and their files, without running it.
+    Check(check::Args),
     /// Print the documentation of a diagnostic code (e.g. `anac explain sema::unknown-field`).
     Explain(explain::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
+        Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
     }
 }

@@ -1,0 +1,588 @@
+//! Samples YAML → [`Samples`]: which files make each process × variation, and their weights.
+//!
+//! Format (the AGC fileset layout):
+//! ```yaml
+//! ttbar:                       # process
+//!   nominal:                   # variation
+//!     files:
+//!       - path: ttbar__nominal__0000.root   # relative to this YAML file
+//!         nevts: 1500                        # optional: entries in the file
+//!       - ttbar__nominal__0001.root          # a plain string is a path without nevts
+//!     nevts_total: 3000        # optional: must equal the files' nevts when all are given
+//!     xsec: 729.84             # cross section in pb; required unless `is_data: true`
+//!     is_data: false           # optional, default false
+//! ```
+//! Everything here is about the text and the file system: each problem is a [`Diagnostic`] in the
+//! YAML at the offending key or value. Checking files against their ROOT trees (entries, schema)
+//! needs the analysis' tree name and happens in `crate::check`.
+//!
+//! Invariants: names and order are kept as written; a returned [`Samples`] holds every process and
+//! variation whose *name* was readable, even when some of its fields were wrong (those are `None`
+//! and have an error), so later stages do not report "unknown process" for a typo in an `xsec`.
+
+use super::yaml::{self, Key, Node, Scalar, Value};
+use crate::diagnostics::{Code, Diagnostic, SourceFile, Span, common};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use super::yaml::{DUPLICATE_KEY, SYNTAX};
+
+/// A key the format does not know.
+pub const UNKNOWN_KEY: Code = Code("anac::samples::unknown-key");
+/// A value of the wrong kind (a string where a number belongs, ...).
+pub const WRONG_TYPE: Code = Code("anac::samples::wrong-type");
+/// A required key is absent (`files`; `xsec` for simulation).
+pub const MISSING_FIELD: Code = Code("anac::samples::missing-field");
+/// A cross section that is zero, negative or not finite.
+pub const INVALID_XSEC: Code = Code("anac::samples::invalid-xsec");
+/// A listed file does not exist.
+pub const MISSING_FILE: Code = Code("anac::samples::missing-file");
+/// `nevts_total` differs from the sum of the files' `nevts`.
+pub const NEVTS_MISMATCH: Code = Code("anac::samples::nevts-mismatch");
+/// No processes, no variations, or no files where some are needed.
+pub const EMPTY: Code = Code("anac::samples::empty");
+/// `xsec` given for data, where it is not used (warning).
+pub const IGNORED_XSEC: Code = Code("anac::samples::ignored-xsec");
+/// A process with both data and simulated variations.
+pub const MIXED_DATA: Code = Code("anac::samples::mixed-data");
+/// The same file listed twice.
+pub const DUPLICATE_FILE: Code = Code("anac::samples::duplicate-file");
+
+/// All samples of an analysis, in file order.
+#[derive(Debug, Clone)]
+pub struct Samples {
+    /// The YAML text; every span below points into it.
+    pub source: Arc<SourceFile>,
+    pub processes: Vec<Process>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Process {
+    pub name: String,
+    /// The process' key in the YAML.
+    pub span: Span,
+    pub variations: Vec<Variation>,
+}
+
+impl Process {
+    /// Data when every variation is data (a mix is an error reported by [`load`]).
+    pub fn is_data(&self) -> bool {
+        !self.variations.is_empty() && self.variations.iter().all(|v| v.is_data)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Variation {
+    pub name: String,
+    /// The variation's key in the YAML.
+    pub span: Span,
+    pub files: Vec<SampleFile>,
+    pub nevts_total: Option<u64>,
+    /// Where `nevts_total`'s value is written.
+    pub nevts_total_span: Option<Span>,
+    /// Cross section in pb; `None` for data (or when it was wrong, with an error).
+    pub xsec: Option<f64>,
+    pub is_data: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SampleFile {
+    /// Resolved: relative paths are joined to the YAML file's folder.
+    pub path: PathBuf,
+    pub nevts: Option<u64>,
+    /// The path as written in the YAML.
+    pub span: Span,
+    /// Where the file's `nevts` value is written.
+    pub nevts_span: Option<Span>,
+}
+
+impl Samples {
+    /// Every file of every sample, with its process and variation.
+    pub fn files(&self) -> impl Iterator<Item = (&Process, &Variation, &SampleFile)> {
+        self.processes.iter().flat_map(|p| {
+            p.variations
+                .iter()
+                .flat_map(move |v| v.files.iter().map(move |f| (p, v, f)))
+        })
+    }
+}
+
+/// Reads and checks a samples file. `Err` only when the file cannot be read at all (an I/O
+/// problem, code `io::unreadable`, boxed to keep the `Result` small); otherwise the samples (see the module invariants) and every
+/// problem found.
+pub fn load(path: &Path) -> Result<(Option<Samples>, Vec<Diagnostic>), Box<Diagnostic>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(from_source(&SourceFile::new(path, text))),
+        Err(e) => Err(Box::new(Diagnostic::error(
+            common::IO,
+            format!("cannot read samples file `{}`: {e}", path.display()),
+        ))),
+    }
+}
+
+/// Checks samples YAML already in memory; relative file paths are resolved against the folder of
+/// `source.path`.
+pub fn from_source(source: &Arc<SourceFile>) -> (Option<Samples>, Vec<Diagnostic>) {
+    let (root, mut diags) = yaml::parse(source);
+    let Some(root) = root else {
+        return (None, diags);
+    };
+    let base = source
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut reader = Reader {
+        source,
+        base,
+        diags: Vec::new(),
+        seen_files: HashMap::new(),
+        missing_folders: Vec::new(),
+    };
+    let samples = reader.samples(&root);
+    reader.report_missing_folders();
+    diags.extend(reader.diags);
+    (samples, diags)
+}
+
+struct Reader<'a> {
+    source: &'a Arc<SourceFile>,
+    base: PathBuf,
+    diags: Vec<Diagnostic>,
+    /// Resolved path → where it was first listed.
+    seen_files: HashMap<PathBuf, Span>,
+    /// Folders that do not exist → the files listed in them (as written, and where).
+    missing_folders: Vec<(PathBuf, Vec<(String, Span)>)>,
+}
+
+const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data"];
+const FILE_KEYS: &[&str] = &["path", "nevts"];
+
+impl Reader<'_> {
+    fn error(&mut self, code: Code, span: Span, message: String, label: &str) -> &mut Diagnostic {
+        let d = Diagnostic::error(code, message)
+            .in_file(self.source)
+            .with_primary(span, label.to_string());
+        self.diags.push(d);
+        let last = self.diags.len() - 1;
+        &mut self.diags[last]
+    }
+
+    fn wrong_type(&mut self, node: &Node, expected: &str, what: &str) {
+        let found = node.kind_name();
+        self.error(
+            WRONG_TYPE,
+            node.span,
+            format!("{what} must be {expected}, found {found}"),
+            &format!("expected {expected}"),
+        );
+    }
+
+    fn map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(Key, Node)]> {
+        match &node.value {
+            Value::Map(entries) => Some(entries),
+            _ => {
+                self.wrong_type(node, "a mapping", what);
+                None
+            }
+        }
+    }
+
+    fn unknown_key(&mut self, key: &Key, known: &[&str], context: &str) {
+        let help = match did_you_mean(&key.text, known) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => format!("the keys of {context} are: {}", known.join(", ")),
+        };
+        self.error(
+            UNKNOWN_KEY,
+            key.span,
+            format!("unknown key `{}` in {context}", key.text),
+            "unknown key",
+        )
+        .help = Some(help);
+    }
+
+    fn samples(&mut self, root: &Node) -> Option<Samples> {
+        let entries = self.map(root, "a samples file (process → variation → fields)")?;
+        if entries.is_empty() {
+            self.error(
+                EMPTY,
+                root.span,
+                "the samples file lists no processes".into(),
+                "empty",
+            );
+        }
+        let processes = entries
+            .iter()
+            .filter_map(|(key, value)| self.process(key, value))
+            .collect();
+        Some(Samples {
+            source: self.source.clone(),
+            processes,
+        })
+    }
+
+    fn process(&mut self, key: &Key, value: &Node) -> Option<Process> {
+        let what = format!("process `{}` (its variations)", key.text);
+        let entries = self.map(value, &what)?;
+        if entries.is_empty() {
+            self.error(
+                EMPTY,
+                key.span,
+                format!("process `{}` has no variations", key.text),
+                "no variations",
+            )
+            .help = Some("give at least a `nominal` variation with its files".into());
+        }
+        let variations: Vec<Variation> = entries
+            .iter()
+            .filter_map(|(k, v)| self.variation(&key.text, k, v))
+            .collect();
+        let data = variations.iter().filter(|v| v.is_data).count();
+        if data > 0 && data < variations.len() {
+            let mc: Vec<&str> = variations
+                .iter()
+                .filter(|v| !v.is_data)
+                .map(|v| v.name.as_str())
+                .collect();
+            self.error(
+                MIXED_DATA,
+                key.span,
+                format!(
+                    "process `{}` mixes data and simulation (simulated: {})",
+                    key.text,
+                    mc.join(", ")
+                ),
+                "mixed process",
+            )
+            .help = Some("put data and simulated samples in separate processes".into());
+        }
+        Some(Process {
+            name: key.text.clone(),
+            span: key.span,
+            variations,
+        })
+    }
+
+    fn variation(&mut self, process: &str, key: &Key, value: &Node) -> Option<Variation> {
+        let context = format!("sample `{process}` / `{}`", key.text);
+        let entries = self.map(value, &context)?;
+        let mut var = Variation {
+            name: key.text.clone(),
+            span: key.span,
+            files: Vec::new(),
+            nevts_total: None,
+            nevts_total_span: None,
+            xsec: None,
+            is_data: false,
+        };
+        let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
+        for (k, _) in entries {
+            if !VARIATION_KEYS.contains(&k.text.as_str()) {
+                self.unknown_key(k, VARIATION_KEYS, &context);
+            }
+        }
+        if let Some((_, v)) = field("is_data") {
+            match v.value {
+                Value::Scalar(Scalar::Bool(b)) => var.is_data = b,
+                _ => self.wrong_type(v, "true or false", "`is_data`"),
+            }
+        }
+        match field("files") {
+            Some((fk, v)) => self.files(fk, v, &context, &mut var),
+            None => {
+                self.error(
+                    MISSING_FIELD,
+                    key.span,
+                    format!("{context} has no `files`"),
+                    "`files` missing",
+                )
+                .help = Some("list the sample's ROOT files under `files:`".into());
+            }
+        }
+        if let Some((_, v)) = field("nevts_total") {
+            var.nevts_total = self.count(v, "`nevts_total`");
+            var.nevts_total_span = Some(v.span);
+        }
+        self.xsec(field("xsec"), key, &context, &mut var);
+        self.check_total(&var);
+        Some(var)
+    }
+
+    fn xsec(&mut self, field: Option<&(Key, Node)>, key: &Key, context: &str, var: &mut Variation) {
+        match field {
+            Some((k, _)) if var.is_data => {
+                let d = Diagnostic::warning(
+                    IGNORED_XSEC,
+                    format!("{context} is data: its `xsec` is not used"),
+                )
+                .in_file(self.source)
+                .with_primary(k.span, "ignored")
+                .with_help(
+                    "data is not scaled by a cross section; remove `xsec` or `is_data: true`",
+                );
+                self.diags.push(d);
+            }
+            Some((_, v)) => {
+                let x = match v.value {
+                    Value::Scalar(Scalar::Float(x)) => Some(x),
+                    Value::Scalar(Scalar::Int(i)) => Some(i as f64),
+                    _ => {
+                        self.wrong_type(v, "a number (pb)", "`xsec`");
+                        None
+                    }
+                };
+                if let Some(x) = x {
+                    if x.is_finite() && x > 0.0 {
+                        var.xsec = Some(x);
+                    } else {
+                        self.error(
+                            INVALID_XSEC,
+                            v.span,
+                            format!("cross section of {context} must be a positive number, found {x}"),
+                            "not a positive cross section",
+                        )
+                        .help = Some("give the process cross section in pb; for data set `is_data: true` instead".into());
+                    }
+                }
+            }
+            None if !var.is_data => {
+                self.error(
+                    MISSING_FIELD,
+                    key.span,
+                    format!("{context} has no `xsec`"),
+                    "`xsec` missing",
+                )
+                .help = Some("simulated samples need a cross section in pb (`xsec: 729.84`); mark data with `is_data: true`".into());
+            }
+            None => {}
+        }
+    }
+
+    /// A non-negative whole number.
+    fn count(&mut self, node: &Node, what: &str) -> Option<u64> {
+        match node.value {
+            Value::Scalar(Scalar::Int(i)) => match u64::try_from(i) {
+                Ok(n) => Some(n),
+                Err(_) => {
+                    self.wrong_type(node, "a non-negative whole number", what);
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(node, "a non-negative whole number", what);
+                None
+            }
+        }
+    }
+
+    fn files(&mut self, key: &Key, node: &Node, context: &str, var: &mut Variation) {
+        let Value::Seq(items) = &node.value else {
+            self.wrong_type(node, "a list of files", "`files`");
+            return;
+        };
+        if items.is_empty() {
+            self.error(
+                EMPTY,
+                key.span,
+                format!("{context} lists no files"),
+                "empty list",
+            );
+        }
+        for item in items {
+            if let Some(f) = self.file(item, context) {
+                var.files.push(f);
+            }
+        }
+    }
+
+    fn file(&mut self, item: &Node, context: &str) -> Option<SampleFile> {
+        let (path_node, nevts_node) = match &item.value {
+            Value::Scalar(Scalar::Str(_)) => (item, None),
+            Value::Map(entries) => {
+                let file_context = format!("a file entry of {context}");
+                for (k, _) in entries {
+                    if !FILE_KEYS.contains(&k.text.as_str()) {
+                        self.unknown_key(k, FILE_KEYS, &file_context);
+                    }
+                }
+                let find = |name: &str| entries.iter().find(|(k, _)| k.text == name);
+                let Some((_, p)) = find("path") else {
+                    self.error(
+                        MISSING_FIELD,
+                        item.span,
+                        format!("{file_context} has no `path`"),
+                        "`path` missing",
+                    );
+                    return None;
+                };
+                (p, find("nevts").map(|(_, n)| n))
+            }
+            _ => {
+                self.wrong_type(item, "a path or a mapping with `path`", "a file entry");
+                return None;
+            }
+        };
+        let Value::Scalar(Scalar::Str(written)) = &path_node.value else {
+            self.wrong_type(path_node, "a string", "`path`");
+            return None;
+        };
+        let nevts = nevts_node.and_then(|n| self.count(n, "`nevts`"));
+        let path = self.base.join(written);
+        self.check_exists(written, &path, path_node.span);
+        Some(SampleFile {
+            path,
+            nevts,
+            span: path_node.span,
+            nevts_span: nevts_node.map(|n| n.span),
+        })
+    }
+
+    fn check_exists(&mut self, written: &str, path: &Path, span: Span) {
+        if let Some(first) = self.seen_files.get(path).copied() {
+            self.error(
+                DUPLICATE_FILE,
+                span,
+                format!("file `{written}` is listed twice"),
+                "listed again here",
+            )
+            .labels
+            .push(crate::diagnostics::Label {
+                span: first,
+                message: "first listed here".into(),
+                primary: false,
+            });
+            return;
+        }
+        self.seen_files.insert(path.to_path_buf(), span);
+        if path.is_file() {
+            return;
+        }
+        let (message, help) = if written.contains("://") {
+            (
+                format!("sample file `{written}` is not a local file"),
+                "anac reads local files only; copy the file and give its path".to_string(),
+            )
+        } else if path.is_dir() {
+            (
+                format!("sample file `{written}` is a directory"),
+                "list the ROOT files inside it one by one".to_string(),
+            )
+        } else {
+            let folder = path.parent().unwrap_or(Path::new(""));
+            if !folder.is_dir() {
+                // Reported once per folder at the end: a missing data folder is one problem.
+                let entry = (written.to_string(), span);
+                match self.missing_folders.iter_mut().find(|(f, _)| f == folder) {
+                    Some((_, files)) => files.push(entry),
+                    None => self
+                        .missing_folders
+                        .push((folder.to_path_buf(), vec![entry])),
+                }
+                return;
+            }
+            (
+                format!("sample file `{written}` not found"),
+                format!(
+                    "looked for `{}`: the folder exists but has no such file; paths are relative to the samples file",
+                    tidy(path).display()
+                ),
+            )
+        };
+        self.error(MISSING_FILE, span, message, "no such file").help = Some(help);
+    }
+
+    /// One diagnostic per missing folder, at its first file: a checkout without its data folder
+    /// is one problem, not one per file.
+    fn report_missing_folders(&mut self) {
+        let base = self.base.display().to_string();
+        for (folder, files) in std::mem::take(&mut self.missing_folders) {
+            let Some((first, span)) = files.first() else {
+                continue;
+            };
+            let folder = tidy(&folder);
+            let (message, label) = if files.len() == 1 {
+                (
+                    format!(
+                        "sample file `{first}` not found: its folder `{}` does not exist",
+                        folder.display()
+                    ),
+                    "no such file".to_string(),
+                )
+            } else {
+                (
+                    format!(
+                        "{} sample files not found: their folder `{}` does not exist",
+                        files.len(),
+                        folder.display()
+                    ),
+                    format!("first of the {} files", files.len()),
+                )
+            };
+            self.error(MISSING_FILE, *span, message, &label).help = Some(format!(
+                "paths in a samples file are relative to its folder `{base}`; fix the paths, \
+                 provide the folder, or check against other files with `--samples FILE.yaml`"
+            ));
+        }
+    }
+
+    /// `nevts_total` against the files' `nevts`, when every file declares one.
+    fn check_total(&mut self, var: &Variation) {
+        let (Some(total), Some(span)) = (var.nevts_total, var.nevts_total_span) else {
+            return;
+        };
+        let declared: Option<Vec<u64>> = var.files.iter().map(|f| f.nevts).collect();
+        let Some(declared) = declared else {
+            return;
+        };
+        if declared.is_empty() {
+            return;
+        }
+        let sum = declared.iter().try_fold(0u64, |a, &b| a.checked_add(b));
+        if sum != Some(total) {
+            let sum_text = sum.map_or("more than 2^64".to_string(), |s| s.to_string());
+            self.error(
+                NEVTS_MISMATCH,
+                span,
+                format!("`nevts_total` is {total} but the files' `nevts` add up to {sum_text}"),
+                "does not match the files",
+            )
+            .help =
+                Some("fix the total or the per-file counts; the weights use `nevts_total`".into());
+        }
+    }
+}
+
+/// `a/b/../c` → `a/c`, for messages only (the file system is never asked, so symlinks do not
+/// matter: this is what the user would read the path as).
+fn tidy(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The closest known name, when close enough to be a likely typo.
+pub fn did_you_mean<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    known
+        .iter()
+        .map(|k| (strsim::jaro_winkler(name, k), *k))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+#[path = "samples_tests.rs"]
+mod tests;

@@ -1,0 +1,352 @@
+//! `anac check` end to end: runs the binary on analyses and samples files written to a temporary
+//! folder (or the repository's AGC analysis) and checks exit codes and the JSON diagnostics.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn anac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anac"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+fn json(out: &Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+/// A fresh folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("anac-check-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.display().to_string()
+}
+
+/// The diagnostics of a JSON report as (code, file name, line, column).
+fn found(v: &Value) -> Vec<(String, String, u64, u64)> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let file = d["file"].as_str().unwrap_or("");
+            let name = Path::new(file)
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                name,
+                d["line"].as_u64().unwrap_or(0),
+                d["column"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect()
+}
+
+/// A samples file with one ttbar sample: the real AGC file, by absolute path.
+fn real_samples(extra: &str) -> Option<String> {
+    let f = anac::testing::shared_file("agc-small/ttbar__nominal__0000.root")?;
+    Some(format!(
+        "ttbar:\n  nominal:\n    files:\n      - path: {}\n        nevts: 1500\n    xsec: 729.84\n{extra}",
+        f.display()
+    ))
+}
+
+const SMALL_ANALYSIS: &str = "\
+analysis small
+tree Events
+samples \"samples.yaml\"
+lumi 3378
+object jets = Jet where pt > 30 and abs(eta) < 2.4
+cut \"two jets\" count(jets) >= 2
+hist ht = sum(jets.pt) in regular(10, 0, 500) \"H_T [GeV]\"
+";
+
+#[test]
+fn the_agc_analysis_checks_clean_against_the_real_files() {
+    if anac::testing::shared_data().is_none() {
+        return;
+    }
+    let out = anac(&["check", "analyses/ttbar/ttbar.ana", "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(v["errors"], 0, "{v:#}");
+    assert_eq!(code(&out), 0, "{v:#}");
+    let human = anac(&["check", "analyses/ttbar/ttbar.ana"]);
+    let stderr = String::from_utf8_lossy(&human.stderr);
+    assert_eq!(code(&human), 0, "{stderr}");
+    assert!(
+        stderr.contains("check: 0 errors") && stderr.contains("analyses/ttbar/ttbar.ana"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_clean_small_analysis_exits_0_and_a_branch_typo_exits_1_with_its_position() {
+    let Some(samples) = real_samples("") else {
+        return;
+    };
+    let dir = scratch("typo");
+    write(&dir, "samples.yaml", &samples);
+    let good = write(&dir, "good.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &good, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(v["errors"], 0, "{v:#}");
+    assert_eq!(code(&out), 0, "{v:#}");
+
+    // `pT` is not a field of Jet in the NanoAOD file; `pt` is.
+    let bad = write(
+        &dir,
+        "bad.ana",
+        &SMALL_ANALYSIS.replace("pt > 30", "pT > 30"),
+    );
+    let out = anac(&["check", &bad, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let d = &v["diagnostics"][0];
+    assert!(
+        d["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("anac::sema::unknown"),
+        "{v:#}"
+    );
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(25))
+    );
+    let text = format!("{} {}", d["message"], d["help"]);
+    assert!(text.contains("`pt`"), "no did-you-mean: {text}");
+}
+
+#[test]
+fn a_collection_not_in_the_file_is_an_error_with_a_suggestion() {
+    let Some(samples) = real_samples("") else {
+        return;
+    };
+    let dir = scratch("collection");
+    write(&dir, "samples.yaml", &samples);
+    let ana = write(
+        &dir,
+        "a.ana",
+        &SMALL_ANALYSIS.replace("= Jet where", "= Jets where"),
+    );
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let d = &v["diagnostics"][0];
+    assert!(
+        d["code"]
+            .as_str()
+            .unwrap()
+            .starts_with("anac::sema::unknown"),
+        "{v:#}"
+    );
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(15))
+    );
+    let text = format!("{} {}", d["message"], d["help"]);
+    assert!(text.contains("`Jet`"), "no did-you-mean: {text}");
+}
+
+#[test]
+fn a_missing_analysis_file_exits_2() {
+    let out = anac(&["check", "no/such/file.ana", "--format", "json"]);
+    assert_eq!(code(&out), 2);
+    let v = json(&out);
+    assert_eq!(found(&v)[0].0, "anac::io::unreadable");
+    let out = anac(&["check", "no/such/file.ana"]);
+    assert_eq!(code(&out), 2);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no/such/file.ana"), "{stderr}");
+}
+
+#[test]
+fn a_missing_samples_file_exits_2_pointing_at_the_header() {
+    let dir = scratch("nosamples");
+    let ana = write(&dir, "a.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &ana, "--format", "json"]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stdout));
+    let v = json(&out);
+    assert_eq!(
+        found(&v),
+        [(
+            "anac::io::unreadable".to_string(),
+            "a.ana".to_string(),
+            3,
+            9
+        )]
+    );
+}
+
+#[test]
+fn samples_flag_overrides_the_analysis_samples() {
+    let Some(samples) = real_samples("") else {
+        return;
+    };
+    let dir = scratch("override");
+    let other = write(&dir, "other.yaml", &samples);
+    // The analysis names `samples.yaml`, which does not exist here.
+    let ana = write(&dir, "a.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &ana, "--samples", &other, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 0, "{v:#}");
+    assert_eq!(v["errors"], 0);
+    let out = anac(&[
+        "check",
+        &ana,
+        "--samples",
+        "/no/such.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let data = "data:\n  nominal:\n    files: [PATH]\n    is_data: true\n    xsec: 1.0\n";
+    let Some(f) = anac::testing::shared_file("agc-small/ttbar__nominal__0001.root") else {
+        return;
+    };
+    let Some(samples) = real_samples(&data.replace("PATH", &f.display().to_string())) else {
+        return;
+    };
+    let dir = scratch("deny");
+    write(&dir, "samples.yaml", &samples);
+    let ana = write(&dir, "a.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 0, "{v:#}");
+    assert_eq!(v["errors"], 0);
+    assert!(
+        found(&v).contains(&(
+            "anac::samples::ignored-xsec".into(),
+            "samples.yaml".into(),
+            11,
+            5
+        )),
+        "{v:#}"
+    );
+    let out = anac(&["check", &ana, "--deny-warnings"]);
+    assert_eq!(code(&out), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("0 errors, 1 warning"), "{stderr}");
+}
+
+#[test]
+fn samples_yaml_errors_are_reported_at_their_lines() {
+    let Some(samples) =
+        real_samples("wjets:\n  nominal:\n    files: []\n    xsec: -1\n    nevts: 3\n")
+    else {
+        return;
+    };
+    let dir = scratch("yaml");
+    let samples = samples.replace("nevts: 1500", "nevts: 1600");
+    write(&dir, "samples.yaml", &samples);
+    let ana = write(&dir, "a.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let got = found(&v);
+    let yaml = |c: &str, l, col| {
+        (
+            format!("anac::samples::{c}"),
+            "samples.yaml".to_string(),
+            l,
+            col,
+        )
+    };
+    for want in [
+        yaml("entries-mismatch", 5, 16),
+        yaml("empty", 9, 5),
+        yaml("invalid-xsec", 10, 11),
+        yaml("unknown-key", 11, 5),
+    ] {
+        assert!(got.contains(&want), "missing {want:?} in {got:#?}");
+    }
+    assert_eq!(v["errors"], 4, "{got:#?}");
+}
+
+#[test]
+fn a_missing_data_folder_is_one_clear_error_and_sema_runs_without_a_schema() {
+    let dir = scratch("nodata");
+    write(
+        &dir,
+        "samples.yaml",
+        "ttbar:\n  nominal:\n    files:\n      - ../nowhere/a.root\n      - ../nowhere/b.root\n    xsec: 729.84\n",
+    );
+    let ana = write(&dir, "a.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let got = found(&v);
+    let missing: Vec<_> = got
+        .iter()
+        .filter(|d| d.0 == "anac::samples::missing-file")
+        .collect();
+    assert_eq!(missing.len(), 1, "{got:#?}");
+    assert_eq!((missing[0].2, missing[0].3), (4, 9));
+    assert_eq!(v["errors"], 1, "{got:#?}");
+    // Without a file, branches cannot be checked: sema says so as a warning.
+    assert!(
+        got.iter().any(|d| d.0.contains("schema-unavailable")),
+        "{got:#?}"
+    );
+}
+
+#[test]
+fn the_agc_analysis_in_a_checkout_without_shared_data_says_so_once() {
+    // A copy of analyses/ttbar with nothing at ../shared beside the "checkout".
+    let checkout = scratch("noshared").join("repo");
+    let dir = checkout.join("analyses/ttbar");
+    std::fs::create_dir_all(&dir).unwrap();
+    let here = Path::new(env!("CARGO_MANIFEST_DIR")).join("analyses/ttbar");
+    for f in ["ttbar.ana", "samples.yaml"] {
+        std::fs::copy(here.join(f), dir.join(f)).unwrap();
+    }
+    let ana = dir.join("ttbar.ana").display().to_string();
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let got = found(&v);
+    assert_eq!(v["errors"], 1, "{got:#?}");
+    assert_eq!(
+        got[0],
+        (
+            "anac::samples::missing-file".into(),
+            "samples.yaml".into(),
+            9,
+            13
+        )
+    );
+    let message = v["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("11 sample files not found"),
+        "{message}"
+    );
+    assert!(
+        got.iter().any(|d| d.0 == "anac::sema::schema-unavailable"),
+        "{got:#?}"
+    );
+}
