@@ -157,14 +157,27 @@ impl<'a> Checker<'a> {
         if self.in_vary {
             return;
         }
-        let fields: Vec<&str> = if field == "p4" {
-            vec!["pt", "eta", "phi", "mass", "m", "px", "py", "pz", "e", "E"]
-        } else {
-            vec![field]
-        };
         for root in elem.roots() {
-            for f in &fields {
-                self.used_fields.insert((root.to_string(), f.to_string()));
+            if field != "p4" {
+                self.used_fields.insert((root.to_string(), field.to_string()));
+                continue;
+            }
+            // `p4` reads the collection's kinematic fields, whatever their case (`Px` in HZZ).
+            let components = ["pt", "eta", "phi", "mass", "m", "px", "py", "pz", "e"];
+            let schema_fields = self
+                .env
+                .schema
+                .and_then(|s| s.collection(root))
+                .map(|c| c.fields.iter().map(|f| f.name.clone()).collect::<Vec<_>>());
+            let names: Vec<String> = match schema_fields {
+                Some(fields) => fields
+                    .into_iter()
+                    .filter(|f| components.contains(&f.to_ascii_lowercase().as_str()))
+                    .collect(),
+                None => components.iter().map(|c| c.to_string()).collect(),
+            };
+            for f in names {
+                self.used_fields.insert((root.to_string(), f));
             }
         }
     }
