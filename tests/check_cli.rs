@@ -101,6 +101,23 @@ fn the_agc_analysis_checks_clean_against_the_real_files() {
 }
 
 #[test]
+fn the_examples_check_with_no_diagnostics_against_the_real_files() {
+    if anac::testing::shared_data().is_none() {
+        return;
+    }
+    for example in [
+        "examples/zmumu.ana",
+        "examples/hzz.ana",
+        "examples/poet_ttbar.ana",
+    ] {
+        let out = anac(&["check", example, "--format", "json", "--deny-warnings"]);
+        let v = json(&out);
+        assert_eq!(v["diagnostics"], serde_json::json!([]), "{example}: {v:#}");
+        assert_eq!(code(&out), 0, "{example}");
+    }
+}
+
+#[test]
 fn a_clean_small_analysis_exits_0_and_a_branch_typo_exits_1_with_its_position() {
     let Some(samples) = real_samples("") else {
         return;
