@@ -373,3 +373,150 @@ fn corpus_reads_or_errors_cleanly() {
         }
     }
 }
+
+/// Prints `file tree branch count sum` for every readable branch of every shared file, for
+/// comparison with `tools/uproot_checksums.py` (run by hand: `cargo test dump_checksums --
+/// --ignored --nocapture`).
+#[test]
+#[ignore]
+fn dump_checksums() {
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
+    let mut files = Vec::new();
+    for sub in ["", "corpus", "rootgen", "agc-small"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "root") {
+                let name = e.file_name().to_string_lossy().into_owned();
+                files.push(if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                });
+            }
+        }
+    }
+    files.sort();
+    for rel in files {
+        let Ok(f) = RootFile::open(dir.join(&rel)) else {
+            continue;
+        };
+        let Ok(trees) = f.trees() else { continue };
+        for name in trees {
+            let Ok(t) = f.tree(&name) else { continue };
+            for b in t.branches() {
+                if b.kind.is_err() {
+                    continue;
+                }
+                let Ok(c) = t.read(&f, &b.name, 0..t.entries()) else {
+                    println!("CHK {rel} {name} {} ERROR", b.name);
+                    continue;
+                };
+                let (n, sum): (usize, f64) = match &c.values {
+                    ColumnValues::Bool(v) => (v.len(), v.iter().map(|&x| x as u8 as f64).sum()),
+                    ColumnValues::I8(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U8(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::I16(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U16(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::I32(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U32(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::I64(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U64(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::F32(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::F64(v) => (v.len(), v.iter().sum()),
+                    ColumnValues::Str { bytes, offsets } => (offsets.len() - 1, bytes.len() as f64),
+                };
+                println!("CHK {rel} {name} {} {n} {sum:.6e}", b.name);
+            }
+        }
+    }
+}
+
+/// Reads every branch of a file; returns how many failed (errors are fine, panics are not).
+fn read_everything(path: &std::path::Path) -> usize {
+    let mut failures = 0;
+    let f = match RootFile::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            assert!(e.to_string().contains(&*path.to_string_lossy()));
+            let _ = e.diagnostic();
+            return 1;
+        }
+    };
+    let Ok(trees) = f.trees() else { return 1 };
+    for name in trees {
+        let Ok(t) = f.tree(&name) else {
+            failures += 1;
+            continue;
+        };
+        let _ = t.schema();
+        let _ = t.clusters();
+        for b in t.branches() {
+            if t.read(&f, &b.name, 0..t.entries()).is_err() {
+                failures += 1;
+            }
+        }
+    }
+    failures
+}
+
+/// Corrupted and truncated copies of a real file give errors, never panics or hangs.
+#[test]
+fn corrupt_files_give_errors_not_panics() {
+    for rel in ["rootgen/layouts_zlib.root", "rootgen/layouts_lz4.root"] {
+        let Some(src) = shared_file(rel) else { return };
+        let bytes = std::fs::read(&src).unwrap();
+        let tmp = std::env::temp_dir().join(format!(
+            "anac-rootread-{}-{}",
+            std::process::id(),
+            rel.replace('/', "_")
+        ));
+        let mut failed = 0;
+        // Flip bytes across the whole file (keys, metadata, baskets) and truncate it.
+        let step = bytes.len() / 150;
+        for k in 0..150 {
+            let mut b = bytes.clone();
+            let at = k * step + k % 7;
+            b[at] ^= 0x5a;
+            b[at.saturating_sub(1)] = b[at.saturating_sub(1)].wrapping_add(0x80);
+            std::fs::write(&tmp, &b).unwrap();
+            failed += read_everything(&tmp).min(1);
+        }
+        for len in [0, 3, 60, 200, bytes.len() / 2, bytes.len() - 100] {
+            std::fs::write(&tmp, &bytes[..len]).unwrap();
+            assert!(
+                read_everything(&tmp) > 0,
+                "truncated to {len} bytes must fail"
+            );
+        }
+        let _ = std::fs::remove_file(&tmp);
+        assert!(
+            failed > 10,
+            "corruptions should be noticed ({failed} of 150)"
+        );
+    }
+}
+
+#[test]
+fn errors_render_as_diagnostics() {
+    let Some(p) = shared_file("README.md") else {
+        return;
+    };
+    let e = RootFile::open(&p).unwrap_err();
+    let d = e.diagnostic();
+    assert_eq!(d.code, INVALID_FILE);
+    assert!(
+        d.message.contains("README.md") && d.message.contains("magic"),
+        "{}",
+        d.message
+    );
+    assert!(INVALID_FILE.doc().is_some());
+    let Some(f) = open("uproot-HZZ.root") else {
+        return;
+    };
+    let t = f.tree("events").unwrap();
+    let e = t.read(&f, "NJet", 0..5000).unwrap_err();
+    assert!(e.to_string().contains("0..2421"), "{e}");
+    let e = f.tree("nope").unwrap_err();
+    assert!(e.to_string().contains("events"), "{e}");
+}
