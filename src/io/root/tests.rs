@@ -520,3 +520,118 @@ fn errors_render_as_diagnostics() {
     let e = f.tree("nope").unwrap_err();
     assert!(e.to_string().contains("events"), "{e}");
 }
+
+/// Throughput of full reads (run by hand in release mode: `cargo test --release --lib
+/// bench_read -- --ignored --nocapture`); compare with `tools/uproot_bench.py`.
+#[test]
+#[ignore]
+fn bench_read() {
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("agc-small"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "root"))
+        .collect();
+    files.sort();
+    let sets: [(&str, &[&str]); 2] = [
+        (
+            "agc",
+            &[
+                "nJet",
+                "Jet_pt",
+                "Jet_eta",
+                "Jet_phi",
+                "Jet_mass",
+                "Jet_btagCSVV2",
+                "Jet_jetId",
+                "nElectron",
+                "Electron_pt",
+                "Electron_eta",
+                "Electron_cutBased",
+                "nMuon",
+                "Muon_pt",
+                "Muon_eta",
+                "Muon_tightId",
+                "genWeight",
+                "event",
+            ],
+        ),
+        ("all", &[]),
+    ];
+    for (label, branches) in sets {
+        let mut scratch = Scratch::default();
+        let mut col = Column::default();
+        let (mut events, mut bytes) = (0u64, 0u64);
+        let t0 = std::time::Instant::now();
+        for p in &files {
+            let f = RootFile::open(p).unwrap();
+            let t = f.tree("Events").unwrap();
+            let names: Vec<String> = if branches.is_empty() {
+                t.branches()
+                    .iter()
+                    .filter(|b| b.kind.is_ok())
+                    .map(|b| b.name.clone())
+                    .collect()
+            } else {
+                branches.iter().map(|s| s.to_string()).collect()
+            };
+            for cl in t.clusters() {
+                for b in &names {
+                    t.read_into(&f, b, cl.clone(), &mut col, &mut scratch)
+                        .unwrap();
+                    bytes += col.values.len() as u64;
+                }
+            }
+            events += t.entries();
+        }
+        let dt = t0.elapsed().as_secs_f64();
+        println!(
+            "BENCH {label}: {events} events in {dt:.3} s = {:.0} events/s ({bytes} values)",
+            events as f64 / dt
+        );
+    }
+}
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<RootFile>();
+    check::<Tree>();
+    fn send<T: Send>() {}
+    send::<Scratch>();
+    send::<Column>();
+}
+
+/// Lists refused branches with their reasons (by hand: `-- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn dump_unsupported() {
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
+    for e in std::fs::read_dir(dir.join("corpus")).unwrap().flatten() {
+        let Ok(f) = RootFile::open(e.path()) else {
+            continue;
+        };
+        let Ok(trees) = f.trees() else { continue };
+        for name in trees {
+            match f.tree(&name) {
+                Err(err) => println!("TREE-ERR {err}"),
+                Ok(t) => {
+                    for u in t.schema().unsupported {
+                        println!(
+                            "UNSUP {:?} {} {} : {}",
+                            e.file_name(),
+                            u.branch,
+                            u.type_name,
+                            u.reason
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
