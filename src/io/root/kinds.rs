@@ -251,6 +251,14 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
         };
         return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
     }
+    if matches!(inner, "string" | "std::string") {
+        let kind = ColumnKind {
+            ty: ScalarType::Str,
+            shape: Shape::Jagged,
+            counter: None,
+        };
+        return (name, Ok(kind), Some(Layout::StrList));
+    }
     refuse(name, format!("lists of `{inner}` are not supported"))
 }
 

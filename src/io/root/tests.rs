@@ -635,3 +635,20 @@ fn dump_unsupported() {
         }
     }
 }
+
+#[test]
+fn vector_of_strings_reads() {
+    let Some(f) = open("corpus/uproot-issue64.root") else {
+        return;
+    };
+    let t = f.tree("events/events").unwrap();
+    let c = t.read(&f, "type_pri", 0..t.entries()).unwrap();
+    // python3 -c "import uproot; a=uproot.open('corpus/uproot-issue64.root')['events/events']
+    //   ['type_pri'].array(library='np'); print(sum(len(x) for x in a),
+    //   sum(len(s.encode()) for x in a for s in x))"  → 500 6500
+    let ColumnValues::Str { offsets, bytes } = &c.values else {
+        panic!()
+    };
+    assert_eq!((offsets.len() - 1, bytes.len()), (500, 6500));
+    assert_eq!(c.offsets.as_ref().unwrap().last(), Some(&500));
+}
