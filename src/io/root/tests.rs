@@ -463,7 +463,11 @@ fn read_everything(path: &std::path::Path) -> usize {
 /// Corrupted and truncated copies of a real file give errors, never panics or hangs.
 #[test]
 fn corrupt_files_give_errors_not_panics() {
-    for rel in ["rootgen/layouts_zlib.root", "rootgen/layouts_lz4.root"] {
+    for rel in [
+        "rootgen/layouts_zlib.root",
+        "rootgen/layouts_lz4.root",
+        "nanoAOD_2015_CMS_Open_Data_ttbar.root",
+    ] {
         let Some(src) = shared_file(rel) else { return };
         let bytes = std::fs::read(&src).unwrap();
         let tmp = std::env::temp_dir().join(format!(
