@@ -656,3 +656,30 @@ fn vector_of_strings_reads() {
     assert_eq!((offsets.len() - 1, bytes.len()), (500, 6500));
     assert_eq!(c.offsets.as_ref().unwrap().last(), Some(&500));
 }
+
+#[test]
+fn rootgen_schema_and_branch_info() {
+    let Some(f) = open("rootgen/layouts_zstd.root") else {
+        return;
+    };
+    let t = f.tree("t").unwrap();
+    let s = t.schema();
+    // `n` has no prefix and the vectors no `_`: everything is per-event.
+    assert!(s.collections.is_empty(), "{:?}", s.collections);
+    assert!(s.unsupported.is_empty(), "{:?}", s.unsupported);
+    let shape = |b: &str| s.branch(b).unwrap().shape;
+    assert_eq!(shape("arr_f"), Shape::Jagged);
+    assert_eq!(shape("fix3"), Shape::Fixed(3));
+    assert_eq!(shape("vvf"), Shape::Jagged2);
+    assert_eq!(shape("s"), Shape::Scalar);
+    assert_eq!(s.branch("cs").unwrap().ty, ScalarType::Str);
+    let arr = t.branch("arr_f").unwrap();
+    assert_eq!(arr.type_name, "Float_t[n]");
+    assert_eq!(arr.kind.as_ref().unwrap().counter.as_deref(), Some("n"));
+    assert_eq!(arr.compression, "ZSTD-5");
+    assert_eq!(t.branch("vf").unwrap().type_name, "vector<float>");
+    assert_eq!(t.clusters(), vec![0..1000]);
+    let keys = f.keys().unwrap();
+    assert_eq!(keys[0].name, "t");
+    assert_eq!(keys[0].class_name, "TTree");
+}
