@@ -1,0 +1,482 @@
+//! Flat trees: branches of numbers, NanoAOD-style counted arrays, and their baskets.
+//!
+//! Input: a [`Tree`] with whole columns in memory. Output: basket keys (written by
+//! [`write_baskets`]) and the `TTree` payload that points at them ([`ttree`]).
+//!
+//! Invariants:
+//! - [`plan`] validates everything first (equal entry counts, counters that exist, are integers,
+//!   come earlier and add up to the array lengths), so writing never stops half-way on bad input.
+//! - All branches are cut into baskets at the same entries (clusters of `cluster` entries), and the
+//!   tree's `fAutoFlush` says so, which is what ROOT's cluster iteration expects.
+//! - A counted branch's basket carries ROOT's entry-offset table: for each entry the key-relative
+//!   position of its first value, then a terminating 0.
+
+use super::WriteError;
+pub use super::column::Column;
+use super::buffer::Buf;
+use super::compress::ZLIB_SETTING;
+use super::file::{KeyName, KeyPlace, Sink};
+use super::hist::{att_fill, att_line};
+
+/// Baskets are cut so that the widest branch's basket holds about this many bytes.
+const TARGET_BASKET_BYTES: usize = 256 * 1024;
+/// `fBasketSize` ROOT would use; recorded for readers that size write buffers from it.
+const BASKET_SIZE: i32 = 32000;
+/// Entry-offset table length ROOT records for variable-size branches.
+const ENTRY_OFFSET_LEN: i32 = 1000;
+/// A `TBranch` status bit ROOT sets on the branches it writes (no per-entry object map needed).
+const BRANCH_BITS: u32 = 0x0040_0000;
+
+/// What one branch holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BranchData {
+    /// One value per entry.
+    Scalar(Column),
+    /// A variable-length array per entry (`Jet_pt[nJet]`): `counter` names an earlier scalar
+    /// integer branch of the same tree giving each entry's length; `values` are flattened.
+    Counted { counter: String, values: Column },
+}
+
+/// One branch: its name and data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branch {
+    pub name: String,
+    pub data: BranchData,
+}
+
+/// A tree to write.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    pub name: String,
+    pub title: String,
+    pub branches: Vec<Branch>,
+    /// Entries per basket (cluster); 0 picks a size giving baskets of about 256 KiB.
+    pub cluster_size: usize,
+}
+
+/// Validated facts about a tree, computed before anything is written.
+pub struct Plan {
+    entries: usize,
+    cluster: usize,
+    branches: Vec<BranchPlan>,
+    leaf_classes: Vec<&'static str>,
+}
+
+struct BranchPlan {
+    /// For counted branches: index of the counter branch and the value offset of each entry
+    /// (`entries + 1` values).
+    counted: Option<(usize, Vec<usize>)>,
+    /// For counter branches: the largest count, which ROOT uses to size read buffers.
+    max_count: Option<usize>,
+}
+
+impl Plan {
+    /// Leaf classes the tree uses, for the streamer-info record.
+    pub fn leaf_classes(&self) -> &[&'static str] {
+        &self.leaf_classes
+    }
+}
+
+fn values(b: &Branch) -> &Column {
+    match &b.data {
+        BranchData::Scalar(c) => c,
+        BranchData::Counted { values, .. } => values,
+    }
+}
+
+/// Checks a tree and works out entry counts, counters and the cluster size.
+pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
+    let bad = |msg: String| Err(WriteError::Invalid(format!("tree {:?}: {msg}", t.name)));
+    if t.name.is_empty() {
+        return Err(WriteError::Invalid("a tree needs a name".into()));
+    }
+    let mut entries: Option<usize> = None;
+    let mut plans: Vec<BranchPlan> = Vec::with_capacity(t.branches.len());
+    for (i, b) in t.branches.iter().enumerate() {
+        if b.name.is_empty() || t.branches[..i].iter().any(|o| o.name == b.name) {
+            return bad(format!("branch name {:?} is empty or repeated", b.name));
+        }
+        let n = match &b.data {
+            BranchData::Scalar(c) => c.len(),
+            BranchData::Counted { counter, values } => {
+                let Some(ci) = t.branches[..i].iter().position(|o| &o.name == counter) else {
+                    return bad(format!(
+                        "branch {:?}: counter {counter:?} must be an earlier branch",
+                        b.name
+                    ));
+                };
+                let BranchData::Scalar(cc) = &t.branches[ci].data else {
+                    return bad(format!("branch {:?}: counter {counter:?} is not scalar", b.name));
+                };
+                let counts = match cc.as_counts() {
+                    Ok(c) => c,
+                    Err(e) => return bad(format!("counter {counter:?}: {e}")),
+                };
+                let mut offsets = Vec::with_capacity(counts.len() + 1);
+                offsets.push(0usize);
+                for c in &counts {
+                    offsets.push(offsets[offsets.len() - 1] + c);
+                }
+                if offsets[counts.len()] != values.len() {
+                    return bad(format!(
+                        "branch {:?} has {} values but {counter:?} counts {}",
+                        b.name,
+                        values.len(),
+                        offsets[counts.len()]
+                    ));
+                }
+                let max = counts.iter().copied().max().unwrap_or(0);
+                let cp = &mut plans[ci];
+                cp.max_count = Some(cp.max_count.map_or(max, |m| m.max(max)));
+                plans.push(BranchPlan {
+                    counted: Some((ci, offsets)),
+                    max_count: None,
+                });
+                counts.len()
+            }
+        };
+        if !matches!(b.data, BranchData::Counted { .. }) {
+            plans.push(BranchPlan {
+                counted: None,
+                max_count: None,
+            });
+        }
+        match entries {
+            Some(e) if e != n => {
+                return bad(format!("branch {:?} has {n} entries, others {e}", b.name));
+            }
+            _ => entries = Some(n),
+        }
+    }
+    let entries = entries.unwrap_or(0);
+    if entries > i64::MAX as usize / 2 {
+        return bad("too many entries".into());
+    }
+    let cluster = if t.cluster_size > 0 {
+        t.cluster_size
+    } else {
+        // Widest branch in bytes per entry decides; at least one entry per basket.
+        let widest = t
+            .branches
+            .iter()
+            .map(|b| {
+                let c = values(b);
+                (c.len() * c.leaf_type().size).div_ceil(entries.max(1)) + 4
+            })
+            .max()
+            .unwrap_or(1);
+        (TARGET_BASKET_BYTES / widest).max(1)
+    };
+    let mut leaf_classes: Vec<&'static str> = Vec::new();
+    for b in &t.branches {
+        let class = values(b).leaf_type().class;
+        if !leaf_classes.contains(&class) {
+            leaf_classes.push(class);
+        }
+    }
+    Ok(Plan {
+        entries,
+        cluster,
+        branches: plans,
+        leaf_classes,
+    })
+}
+
+/// Where each branch's baskets went: per branch, (first entry, key place) per basket.
+pub struct Written {
+    baskets: Vec<Vec<(usize, KeyPlace)>>,
+}
+
+/// Writes every branch's baskets, cluster by cluster.
+pub fn write_baskets(sink: &mut Sink, t: &Tree, p: &Plan) -> Result<Written, WriteError> {
+    let mut baskets: Vec<Vec<(usize, KeyPlace)>> = vec![Vec::new(); t.branches.len()];
+    let mut start = 0;
+    while start < p.entries {
+        let end = (start + p.cluster).min(p.entries);
+        for (bi, b) in t.branches.iter().enumerate() {
+            let place = write_basket(sink, t, b, &p.branches[bi], start..end)?;
+            baskets[bi].push((start, place));
+        }
+        start = end;
+    }
+    Ok(Written { baskets })
+}
+
+fn write_basket(
+    sink: &mut Sink,
+    t: &Tree,
+    b: &Branch,
+    bp: &BranchPlan,
+    entries: std::ops::Range<usize>,
+) -> Result<KeyPlace, WriteError> {
+    let key = KeyName {
+        class: "TBasket",
+        name: &b.name,
+        title: &t.name,
+        cycle: 0,
+    };
+    // The basket's own header (19 bytes) extends the key header; basket keys always use
+    // 64-bit seeks, as ROOT's do, so the header size does not depend on the position.
+    let keylen = sink.keylen(&key, true) + 19;
+    let col = values(b);
+    let size = col.leaf_type().size;
+    let mut data = Vec::new();
+    let n = entries.len();
+    let offsets_table = match &bp.counted {
+        None => {
+            col.put_range(entries.clone(), &mut data);
+            None
+        }
+        Some((_, offs)) => {
+            let (a, z) = (offs[entries.start], offs[entries.end]);
+            col.put_range(a..z, &mut data);
+            let table: Vec<usize> = entries
+                .clone()
+                .map(|e| keylen + (offs[e] - a) * size)
+                .collect();
+            Some(table)
+        }
+    };
+    let last = keylen + data.len();
+    let mut payload = data;
+    if let Some(table) = &offsets_table {
+        payload.extend_from_slice(&((n + 1) as i32).to_be_bytes());
+        for &o in table {
+            let o = i32::try_from(o).map_err(|_| WriteError::TooLarge("basket"))?;
+            payload.extend_from_slice(&o.to_be_bytes());
+        }
+        payload.extend_from_slice(&0i32.to_be_bytes());
+    }
+    let last = i32::try_from(last).map_err(|_| WriteError::TooLarge("basket"))?;
+    let mut extra = Vec::with_capacity(19);
+    extra.extend_from_slice(&3i16.to_be_bytes()); // TBasket version
+    let buffer_size = (keylen + payload.len()).max(BASKET_SIZE as usize);
+    let buffer_size = i32::try_from(buffer_size).map_err(|_| WriteError::TooLarge("basket"))?;
+    extra.extend_from_slice(&buffer_size.to_be_bytes());
+    let nev_size = if bp.counted.is_some() {
+        ENTRY_OFFSET_LEN
+    } else {
+        size as i32
+    };
+    extra.extend_from_slice(&nev_size.to_be_bytes());
+    extra.extend_from_slice(&(n as i32).to_be_bytes());
+    extra.extend_from_slice(&last.to_be_bytes());
+    extra.push(0); // not a header-only basket
+    sink.write_key(&key, true, &extra, &payload, false)
+}
+
+/// Serializes the `TTree` payload for a key of `keylen` bytes.
+pub fn ttree(t: &Tree, p: &Plan, w: &Written, keylen: u32) -> Vec<u8> {
+    let mut b = Buf::new(keylen);
+    let top = b.begin_section(20);
+    b.tnamed(&t.name, &t.title, 0);
+    att_line(&mut b);
+    att_fill(&mut b);
+    let marker = b.begin_section(3);
+    b.i16(1);
+    b.i16(1);
+    b.f32(1.0);
+    b.end_section(marker);
+    let tot: u64 = w.baskets.iter().flatten().map(|(_, k)| u64::from(k.objlen + k.keylen)).sum();
+    let zip: u64 = w.baskets.iter().flatten().map(|(_, k)| u64::from(k.nbytes)).sum();
+    b.i64(p.entries as i64);
+    b.i64(tot as i64);
+    b.i64(zip as i64);
+    b.i64(0); // fSavedBytes
+    b.i64(0); // fFlushedBytes
+    b.f64(1.0); // fWeight
+    b.i32(0); // fTimerInterval
+    b.i32(25); // fScanField
+    b.i32(0); // fUpdate
+    b.i32(ENTRY_OFFSET_LEN); // fDefaultEntryOffsetLen
+    b.i32(0); // fNClusterRange: one range, described by fAutoFlush
+    b.i64(1_000_000_000_000); // fMaxEntries
+    b.i64(1_000_000_000_000); // fMaxEntryLoop
+    b.i64(0); // fMaxVirtualSize
+    b.i64(-300_000_000); // fAutoSave
+    b.i64(p.cluster as i64); // fAutoFlush: entries per cluster
+    b.i64(1_000_000); // fEstimate
+    b.u8(0); // fClusterRangeEnd: empty
+    b.u8(0); // fClusterSize: empty
+    io_features(&mut b);
+
+    let branches = b.begin_section(3);
+    b.tobject(0);
+    b.tstring("");
+    b.i32(t.branches.len() as i32);
+    b.i32(0);
+    let mut leaf_tags: Vec<u32> = Vec::with_capacity(t.branches.len());
+    for (bi, br) in t.branches.iter().enumerate() {
+        let counter_tag = p.branches[bi].counted.as_ref().map(|(ci, _)| leaf_tags[*ci]);
+        let tag = branch(&mut b, br, &p.branches[bi], &w.baskets[bi], p.entries, counter_tag);
+        leaf_tags.push(tag);
+    }
+    b.end_section(branches);
+
+    let leaves = b.begin_section(3);
+    b.tobject(0);
+    b.tstring("");
+    b.i32(leaf_tags.len() as i32);
+    b.i32(0);
+    for tag in &leaf_tags {
+        b.object_ref(*tag);
+    }
+    b.end_section(leaves);
+    b.null_pointer(); // fAliases
+    b.array_f64(&[]); // fIndexValues
+    b.i32(0); // fIndex (TArrayI, empty)
+    b.null_pointer(); // fTreeIndex
+    b.null_pointer(); // fFriends
+    b.null_pointer(); // fUserInfo
+    b.null_pointer(); // fBranchRef
+    b.end_section(top);
+    b.data
+}
+
+/// `ROOT::TIOFeatures`, a non-`TObject` class: version 0 announces a checksum, then the bits.
+fn io_features(b: &mut Buf) {
+    let s = b.begin_section(0);
+    b.u32(0x1aa1_2f10);
+    b.u8(0);
+    b.end_section(s);
+}
+
+fn empty_obj_array(b: &mut Buf) {
+    let s = b.begin_section(3);
+    b.tobject(0);
+    b.tstring("");
+    b.i32(0);
+    b.i32(0);
+    b.end_section(s);
+}
+
+/// One `TBranch` with its leaf; returns the leaf's object tag.
+fn branch(
+    b: &mut Buf,
+    br: &Branch,
+    bp: &BranchPlan,
+    baskets: &[(usize, KeyPlace)],
+    entries: usize,
+    counter_tag: Option<u32>,
+) -> u32 {
+    let col = values(br);
+    let lt = col.leaf_type();
+    let leaf_title = match &br.data {
+        BranchData::Scalar(_) => br.name.clone(),
+        BranchData::Counted { counter, .. } => format!("{}[{counter}]", br.name),
+    };
+    let (ptr, _) = b.begin_pointer("TBranch");
+    let s = b.begin_section(13);
+    b.tnamed(&br.name, &format!("{leaf_title}/{}", lt.letter), BRANCH_BITS);
+    att_fill(b);
+    b.i32(ZLIB_SETTING);
+    b.i32(BASKET_SIZE);
+    b.i32(if bp.counted.is_some() { ENTRY_OFFSET_LEN } else { 0 });
+    b.i32(baskets.len() as i32); // fWriteBasket
+    b.i64(entries as i64); // fEntryNumber
+    io_features(b);
+    b.i32(0); // fOffset
+    let max_baskets = (baskets.len() + 1).max(10);
+    b.i32(max_baskets as i32);
+    b.i32(0); // fSplitLevel
+    b.i64(entries as i64);
+    b.i64(0); // fFirstEntry
+    let tot: u64 = baskets.iter().map(|(_, k)| u64::from(k.objlen + k.keylen)).sum();
+    let zip: u64 = baskets.iter().map(|(_, k)| u64::from(k.nbytes)).sum();
+    b.i64(tot as i64);
+    b.i64(zip as i64);
+    empty_obj_array(b); // fBranches
+    let leaves = b.begin_section(3);
+    b.tobject(0);
+    b.tstring("");
+    b.i32(1);
+    b.i32(0);
+    let tag = leaf(b, &br.name, &leaf_title, col, bp, counter_tag);
+    b.end_section(leaves);
+    empty_obj_array(b); // fBaskets: none kept in memory
+    b.u8(1);
+    for i in 0..max_baskets {
+        b.u32(baskets.get(i).map_or(0, |(_, k)| k.nbytes));
+    }
+    b.u8(1);
+    for i in 0..max_baskets {
+        // After the last basket comes the total entry count, as ROOT records it.
+        let first = match baskets.get(i) {
+            Some((first, _)) => *first,
+            None if i == baskets.len() => entries,
+            None => 0,
+        };
+        b.i64(first as i64);
+    }
+    b.u8(1);
+    for i in 0..max_baskets {
+        b.u64(baskets.get(i).map_or(0, |(_, k)| k.seek));
+    }
+    b.tstring(""); // fFileName: baskets are in this file
+    b.end_section(s);
+    b.end_pointer(ptr);
+    tag
+}
+
+/// One `TLeafX`; returns its object tag so counted leaves and the tree can point at it.
+fn leaf(
+    b: &mut Buf,
+    name: &str,
+    title: &str,
+    col: &Column,
+    bp: &BranchPlan,
+    counter_tag: Option<u32>,
+) -> u32 {
+    let lt = col.leaf_type();
+    let (ptr, tag) = b.begin_pointer(lt.class);
+    let s = b.begin_section(1);
+    let base = b.begin_section(2);
+    b.tnamed(name, title, 0);
+    b.i32(1); // fLen
+    b.i32(lt.size as i32);
+    b.i32(0); // fOffset
+    b.bool(bp.max_count.is_some()); // fIsRange: this leaf counts another
+    b.bool(lt.unsigned);
+    match counter_tag {
+        Some(t) => b.object_ref(t),
+        None => b.null_pointer(),
+    }
+    b.end_section(base);
+    // fMinimum, fMaximum in the leaf's own type; a counter's maximum sizes readers' buffers.
+    let max = bp.max_count.unwrap_or(0) as i64;
+    match lt.class {
+        "TLeafO" => {
+            b.bool(false);
+            b.bool(max > 0);
+        }
+        // Counts were validated against the counter column's own type, so the bit pattern of
+        // the same width is the value itself (signed or not).
+        "TLeafB" => {
+            b.u8(0);
+            b.u8(max as u8);
+        }
+        "TLeafS" => {
+            b.u16(0);
+            b.u16(max as u16);
+        }
+        "TLeafI" => {
+            b.u32(0);
+            b.u32(max as u32);
+        }
+        "TLeafL" => {
+            b.i64(0);
+            b.i64(max);
+        }
+        "TLeafF" => {
+            b.f32(0.0);
+            b.f32(0.0);
+        }
+        _ => {
+            b.f64(0.0);
+            b.f64(0.0);
+        }
+    }
+    b.end_section(s);
+    b.end_pointer(ptr);
+    tag
+}
