@@ -29,7 +29,7 @@ const BIG_FILE: u64 = 2_000_000_000;
 /// Version number anac writes in the header (ROOT 6.30 numbering; big files add 1,000,000).
 const FILE_VERSION: i32 = 63000;
 /// Size of the top directory's `TDirectory` record, padded so the 64-bit form fits in place.
-const DIR_RECORD: usize = 72;
+const DIR_RECORD: usize = 60;
 
 /// Where a key landed: what the directory and a tree's branch tables need.
 #[derive(Debug, Clone)]
