@@ -30,7 +30,10 @@ pub enum Kind {
     /// An embedded object of a non-`TObject` class (`TStreamerObjectAny`).
     ObjectAny { size: i32, type_name: &'static str },
     /// A pointer to an object; `owned` (`->`) pointers are never null.
-    ObjectPointer { owned: bool, type_name: &'static str },
+    ObjectPointer {
+        owned: bool,
+        type_name: &'static str,
+    },
     /// A pointer to an array of numbers whose length is another member.
     BasicPointer {
         ty: i32,
@@ -99,7 +102,12 @@ pub(super) const fn basic(name: &'static str, title: &'static str, ty: i32) -> E
     }
 }
 
-pub(super) const fn base(name: &'static str, title: &'static str, version: i32, checksum: u32) -> Elem {
+pub(super) const fn base(
+    name: &'static str,
+    title: &'static str,
+    version: i32,
+    checksum: u32,
+) -> Elem {
     Elem {
         name,
         title,
@@ -144,7 +152,12 @@ pub(super) const fn string(name: &'static str, title: &'static str) -> Elem {
         kind: Kind::String,
     }
 }
-pub(super) const fn object(name: &'static str, title: &'static str, size: i32, ty: &'static str) -> Elem {
+pub(super) const fn object(
+    name: &'static str,
+    title: &'static str,
+    size: i32,
+    ty: &'static str,
+) -> Elem {
     Elem {
         name,
         title,
@@ -154,7 +167,12 @@ pub(super) const fn object(name: &'static str, title: &'static str, size: i32, t
         },
     }
 }
-pub(super) const fn any(name: &'static str, title: &'static str, size: i32, ty: &'static str) -> Elem {
+pub(super) const fn any(
+    name: &'static str,
+    title: &'static str,
+    size: i32,
+    ty: &'static str,
+) -> Elem {
     Elem {
         name,
         title,
@@ -164,7 +182,12 @@ pub(super) const fn any(name: &'static str, title: &'static str, size: i32, ty: 
         },
     }
 }
-pub(super) const fn pointer(name: &'static str, title: &'static str, owned: bool, ty: &'static str) -> Elem {
+pub(super) const fn pointer(
+    name: &'static str,
+    title: &'static str,
+    owned: bool,
+    ty: &'static str,
+) -> Elem {
     Elem {
         name,
         title,

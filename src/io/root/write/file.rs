@@ -18,9 +18,9 @@ use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use super::WriteError;
 use super::buffer::{put_tstring, tstring_len};
 use super::compress::{ZLIB_SETTING, compress};
-use super::WriteError;
 
 /// Where the first key starts (`fBEGIN`).
 const BEGIN: u64 = 100;
@@ -172,7 +172,10 @@ impl Sink {
 
     /// Writes the streamer infos, key list and free list, rewrites header and top directory, and
     /// renames the temporary file onto the target.
-    pub fn finish(mut self, streamer_payload: impl FnOnce(u32) -> Vec<u8>) -> Result<(), WriteError> {
+    pub fn finish(
+        mut self,
+        streamer_payload: impl FnOnce(u32) -> Vec<u8>,
+    ) -> Result<(), WriteError> {
         let info_name = KeyName {
             class: "TList",
             name: "StreamerInfo",
@@ -180,7 +183,13 @@ impl Sink {
             cycle: 1,
         };
         let info_keylen = self.keylen(&info_name, false) as u32;
-        let info = self.write_key(&info_name, false, &[], &streamer_payload(info_keylen), false)?;
+        let info = self.write_key(
+            &info_name,
+            false,
+            &[],
+            &streamer_payload(info_keylen),
+            false,
+        )?;
 
         let dir_name = KeyName {
             class: "TFile",
@@ -253,7 +262,11 @@ impl Sink {
         let end = self.end;
         let big = end > BIG_FILE;
         let mut h = b"root".to_vec();
-        let version = if big { FILE_VERSION + 1_000_000 } else { FILE_VERSION };
+        let version = if big {
+            FILE_VERSION + 1_000_000
+        } else {
+            FILE_VERSION
+        };
         h.extend_from_slice(&version.to_be_bytes());
         h.extend_from_slice(&(BEGIN as i32).to_be_bytes());
         put_seek(&mut h, end, big);
@@ -336,7 +349,11 @@ fn datime(unix: u64) -> u32 {
     let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
     let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     let year = (yoe + era * 400 + i64::from(month <= 2)) as u32;
-    let (h, m, s) = ((secs / 3600) as u32, (secs / 60 % 60) as u32, (secs % 60) as u32);
+    let (h, m, s) = (
+        (secs / 3600) as u32,
+        (secs / 60 % 60) as u32,
+        (secs % 60) as u32,
+    );
     (year.saturating_sub(1995) << 26) | (month << 22) | (day << 17) | (h << 12) | (m << 6) | s
 }
 

@@ -43,7 +43,9 @@ impl Axis {
                     return bad(format!("{n} bins (need at least 1)"));
                 }
                 if !(low.is_finite() && high.is_finite() && low < high) {
-                    return bad(format!("range [{low}, {high}] is not increasing and finite"));
+                    return bad(format!(
+                        "range [{low}, {high}] is not increasing and finite"
+                    ));
                 }
             }
             AxisEdges::Variable(e) => {
@@ -148,7 +150,15 @@ pub fn th1d(h: &Hist1D, keylen: u32) -> Result<Vec<u8>, WriteError> {
         tsumwx: h.tsumwx,
         tsumwx2: h.tsumwx2,
     };
-    th1(&mut b, &h.name, &h.title, [&h.x, &unit_axis(), &unit_axis()], cells, &stats, &h.sumw2);
+    th1(
+        &mut b,
+        &h.name,
+        &h.title,
+        [&h.x, &unit_axis(), &unit_axis()],
+        cells,
+        &stats,
+        &h.sumw2,
+    );
     b.array_f64(&h.sumw);
     b.end_section(top);
     Ok(b.data)
@@ -173,7 +183,15 @@ pub fn th2d(h: &Hist2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
         tsumwx: h.tsumwx,
         tsumwx2: h.tsumwx2,
     };
-    th1(&mut b, &h.name, &h.title, [&h.x, &h.y, &unit_axis()], cells, &stats, &h.sumw2);
+    th1(
+        &mut b,
+        &h.name,
+        &h.title,
+        [&h.x, &h.y, &unit_axis()],
+        cells,
+        &stats,
+        &h.sumw2,
+    );
     b.f64(1.0); // fScalefactor
     b.f64(h.tsumwy);
     b.f64(h.tsumwy2);

@@ -78,7 +78,11 @@ fn write_info(b: &mut Buf, info: &ClassInfo) {
 fn element_header(e: &Elem) -> (&'static str, i16, i32, i32, &'static str) {
     match e.kind {
         Kind::Base { type_code, .. } => ("TStreamerBase", 3, type_code, 0, "BASE"),
-        Kind::Basic { ty, size, type_name } => ("TStreamerBasicType", 2, ty, size, type_name),
+        Kind::Basic {
+            ty,
+            size,
+            type_name,
+        } => ("TStreamerBasicType", 2, ty, size, type_name),
         Kind::Object { size, type_name } => ("TStreamerObject", 2, 61, size, type_name),
         Kind::ObjectAny { size, type_name } => ("TStreamerObjectAny", 2, 62, size, type_name),
         Kind::ObjectPointer { owned, type_name } => (

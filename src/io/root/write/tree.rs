@@ -12,8 +12,8 @@
 //!   position of its first value, then a terminating 0.
 
 use super::WriteError;
-pub use super::column::Column;
 use super::buffer::Buf;
+pub use super::column::Column;
 use super::compress::ZLIB_SETTING;
 use super::file::{KeyName, KeyPlace, Sink};
 use super::hist::{att_fill, att_line};
@@ -106,7 +106,10 @@ pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
                     ));
                 };
                 let BranchData::Scalar(cc) = &t.branches[ci].data else {
-                    return bad(format!("branch {:?}: counter {counter:?} is not scalar", b.name));
+                    return bad(format!(
+                        "branch {:?}: counter {counter:?} is not scalar",
+                        b.name
+                    ));
                 };
                 let counts = match cc.as_counts() {
                     Ok(c) => c,
@@ -277,8 +280,18 @@ pub fn ttree(t: &Tree, p: &Plan, w: &Written, keylen: u32) -> Vec<u8> {
     b.i16(1);
     b.f32(1.0);
     b.end_section(marker);
-    let tot: u64 = w.baskets.iter().flatten().map(|(_, k)| u64::from(k.objlen + k.keylen)).sum();
-    let zip: u64 = w.baskets.iter().flatten().map(|(_, k)| u64::from(k.nbytes)).sum();
+    let tot: u64 = w
+        .baskets
+        .iter()
+        .flatten()
+        .map(|(_, k)| u64::from(k.objlen + k.keylen))
+        .sum();
+    let zip: u64 = w
+        .baskets
+        .iter()
+        .flatten()
+        .map(|(_, k)| u64::from(k.nbytes))
+        .sum();
     b.i64(p.entries as i64);
     b.i64(tot as i64);
     b.i64(zip as i64);
@@ -307,8 +320,18 @@ pub fn ttree(t: &Tree, p: &Plan, w: &Written, keylen: u32) -> Vec<u8> {
     b.i32(0);
     let mut leaf_tags: Vec<u32> = Vec::with_capacity(t.branches.len());
     for (bi, br) in t.branches.iter().enumerate() {
-        let counter_tag = p.branches[bi].counted.as_ref().map(|(ci, _)| leaf_tags[*ci]);
-        let tag = branch(&mut b, br, &p.branches[bi], &w.baskets[bi], p.entries, counter_tag);
+        let counter_tag = p.branches[bi]
+            .counted
+            .as_ref()
+            .map(|(ci, _)| leaf_tags[*ci]);
+        let tag = branch(
+            &mut b,
+            br,
+            &p.branches[bi],
+            &w.baskets[bi],
+            p.entries,
+            counter_tag,
+        );
         leaf_tags.push(tag);
     }
     b.end_section(branches);
@@ -367,11 +390,19 @@ fn branch(
     };
     let (ptr, _) = b.begin_pointer("TBranch");
     let s = b.begin_section(13);
-    b.tnamed(&br.name, &format!("{leaf_title}/{}", lt.letter), BRANCH_BITS);
+    b.tnamed(
+        &br.name,
+        &format!("{leaf_title}/{}", lt.letter),
+        BRANCH_BITS,
+    );
     att_fill(b);
     b.i32(ZLIB_SETTING);
     b.i32(BASKET_SIZE);
-    b.i32(if bp.counted.is_some() { ENTRY_OFFSET_LEN } else { 0 });
+    b.i32(if bp.counted.is_some() {
+        ENTRY_OFFSET_LEN
+    } else {
+        0
+    });
     b.i32(baskets.len() as i32); // fWriteBasket
     b.i64(entries as i64); // fEntryNumber
     io_features(b);
@@ -381,7 +412,10 @@ fn branch(
     b.i32(0); // fSplitLevel
     b.i64(entries as i64);
     b.i64(0); // fFirstEntry
-    let tot: u64 = baskets.iter().map(|(_, k)| u64::from(k.objlen + k.keylen)).sum();
+    let tot: u64 = baskets
+        .iter()
+        .map(|(_, k)| u64::from(k.objlen + k.keylen))
+        .sum();
     let zip: u64 = baskets.iter().map(|(_, k)| u64::from(k.nbytes)).sum();
     b.i64(tot as i64);
     b.i64(zip as i64);
