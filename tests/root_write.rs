@@ -167,12 +167,18 @@ fn expect_tree(t: &Tree, entries: usize, baskets: usize) -> Value {
         .map(|b| match &b.data {
             BranchData::Scalar(c) => {
                 let (values, ty) = column_json(c);
-                json!({"name": b.name, "type": ty, "counter": null, "values": values})
+                json!({"name": b.name, "kind": "scalar", "type": ty, "counter": null,
+                    "values": values})
             }
             BranchData::Counted { counter, values } => {
                 let (values, ty) = column_json(values);
-                json!({"name": b.name, "type": ty, "counter": counter, "values": values,
-                    "counts": counts(counter)})
+                json!({"name": b.name, "kind": "counted", "type": ty, "counter": counter,
+                    "values": values, "counts": counts(counter)})
+            }
+            BranchData::Vector { lengths, values } => {
+                let (values, ty) = column_json(values);
+                json!({"name": b.name, "kind": "vector", "type": ty, "counter": null,
+                    "values": values, "counts": lengths})
             }
         })
         .collect();
@@ -192,6 +198,16 @@ fn counted(name: &str, counter: &str, c: Column) -> Branch {
         name: name.into(),
         data: BranchData::Counted {
             counter: counter.into(),
+            values: c,
+        },
+    }
+}
+
+fn vector(name: &str, lengths: &[usize], c: Column) -> Branch {
+    Branch {
+        name: name.into(),
+        data: BranchData::Vector {
+            lengths: lengths.to_vec(),
             values: c,
         },
     }
@@ -258,6 +274,8 @@ fn write_small_file(path: &Path) -> Value {
     let n = 37;
     let n_jet: Vec<u32> = (0..n).map(|i| (i * 7 % 5) as u32).collect();
     let total: usize = n_jet.iter().map(|&c| c as usize).sum();
+    let lens: Vec<usize> = (0..n).map(|i| i % 4).collect();
+    let vtotal: usize = lens.iter().sum();
     let tree = Tree {
         name: "Events".into(),
         title: "small tree".into(),
@@ -306,6 +324,36 @@ fn write_small_file(path: &Path) -> Value {
                 "nJet",
                 Column::I32((0..total).map(|i| i as i32 % 3).collect()),
             ),
+            vector(
+                "v_f32",
+                &lens,
+                Column::F32((0..vtotal).map(|i| i as f32 * 0.5).collect()),
+            ),
+            vector(
+                "v_f64",
+                &lens,
+                Column::F64((0..vtotal).map(|i| i as f64 - 7.25).collect()),
+            ),
+            vector(
+                "v_i32",
+                &lens,
+                Column::I32((0..vtotal).map(|i| i as i32 * -3).collect()),
+            ),
+            vector(
+                "v_u8",
+                &lens,
+                Column::U8((0..vtotal).map(|i| i as u8).collect()),
+            ),
+            vector(
+                "v_bool",
+                &lens,
+                Column::Bool((0..vtotal).map(|i| i % 2 == 0).collect()),
+            ),
+            vector(
+                "v_i64",
+                &lens,
+                Column::I64((0..vtotal).map(|i| (i as i64) << 40).collect()),
+            ),
         ],
     };
 
@@ -325,6 +373,8 @@ fn write_big_file(path: &Path) -> Value {
     let n = 20_000;
     let n_jet: Vec<u32> = (0..n).map(|_| (r.next() * 6.0) as u32).collect();
     let total: usize = n_jet.iter().map(|&c| c as usize).sum();
+    let mu_lens: Vec<usize> = (0..n).map(|_| (r.next() * 3.0) as usize).collect();
+    let mu_total: usize = mu_lens.iter().sum();
     let tree = Tree {
         name: "Events".into(),
         title: "AGC-like sample".into(),
@@ -357,6 +407,15 @@ fn write_big_file(path: &Path) -> Value {
                 "Jet_btag",
                 "nJet",
                 Column::F64((0..total).map(|_| r.next()).collect()),
+            ),
+            vector(
+                "mu_pt",
+                &mu_lens,
+                Column::F32(
+                    (0..mu_total)
+                        .map(|_| (10.0 + 50.0 * r.next()) as f32)
+                        .collect(),
+                ),
             ),
         ],
     };

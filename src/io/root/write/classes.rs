@@ -504,7 +504,7 @@ static LEAVES: &[ClassInfo] = &[
 /// Exposed to `tree_classes` so its table reads like this one.
 pub(super) mod build {
     pub(in super::super) use super::{
-        BOOL, COUNTER, DOUBLE, INT, LONG64, TATTFILL_BASE, TATTLINE_BASE, TATTMARKER_BASE,
-        TNAMED_BASE, UCHAR, any, basic, counted, object, pointer, string,
+        BOOL, COUNTER, DOUBLE, INT, LONG64, SHORT, TATTFILL_BASE, TATTLINE_BASE, TATTMARKER_BASE,
+        TNAMED_BASE, UCHAR, UINT, any, base, basic, counted, object, pointer, string,
     };
 }

@@ -1,4 +1,5 @@
-//! Flat trees: branches of numbers, NanoAOD-style counted arrays, and their baskets.
+//! Flat trees: branches of numbers, NanoAOD-style counted arrays, `std::vector<T>` branches, and
+//! their baskets.
 //!
 //! Input: a [`Tree`] with whole columns in memory. Output: basket keys (written by
 //! [`write_baskets`]) and the `TTree` payload that points at them ([`ttree`]).
@@ -8,8 +9,10 @@
 //!   come earlier and add up to the array lengths), so writing never stops half-way on bad input.
 //! - All branches are cut into baskets at the same entries (clusters of `cluster` entries), and the
 //!   tree's `fAutoFlush` says so, which is what ROOT's cluster iteration expects.
-//! - A counted branch's basket carries ROOT's entry-offset table: for each entry the key-relative
-//!   position of its first value, then a terminating 0.
+//! - A variable-size branch's basket (counted or vector) carries ROOT's entry-offset table: for
+//!   each entry the key-relative position of its first byte, then a terminating 0.
+//! - A vector branch is a `TBranchElement` whose entries are each streamed as a `vector<T>` object
+//!   (byte count, version, length, values); its leaf is a `TLeafElement`.
 
 use super::WriteError;
 use super::buffer::Buf;
@@ -26,6 +29,12 @@ const BASKET_SIZE: i32 = 32000;
 const ENTRY_OFFSET_LEN: i32 = 1000;
 /// A `TBranch` status bit ROOT sets on the branches it writes (no per-entry object map needed).
 const BRANCH_BITS: u32 = 0x0040_0000;
+/// Status bits ROOT sets on a `TBranchElement` holding an STL collection.
+const ELEMENT_BITS: u32 = 0x0050_0000;
+/// Version ROOT writes before each streamed `vector<T>` in a basket.
+const VECTOR_VERSION: i16 = 10;
+/// Split level ROOT records for a split `TBranchElement`.
+const SPLIT_LEVEL: i32 = 99;
 
 /// What one branch holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,6 +44,8 @@ pub enum BranchData {
     /// A variable-length array per entry (`Jet_pt[nJet]`): `counter` names an earlier scalar
     /// integer branch of the same tree giving each entry's length; `values` are flattened.
     Counted { counter: String, values: Column },
+    /// A `std::vector<T>` per entry: `lengths[i]` values of entry `i`, flattened in `values`.
+    Vector { lengths: Vec<usize>, values: Column },
 }
 
 /// One branch: its name and data.
@@ -63,9 +74,11 @@ pub struct Plan {
 }
 
 struct BranchPlan {
-    /// For counted branches: index of the counter branch and the value offset of each entry
-    /// (`entries + 1` values).
-    counted: Option<(usize, Vec<usize>)>,
+    /// For counted and vector branches: the value offset of each entry (`entries + 1` values).
+    offsets: Option<Vec<usize>>,
+    /// For counted branches: index of the counter branch.
+    counter: Option<usize>,
+    vector: bool,
     /// For counter branches: the largest count, which ROOT uses to size read buffers.
     max_count: Option<usize>,
 }
@@ -80,7 +93,7 @@ impl Plan {
 fn values(b: &Branch) -> &Column {
     match &b.data {
         BranchData::Scalar(c) => c,
-        BranchData::Counted { values, .. } => values,
+        BranchData::Counted { values, .. } | BranchData::Vector { values, .. } => values,
     }
 }
 
@@ -115,32 +128,53 @@ pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
                     Ok(c) => c,
                     Err(e) => return bad(format!("counter {counter:?}: {e}")),
                 };
-                let mut offsets = Vec::with_capacity(counts.len() + 1);
-                offsets.push(0usize);
-                for c in &counts {
-                    offsets.push(offsets[offsets.len() - 1] + c);
-                }
-                if offsets[counts.len()] != values.len() {
-                    return bad(format!(
-                        "branch {:?} has {} values but {counter:?} counts {}",
-                        b.name,
-                        values.len(),
-                        offsets[counts.len()]
-                    ));
-                }
+                let offsets = match offsets_of(&counts, values.len()) {
+                    Ok(o) => o,
+                    Err(total) => {
+                        return bad(format!(
+                            "branch {:?} has {} values but {counter:?} counts {total}",
+                            b.name,
+                            values.len(),
+                        ));
+                    }
+                };
                 let max = counts.iter().copied().max().unwrap_or(0);
                 let cp = &mut plans[ci];
                 cp.max_count = Some(cp.max_count.map_or(max, |m| m.max(max)));
                 plans.push(BranchPlan {
-                    counted: Some((ci, offsets)),
+                    offsets: Some(offsets),
+                    counter: Some(ci),
+                    vector: false,
                     max_count: None,
                 });
                 counts.len()
             }
+            BranchData::Vector { lengths, values } => {
+                if lengths.iter().any(|&l| l > i32::MAX as usize / 8) {
+                    return bad(format!("branch {:?}: a vector is too long", b.name));
+                }
+                let Ok(offsets) = offsets_of(lengths, values.len()) else {
+                    return bad(format!(
+                        "branch {:?} has {} values but its lengths add up to {}",
+                        b.name,
+                        values.len(),
+                        lengths.iter().sum::<usize>()
+                    ));
+                };
+                plans.push(BranchPlan {
+                    offsets: Some(offsets),
+                    counter: None,
+                    vector: true,
+                    max_count: None,
+                });
+                lengths.len()
+            }
         };
-        if !matches!(b.data, BranchData::Counted { .. }) {
+        if let BranchData::Scalar(_) = b.data {
             plans.push(BranchPlan {
-                counted: None,
+                offsets: None,
+                counter: None,
+                vector: false,
                 max_count: None,
             });
         }
@@ -172,9 +206,14 @@ pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
     };
     let mut leaf_classes: Vec<&'static str> = Vec::new();
     for b in &t.branches {
-        let class = values(b).leaf_type().class;
-        if !leaf_classes.contains(&class) {
-            leaf_classes.push(class);
+        let classes = match b.data {
+            BranchData::Vector { .. } => ["TBranchElement", "TLeafElement"],
+            _ => [values(b).leaf_type().class; 2],
+        };
+        for class in classes {
+            if !leaf_classes.contains(&class) {
+                leaf_classes.push(class);
+            }
         }
     }
     Ok(Plan {
@@ -183,6 +222,17 @@ pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
         branches: plans,
         leaf_classes,
     })
+}
+
+/// Value offsets of each entry from per-entry lengths; `Err(total)` if they do not add up to `n`.
+fn offsets_of(lengths: &[usize], n: usize) -> Result<Vec<usize>, usize> {
+    let mut offsets = Vec::with_capacity(lengths.len() + 1);
+    offsets.push(0usize);
+    for l in lengths {
+        offsets.push(offsets[offsets.len() - 1] + l);
+    }
+    let total = offsets[lengths.len()];
+    if total == n { Ok(offsets) } else { Err(total) }
 }
 
 /// Where each branch's baskets went: per branch, (first entry, key place) per basket.
@@ -225,12 +275,26 @@ fn write_basket(
     let size = col.leaf_type().size;
     let mut data = Vec::new();
     let n = entries.len();
-    let offsets_table = match &bp.counted {
+    let offsets_table = match &bp.offsets {
         None => {
             col.put_range(entries.clone(), &mut data);
             None
         }
-        Some((_, offs)) => {
+        Some(offs) if bp.vector => {
+            // Each entry is a whole vector<T> object: byte count, version, length, values.
+            let mut table = Vec::with_capacity(n);
+            for e in entries.clone() {
+                table.push(keylen + data.len());
+                let len = offs[e + 1] - offs[e];
+                let bytes = 6 + len * size;
+                data.extend_from_slice(&(0x4000_0000 | bytes as u32).to_be_bytes());
+                data.extend_from_slice(&VECTOR_VERSION.to_be_bytes());
+                data.extend_from_slice(&(len as u32).to_be_bytes());
+                col.put_range(offs[e]..offs[e + 1], &mut data);
+            }
+            Some(table)
+        }
+        Some(offs) => {
             let (a, z) = (offs[entries.start], offs[entries.end]);
             col.put_range(a..z, &mut data);
             let table: Vec<usize> = entries
@@ -256,7 +320,7 @@ fn write_basket(
     let buffer_size = (keylen + payload.len()).max(BASKET_SIZE as usize);
     let buffer_size = i32::try_from(buffer_size).map_err(|_| WriteError::TooLarge("basket"))?;
     extra.extend_from_slice(&buffer_size.to_be_bytes());
-    let nev_size = if bp.counted.is_some() {
+    let nev_size = if bp.offsets.is_some() {
         ENTRY_OFFSET_LEN
     } else {
         size as i32
@@ -320,10 +384,7 @@ pub fn ttree(t: &Tree, p: &Plan, w: &Written, keylen: u32) -> Vec<u8> {
     b.i32(0);
     let mut leaf_tags: Vec<u32> = Vec::with_capacity(t.branches.len());
     for (bi, br) in t.branches.iter().enumerate() {
-        let counter_tag = p.branches[bi]
-            .counted
-            .as_ref()
-            .map(|(ci, _)| leaf_tags[*ci]);
+        let counter_tag = p.branches[bi].counter.map(|ci| leaf_tags[ci]);
         let tag = branch(
             &mut b,
             br,
@@ -385,31 +446,35 @@ fn branch(
     let col = values(br);
     let lt = col.leaf_type();
     let leaf_title = match &br.data {
-        BranchData::Scalar(_) => br.name.clone(),
         BranchData::Counted { counter, .. } => format!("{}[{counter}]", br.name),
+        _ => br.name.clone(),
     };
-    let (ptr, _) = b.begin_pointer("TBranch");
+    let (class, bits, title, split) = if bp.vector {
+        ("TBranchElement", ELEMENT_BITS, br.name.clone(), SPLIT_LEVEL)
+    } else {
+        let title = format!("{leaf_title}/{}", lt.letter);
+        ("TBranch", BRANCH_BITS, title, 0)
+    };
+    let (ptr, _) = b.begin_pointer(class);
+    let element = bp.vector.then(|| b.begin_section(10));
     let s = b.begin_section(13);
-    b.tnamed(
-        &br.name,
-        &format!("{leaf_title}/{}", lt.letter),
-        BRANCH_BITS,
-    );
+    b.tnamed(&br.name, &title, bits);
     att_fill(b);
     b.i32(ZLIB_SETTING);
     b.i32(BASKET_SIZE);
-    b.i32(if bp.counted.is_some() {
+    let offset_len = if bp.offsets.is_some() {
         ENTRY_OFFSET_LEN
     } else {
         0
-    });
+    };
+    b.i32(offset_len);
     b.i32(baskets.len() as i32); // fWriteBasket
     b.i64(entries as i64); // fEntryNumber
     io_features(b);
     b.i32(0); // fOffset
     let max_baskets = (baskets.len() + 1).max(10);
     b.i32(max_baskets as i32);
-    b.i32(0); // fSplitLevel
+    b.i32(split);
     b.i64(entries as i64);
     b.i64(0); // fFirstEntry
     let tot: u64 = baskets
@@ -425,7 +490,11 @@ fn branch(
     b.tstring("");
     b.i32(1);
     b.i32(0);
-    let tag = leaf(b, &br.name, &leaf_title, col, bp, counter_tag);
+    let tag = if bp.vector {
+        element_leaf(b, &br.name)
+    } else {
+        leaf(b, &br.name, &leaf_title, col, bp, counter_tag)
+    };
     b.end_section(leaves);
     empty_obj_array(b); // fBaskets: none kept in memory
     b.u8(1);
@@ -447,6 +516,58 @@ fn branch(
         b.u64(baskets.get(i).map_or(0, |(_, k)| k.seek));
     }
     b.tstring(""); // fFileName: baskets are in this file
+    b.end_section(s);
+    if let Some(element) = element {
+        let (name, checksum) = vector_class(col);
+        b.tstring(name); // fClassName
+        b.tstring(""); // fParentName
+        b.tstring(""); // fClonesName
+        b.u32(checksum);
+        b.i16(6); // fClassVersion of the vector<T> class
+        b.i32(-1); // fID: the whole object, not one member
+        b.i32(0); // fType: top-level branch
+        b.i32(-1); // fStreamerType
+        b.i32(0); // fMaximum
+        b.null_pointer(); // fBranchCount
+        b.null_pointer(); // fBranchCount2
+        b.end_section(element);
+    }
+    b.end_pointer(ptr);
+    tag
+}
+
+/// ROOT's class name and checksum of `vector<T>` for the column's element type.
+fn vector_class(c: &Column) -> (&'static str, u32) {
+    match c {
+        Column::Bool(_) => ("vector<bool>", 0x01c8_b117),
+        Column::I8(_) => ("vector<char>", 0x01c8_b03f),
+        Column::U8(_) => ("vector<unsigned char>", 0x2b72_30da),
+        Column::I16(_) => ("vector<short>", 0x055a_2247),
+        Column::U16(_) => ("vector<unsigned short>", 0x8256_a418),
+        Column::I32(_) => ("vector<int>", 0x0098_3b88),
+        Column::U32(_) => ("vector<unsigned int>", 0xb926_1111),
+        Column::I64(_) => ("vector<Long64_t>", 0x907d_d4be),
+        Column::U64(_) => ("vector<ULong64_t>", 0xb178_f86b),
+        Column::F32(_) => ("vector<float>", 0x055a_169b),
+        Column::F64(_) => ("vector<double>", 0x100e_4364),
+    }
+}
+
+/// The `TLeafElement` of a vector branch; returns its object tag.
+fn element_leaf(b: &mut Buf, name: &str) -> u32 {
+    let (ptr, tag) = b.begin_pointer("TLeafElement");
+    let s = b.begin_section(1);
+    let base = b.begin_section(2);
+    b.tnamed(name, name, 0);
+    b.i32(1); // fLen
+    b.i32(0); // fLenType: decided by the element's streamer
+    b.i32(0); // fOffset
+    b.bool(false); // fIsRange
+    b.bool(false); // fIsUnsigned
+    b.null_pointer(); // fLeafCount
+    b.end_section(base);
+    b.i32(-1); // fID
+    b.i32(-1); // fType
     b.end_section(s);
     b.end_pointer(ptr);
     tag

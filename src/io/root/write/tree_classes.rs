@@ -147,6 +147,47 @@ pub static CLASSES: &[ClassInfo] = &[
         ],
     },
     ClassInfo {
+        name: "TBranchElement",
+        version: 10,
+        checksum: 0xe74f_5e63,
+        elems: &[
+            base("TBranch", "Branch descriptor", 13, 0x1097_8aac),
+            string("fClassName", "Class of the branch's objects"),
+            string("fParentName", "Name of the parent class"),
+            string("fClonesName", "Class inside a TClonesArray or collection"),
+            basic("fCheckSum", "Checksum of the class", UINT),
+            basic("fClassVersion", "Version of the class", SHORT),
+            basic("fID", "Element number in the streamer info", INT),
+            basic("fType", "Branch type", INT),
+            basic("fStreamerType", "Streamer type of the element", INT),
+            basic("fMaximum", "Maximum entries of a variable array", INT),
+            pointer(
+                "fBranchCount",
+                "Primary count branch",
+                false,
+                "TBranchElement*",
+            ),
+            pointer(
+                "fBranchCount2",
+                "Secondary count branch",
+                false,
+                "TBranchElement*",
+            ),
+        ],
+        needs: &["TBranch"],
+    },
+    ClassInfo {
+        name: "TLeafElement",
+        version: 1,
+        checksum: 0xa04f_8893,
+        elems: &[
+            base("TLeaf", "Leaf: a branch's data type", 2, 0x6d1e_8152),
+            basic("fID", "Element number in the streamer info", INT),
+            basic("fType", "Leaf type", INT),
+        ],
+        needs: &["TLeaf"],
+    },
+    ClassInfo {
         name: "TLeaf",
         version: 2,
         checksum: 0x6d1e_8152,
@@ -174,7 +215,15 @@ mod tests {
 
     #[test]
     fn tree_table_is_reachable_and_counts_refer_to_members() {
-        for name in ["TTree", "TBranch", "TLeaf", "TLeafI", "ROOT::TIOFeatures"] {
+        for name in [
+            "TTree",
+            "TBranch",
+            "TBranchElement",
+            "TLeaf",
+            "TLeafElement",
+            "TLeafI",
+            "ROOT::TIOFeatures",
+        ] {
             let info = class_info(name).unwrap();
             for e in info.elems {
                 if let Kind::BasicPointer { count_name, .. } = e.kind {
