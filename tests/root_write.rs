@@ -362,8 +362,25 @@ fn write_small_file(path: &Path) -> Value {
     w.write_hist1d(&h_var).unwrap();
     w.write_hist2d(&h2).unwrap();
     w.write_tree(&tree).unwrap();
+    // The same histogram again in nested subdirectories, then one more at the top.
+    let mut h_sub = h_var.clone();
+    h_sub.name = "h_var".into();
+    h_sub.title = "in a subdirectory".into();
+    w.cd("ttbar/4j1b").unwrap();
+    w.write_hist1d(&h_sub).unwrap();
+    w.cd("").unwrap();
+    let mut h_top = h_reg.clone();
+    h_top.name = "h_after_cd".into();
+    w.write_hist1d(&h_top).unwrap();
+    w.cd("ttbar").unwrap();
+    w.write_hist2d(&h2).unwrap();
     w.finish().unwrap();
-    json!({"path": path, "hists": [expect_hist1(&h_reg), expect_hist1(&h_var), expect_hist2(&h2)],
+    let mut sub = expect_hist1(&h_sub);
+    sub["name"] = json!("ttbar/4j1b/h_var");
+    let mut sub2 = expect_hist2(&h2);
+    sub2["name"] = json!("ttbar/h2");
+    json!({"path": path, "hists": [expect_hist1(&h_reg), expect_hist1(&h_var), expect_hist2(&h2),
+        sub, expect_hist1(&h_top), sub2],
         "trees": [expect_tree(&tree, n, 4)]})
 }
 
@@ -548,6 +565,15 @@ fn invalid_objects_are_errors_and_leave_the_writer_usable() {
     };
     let e = w.write_tree(&late_counter).unwrap_err().to_string();
     assert!(e.contains("must be an earlier branch"), "{e}");
+    assert!(matches!(w.cd("good"), Err(WriteError::DuplicateName(_))));
+    let mut slashed = hist1("a/b", axis(AxisEdges::Variable(vec![0.0, 1.0]), ""), false);
+    assert!(matches!(
+        w.write_hist1d(&slashed),
+        Err(WriteError::Invalid(_))
+    ));
+    slashed.name = "good".into();
+    w.cd("sub").unwrap();
+    w.write_hist1d(&slashed).unwrap(); // the same name is fine in another directory
     w.finish().unwrap();
     assert!(path.exists());
     std::fs::remove_dir_all(&dir).unwrap();

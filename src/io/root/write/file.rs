@@ -6,12 +6,13 @@
 //! ```text
 //! 0     header ("root", version, fBEGIN = 100, fEND, fSeekFree, ..., fSeekInfo, UUID)
 //! 100   key "TFile": the top directory's names and TDirectory record (rewritten on finish)
-//! ...   object keys (histograms, tree baskets, trees), appended in write order
-//! end   streamer-info key, keys-list key, free-segments key
+//! ...   object keys (histograms, tree baskets, trees, subdirectories), in write order
+//! end   streamer-info key, one keys-list key per directory, free-segments key
 //! ```
 //! Invariants: the payload of every key is written once at the end of the file and never moved, so
 //! each key's `fSeekKey` is its final position; the header and the top directory record are the
-//! only bytes rewritten (on [`Sink::finish`]), and both keep their size. Positions past ROOT's
+//! only bytes rewritten (on [`Sink::finish`]), with the `TDirectory` records of subdirectories,
+//! and all keep their size. Positions past ROOT's
 //! "big file" threshold switch the affected records to 64-bit seeks, as ROOT does.
 
 use std::fs::File;
@@ -48,6 +49,22 @@ pub struct KeyName<'a> {
     pub cycle: i16,
 }
 
+/// Index of a directory in a [`Sink`]; 0 is the top directory.
+pub type DirId = usize;
+
+/// One directory: where its key is and which keys it lists.
+struct Dir {
+    name: String,
+    title: String,
+    /// Position of the directory's own key (`fSeekDir`); `BEGIN` for the top directory.
+    seek: u64,
+    /// Length of that key's header (subdirectories; the record follows it).
+    keylen: usize,
+    parent: DirId,
+    /// Headers of the keys listed in this directory, in write order.
+    listed: Vec<Vec<u8>>,
+}
+
 /// An open output: a temporary file beside the target, renamed into place by [`Sink::finish`].
 pub struct Sink {
     out: BufWriter<File>,
@@ -58,8 +75,8 @@ pub struct Sink {
     end: u64,
     datime: u32,
     uuid: [u8; 16],
-    /// Headers of the keys listed in the top directory, in write order.
-    listed: Vec<Vec<u8>>,
+    /// Directories, the top one first.
+    dirs: Vec<Dir>,
 }
 
 impl Sink {
@@ -82,10 +99,18 @@ impl Sink {
             end: 0,
             datime: datime(now.as_secs()),
             uuid: uuid(now.as_nanos(), target),
-            listed: Vec::new(),
+            dirs: Vec::new(),
         };
         // Header and top directory are placeholders until finish; write them now so the first
         // object lands after them.
+        sink.dirs.push(Dir {
+            name: sink.name.clone(),
+            title: String::new(),
+            seek: BEGIN,
+            keylen: 0,
+            parent: 0,
+            listed: Vec::new(),
+        });
         sink.put(&[0u8; BEGIN as usize])?;
         let top = sink.top_directory(0, 0, 0);
         sink.put(&top)?;
@@ -99,7 +124,8 @@ impl Sink {
     }
 
     /// Writes one key: header, `extra` header bytes (a basket's own header), then `payload`,
-    /// compressed when that saves space. `listed` keys go into the top directory's key list.
+    /// compressed when that saves space. `listed` keys go into the key list of directory `dir`,
+    /// which every key names as its parent.
     pub fn write_key(
         &mut self,
         k: &KeyName,
@@ -107,6 +133,7 @@ impl Sink {
         extra: &[u8],
         payload: &[u8],
         listed: bool,
+        dir: DirId,
     ) -> Result<KeyPlace, WriteError> {
         let keylen = self.keylen(k, big) + extra.len();
         let stored = compress(payload);
@@ -114,9 +141,10 @@ impl Sink {
         let objlen = to_u32(payload.len(), "object")?;
         let nbytes = to_u32(keylen + body.len(), "key")?;
         let seek = self.end;
-        let mut header = key_header(k, big, nbytes, objlen, keylen, seek, BEGIN, self.datime);
+        let pdir = self.dirs[dir].seek;
+        let mut header = key_header(k, big, nbytes, objlen, keylen, seek, pdir, self.datime);
         if listed {
-            self.listed.push(header.clone());
+            self.dirs[dir].listed.push(header.clone());
         }
         header.extend_from_slice(extra);
         self.put(&header)?;
@@ -137,6 +165,77 @@ impl Sink {
         Ok(())
     }
 
+    /// Creates subdirectory `name` of `parent`: its key now, its record filled in on finish.
+    pub fn mkdir(&mut self, parent: DirId, name: &str, title: &str) -> Result<DirId, WriteError> {
+        let k = KeyName {
+            class: "TDirectory",
+            name,
+            title,
+            cycle: 1,
+        };
+        let keylen = self.keylen(&k, false);
+        let seek = self.end;
+        let record = self.dir_record(0, 0, seek, 0, 0);
+        let nbytes = to_u32(keylen + record.len(), "directory")?;
+        let pdir = self.dirs[parent].seek;
+        let objlen = record.len() as u32;
+        let header = key_header(&k, false, nbytes, objlen, keylen, seek, pdir, self.datime);
+        self.dirs[parent].listed.push(header.clone());
+        self.put(&header)?;
+        self.put(&record)?;
+        self.dirs.push(Dir {
+            name: name.to_string(),
+            title: title.to_string(),
+            seek,
+            keylen,
+            parent,
+            listed: Vec::new(),
+        });
+        Ok(self.dirs.len() - 1)
+    }
+
+    /// A `TDirectory` record, padded so the 64-bit form fits in the same space.
+    fn dir_record(
+        &self,
+        nbytes_keys: u32,
+        nbytes_name: u32,
+        seek_dir: u64,
+        seek_parent: u64,
+        seek_keys: u64,
+    ) -> Vec<u8> {
+        let big = seek_keys > BIG_FILE || seek_dir > BIG_FILE;
+        let mut rec = Vec::with_capacity(DIR_RECORD);
+        rec.extend_from_slice(&(if big { 1005i16 } else { 5 }).to_be_bytes());
+        rec.extend_from_slice(&self.datime.to_be_bytes());
+        rec.extend_from_slice(&self.datime.to_be_bytes());
+        rec.extend_from_slice(&nbytes_keys.to_be_bytes());
+        rec.extend_from_slice(&nbytes_name.to_be_bytes());
+        for seek in [seek_dir, seek_parent, seek_keys] {
+            put_seek(&mut rec, seek, big);
+        }
+        rec.extend_from_slice(&1u16.to_be_bytes());
+        rec.extend_from_slice(&self.uuid);
+        rec.resize(DIR_RECORD, 0);
+        rec
+    }
+
+    /// Writes directory `d`'s key list; returns its place.
+    fn write_key_list(&mut self, d: DirId) -> Result<KeyPlace, WriteError> {
+        let listed = std::mem::take(&mut self.dirs[d].listed);
+        let mut payload = (listed.len() as i32).to_be_bytes().to_vec();
+        for h in &listed {
+            payload.extend_from_slice(h);
+        }
+        let (name, title) = (self.dirs[d].name.clone(), self.dirs[d].title.clone());
+        let k = KeyName {
+            class: if d == 0 { "TFile" } else { "TDirectory" },
+            name: &name,
+            title: &title,
+            cycle: 1,
+        };
+        self.write_raw_key(&k, &payload, self.dirs[d].seek)
+    }
+
     /// The key at `fBEGIN` holding the top directory: its names and its `TDirectory` record.
     fn top_directory(&self, seek_keys: u64, nbytes_keys: u32, nbytes_name: u32) -> Vec<u8> {
         let k = KeyName {
@@ -149,19 +248,7 @@ impl Sink {
         let mut payload = Vec::new();
         put_tstring(&mut payload, &self.name);
         put_tstring(&mut payload, "");
-        let big = seek_keys > BIG_FILE;
-        let mut rec = Vec::with_capacity(DIR_RECORD);
-        rec.extend_from_slice(&(if big { 1005i16 } else { 5 }).to_be_bytes());
-        rec.extend_from_slice(&self.datime.to_be_bytes());
-        rec.extend_from_slice(&self.datime.to_be_bytes());
-        rec.extend_from_slice(&nbytes_keys.to_be_bytes());
-        rec.extend_from_slice(&nbytes_name.to_be_bytes());
-        for seek in [BEGIN, 0, seek_keys] {
-            put_seek(&mut rec, seek, big);
-        }
-        rec.extend_from_slice(&1u16.to_be_bytes());
-        rec.extend_from_slice(&self.uuid);
-        rec.resize(DIR_RECORD, 0);
+        let rec = self.dir_record(nbytes_keys, nbytes_name, BEGIN, 0, seek_keys);
         payload.extend_from_slice(&rec);
         let objlen = payload.len() as u32;
         let nbytes = keylen as u32 + objlen;
@@ -183,25 +270,27 @@ impl Sink {
             cycle: 1,
         };
         let info_keylen = self.keylen(&info_name, false) as u32;
-        let info = self.write_key(
-            &info_name,
-            false,
-            &[],
-            &streamer_payload(info_keylen),
-            false,
-        )?;
+        let payload = streamer_payload(info_keylen);
+        let info = self.write_key(&info_name, false, &[], &payload, false, 0)?;
 
+        // Subdirectories' key lists, then their records (rewritten in place below).
+        let mut records = Vec::new();
+        for d in 1..self.dirs.len() {
+            let keys = self.write_key_list(d)?;
+            let dir = &self.dirs[d];
+            let parent_seek = self.dirs[dir.parent].seek;
+            let (seek, keylen) = (dir.seek, dir.keylen);
+            let rec = self.dir_record(keys.nbytes, keylen as u32, seek, parent_seek, keys.seek);
+            records.push((seek + keylen as u64, rec));
+        }
+
+        let keys = self.write_key_list(0)?;
         let dir_name = KeyName {
             class: "TFile",
             name: &self.name.clone(),
             title: "",
             cycle: 1,
         };
-        let mut keys_payload = (self.listed.len() as i32).to_be_bytes().to_vec();
-        for h in &self.listed {
-            keys_payload.extend_from_slice(h);
-        }
-        let keys = self.write_raw_key(&dir_name, &keys_payload)?;
 
         // The free list names the one free segment: everything after the file's end.
         let free_keylen = self.keylen(&dir_name, false);
@@ -218,7 +307,7 @@ impl Sink {
             free.extend_from_slice(&(file_end as u32).to_be_bytes());
             free.extend_from_slice(&(BIG_FILE as u32).to_be_bytes());
         }
-        let free_key = self.write_raw_key(&dir_name, &free)?;
+        let free_key = self.write_raw_key(&dir_name, &free, BEGIN)?;
 
         // fNbytesName: the top key's header plus the directory's name and title.
         let names = tstring_len(&self.name) + tstring_len("");
@@ -235,6 +324,10 @@ impl Sink {
         file.write_all(&header).map_err(io)?;
         file.seek(SeekFrom::Start(BEGIN)).map_err(io)?;
         file.write_all(&top).map_err(io)?;
+        for (at, rec) in &records {
+            file.seek(SeekFrom::Start(*at)).map_err(io)?;
+            file.write_all(rec).map_err(io)?;
+        }
         file.sync_all().map_err(io)?;
         drop(file);
         std::fs::rename(&tmp, &self.target).map_err(|e| WriteError::io(&self.target, e))?;
@@ -242,12 +335,17 @@ impl Sink {
     }
 
     /// A key whose payload is stored uncompressed (ROOT never compresses key and free lists).
-    fn write_raw_key(&mut self, k: &KeyName, payload: &[u8]) -> Result<KeyPlace, WriteError> {
+    fn write_raw_key(
+        &mut self,
+        k: &KeyName,
+        payload: &[u8],
+        pdir: u64,
+    ) -> Result<KeyPlace, WriteError> {
         let keylen = self.keylen(k, false);
         let objlen = to_u32(payload.len(), "record")?;
         let nbytes = to_u32(keylen + payload.len(), "record")?;
         let seek = self.end;
-        let header = key_header(k, false, nbytes, objlen, keylen, seek, BEGIN, self.datime);
+        let header = key_header(k, false, nbytes, objlen, keylen, seek, pdir, self.datime);
         self.put(&header)?;
         self.put(payload)?;
         Ok(KeyPlace {

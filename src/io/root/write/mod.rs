@@ -1,5 +1,5 @@
-//! anac's ROOT file writer: histograms (`TH1D`, `TH2D`) and flat trees (`TTree`) in the top
-//! directory of a new file.
+//! anac's ROOT file writer: histograms (`TH1D`, `TH2D`) and flat trees (`TTree`, including
+//! `std::vector<T>` branches) in a new file, in its top directory or in subdirectories.
 //!
 //! Input: [`Hist1D`], [`Hist2D`] and [`Tree`] values. Output: a ROOT file that ROOT and uproot read
 //! without warnings, with ZLIB-compressed objects and a streamer-info record for every class used.
@@ -10,7 +10,7 @@
 //!   half-written output never appears under the target name.
 //! - Every object is validated before any byte of it is written; an error leaves the writer usable
 //!   and the file consistent.
-//! - Object names are unique in the file (each key has cycle 1).
+//! - Object names are unique within each directory (each key has cycle 1).
 //!
 //! The byte layout follows ROOT's documented format; the class descriptions are anac's own table
 //! (`classes`, `tree_classes`). Nothing here depends on the ROOT reader in `io::root`.
@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 pub use hist::{Axis, AxisEdges, Hist1D, Hist2D};
 pub use tree::{Branch, BranchData, Column, Tree};
 
-use file::{KeyName, Sink};
+use file::{DirId, KeyName, Sink};
 
 /// Why a file could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -63,8 +63,10 @@ impl WriteError {
 pub struct RootWriter {
     /// `None` only after `finish` has taken it.
     sink: Option<Sink>,
-    /// Names already used by keys in the top directory.
-    names: Vec<String>,
+    /// Per directory: its path from the top ("" for the top) and the names its keys use.
+    dirs: Vec<(String, Vec<String>)>,
+    /// Where objects are written now (see [`RootWriter::cd`]).
+    current: DirId,
     /// Classes whose objects the file holds (roots of the streamer-info closure), first use first.
     classes: Vec<&'static str>,
 }
@@ -74,7 +76,8 @@ impl RootWriter {
     pub fn create(path: impl AsRef<Path>) -> Result<Self, WriteError> {
         Ok(RootWriter {
             sink: Some(Sink::create(path.as_ref())?),
-            names: Vec::new(),
+            dirs: vec![(String::new(), Vec::new())],
+            current: 0,
             classes: Vec::new(),
         })
     }
@@ -87,9 +90,44 @@ impl RootWriter {
         }
     }
 
-    fn claim_name(&mut self, name: &str) -> Result<(), WriteError> {
-        if self.names.iter().any(|n| n == name) {
+    fn claim_name(&self, name: &str) -> Result<(), WriteError> {
+        if name.contains('/') {
+            return Err(WriteError::Invalid(format!(
+                "object name {name:?} contains '/'"
+            )));
+        }
+        if self.dirs[self.current].1.iter().any(|n| n == name) {
             return Err(WriteError::DuplicateName(name.to_string()));
+        }
+        Ok(())
+    }
+
+    /// Makes `path` (`"a/b"`, relative to the top directory; `""` is the top) the directory that
+    /// later objects go to, creating missing directories on the way.
+    pub fn cd(&mut self, path: &str) -> Result<(), WriteError> {
+        self.current = 0;
+        for part in path.split('/').filter(|p| !p.is_empty()) {
+            let here = &self.dirs[self.current].0;
+            let full = if here.is_empty() {
+                part.to_string()
+            } else {
+                format!("{here}/{part}")
+            };
+            if let Some(d) = self.dirs.iter().position(|(p, _)| *p == full) {
+                self.current = d;
+                continue;
+            }
+            self.claim_name(part)?;
+            let parent = self.current;
+            let sink = match self.sink.as_mut() {
+                Some(s) => s,
+                None => unreachable!("RootWriter used after finish"),
+            };
+            let d = sink.mkdir(parent, part, part)?;
+            self.dirs[parent].1.push(part.to_string());
+            debug_assert_eq!(d, self.dirs.len());
+            self.dirs.push((full, Vec::new()));
+            self.current = d;
         }
         Ok(())
     }
@@ -117,13 +155,15 @@ impl RootWriter {
         };
         let keylen = self.sink().keylen(&key, false) as u32;
         let payload = build(keylen)?;
-        self.sink().write_key(&key, false, &[], &payload, true)?;
-        self.names.push(name.to_string());
+        let dir = self.current;
+        self.sink()
+            .write_key(&key, false, &[], &payload, true, dir)?;
+        self.dirs[dir].1.push(name.to_string());
         self.use_class(class);
         Ok(())
     }
 
-    /// Writes a `TH1D`.
+    /// Writes a `TH1D` into the current directory.
     pub fn write_hist1d(&mut self, h: &Hist1D) -> Result<(), WriteError> {
         self.write_listed("TH1D", &h.name, &h.title, |k| hist::th1d(h, k))
     }
@@ -141,7 +181,7 @@ impl RootWriter {
             Some(s) => s,
             None => unreachable!("RootWriter used after finish"),
         };
-        let written = tree::write_baskets(sink, t, &plan)?;
+        let written = tree::write_baskets(sink, self.current, t, &plan)?;
         for class in plan.leaf_classes() {
             self.use_class(class);
         }

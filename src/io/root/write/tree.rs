@@ -18,7 +18,7 @@ use super::WriteError;
 use super::buffer::Buf;
 pub use super::column::Column;
 use super::compress::ZLIB_SETTING;
-use super::file::{KeyName, KeyPlace, Sink};
+use super::file::{DirId, KeyName, KeyPlace, Sink};
 use super::hist::{att_fill, att_line};
 
 /// Baskets are cut so that the widest branch's basket holds about this many bytes.
@@ -241,13 +241,18 @@ pub struct Written {
 }
 
 /// Writes every branch's baskets, cluster by cluster.
-pub fn write_baskets(sink: &mut Sink, t: &Tree, p: &Plan) -> Result<Written, WriteError> {
+pub fn write_baskets(
+    sink: &mut Sink,
+    dir: DirId,
+    t: &Tree,
+    p: &Plan,
+) -> Result<Written, WriteError> {
     let mut baskets: Vec<Vec<(usize, KeyPlace)>> = vec![Vec::new(); t.branches.len()];
     let mut start = 0;
     while start < p.entries {
         let end = (start + p.cluster).min(p.entries);
         for (bi, b) in t.branches.iter().enumerate() {
-            let place = write_basket(sink, t, b, &p.branches[bi], start..end)?;
+            let place = write_basket(sink, dir, t, b, &p.branches[bi], start..end)?;
             baskets[bi].push((start, place));
         }
         start = end;
@@ -257,6 +262,7 @@ pub fn write_baskets(sink: &mut Sink, t: &Tree, p: &Plan) -> Result<Written, Wri
 
 fn write_basket(
     sink: &mut Sink,
+    dir: DirId,
     t: &Tree,
     b: &Branch,
     bp: &BranchPlan,
@@ -329,7 +335,7 @@ fn write_basket(
     extra.extend_from_slice(&(n as i32).to_be_bytes());
     extra.extend_from_slice(&last.to_be_bytes());
     extra.push(0); // not a header-only basket
-    sink.write_key(&key, true, &extra, &payload, false)
+    sink.write_key(&key, true, &extra, &payload, false, dir)
 }
 
 /// Serializes the `TTree` payload for a key of `keylen` bytes.
