@@ -374,6 +374,20 @@ fn write_small_file(path: &Path) -> Value {
     w.write_hist1d(&h_top).unwrap();
     w.cd("ttbar").unwrap();
     w.write_hist2d(&h2).unwrap();
+    w.cd("").unwrap();
+    // A tree without entries still has its branches (and no baskets).
+    let empty = Tree {
+        name: "Empty".into(),
+        title: "no entries".into(),
+        cluster_size: 0,
+        branches: vec![
+            scalar("x", Column::F64(vec![])),
+            scalar("n", Column::I32(vec![])),
+            counted("a", "n", Column::F32(vec![])),
+            vector("v", &[], Column::U16(vec![])),
+        ],
+    };
+    w.write_tree(&empty).unwrap();
     w.finish().unwrap();
     let mut sub = expect_hist1(&h_sub);
     sub["name"] = json!("ttbar/4j1b/h_var");
@@ -381,7 +395,7 @@ fn write_small_file(path: &Path) -> Value {
     sub2["name"] = json!("ttbar/h2");
     json!({"path": path, "hists": [expect_hist1(&h_reg), expect_hist1(&h_var), expect_hist2(&h2),
         sub, expect_hist1(&h_top), sub2],
-        "trees": [expect_tree(&tree, n, 4)]})
+        "trees": [expect_tree(&tree, n, 4), expect_tree(&empty, 0, 0)]})
 }
 
 /// A NanoAOD-like tree large enough for many baskets per branch.
