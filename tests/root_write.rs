@@ -450,10 +450,73 @@ fn write_big_file(path: &Path) -> Value {
             ),
         ],
     };
+    // Written in three chunks (2 + 2 + 3 baskets of 3000 entries), as a streaming writer would.
+    let chunks = [
+        slice_tree(&tree, 0..6000),
+        slice_tree(&tree, 6000..12000),
+        slice_tree(&tree, 12000..n),
+    ];
     let mut w = RootWriter::create(path).unwrap();
-    w.write_tree(&tree).unwrap();
+    w.write_tree_chunks(&chunks).unwrap();
     w.finish().unwrap();
     json!({"path": path, "hists": [], "trees": [expect_tree(&tree, n, 7)]})
+}
+
+fn slice_col(c: &Column, r: std::ops::Range<usize>) -> Column {
+    match c {
+        Column::Bool(v) => Column::Bool(v[r].to_vec()),
+        Column::I8(v) => Column::I8(v[r].to_vec()),
+        Column::U8(v) => Column::U8(v[r].to_vec()),
+        Column::I16(v) => Column::I16(v[r].to_vec()),
+        Column::U16(v) => Column::U16(v[r].to_vec()),
+        Column::I32(v) => Column::I32(v[r].to_vec()),
+        Column::U32(v) => Column::U32(v[r].to_vec()),
+        Column::I64(v) => Column::I64(v[r].to_vec()),
+        Column::U64(v) => Column::U64(v[r].to_vec()),
+        Column::F32(v) => Column::F32(v[r].to_vec()),
+        Column::F64(v) => Column::F64(v[r].to_vec()),
+    }
+}
+
+/// Entries `r` of a tree (counters here are u32 columns).
+fn slice_tree(t: &Tree, r: std::ops::Range<usize>) -> Tree {
+    let value_range = |lengths: &[usize]| {
+        let a: usize = lengths[..r.start].iter().sum();
+        let b: usize = lengths[..r.end].iter().sum();
+        a..b
+    };
+    let branches = t
+        .branches
+        .iter()
+        .map(|b| {
+            let data = match &b.data {
+                BranchData::Scalar(c) => BranchData::Scalar(slice_col(c, r.clone())),
+                BranchData::Counted { counter, values } => {
+                    let cb = t.branches.iter().find(|o| &o.name == counter).unwrap();
+                    let BranchData::Scalar(Column::U32(counts)) = &cb.data else {
+                        panic!("test counters are u32")
+                    };
+                    let lengths: Vec<usize> = counts.iter().map(|&c| c as usize).collect();
+                    BranchData::Counted {
+                        counter: counter.clone(),
+                        values: slice_col(values, value_range(&lengths)),
+                    }
+                }
+                BranchData::Vector { lengths, values } => BranchData::Vector {
+                    lengths: lengths[r.clone()].to_vec(),
+                    values: slice_col(values, value_range(lengths)),
+                },
+            };
+            Branch {
+                name: b.name.clone(),
+                data,
+            }
+        })
+        .collect();
+    Tree {
+        branches,
+        ..t.clone()
+    }
 }
 
 /// `true` when python3 with uproot and ROOT is there; otherwise skips (or fails under CI).
@@ -580,6 +643,18 @@ fn invalid_objects_are_errors_and_leave_the_writer_usable() {
     let e = w.write_tree(&late_counter).unwrap_err().to_string();
     assert!(e.contains("must be an earlier branch"), "{e}");
     assert!(matches!(w.cd("good"), Err(WriteError::DuplicateName(_))));
+    let one = Tree {
+        name: "chunked".into(),
+        title: String::new(),
+        cluster_size: 0,
+        branches: vec![scalar("x", Column::F32(vec![1.0]))],
+    };
+    let other = Tree {
+        branches: vec![scalar("x", Column::F64(vec![1.0]))],
+        ..one.clone()
+    };
+    let e = w.write_tree_chunks([&one, &other]).unwrap_err().to_string();
+    assert!(e.contains("differ from the first chunk"), "{e}");
     let mut slashed = hist1("a/b", axis(AxisEdges::Variable(vec![0.0, 1.0]), ""), false);
     assert!(matches!(
         w.write_hist1d(&slashed),

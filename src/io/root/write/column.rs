@@ -57,6 +57,23 @@ impl Column {
         self.len() == 0
     }
 
+    /// An empty column of the same element type.
+    pub fn empty_like(&self) -> Column {
+        match self {
+            Column::Bool(_) => Column::Bool(Vec::new()),
+            Column::I8(_) => Column::I8(Vec::new()),
+            Column::U8(_) => Column::U8(Vec::new()),
+            Column::I16(_) => Column::I16(Vec::new()),
+            Column::U16(_) => Column::U16(Vec::new()),
+            Column::I32(_) => Column::I32(Vec::new()),
+            Column::U32(_) => Column::U32(Vec::new()),
+            Column::I64(_) => Column::I64(Vec::new()),
+            Column::U64(_) => Column::U64(Vec::new()),
+            Column::F32(_) => Column::F32(Vec::new()),
+            Column::F64(_) => Column::F64(Vec::new()),
+        }
+    }
+
     pub fn leaf_type(&self) -> LeafType {
         let (class, letter, size, unsigned) = match self {
             Column::Bool(_) => ("TLeafO", 'O', 1, false),

@@ -175,18 +175,51 @@ impl RootWriter {
 
     /// Writes a `TTree`: its baskets first, then the tree object that points at them.
     pub fn write_tree(&mut self, t: &Tree) -> Result<(), WriteError> {
-        self.claim_name(&t.name)?;
-        let plan = tree::plan(t)?;
+        self.write_tree_chunks(std::iter::once(t))
+    }
+
+    /// Writes one `TTree` from consecutive chunks of entries, so a big tree never has to be in
+    /// memory at once. Every chunk must have the first chunk's name and branches (names, kinds,
+    /// element types, counters); each chunk's baskets are written as soon as it arrives, and the
+    /// first chunk's cluster size is recorded as the tree's.
+    pub fn write_tree_chunks<'a>(
+        &mut self,
+        chunks: impl IntoIterator<Item = &'a Tree>,
+    ) -> Result<(), WriteError> {
+        let mut chunks = chunks.into_iter();
+        let Some(first) = chunks.next() else {
+            return Err(WriteError::Invalid(
+                "a tree needs at least one chunk".into(),
+            ));
+        };
+        self.claim_name(&first.name)?;
+        let dir = self.current;
+        let schema = tree::schema_of(first);
+        let mut plan = tree::plan(first)?;
         let sink = match self.sink.as_mut() {
             Some(s) => s,
             None => unreachable!("RootWriter used after finish"),
         };
-        let written = tree::write_baskets(sink, self.current, t, &plan)?;
+        let mut written = tree::write_baskets(sink, dir, first, &plan)?;
+        for chunk in chunks {
+            let shape = tree::schema_of(chunk);
+            if (&shape.name, &shape.title, &shape.branches)
+                != (&schema.name, &schema.title, &schema.branches)
+            {
+                return Err(WriteError::Invalid(format!(
+                    "tree {:?}: a chunk's name or branches differ from the first chunk's",
+                    first.name
+                )));
+            }
+            let p = tree::plan(chunk)?;
+            written.append(tree::write_baskets(sink, dir, chunk, &p)?, plan.entries());
+            plan.absorb(&p);
+        }
         for class in plan.leaf_classes() {
             self.use_class(class);
         }
-        self.write_listed("TTree", &t.name, &t.title, |k| {
-            Ok(tree::ttree(t, &plan, &written, k))
+        self.write_listed("TTree", &schema.name, &schema.title, |k| {
+            Ok(tree::ttree(&schema, &plan, &written, k))
         })
     }
 

@@ -224,6 +224,47 @@ pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
     })
 }
 
+impl Plan {
+    /// Adds a later chunk of the same tree: more entries, and counters' maxima over both.
+    pub fn absorb(&mut self, later: &Plan) {
+        self.entries += later.entries;
+        for (a, b) in self.branches.iter_mut().zip(&later.branches) {
+            a.max_count = match (a.max_count, b.max_count) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            };
+        }
+    }
+}
+
+/// The tree's shape without its data: names, kinds, element types and counters.
+pub fn schema_of(t: &Tree) -> Tree {
+    let branches = t
+        .branches
+        .iter()
+        .map(|b| Branch {
+            name: b.name.clone(),
+            data: match &b.data {
+                BranchData::Scalar(c) => BranchData::Scalar(c.empty_like()),
+                BranchData::Counted { counter, values } => BranchData::Counted {
+                    counter: counter.clone(),
+                    values: values.empty_like(),
+                },
+                BranchData::Vector { values, .. } => BranchData::Vector {
+                    lengths: Vec::new(),
+                    values: values.empty_like(),
+                },
+            },
+        })
+        .collect();
+    Tree {
+        name: t.name.clone(),
+        title: t.title.clone(),
+        branches,
+        cluster_size: t.cluster_size,
+    }
+}
+
 /// Value offsets of each entry from per-entry lengths; `Err(total)` if they do not add up to `n`.
 fn offsets_of(lengths: &[usize], n: usize) -> Result<Vec<usize>, usize> {
     let mut offsets = Vec::with_capacity(lengths.len() + 1);
@@ -238,6 +279,21 @@ fn offsets_of(lengths: &[usize], n: usize) -> Result<Vec<usize>, usize> {
 /// Where each branch's baskets went: per branch, (first entry, key place) per basket.
 pub struct Written {
     baskets: Vec<Vec<(usize, KeyPlace)>>,
+}
+
+impl Written {
+    /// Appends the baskets of a later chunk whose first entry is `offset` in the whole tree.
+    pub fn append(&mut self, later: Written, offset: usize) {
+        for (mine, theirs) in self.baskets.iter_mut().zip(later.baskets) {
+            mine.extend(theirs.into_iter().map(|(first, k)| (first + offset, k)));
+        }
+    }
+}
+
+impl Plan {
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
 }
 
 /// Writes every branch's baskets, cluster by cluster.
