@@ -389,13 +389,15 @@ fn write_small_file(path: &Path) -> Value {
     };
     w.write_tree(&empty).unwrap();
     w.finish().unwrap();
+    let mut small_tree = expect_tree(&tree, n, 4);
+    small_tree["cluster_starts"] = json!([0, 10, 20, 30]);
     let mut sub = expect_hist1(&h_sub);
     sub["name"] = json!("ttbar/4j1b/h_var");
     let mut sub2 = expect_hist2(&h2);
     sub2["name"] = json!("ttbar/h2");
     json!({"path": path, "hists": [expect_hist1(&h_reg), expect_hist1(&h_var), expect_hist2(&h2),
         sub, expect_hist1(&h_top), sub2],
-        "trees": [expect_tree(&tree, n, 4), expect_tree(&empty, 0, 0)]})
+        "trees": [small_tree, expect_tree(&empty, 0, 0)]})
 }
 
 /// A NanoAOD-like tree large enough for many baskets per branch.
@@ -450,16 +452,20 @@ fn write_big_file(path: &Path) -> Value {
             ),
         ],
     };
-    // Written in three chunks (2 + 2 + 3 baskets of 3000 entries), as a streaming writer would.
+    // Written in chunks, as a streaming writer would: 3000-entry baskets, cut again at each chunk
+    // boundary, so clusters change size (ROOT must see these through fClusterRangeEnd).
     let chunks = [
-        slice_tree(&tree, 0..6000),
-        slice_tree(&tree, 6000..12000),
-        slice_tree(&tree, 12000..n),
+        slice_tree(&tree, 0..5000),
+        slice_tree(&tree, 5000..10000),
+        slice_tree(&tree, 10000..16000),
+        slice_tree(&tree, 16000..n),
     ];
     let mut w = RootWriter::create(path).unwrap();
     w.write_tree_chunks(&chunks).unwrap();
     w.finish().unwrap();
-    json!({"path": path, "hists": [], "trees": [expect_tree(&tree, n, 7)]})
+    let mut expected = expect_tree(&tree, n, 8);
+    expected["cluster_starts"] = json!([0, 3000, 5000, 8000, 10000, 13000, 16000, 19000]);
+    json!({"path": path, "hists": [], "trees": [expected]})
 }
 
 fn slice_col(c: &Column, r: std::ops::Range<usize>) -> Column {

@@ -156,6 +156,14 @@ try:
                     if not all_close(got, [float(w) for w in want], 0):
                         check(False, f"{tag}.{b['name']} entry {i}: {got} != {want}")
                         break
+            if "cluster_starts" in t:
+                it = r.GetClusterIterator(0)
+                starts = []
+                s = it()
+                while s < t["entries"]:
+                    starts.append(s)
+                    s = it()
+                check(starts == t["cluster_starts"], f"{tag}: ROOT clusters start at {starts}")
             # RDataFrame: sums over all entries of the first numeric scalar, counted and vector
             # branches, booked together so the event loop runs once.
             df = ROOT.RDataFrame(t["name"], fs["path"])

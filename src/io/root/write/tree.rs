@@ -7,8 +7,10 @@
 //! Invariants:
 //! - [`plan`] validates everything first (equal entry counts, counters that exist, are integers,
 //!   come earlier and add up to the array lengths), so writing never stops half-way on bad input.
-//! - All branches are cut into baskets at the same entries (clusters of `cluster` entries), and the
-//!   tree's `fAutoFlush` says so, which is what ROOT's cluster iteration expects.
+//! - All branches are cut into baskets at the same entries (clusters), and the tree's cluster
+//!   description (`fAutoFlush` plus `fClusterRangeEnd`/`fClusterSize` ranges where the size
+//!   changes, e.g. between chunks) names exactly those boundaries, which is what ROOT's cluster
+//!   iteration (and so RDataFrame's multi-threaded ranges) expects.
 //! - A variable-size branch's basket (counted or vector) carries ROOT's entry-offset table: for
 //!   each entry the key-relative position of its first byte, then a terminating 0.
 //! - A vector branch is a `TBranchElement` whose entries are each streamed as a `vector<T>` object
@@ -428,15 +430,24 @@ pub fn ttree(t: &Tree, p: &Plan, w: &Written, keylen: u32) -> Vec<u8> {
     b.i32(25); // fScanField
     b.i32(0); // fUpdate
     b.i32(ENTRY_OFFSET_LEN); // fDefaultEntryOffsetLen
-    b.i32(0); // fNClusterRange: one range, described by fAutoFlush
+    let (ranges, auto_flush) = cluster_ranges(w, p);
+    b.i32(ranges.len() as i32); // fNClusterRange
     b.i64(1_000_000_000_000); // fMaxEntries
     b.i64(1_000_000_000_000); // fMaxEntryLoop
     b.i64(0); // fMaxVirtualSize
     b.i64(-300_000_000); // fAutoSave
-    b.i64(p.cluster as i64); // fAutoFlush: entries per cluster
+    b.i64(auto_flush as i64); // fAutoFlush: entries per cluster after the last range
     b.i64(1_000_000); // fEstimate
-    b.u8(0); // fClusterRangeEnd: empty
-    b.u8(0); // fClusterSize: empty
+    // fClusterRangeEnd (last entry of each range, inclusive) and fClusterSize, each preceded by
+    // ROOT's "array present" byte.
+    b.u8(1);
+    for (end, _) in &ranges {
+        b.i64(*end as i64 - 1);
+    }
+    b.u8(1);
+    for (_, size) in &ranges {
+        b.i64(*size as i64);
+    }
     io_features(&mut b);
 
     let branches = b.begin_section(3);
@@ -477,6 +488,28 @@ pub fn ttree(t: &Tree, p: &Plan, w: &Written, keylen: u32) -> Vec<u8> {
     b.null_pointer(); // fBranchRef
     b.end_section(top);
     b.data
+}
+
+/// The cluster layout as ROOT describes it: runs of equal-size clusters as (end entry exclusive,
+/// size), all but the last, and the size of the last run (`fAutoFlush`). A shorter basket that ends
+/// the tree belongs to the run before it, as ROOT's final partial cluster does.
+fn cluster_ranges(w: &Written, p: &Plan) -> (Vec<(usize, usize)>, usize) {
+    let Some(baskets) = w.baskets.first().filter(|b| !b.is_empty()) else {
+        return (Vec::new(), p.cluster);
+    };
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    for (i, (first, _)) in baskets.iter().enumerate() {
+        let end = baskets.get(i + 1).map_or(p.entries, |(next, _)| *next);
+        let size = end - first;
+        let last = i + 1 == baskets.len();
+        match runs.last_mut() {
+            Some(run) if run.1 == size || (last && size < run.1) => run.0 = end,
+            _ => runs.push((end, size)),
+        }
+    }
+    let auto_flush = runs.last().map_or(p.cluster, |r| r.1);
+    runs.pop();
+    (runs, auto_flush)
 }
 
 /// `ROOT::TIOFeatures`, a non-`TObject` class: version 0 announces a checksum, then the bits.
