@@ -98,6 +98,12 @@ saved = os.dup(2)
 capture = tempfile.TemporaryFile()
 os.dup2(capture.fileno(), 2)
 try:
+    # Self-test: a ROOT message must land in the capture, or the empty-stderr check means nothing.
+    ROOT.Warning("check_root_write", "capture self-test")
+    capture.seek(0)
+    check(b"capture self-test" in capture.read(), "ROOT's stderr is not captured")
+    capture.seek(0)
+    capture.truncate()
     for fs in spec["files"]:
         rf = ROOT.TFile.Open(fs["path"])
         check(rf and not rf.IsZombie(), f"ROOT cannot open {fs['path']}")
