@@ -24,6 +24,7 @@ mod hist;
 mod streamers;
 mod tree;
 mod tree_classes;
+mod tree_object;
 
 use std::path::{Path, PathBuf};
 
