@@ -44,8 +44,25 @@ def cells2d(h):
 import uproot  # noqa: E402
 import awkward as ak  # noqa: E402
 
+def needed_classes(fs):
+    """Classes whose streamer info the file must describe, from what it holds."""
+    need = set()
+    for h in fs["hists"]:
+        need |= {h["kind"], "TH1", "TAxis", "TAttAxis", "TNamed", "TObject", "TAttLine"}
+    for t in fs["trees"]:
+        need |= {"TTree", "TBranch", "TLeaf", "TObjArray", "ROOT::TIOFeatures"}
+        if any(b["kind"] == "vector" for b in t["branches"]):
+            need |= {"TBranchElement", "TLeafElement"}
+    return need
+
+
 for fs in spec["files"]:
     f = uproot.open(fs["path"])
+    # uproot parses every TStreamerInfo record (it does not need them for these classes, so
+    # this is the only place their syntax is checked on the uproot side).
+    streamers = f.file.streamers
+    for name in needed_classes(fs):
+        check(name in streamers, f"uproot: no streamer info for {name} in {fs['path']}")
     for h in fs["hists"]:
         tag = f"uproot {h['name']}"
         u = f[h["name"]]
@@ -107,6 +124,23 @@ try:
     for fs in spec["files"]:
         rf = ROOT.TFile.Open(fs["path"])
         check(rf and not rf.IsZombie(), f"ROOT cannot open {fs['path']}")
+        # Every record's class version and checksum must be those of ROOT's own classes.
+        for si in rf.GetStreamerInfoList():
+            if si.ClassName() != "TStreamerInfo":
+                continue
+            cl = ROOT.TClass.GetClass(si.GetName())
+            # (A class whose dictionary is not loaded yet reports version -1; only its checksum
+            # can be compared.)
+            want_version = cl.GetClassVersion() if cl.GetClassVersion() >= 0 else si.GetClassVersion()
+            check(
+                (si.GetClassVersion(), si.GetCheckSum()) == (want_version, cl.GetCheckSum()),
+                f"ROOT: streamer info of {si.GetName()} says version {si.GetClassVersion()} "
+                f"checksum {si.GetCheckSum():#x}, ROOT has {cl.GetClassVersion()} {cl.GetCheckSum():#x}",
+            )
+            check(
+                si.GetElements().GetEntries() == cl.GetStreamerInfo().GetElements().GetEntries(),
+                f"ROOT: streamer info of {si.GetName()} has {si.GetElements().GetEntries()} members",
+            )
         for h in fs["hists"]:
             tag = f"ROOT {h['name']}"
             r = rf.Get(h["name"])
