@@ -108,6 +108,11 @@ pub fn plan(t: &Tree) -> Result<Plan, WriteError> {
         if b.name.is_empty() || t.branches[..i].iter().any(|o| o.name == b.name) {
             return bad(format!("branch name {:?} is empty or repeated", b.name));
         }
+        // ROOT reads a branch's title as "name[counter]/T", so these characters would change
+        // what the branch means.
+        if b.name.contains(['/', '[', ']']) {
+            return bad(format!("branch name {:?} contains '/', '[' or ']'", b.name));
+        }
         let n = match &b.data {
             BranchData::Scalar(c) => c.len(),
             BranchData::Counted { counter, values } => {
@@ -394,3 +399,81 @@ fn write_basket(
 }
 
 pub use super::tree_object::ttree;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(branches: Vec<Branch>, cluster_size: usize) -> Tree {
+        Tree {
+            name: "t".into(),
+            title: String::new(),
+            branches,
+            cluster_size,
+        }
+    }
+
+    fn scalar(name: &str, c: Column) -> Branch {
+        Branch {
+            name: name.into(),
+            data: BranchData::Scalar(c),
+        }
+    }
+
+    #[test]
+    fn automatic_clusters_aim_at_a_quarter_mebibyte_per_basket() {
+        let t = tree(vec![scalar("x", Column::F64(vec![0.0; 100_000]))], 0);
+        let p = plan(&t).unwrap();
+        assert_eq!(p.cluster, 256 * 1024 / 12);
+        assert_eq!(p.entries, 100_000);
+    }
+
+    #[test]
+    fn counters_record_their_largest_count() {
+        let t = tree(
+            vec![
+                scalar("n", Column::U8(vec![2, 0, 5])),
+                Branch {
+                    name: "a".into(),
+                    data: BranchData::Counted {
+                        counter: "n".into(),
+                        values: Column::F32(vec![0.0; 7]),
+                    },
+                },
+            ],
+            2,
+        );
+        let p = plan(&t).unwrap();
+        assert_eq!(p.branches[0].max_count, Some(5));
+        assert_eq!(p.branches[1].offsets.as_deref(), Some(&[0, 2, 2, 7][..]));
+    }
+
+    #[test]
+    fn bad_trees_are_rejected() {
+        let uneven = tree(
+            vec![
+                scalar("a", Column::I32(vec![1, 2])),
+                scalar("b", Column::I32(vec![1])),
+            ],
+            0,
+        );
+        assert!(plan(&uneven).is_err());
+        let slashed = tree(vec![scalar("a/b", Column::I32(vec![1]))], 0);
+        assert!(plan(&slashed).is_err());
+        let float_counter = tree(
+            vec![
+                scalar("n", Column::F32(vec![1.0])),
+                Branch {
+                    name: "a".into(),
+                    data: BranchData::Counted {
+                        counter: "n".into(),
+                        values: Column::F32(vec![0.0]),
+                    },
+                },
+            ],
+            0,
+        );
+        let e = plan(&float_counter).err().unwrap().to_string();
+        assert!(e.contains("integer"), "{e}");
+    }
+}
