@@ -5,6 +5,8 @@
 //! big-endian reads), `compression` (ROOT block framing), `streamer` (version headers, object
 //! pointers), `file`, `meta` (TTree/TBranch/TLeaf parsing), `kinds` (what a branch decodes to),
 //! `tree`, `read` (baskets → columns), `schema` (collections for the language).
+//!
+//! Write side: [`write::RootWriter`] writes TH1D/TH2D and TTrees (own streamer-info records).
 
 mod column;
 mod compression;
@@ -19,6 +21,7 @@ mod streamer;
 #[cfg(test)]
 mod tests;
 mod tree;
+pub mod write;
 
 pub use column::{Column, ColumnValues, Scratch};
 pub use error::{INVALID_FILE, RootError};
