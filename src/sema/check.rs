@@ -159,7 +159,8 @@ impl<'a> Checker<'a> {
         }
         for root in elem.roots() {
             if field != "p4" {
-                self.used_fields.insert((root.to_string(), field.to_string()));
+                self.used_fields
+                    .insert((root.to_string(), field.to_string()));
                 continue;
             }
             // `p4` reads the collection's kinematic fields, whatever their case (`Px` in HZZ).
