@@ -383,6 +383,11 @@ impl Sink {
     }
 
     /// Removes the temporary file of an output that was abandoned before `finish`.
+    /// The temporary name the file is written under until [`Sink::finish`] renames it.
+    pub fn tmp_path(&self) -> &Path {
+        &self.tmp
+    }
+
     pub fn abandon(self) {
         let tmp = self.tmp.clone();
         drop(self.out);

@@ -49,6 +49,8 @@ pub enum WriteError {
     DuplicateName(String),
     #[error("{0} is too large for a ROOT key (1 GiB at most)")]
     TooLarge(&'static str),
+    #[error("the ROOT writer was used after `finish`")]
+    Finished,
 }
 
 impl WriteError {
@@ -83,12 +85,10 @@ impl RootWriter {
         })
     }
 
-    fn sink(&mut self) -> &mut Sink {
-        // `sink` is only taken by `finish`, which consumes `self`.
-        match self.sink.as_mut() {
-            Some(s) => s,
-            None => unreachable!("RootWriter used after finish"),
-        }
+    fn sink(&mut self) -> Result<&mut Sink, WriteError> {
+        // `sink` is only taken by `finish`, which consumes `self`: this error cannot happen
+        // through the public API, but it is an error value rather than a panic.
+        self.sink.as_mut().ok_or(WriteError::Finished)
     }
 
     fn claim_name(&self, name: &str) -> Result<(), WriteError> {
@@ -120,10 +120,7 @@ impl RootWriter {
             }
             self.claim_name(part)?;
             let parent = self.current;
-            let sink = match self.sink.as_mut() {
-                Some(s) => s,
-                None => unreachable!("RootWriter used after finish"),
-            };
+            let sink = self.sink.as_mut().ok_or(WriteError::Finished)?;
             let d = sink.mkdir(parent, part, part)?;
             self.dirs[parent].1.push(part.to_string());
             debug_assert_eq!(d, self.dirs.len());
@@ -154,10 +151,10 @@ impl RootWriter {
             title,
             cycle: 1,
         };
-        let keylen = self.sink().keylen(&key, false) as u32;
+        let keylen = self.sink()?.keylen(&key, false) as u32;
         let payload = build(keylen)?;
         let dir = self.current;
-        self.sink()
+        self.sink()?
             .write_key(&key, false, &[], &payload, true, dir)?;
         self.dirs[dir].1.push(name.to_string());
         self.use_class(class);
@@ -197,10 +194,7 @@ impl RootWriter {
         let dir = self.current;
         let schema = tree::schema_of(first);
         let mut plan = tree::plan(first)?;
-        let sink = match self.sink.as_mut() {
-            Some(s) => s,
-            None => unreachable!("RootWriter used after finish"),
-        };
+        let sink = self.sink.as_mut().ok_or(WriteError::Finished)?;
         let mut written = tree::write_baskets(sink, dir, first, &plan)?;
         for chunk in chunks {
             let shape = tree::schema_of(chunk);
@@ -227,10 +221,14 @@ impl RootWriter {
     /// Writes the closing records and renames the file into place.
     pub fn finish(mut self) -> Result<(), WriteError> {
         let classes = streamers::closure(&self.classes);
-        match self.sink.take() {
-            Some(sink) => sink.finish(|keylen| streamers::streamer_list(&classes, keylen)),
-            None => unreachable!("RootWriter finished twice"),
+        let sink = self.sink.take().ok_or(WriteError::Finished)?;
+        let tmp = sink.tmp_path().to_path_buf();
+        let result = sink.finish(|keylen| streamers::streamer_list(&classes, keylen));
+        if result.is_err() {
+            // Never leave a half-written file behind, not even under its temporary name.
+            let _ = std::fs::remove_file(&tmp);
         }
+        result
     }
 }
 
