@@ -3,6 +3,7 @@
 //! I/O problems).
 
 pub mod explain;
+pub mod inspect;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,10 +28,13 @@ pub struct Cli {
 pub enum Command {
     /// Print the documentation of a diagnostic code (e.g. `anac explain sema::unknown-field`).
     Explain(explain::Args),
+    /// Show a ROOT file's trees, branches and collections; `--scan` prints values.
+    Inspect(inspect::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Explain(args) => explain::run(args),
+        Command::Inspect(args) => inspect::run(args),
     }
 }
