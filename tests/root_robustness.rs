@@ -172,7 +172,7 @@ fn truncations(rel: &str) {
     };
     let bytes = std::fs::read(&src).unwrap();
     let n = bytes.len();
-    let dir = temp_dir(&rel.replace('/', "_"));
+    let dir = temp_dir(&format!("truncated-{}", rel.replace('/', "_")));
     let mut failures = Vec::new();
     let mut errored = 0;
     let lengths = [0, 3, 60, 100, 300, n / 4, n / 2, 3 * n / 4, n - 1000, n - 40, n - 1];
@@ -210,7 +210,7 @@ fn flips(rel: &str) {
     let tree_name = spec["tree"].as_str().unwrap();
     let file = RootFile::open(&src).unwrap();
     let tree = file.tree(tree_name).unwrap();
-    let dir = temp_dir(&rel.replace('/', "_"));
+    let dir = temp_dir(&format!("flipped-{}", rel.replace('/', "_")));
     let mut failures = Vec::new();
     let mut undetected = Vec::new();
     for (i, p) in spec["positions"].as_array().unwrap().iter().enumerate() {

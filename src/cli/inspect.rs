@@ -15,7 +15,7 @@ use crate::io::root::{BranchInfo, Column, ColumnKind, ColumnValues, RootFile, Tr
 use crate::io::schema::{Shape, TreeSchema};
 use serde::Serialize;
 use serde_json::Value;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,8 +51,16 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     match inspect(&args) {
         Ok(text) => {
-            print!("{text}");
-            ExitCode::SUCCESS
+            // A closed pipe (`anac inspect f.root | head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write the output: {e}");
+                    ExitCode::from(super::EXIT_USAGE)
+                }
+            }
         }
         Err(diag) => {
             eprint!("{}", render_human(&diag, std::io::stderr().is_terminal()));
@@ -278,7 +286,8 @@ fn schema_human(s: &TreeSchema) -> String {
             .iter()
             .map(|f| format!("{}: {}", f.name, f.ty.cpp_name()))
             .collect();
-        o.push_str(&format!("    {} ({layout}): {}\n", c.name, fields.join(", ")));
+        o.push_str(&format!("    {} ({layout}, {} fields):\n", c.name, fields.len()));
+        o.push_str(&wrap(&fields, "      "));
     }
     o.push_str(&format!("  per-event branches ({}):\n", s.branches.len()));
     let fields: Vec<String> = s
@@ -294,9 +303,7 @@ fn schema_human(s: &TreeSchema) -> String {
             format!("{}: {}{shape}", f.name, f.ty.cpp_name())
         })
         .collect();
-    for chunk in fields.chunks(6) {
-        o.push_str(&format!("    {}\n", chunk.join(", ")));
-    }
+    o.push_str(&wrap(&fields, "    "));
     if !s.unsupported.is_empty() {
         o.push_str(&format!("  not available to analyses ({}):\n", s.unsupported.len()));
         for u in &s.unsupported {
@@ -304,6 +311,26 @@ fn schema_human(s: &TreeSchema) -> String {
         }
     }
     o
+}
+
+/// Comma-separated items in lines of at most ~100 characters, each line indented.
+fn wrap(items: &[String], indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && indent.len() + line.len() + item.len() + 2 > 100 {
+            out.push_str(&format!("{indent}{line},\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push_str(", ");
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        out.push_str(&format!("{indent}{line}\n"));
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -373,6 +400,7 @@ fn json_text(doc: &Value) -> String {
 }
 
 /// One entry of one column: a value, a list, or a list of lists.
+#[derive(Clone)]
 enum Cell {
     One(Value),
     List(Vec<Value>),
