@@ -1,1 +1,26 @@
 //! anac's own ROOT file reader and writer (see ARCHITECTURE.md, "ROOT I/O").
+//!
+//! Read side: [`RootFile`] (header, directories, keys) → [`Tree`] (branches, baskets, clusters)
+//! → [`Column`] (typed values of an entry range). Layers, bottom up: `cursor` (bounds-checked
+//! big-endian reads), `compression` (ROOT block framing), `streamer` (version headers, object
+//! pointers), `file`, `meta` (TTree/TBranch/TLeaf parsing), `kinds` (what a branch decodes to),
+//! `tree`, `read` (baskets → columns), `schema` (collections for the language).
+
+mod column;
+mod compression;
+mod cursor;
+mod error;
+mod file;
+mod kinds;
+mod meta;
+mod read;
+mod schema;
+mod streamer;
+mod tree;
+#[cfg(test)]
+mod tests;
+
+pub use column::{Column, ColumnValues, Scratch};
+pub use error::{INVALID_FILE, RootError};
+pub use file::{KeyInfo, RootFile};
+pub use tree::{BasketInfo, BranchInfo, ColumnKind, Tree};

@@ -1,0 +1,392 @@
+//! A ROOT file on disk: the header, directories and their key lists, and reading one key's
+//! object (decompressed) — the layer under trees.
+//!
+//! Reads are positional (`read_at`), so one `RootFile` serves many threads. Every seek and length
+//! from the file is checked against the file size before anything is allocated.
+
+use super::compression::{Decoders, decompress};
+use super::cursor::Cursor;
+use super::error::{Bad, RootError, bad};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+
+/// Largest object or basket this reader accepts (ROOT's own buffer limit is 1 GiB).
+pub const MAX_OBJECT: usize = 1 << 30;
+/// How deep subdirectories are followed (bounds the walk on a corrupt, self-referencing file).
+const MAX_DEPTH: usize = 32;
+
+/// One entry of a directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    pub name: String,
+    pub class_name: String,
+    pub cycle: i16,
+    pub title: String,
+}
+
+/// A key header as stored before each object.
+#[derive(Debug, Clone)]
+pub(crate) struct Key {
+    pub nbytes: u32,
+    pub objlen: u32,
+    pub keylen: u16,
+    pub cycle: i16,
+    pub seek_key: u64,
+    pub class_name: String,
+    pub name: String,
+    pub title: String,
+}
+
+/// An open ROOT file.
+pub struct RootFile {
+    path: PathBuf,
+    file: std::fs::File,
+    size: u64,
+    /// Where the top directory's key list is, and its size.
+    seek_keys: u64,
+    nbytes_keys: u32,
+    compress: i32,
+}
+
+impl std::fmt::Debug for RootFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RootFile").field("path", &self.path).finish()
+    }
+}
+
+pub(crate) fn read_key_header(c: &mut Cursor) -> Result<Key, Bad> {
+    let nbytes = c.i32()?;
+    let version = c.i16()?;
+    let objlen = c.i32()?;
+    let _datime = c.u32()?;
+    let keylen = c.i16()?;
+    let cycle = c.i16()?;
+    let (seek_key, _seek_pdir) = if version > 1000 {
+        (c.i64()?, c.i64()?)
+    } else {
+        (c.i32()? as i64, c.i32()? as i64)
+    };
+    let class_name = c.string()?;
+    let name = c.string()?;
+    let title = c.string()?;
+    if nbytes < 0 || objlen < 0 || keylen < 0 || seek_key < 0 {
+        return bad!(
+            "key `{name}` has a negative size or position (nbytes {nbytes}, objlen {objlen}, \
+             keylen {keylen}, seek {seek_key})"
+        );
+    }
+    Ok(Key {
+        nbytes: nbytes as u32,
+        objlen: objlen as u32,
+        keylen: keylen as u16,
+        cycle,
+        seek_key: seek_key as u64,
+        class_name,
+        name,
+        title,
+    })
+}
+
+impl RootFile {
+    pub fn open(path: impl AsRef<Path>) -> Result<RootFile, RootError> {
+        let path = path.as_ref().to_path_buf();
+        let file = std::fs::File::open(&path).map_err(|source| RootError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let size = file
+            .metadata()
+            .map_err(|source| RootError::Io {
+                path: path.clone(),
+                source,
+            })?
+            .len();
+        let mut f = RootFile {
+            path,
+            file,
+            size,
+            seek_keys: 0,
+            nbytes_keys: 0,
+            compress: 0,
+        };
+        f.read_header().map_err(|b| b.into_invalid(&f.path))?;
+        Ok(f)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The file-level compression setting (`fCompress`).
+    pub fn compression(&self) -> i32 {
+        self.compress
+    }
+
+    /// Reads `len` bytes at `offset` into `buf` (resized), after checking they lie in the file.
+    pub(crate) fn read_into(&self, offset: u64, len: usize, buf: &mut Vec<u8>) -> Result<(), Bad> {
+        if offset > self.size || len as u64 > self.size - offset {
+            return bad!(
+                "{len} bytes at offset {offset} run past the end of the {}-byte file",
+                self.size
+            );
+        }
+        buf.clear();
+        buf.resize(len, 0);
+        self.file
+            .read_exact_at(buf, offset)
+            .map_err(|e| Bad(format!("reading {len} bytes at offset {offset}: {e}")))
+    }
+
+    pub(crate) fn read_vec(&self, offset: u64, len: usize) -> Result<Vec<u8>, Bad> {
+        let mut v = Vec::new();
+        self.read_into(offset, len, &mut v)?;
+        Ok(v)
+    }
+
+    fn read_header(&mut self) -> Result<(), Bad> {
+        let head = self.read_vec(0, (self.size.min(128)) as usize)?;
+        let mut c = Cursor::new(&head);
+        if c.bytes(4).ok() != Some(b"root".as_slice()) {
+            return bad!("it does not start with the ROOT magic bytes `root`");
+        }
+        let version = c.i32()?;
+        let begin = c.i32()?;
+        let large = version >= 1_000_000;
+        if large {
+            let _end = c.i64()?;
+            let _seek_free = c.i64()?;
+        } else {
+            let _end = c.i32()?;
+            let _seek_free = c.i32()?;
+        }
+        let _nbytes_free = c.i32()?;
+        let _nfree = c.i32()?;
+        let nbytes_name = c.i32()?;
+        let _units = c.u8()?;
+        self.compress = c.i32()?;
+        if begin <= 0 || nbytes_name < 0 {
+            return bad!("header has an invalid start ({begin}) or name length ({nbytes_name})");
+        }
+        let dir_at = begin as u64 + nbytes_name as u64;
+        let (seek_keys, nbytes_keys) = self
+            .read_directory(dir_at)
+            .map_err(|e| e.context("top directory"))?;
+        self.seek_keys = seek_keys;
+        self.nbytes_keys = nbytes_keys;
+        Ok(())
+    }
+
+    /// Reads a TDirectory record at `at`: returns (seek of key list, its size).
+    fn read_directory(&self, at: u64) -> Result<(u64, u32), Bad> {
+        if at >= self.size {
+            return bad!("directory record at {at} is beyond the end of the file");
+        }
+        let len = (self.size - at).min(64) as usize;
+        let buf = self.read_vec(at, len)?;
+        let mut c = Cursor::new(&buf);
+        let version = c.i16()?;
+        let _datime_c = c.u32()?;
+        let _datime_m = c.u32()?;
+        let nbytes_keys = c.i32()?;
+        let _nbytes_name = c.i32()?;
+        let seek_keys = if version > 1000 {
+            let _seek_dir = c.i64()?;
+            let _seek_parent = c.i64()?;
+            c.i64()?
+        } else {
+            let _seek_dir = c.i32()?;
+            let _seek_parent = c.i32()?;
+            c.i32()? as i64
+        };
+        if nbytes_keys < 0 || seek_keys < 0 {
+            return bad!("directory has an invalid key list ({nbytes_keys} bytes at {seek_keys})");
+        }
+        Ok((seek_keys as u64, nbytes_keys as u32))
+    }
+
+    fn read_key_list(&self, seek: u64, nbytes: u32) -> Result<Vec<Key>, Bad> {
+        if seek == 0 {
+            return Ok(Vec::new());
+        }
+        let buf = self.read_vec(seek, nbytes as usize)?;
+        let mut c = Cursor::new(&buf);
+        let head = read_key_header(&mut c)?;
+        c.seek(head.keylen as usize)?;
+        let n = c.i32()?;
+        // A key header takes at least 26 bytes: this bounds the count before allocating.
+        if n < 0 || n as usize > c.remaining() / 26 {
+            return bad!(
+                "key list at {seek} claims {n} keys, which cannot fit in its {nbytes} bytes"
+            );
+        }
+        let mut keys = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            keys.push(read_key_header(&mut c).map_err(|e| e.context(format!("key {i}")))?);
+        }
+        Ok(keys)
+    }
+
+    fn top_keys(&self) -> Result<Vec<Key>, RootError> {
+        self.read_key_list(self.seek_keys, self.nbytes_keys)
+            .map_err(|b| b.context("top directory key list").into_invalid(&self.path))
+    }
+
+    /// Top-level keys, in file order.
+    pub fn keys(&self) -> Result<Vec<KeyInfo>, RootError> {
+        Ok(self
+            .top_keys()?
+            .into_iter()
+            .map(|k| KeyInfo {
+                name: k.name,
+                class_name: k.class_name,
+                cycle: k.cycle,
+                title: k.title,
+            })
+            .collect())
+    }
+
+    /// Keys of the directory at `path` (`""` for the top; `a/b` for subdirectories).
+    pub(crate) fn keys_in(&self, dir: &str) -> Result<Vec<Key>, RootError> {
+        let mut keys = self.top_keys()?;
+        for (depth, part) in dir.split('/').filter(|p| !p.is_empty()).enumerate() {
+            if depth >= MAX_DEPTH {
+                return Err(RootError::NotFound {
+                    path: self.path.clone(),
+                    what: format!("directory `{dir}` is nested too deeply"),
+                });
+            }
+            let Some(k) = highest_cycle(&keys, part, is_directory) else {
+                return Err(RootError::NotFound {
+                    path: self.path.clone(),
+                    what: format!("no directory `{part}` in `{dir}`"),
+                });
+            };
+            keys = self
+                .subdirectory_keys(&k)
+                .map_err(|b| b.context(format!("directory `{part}`")).into_invalid(&self.path))?;
+        }
+        Ok(keys)
+    }
+
+    fn subdirectory_keys(&self, k: &Key) -> Result<Vec<Key>, Bad> {
+        let (seek, nbytes) = self.read_directory(k.seek_key + k.keylen as u64)?;
+        self.read_key_list(seek, nbytes)
+    }
+
+    /// Names of all trees, subdirectories included (`dir/name`), highest cycles, file order.
+    pub fn trees(&self) -> Result<Vec<String>, RootError> {
+        let mut out = Vec::new();
+        let keys = self.top_keys()?;
+        self.collect_trees(&keys, "", 0, &mut out)?;
+        Ok(out)
+    }
+
+    fn collect_trees(
+        &self,
+        keys: &[Key],
+        prefix: &str,
+        depth: usize,
+        out: &mut Vec<String>,
+    ) -> Result<(), RootError> {
+        for k in keys {
+            let full = format!("{prefix}{}", k.name);
+            if is_tree_class(&k.class_name) {
+                if !out.contains(&full) {
+                    out.push(full);
+                }
+            } else if is_directory(&k.class_name) && depth < MAX_DEPTH {
+                let sub = self
+                    .subdirectory_keys(k)
+                    .map_err(|b| b.context(format!("directory `{full}`")).into_invalid(&self.path))?;
+                self.collect_trees(&sub, &format!("{full}/"), depth + 1, out)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The key of the tree `name` (`dir/name` allowed), highest cycle.
+    pub(crate) fn tree_key(&self, name: &str) -> Result<Key, RootError> {
+        let (dir, base) = match name.rfind('/') {
+            Some(i) => (&name[..i], &name[i + 1..]),
+            None => ("", name),
+        };
+        let keys = self.keys_in(dir)?;
+        match highest_cycle(&keys, base, is_tree_class) {
+            Some(k) => Ok(k),
+            None => {
+                let trees = match self.trees() {
+                    Ok(t) => t.join(", "),
+                    Err(e) => format!("(cannot list them: {e})"),
+                };
+                Err(RootError::NotFound {
+                    path: self.path.clone(),
+                    what: format!("no tree named `{name}` (trees in the file: {trees})"),
+                })
+            }
+        }
+    }
+
+    /// The decompressed object bytes of a key.
+    pub(crate) fn read_object(&self, k: &Key, dec: &mut Decoders) -> Result<Vec<u8>, Bad> {
+        if k.nbytes < k.keylen as u32 {
+            return bad!("key `{}` is shorter ({}) than its header", k.name, k.nbytes);
+        }
+        let raw = self.read_vec(k.seek_key, k.nbytes as usize)?;
+        let payload = &raw[k.keylen as usize..];
+        let objlen = k.objlen as usize;
+        if objlen > MAX_OBJECT {
+            return bad!("object `{}` claims {objlen} bytes, more than 1 GiB", k.name);
+        }
+        if payload.len() == objlen {
+            return Ok(payload.to_vec());
+        }
+        check_frames(payload, objlen)?;
+        let mut out = vec![0u8; objlen];
+        decompress(dec, payload, &mut out)?;
+        Ok(out)
+    }
+}
+
+/// Sums the uncompressed sizes in the block headers without decompressing, so a corrupt size is
+/// refused before a buffer of that size is allocated.
+pub(crate) fn check_frames(src: &[u8], expected: usize) -> Result<(), Bad> {
+    let (mut ip, mut total) = (0usize, 0usize);
+    while total < expected {
+        if src.len() - ip < 9 {
+            return bad!(
+                "compressed data ends after {total} of {expected} bytes (block headers cut off)"
+            );
+        }
+        let h = &src[ip..ip + 9];
+        let c = h[3] as usize | (h[4] as usize) << 8 | (h[5] as usize) << 16;
+        let u = h[6] as usize | (h[7] as usize) << 8 | (h[8] as usize) << 16;
+        ip += 9 + c;
+        total += u;
+        if ip > src.len() {
+            return bad!("a compressed block runs {} bytes past its data", ip - src.len());
+        }
+    }
+    if total != expected {
+        return bad!("compressed blocks hold {total} bytes, not the declared {expected}");
+    }
+    Ok(())
+}
+
+fn is_tree_class(c: &str) -> bool {
+    matches!(c, "TTree" | "TNtuple" | "TNtupleD")
+}
+
+fn is_directory(c: &str) -> bool {
+    matches!(c, "TDirectory" | "TDirectoryFile")
+}
+
+fn highest_cycle(keys: &[Key], name: &str, class: fn(&str) -> bool) -> Option<Key> {
+    keys.iter()
+        .filter(|k| k.name == name && class(&k.class_name))
+        .max_by_key(|k| k.cycle)
+        .cloned()
+}

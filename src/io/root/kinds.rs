@@ -1,0 +1,217 @@
+//! Decides what each leaf branch decodes to, from its leaf class (TLeafF, TLeafI, ...) or, for
+//! TBranchElement, its C++ class name (`vector<float>`, `string`, ...).
+//!
+//! Output per branch: a C++ type name for display, the public [`ColumnKind`] or the reason it is
+//! not supported, and the internal [`Layout`] the reader decodes with.
+
+use super::meta::RawTree;
+use super::tree::{ColumnKind, Layout};
+use crate::io::schema::{ScalarType, Shape};
+
+type Classified = (String, Result<ColumnKind, String>, Option<Layout>);
+
+fn refuse(type_name: String, reason: impl Into<String>) -> Classified {
+    (type_name, Err(reason.into()), None)
+}
+
+pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
+    let br = &raw.branches[b];
+    if let Some(el) = &br.element {
+        return classify_element(&el.class_name, el.ftype, el.streamer_type);
+    }
+    if br.class == "TBranchObject" {
+        return refuse(br.title.clone(), "objects stored by TBranchObject are not supported");
+    }
+    let leaf = match br.leaves.as_slice() {
+        [l] => match raw.leaves.get(*l) {
+            Some(l) => l,
+            None => return refuse(String::new(), "the branch's leaf is missing"),
+        },
+        [] => return refuse(String::new(), "the branch has no leaf"),
+        many => {
+            return refuse(
+                br.title.clone(),
+                format!("a branch with {} leaves (a leaf list) is not supported", many.len()),
+            );
+        }
+    };
+    let u = leaf.is_unsigned;
+    let (cpp, ty) = match leaf.class.as_str() {
+        "TLeafO" => ("Bool_t", ScalarType::Bool),
+        "TLeafB" if u => ("UChar_t", ScalarType::U8),
+        "TLeafB" => ("Char_t", ScalarType::I8),
+        "TLeafS" if u => ("UShort_t", ScalarType::U16),
+        "TLeafS" => ("Short_t", ScalarType::I16),
+        "TLeafI" if u => ("UInt_t", ScalarType::U32),
+        "TLeafI" => ("Int_t", ScalarType::I32),
+        "TLeafL" | "TLeafG" if u => ("ULong64_t", ScalarType::U64),
+        "TLeafL" | "TLeafG" => ("Long64_t", ScalarType::I64),
+        "TLeafF" => ("Float_t", ScalarType::F32),
+        "TLeafD" => ("Double_t", ScalarType::F64),
+        "TLeafC" => ("char*", ScalarType::Str),
+        "TLeafF16" => return refuse("Float16_t".into(), "Float16_t is not supported"),
+        "TLeafD32" => return refuse("Double32_t".into(), "Double32_t is not supported"),
+        other => return refuse(other.to_string(), format!("leaf class {other} is not supported")),
+    };
+    let counter = leaf
+        .count
+        .and_then(|c| raw.leaves.get(c))
+        .and_then(|l| l.branch)
+        .and_then(|bi| raw.branches.get(bi))
+        .map(|b| b.name.clone());
+    if leaf.count.is_some() && counter.is_none() {
+        return refuse(format!("{cpp}[?]"), "its counter branch cannot be found");
+    }
+    if ty == ScalarType::Str {
+        if counter.is_some() {
+            return refuse("char*[]".into(), "arrays of strings are not supported");
+        }
+        let kind = ColumnKind {
+            ty,
+            shape: Shape::Scalar,
+            counter: None,
+        };
+        return (cpp.into(), Ok(kind), Some(Layout::Str));
+    }
+    if leaf.len < 1 {
+        return refuse(cpp.into(), format!("leaf length {} is invalid", leaf.len));
+    }
+    let n = leaf.len as usize;
+    match counter {
+        Some(c) if n == 1 => (
+            format!("{cpp}[{c}]"),
+            Ok(ColumnKind {
+                ty,
+                shape: Shape::Jagged,
+                counter: Some(c),
+            }),
+            Some(Layout::Jagged { ty, header: 0 }),
+        ),
+        Some(c) => refuse(
+            format!("{cpp}[{c}][{n}]"),
+            "counter arrays with a fixed inner dimension are not supported",
+        ),
+        None if n == 1 => (
+            cpp.into(),
+            Ok(ColumnKind {
+                ty,
+                shape: Shape::Scalar,
+                counter: None,
+            }),
+            Some(Layout::Fixed { ty, n: 1 }),
+        ),
+        None => (
+            format!("{cpp}[{n}]"),
+            Ok(ColumnKind {
+                ty,
+                shape: Shape::Fixed(n),
+                counter: None,
+            }),
+            Some(Layout::Fixed { ty, n }),
+        ),
+    }
+}
+
+/// A C++ element type name → scalar type (None for Double32_t and anything non-numeric).
+fn primitive(name: &str) -> Option<ScalarType> {
+    Some(match name {
+        "bool" | "Bool_t" => ScalarType::Bool,
+        "char" | "Char_t" | "int8_t" | "signed char" => ScalarType::I8,
+        "unsigned char" | "UChar_t" | "uint8_t" => ScalarType::U8,
+        "short" | "Short_t" | "int16_t" => ScalarType::I16,
+        "unsigned short" | "UShort_t" | "uint16_t" => ScalarType::U16,
+        "int" | "Int_t" | "int32_t" => ScalarType::I32,
+        "unsigned int" | "unsigned" | "UInt_t" | "uint32_t" => ScalarType::U32,
+        "long" | "Long_t" | "long long" | "Long64_t" | "int64_t" => ScalarType::I64,
+        "unsigned long" | "ULong_t" | "unsigned long long" | "ULong64_t" | "uint64_t" => {
+            ScalarType::U64
+        }
+        "float" | "Float_t" => ScalarType::F32,
+        "double" | "Double_t" => ScalarType::F64,
+        _ => return None,
+    })
+}
+
+/// `vector<T>` / `std::vector<T>` / `ROOT::VecOps::RVec<T>` / `ROOT::RVec<T>` → `T`.
+fn list_element(class: &str) -> Option<&str> {
+    let c = class.trim();
+    for prefix in [
+        "vector<",
+        "std::vector<",
+        "ROOT::VecOps::RVec<",
+        "ROOT::RVec<",
+        "RVec<",
+    ] {
+        if let Some(rest) = c.strip_prefix(prefix) {
+            return rest.strip_suffix('>').map(str::trim);
+        }
+    }
+    None
+}
+
+fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
+    let name = class.to_string();
+    if ftype != 0 && ftype != -1 {
+        return refuse(
+            name,
+            format!("members of split objects or collections (branch type {ftype}) are not supported"),
+        );
+    }
+    if streamer_type != -1 {
+        return refuse(
+            name,
+            format!("split-object members (streamer type {streamer_type}) are not supported"),
+        );
+    }
+    if matches!(class.trim(), "string" | "std::string") {
+        let kind = ColumnKind {
+            ty: ScalarType::Str,
+            shape: Shape::Scalar,
+            counter: None,
+        };
+        return (name, Ok(kind), Some(Layout::Str));
+    }
+    let Some(inner) = list_element(class) else {
+        return refuse(name, format!("class `{class}` is not supported"));
+    };
+    if let Some(ty) = primitive(inner) {
+        let kind = ColumnKind {
+            ty,
+            shape: Shape::Jagged,
+            counter: None,
+        };
+        return (name, Ok(kind), Some(Layout::Jagged { ty, header: 10 }));
+    }
+    if class.trim().starts_with("vector<") || class.trim().starts_with("std::vector<") {
+        if let Some(ty) = list_element(inner).and_then(primitive) {
+            let kind = ColumnKind {
+                ty,
+                shape: Shape::Jagged2,
+                counter: None,
+            };
+            return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
+        }
+    }
+    refuse(name, format!("lists of `{inner}` are not supported"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn element_classes_map_to_layouts() {
+        let (_, k, l) = classify_element("vector<float>", 0, -1);
+        assert_eq!(k.unwrap().shape, Shape::Jagged);
+        assert_eq!(l, Some(Layout::Jagged { ty: ScalarType::F32, header: 10 }));
+        let (_, k, _) = classify_element("vector<vector<float> >", 0, -1);
+        assert_eq!(k.unwrap().shape, Shape::Jagged2);
+        let (_, k, _) = classify_element("ROOT::VecOps::RVec<int>", 0, -1);
+        assert_eq!(k.unwrap().ty, ScalarType::I32);
+        let (_, k, _) = classify_element("string", -1, -1);
+        assert_eq!(k.unwrap().ty, ScalarType::Str);
+        assert!(classify_element("vector<Double32_t>", 0, -1).1.is_err());
+        assert!(classify_element("TLorentzVector", 0, -1).1.is_err());
+        assert!(classify_element("vector<float>", 41, 5).1.is_err());
+    }
+}

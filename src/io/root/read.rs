@@ -1,0 +1,410 @@
+//! Reading a branch over an entry range: locate the covering baskets, load each (decompressed
+//! into reused buffers, or borrowed from the metadata when embedded), then decode the entries
+//! that fall in the range and append them to the column.
+//!
+//! Invariants: each basket must hold exactly the entries its table says; every entry's bytes are
+//! checked against its layout (element size, vector headers, string lengths) so a corrupt basket
+//! is an error naming the branch, basket and offset, never short or shifted data.
+
+use super::column::{Column, ColumnValues, Scratch, size_of};
+use super::cursor::Cursor;
+use super::error::{Bad, RootError, bad};
+use super::file::{MAX_OBJECT, RootFile, check_frames, read_key_header};
+use super::streamer::K_BYTE_COUNT_MASK;
+use super::tree::{BasketInfo, Layout, Tree};
+use std::ops::Range;
+
+/// One loaded basket: entry data and (when stored) entry byte offsets, `nev + 1` values.
+struct View<'a> {
+    data: &'a [u8],
+    offsets: Option<&'a [u32]>,
+    nev: usize,
+}
+
+impl Tree {
+    /// Reads `entries` of `branch` into a new column.
+    pub fn read(
+        &self,
+        file: &RootFile,
+        branch: &str,
+        entries: Range<u64>,
+    ) -> Result<Column, RootError> {
+        let mut out = Column::default();
+        let mut scratch = Scratch::default();
+        self.read_into(file, branch, entries, &mut out, &mut scratch)?;
+        Ok(out)
+    }
+
+    /// Reads `entries` of `branch` into `out`, reusing its and `scratch`'s allocations.
+    pub fn read_into(
+        &self,
+        file: &RootFile,
+        branch: &str,
+        entries: Range<u64>,
+        out: &mut Column,
+        scratch: &mut Scratch,
+    ) -> Result<(), RootError> {
+        let inner = &self.inner;
+        let Some(&bi) = inner.index.get(branch) else {
+            return Err(RootError::NotFound {
+                path: file.path().to_path_buf(),
+                what: format!("tree `{}` has no branch `{branch}`", inner.name),
+            });
+        };
+        let info = &inner.branches[bi];
+        let data = &inner.data[bi];
+        let layout = match (&info.kind, data.layout) {
+            (Ok(_), Some(l)) => l,
+            (Err(reason), _) => {
+                return Err(RootError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    what: format!(
+                        "branch `{branch}` of tree `{}` ({}): {reason}; reading it",
+                        inner.name, info.type_name
+                    ),
+                });
+            }
+            (Ok(_), None) => {
+                return Err(RootError::Unsupported {
+                    path: file.path().to_path_buf(),
+                    what: format!("branch `{branch}` has no layout"),
+                });
+            }
+        };
+        if entries.start > entries.end || entries.end > inner.entries {
+            return Err(RootError::NotFound {
+                path: file.path().to_path_buf(),
+                what: format!(
+                    "entry range {}..{} is outside tree `{}` (0..{})",
+                    entries.start, entries.end, inner.name, inner.entries
+                ),
+            });
+        }
+        let ctx = |b: Bad| {
+            b.context(format!("tree `{}`, branch `{branch}`", inner.name))
+                .into_invalid(file.path())
+        };
+        reset(out, layout);
+        let first = info
+            .baskets
+            .partition_point(|b| b.entry_stop <= entries.start);
+        for (k, basket) in info.baskets.iter().enumerate().skip(first) {
+            if basket.entry_start >= entries.end {
+                break;
+            }
+            let lo = entries.start.max(basket.entry_start) - basket.entry_start;
+            let hi = entries.end.min(basket.entry_stop) - basket.entry_start;
+            let where_ = || {
+                if basket.embedded {
+                    format!("basket {k} (embedded in the tree metadata)")
+                } else {
+                    format!("basket {k} at offset {}", basket.seek)
+                }
+            };
+            let Scratch {
+                raw,
+                data: dbuf,
+                offsets,
+                decoders,
+                ..
+            } = scratch;
+            let view = match data.embedded.get(&k) {
+                Some(e) => View {
+                    data: &e.data,
+                    offsets: e.offsets.as_deref(),
+                    nev: e.nevbuf,
+                },
+                None => load_free(file, basket, raw, dbuf, offsets, decoders)
+                    .map_err(|e| ctx(e.context(where_())))?,
+            };
+            let expect = (basket.entry_stop - basket.entry_start) as usize;
+            if view.nev != expect {
+                return Err(ctx(Bad(format!(
+                    "{} holds {} entries but the branch's basket table says {expect}",
+                    where_(),
+                    view.nev
+                ))));
+            }
+            decode(layout, &view, lo as usize..hi as usize, out)
+                .map_err(|e| ctx(e.context(where_())))?;
+        }
+        check_lengths(out, layout, (entries.end - entries.start) as usize).map_err(ctx)
+    }
+}
+
+fn reset(out: &mut Column, layout: Layout) {
+    let ty = match layout {
+        Layout::Fixed { ty, .. } | Layout::Jagged { ty, .. } | Layout::Jagged2 { ty } => ty,
+        Layout::Str => crate::io::schema::ScalarType::Str,
+    };
+    out.values.reset(ty);
+    let start_offsets = |o: &mut Option<Vec<u32>>| {
+        let v = o.get_or_insert_with(Vec::new);
+        v.clear();
+        v.push(0);
+    };
+    match layout {
+        Layout::Fixed { .. } | Layout::Str => {
+            out.offsets = None;
+            out.inner_offsets = None;
+        }
+        Layout::Jagged { .. } => {
+            start_offsets(&mut out.offsets);
+            out.inner_offsets = None;
+        }
+        Layout::Jagged2 { .. } => {
+            start_offsets(&mut out.offsets);
+            start_offsets(&mut out.inner_offsets);
+        }
+    }
+}
+
+fn check_lengths(out: &Column, layout: Layout, n: usize) -> Result<(), Bad> {
+    let values = out.values.len();
+    let ok = match layout {
+        Layout::Fixed { n: per, .. } => values == n * per,
+        Layout::Str => values == n,
+        Layout::Jagged { .. } => out
+            .offsets
+            .as_ref()
+            .is_some_and(|o| o.len() == n + 1 && o.last().copied() == Some(values as u32)),
+        Layout::Jagged2 { .. } => match (&out.offsets, &out.inner_offsets) {
+            (Some(o), Some(io)) => {
+                o.len() == n + 1
+                    && o.last().copied() == Some(io.len() as u32 - 1)
+                    && io.last().copied() == Some(values as u32)
+            }
+            _ => false,
+        },
+    };
+    if ok {
+        Ok(())
+    } else {
+        bad!("decoded {values} values, which does not match the {n} entries read")
+    }
+}
+
+/// Reads a basket key from the file, decompresses its payload and splits off entry offsets.
+fn load_free<'a>(
+    file: &RootFile,
+    b: &BasketInfo,
+    raw: &mut Vec<u8>,
+    data: &'a mut Vec<u8>,
+    offsets: &'a mut Vec<u32>,
+    dec: &mut super::compression::Decoders,
+) -> Result<View<'a>, Bad> {
+    file.read_into(b.seek, b.bytes as usize, raw)?;
+    let mut c = Cursor::new(raw);
+    let key = read_key_header(&mut c)?;
+    let _version = c.u16()?;
+    let _buffer_size = c.i32()?;
+    let _nevbufsize = c.i32()?;
+    let nevbuf = c.i32()?;
+    let last = c.i32()?;
+    let keylen = key.keylen as usize;
+    if key.nbytes != b.bytes {
+        return bad!(
+            "key says {} bytes but the branch's table says {}",
+            key.nbytes,
+            b.bytes
+        );
+    }
+    if keylen > raw.len() || c.pos() > keylen {
+        return bad!("key header length {keylen} is inconsistent");
+    }
+    let objlen = key.objlen as usize;
+    if objlen > MAX_OBJECT || nevbuf < 0 || last < keylen as i32 || last as usize - keylen > objlen
+    {
+        return bad!(
+            "basket header is invalid (uncompressed {objlen} bytes, {nevbuf} entries, fLast \
+             {last}, key {keylen} bytes)"
+        );
+    }
+    let payload = &raw[keylen..];
+    data.clear();
+    if payload.len() == objlen {
+        data.extend_from_slice(payload);
+    } else {
+        check_frames(payload, objlen)?;
+        data.resize(objlen, 0);
+        super::compression::decompress(dec, payload, data)?;
+    }
+    let border = last as usize - keylen;
+    let nev = nevbuf as usize;
+    let has_offsets = border < objlen;
+    if has_offsets {
+        let tail = &data[border..];
+        if tail.len() < 4 + 4 * nev {
+            return bad!(
+                "entry offset table of {} bytes is too short for {nev} entries",
+                tail.len()
+            );
+        }
+        offsets.clear();
+        let mut prev = keylen as u32;
+        for i in 0..nev {
+            let p = 4 + 4 * i;
+            let o = u32::from_be_bytes([tail[p], tail[p + 1], tail[p + 2], tail[p + 3]]);
+            if o < prev || o > last as u32 {
+                return bad!(
+                    "entry offset {i} is {o}, outside {prev}..={last} (offsets must increase \
+                     inside the basket)"
+                );
+            }
+            offsets.push(o - keylen as u32);
+            prev = o;
+        }
+        offsets.push(border as u32);
+    }
+    Ok(View {
+        data: &data[..border],
+        offsets: if has_offsets { Some(&offsets[..]) } else { None },
+        nev,
+    })
+}
+
+/// Appends entries `range` (basket-local) of one basket to `out`.
+fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Result<(), Bad> {
+    match layout {
+        Layout::Fixed { ty, n } => {
+            let per = n * size_of(ty);
+            if v.data.len() != v.nev * per {
+                return bad!(
+                    "{} bytes of data for {} entries of {per} bytes each",
+                    v.data.len(),
+                    v.nev
+                );
+            }
+            out.values
+                .extend_be(&v.data[range.start * per..range.end * per]);
+            Ok(())
+        }
+        Layout::Jagged { ty, header } => {
+            let Some(offs) = v.offsets else {
+                return bad!("variable-length data without entry offsets");
+            };
+            let size = size_of(ty);
+            let Some(o) = out.offsets.as_mut() else {
+                return bad!("internal: jagged column without offsets");
+            };
+            let mut total = o.last().copied().unwrap_or(0) as usize;
+            if header == 0 {
+                for i in range.clone() {
+                    let len = offs[i + 1] - offs[i];
+                    if len as usize % size != 0 {
+                        return bad!("entry {i} has {len} bytes, not a multiple of {size}");
+                    }
+                    total += len as usize / size;
+                    o.push(to_u32(total)?);
+                }
+                let (a, b) = (offs[range.start] as usize, offs[range.end] as usize);
+                out.values.extend_be(&v.data[a..b]);
+            } else {
+                for i in range {
+                    let (a, b) = (offs[i] as usize, offs[i + 1] as usize);
+                    let n = vector_header(&v.data[a..b], i)?;
+                    if b - a - header != n * size {
+                        return bad!(
+                            "entry {i}: vector of {n} values needs {} bytes, has {}",
+                            n * size,
+                            b - a - header
+                        );
+                    }
+                    total += n;
+                    o.push(to_u32(total)?);
+                    out.values.extend_be(&v.data[a + header..b]);
+                }
+            }
+            Ok(())
+        }
+        Layout::Jagged2 { ty } => {
+            let Some(offs) = v.offsets else {
+                return bad!("nested vectors without entry offsets");
+            };
+            let size = size_of(ty);
+            let (Some(o), Some(io)) = (out.offsets.as_mut(), out.inner_offsets.as_mut()) else {
+                return bad!("internal: nested column without offsets");
+            };
+            let mut total = io.last().copied().unwrap_or(0) as usize;
+            for i in range {
+                let (a, b) = (offs[i] as usize, offs[i + 1] as usize);
+                let entry = &v.data[a..b];
+                let n = vector_header(entry, i)?;
+                let mut c = Cursor::new(&entry[10..]);
+                if n > c.remaining() / 4 {
+                    return bad!("entry {i}: {n} inner vectors cannot fit in {} bytes", b - a);
+                }
+                for _ in 0..n {
+                    let m = c.u32()? as usize;
+                    if m > c.remaining() / size {
+                        return bad!("entry {i}: inner vector of {m} values is cut off");
+                    }
+                    out.values.extend_be(c.bytes(m * size)?);
+                    total += m;
+                    io.push(to_u32(total)?);
+                }
+                if c.remaining() != 0 {
+                    return bad!("entry {i}: {} bytes left over after nested vectors", c.remaining());
+                }
+                o.push(to_u32(io.len() - 1)?);
+            }
+            Ok(())
+        }
+        Layout::Str => {
+            let ColumnValues::Str { offsets, bytes } = &mut out.values else {
+                return bad!("internal: string column of another type");
+            };
+            match v.offsets {
+                Some(offs) => {
+                    for i in range {
+                        let (a, b) = (offs[i] as usize, offs[i + 1] as usize);
+                        let mut c = Cursor::new(&v.data[a..b]);
+                        let s = c
+                            .string_bytes()
+                            .map_err(|e| e.context(format!("string of entry {i}")))?;
+                        if c.remaining() != 0 {
+                            return bad!("entry {i}: {} bytes after the string", c.remaining());
+                        }
+                        bytes.extend_from_slice(s);
+                        offsets.push(to_u32(bytes.len())?);
+                    }
+                }
+                None => {
+                    let mut c = Cursor::new(v.data);
+                    for i in 0..range.end {
+                        let s = c
+                            .string_bytes()
+                            .map_err(|e| e.context(format!("string of entry {i}")))?;
+                        if i >= range.start {
+                            bytes.extend_from_slice(s);
+                            offsets.push(to_u32(bytes.len())?);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Checks a streamed `std::vector` header (byte count, version, size) and returns the size.
+fn vector_header(entry: &[u8], i: usize) -> Result<usize, Bad> {
+    let mut c = Cursor::new(entry);
+    let bc = c
+        .u32()
+        .map_err(|e| e.context(format!("vector header of entry {i}")))?;
+    let _version = c.u16()?;
+    let n = c.u32()? as usize;
+    if bc & K_BYTE_COUNT_MASK == 0 || (bc & !K_BYTE_COUNT_MASK) as usize != entry.len() - 4 {
+        return bad!(
+            "entry {i}: vector byte count {:#x} does not match its {} bytes",
+            bc,
+            entry.len()
+        );
+    }
+    Ok(n)
+}
+
+fn to_u32(n: usize) -> Result<u32, Bad> {
+    u32::try_from(n).map_err(|_| Bad(format!("more than 4 billion values ({n}) in one read")))
+}

@@ -1,0 +1,319 @@
+//! Reader tests against real files in `../shared/data` (expected values from uproot 5.7.7 or
+//! from the formulas in `rootgen/FORMULAS.txt`).
+
+use super::*;
+use crate::io::schema::{CollectionLayout, ScalarType, Shape};
+use crate::testing::shared_file;
+
+fn open(rel: &str) -> Option<RootFile> {
+    let p = shared_file(rel)?;
+    Some(RootFile::open(&p).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn f32s(c: &Column) -> &[f32] {
+    match &c.values {
+        ColumnValues::F32(v) => v,
+        other => panic!("not f32: {other:?}"),
+    }
+}
+
+#[test]
+fn nanoaod_counter_and_embedded_baskets() {
+    let Some(f) = open("nanoAOD_2015_CMS_Open_Data_ttbar.root") else {
+        return;
+    };
+    assert_eq!(f.trees().unwrap(), vec!["Events".to_string()]);
+    let t = f.tree("Events").unwrap();
+    assert_eq!(t.entries(), 200);
+    assert_eq!(t.branches().len(), 947);
+    let jet = t.branch("Jet_pt").unwrap();
+    assert_eq!(jet.type_name, "Float_t[nJet]");
+    assert!(jet.baskets.iter().any(|b| b.embedded));
+    assert_eq!(jet.compression, "ZLIB-1");
+    // python3 -c "import uproot; a=uproot.open('nanoAOD_2015_CMS_Open_Data_ttbar.root')['Events']
+    //   ['nJet'].array(library='np'); print(a.sum(), a[:10])"  → 537 [2 1 4 1 7 3 2 5 0 2]
+    let n = t.read(&f, "nJet", 0..200).unwrap();
+    let ColumnValues::U32(n) = &n.values else {
+        panic!("nJet is uint32")
+    };
+    assert_eq!(n.iter().map(|&x| x as u64).sum::<u64>(), 537);
+    assert_eq!(&n[..10], &[2, 1, 4, 1, 7, 3, 2, 5, 0, 2]);
+    // uproot: Jet_pt[:3] → [17.921875, 15.734375], [37.875], [72.6875, 56.75, 19.15625, 16.703125]
+    let pt = t.read(&f, "Jet_pt", 0..200).unwrap();
+    let o = pt.offsets.as_ref().unwrap();
+    assert_eq!(o.len(), 201);
+    assert_eq!(o[200], 537);
+    assert_eq!(&o[..4], &[0, 2, 3, 7]);
+    assert_eq!(
+        &f32s(&pt)[..7],
+        &[17.921875, 15.734375, 37.875, 72.6875, 56.75, 19.15625, 16.703125]
+    );
+    // uproot: event[:3] → 227291401 227291402 227291406; MET_pt[:2] → 33.26187515258789, ...
+    let ev = t.read(&f, "event", 0..3).unwrap();
+    assert_eq!(ev.values, ColumnValues::U64(vec![227291401, 227291402, 227291406]));
+    let met = t.read(&f, "MET_pt", 0..2).unwrap();
+    assert_eq!(met.values, ColumnValues::F32(vec![33.261875, 33.803047]));
+    // uproot: Muon_tightId[:6] → [], [], [], [False], [], [False]
+    let mu = t.read(&f, "Muon_tightId", 0..6).unwrap();
+    assert_eq!(mu.offsets.as_deref(), Some(&[0, 0, 0, 0, 1, 1, 2][..]));
+    assert_eq!(mu.values, ColumnValues::Bool(vec![false, false]));
+    // A sub-range equals the slice of the full read.
+    let part = t.read(&f, "Jet_pt", 2..5).unwrap();
+    assert_eq!(f32s(&part), &f32s(&pt)[3..o[5] as usize]);
+    let s = t.schema();
+    let jet = s.collection("Jet").unwrap();
+    assert_eq!(
+        jet.layout,
+        CollectionLayout::Counter {
+            branch: "nJet".into()
+        }
+    );
+    let ptf = jet.field("pt").unwrap();
+    assert_eq!((ptf.ty, ptf.shape), (ScalarType::F32, Shape::Jagged));
+    assert_eq!(s.branch("nJet").unwrap().ty, ScalarType::U32);
+}
+
+#[test]
+fn hzz_codecs_give_identical_columns() {
+    let names = [
+        "uproot-HZZ.root",
+        "uproot-HZZ-zlib.root",
+        "uproot-HZZ-lz4.root",
+        "uproot-HZZ-lzma.root",
+        "uproot-HZZ-zstd.root",
+        "uproot-HZZ-uncompressed.root",
+    ];
+    let mut reference: Option<Vec<Column>> = None;
+    for name in names {
+        let Some(f) = open(name) else { return };
+        let t = f.tree("events").unwrap();
+        assert_eq!(t.entries(), 2421);
+        let cols: Vec<Column> = t
+            .branches()
+            .iter()
+            .filter(|b| b.kind.is_ok())
+            .map(|b| t.read(&f, &b.name, 0..t.entries()).unwrap())
+            .collect();
+        assert_eq!(cols.len(), 51, "{name}");
+        match &reference {
+            None => reference = Some(cols),
+            Some(r) => assert!(r == &cols, "{name} differs from uproot-HZZ.root"),
+        }
+    }
+    let Some(f) = open("uproot-HZZ-zlib.root") else { return };
+    let t = f.tree("events").unwrap();
+    // uproot: NJet sum 2773; Jet_Px[:3] → [], [-38.874714], []; Muon_Charge[:2] → [1,-1],[1]
+    let n = t.read(&f, "NJet", 0..2421).unwrap();
+    let ColumnValues::I32(n) = &n.values else { panic!() };
+    assert_eq!(n.iter().sum::<i32>(), 2773);
+    let px = t.read(&f, "Jet_Px", 0..3).unwrap();
+    assert_eq!(px.offsets.as_deref(), Some(&[0, 0, 1, 1][..]));
+    assert_eq!(f32s(&px), &[-38.874714]);
+    let q = t.read(&f, "Muon_Charge", 0..2).unwrap();
+    assert_eq!(q.values, ColumnValues::I32(vec![1, -1, 1]));
+    let s = t.schema();
+    assert!(matches!(
+        &s.collection("Jet").unwrap().layout,
+        CollectionLayout::Counter { branch } if branch == "NJet"
+    ));
+}
+
+#[test]
+fn zmumu_strings_and_codecs() {
+    for name in [
+        "uproot-Zmumu.root",
+        "uproot-Zmumu-lz4.root",
+        "uproot-Zmumu-lzma.root",
+        "uproot-Zmumu-zstd.root",
+        "uproot-Zmumu-uncompressed.root",
+    ] {
+        let Some(f) = open(name) else { return };
+        let t = f.tree("events").unwrap();
+        // uproot: Type[:3] → GT TT GT; E1[:2] → 82.2018663875, 62.3449289481
+        let ty = t.read(&f, "Type", 0..3).unwrap();
+        let ColumnValues::Str { offsets, bytes } = &ty.values else { panic!() };
+        assert_eq!(offsets, &[0, 2, 4, 6]);
+        assert_eq!(bytes, b"GTTTGT");
+        let e = t.read(&f, "E1", 0..2).unwrap();
+        assert_eq!(e.values, ColumnValues::F64(vec![82.2018663875, 62.3449289481]));
+    }
+}
+
+/// Checks every rootgen branch against FORMULAS.txt over `range`.
+fn check_layouts(f: &RootFile, range: std::ops::Range<u64>) {
+    let t = f.tree("t").unwrap();
+    let n = range.end - range.start;
+    let rd = |b: &str| t.read(f, b, range.clone()).unwrap();
+    let ids: Vec<u64> = range.clone().collect();
+    assert_eq!(rd("i").values, ColumnValues::I32(ids.iter().map(|&i| i as i32).collect()));
+    assert_eq!(rd("x").values, ColumnValues::F64(ids.iter().map(|&i| 0.5 * i as f64).collect()));
+    assert_eq!(rd("f").values, ColumnValues::F32(ids.iter().map(|&i| i as f32 / 3.0).collect()));
+    assert_eq!(rd("u").values, ColumnValues::U32(ids.iter().map(|&i| 3 * i as u32).collect()));
+    assert_eq!(
+        rd("l").values,
+        ColumnValues::I64(ids.iter().map(|&i| i as i64 * 1_000_000_007).collect())
+    );
+    assert_eq!(rd("b").values, ColumnValues::Bool(ids.iter().map(|&i| i % 3 == 0).collect()));
+    assert_eq!(rd("n").values, ColumnValues::I32(ids.iter().map(|&i| (i % 5) as i32).collect()));
+    // Jagged: (branch, count(i), value(i, j)) as f64 for comparison.
+    type Gen = fn(u64) -> u64;
+    let jagged: [(&str, Gen, fn(u64, u64) -> f64); 7] = [
+        ("arr_f", |i| i % 5, |i, j| i as f64 + 0.25 * j as f64),
+        ("arr_b", |i| i % 5, |i, j| ((i + j) % 2 == 0) as u64 as f64),
+        ("vf", |i| i % 4, |i, j| i as f64 + 0.5 * j as f64),
+        ("vi", |i| i % 3, |i, j| i as f64 - j as f64),
+        ("vb", |i| i % 4, |_, j| (j % 2 == 1) as u64 as f64),
+        ("vd", |i| i % 2 + 1, |i, j| (i * j) as f64),
+        ("fix3", |_| 3, |i, j| (i + j) as f64),
+    ];
+    for (name, count, value) in jagged {
+        let c = rd(name);
+        let vals: Vec<f64> = match &c.values {
+            ColumnValues::F32(v) => v.iter().map(|&x| x as f64).collect(),
+            ColumnValues::F64(v) => v.clone(),
+            ColumnValues::I32(v) => v.iter().map(|&x| x as f64).collect(),
+            ColumnValues::Bool(v) => v.iter().map(|&x| x as u64 as f64).collect(),
+            other => panic!("{name}: {other:?}"),
+        };
+        let mut want = Vec::new();
+        let mut offs = vec![0u32];
+        for &i in &ids {
+            for j in 0..count(i) {
+                want.push(value(i, j));
+            }
+            offs.push(want.len() as u32);
+        }
+        assert_eq!(vals, want, "{name}");
+        if name == "fix3" {
+            assert!(c.offsets.is_none());
+        } else {
+            assert_eq!(c.offsets.as_deref(), Some(&offs[..]), "{name}");
+        }
+    }
+    let vvf = rd("vvf");
+    let (mut outer, mut inner, mut vals) = (vec![0u32], vec![0u32], Vec::new());
+    for &i in &ids {
+        for k in 0..i % 3 {
+            for m in 0..k {
+                vals.push(i as f32 + k as f32 + 0.5 * m as f32);
+            }
+            inner.push(vals.len() as u32);
+        }
+        outer.push(inner.len() as u32 - 1);
+    }
+    assert_eq!(vvf.values, ColumnValues::F32(vals));
+    assert_eq!(vvf.offsets.as_deref(), Some(&outer[..]));
+    assert_eq!(vvf.inner_offsets.as_deref(), Some(&inner[..]));
+    for (name, fmt) in [("s", "event_"), ("cs", "c")] {
+        let c = rd(name);
+        let ColumnValues::Str { offsets, bytes } = &c.values else { panic!() };
+        assert_eq!(offsets.len() as u64, n + 1);
+        let mut want = String::new();
+        for &i in &ids {
+            let k = if name == "cs" { i % 7 } else { i };
+            want.push_str(&format!("{fmt}{k}"));
+        }
+        assert_eq!(std::str::from_utf8(bytes).unwrap(), want, "{name}");
+    }
+}
+
+#[test]
+fn rootgen_layouts_every_codec() {
+    for codec in ["zlib", "lzma", "lz4", "zstd", "none"] {
+        let Some(f) = open(&format!("rootgen/layouts_{codec}.root")) else { return };
+        check_layouts(&f, 0..1000);
+        check_layouts(&f, 37..411);
+    }
+}
+
+#[test]
+fn multicluster_clusters_and_ranges() {
+    let Some(f) = open("rootgen/layouts_multicluster_zstd.root") else { return };
+    let t = f.tree("t").unwrap();
+    assert_eq!(t.entries(), 50_000);
+    let cl = t.clusters();
+    assert_eq!(cl, (0..5).map(|k| k * 10_000..(k + 1) * 10_000).collect::<Vec<_>>());
+    assert_eq!(t.branch("vf").unwrap().baskets.len(), 65);
+    check_layouts(&f, 9_990..20_010);
+}
+
+#[test]
+fn rvec_and_counter_total_equals_entries() {
+    if let Some(f) = open("rootgen/rvec_snapshot.root") {
+        let t = f.tree("t").unwrap();
+        let b = t.branch("rv_f").unwrap();
+        assert_eq!(b.kind.as_ref().unwrap().shape, Shape::Jagged);
+        let c = t.read(&f, "rv_i", 0..1000).unwrap();
+        assert_eq!(c.offsets.as_ref().unwrap().len(), 1001);
+    }
+    let Some(f) = open("rootgen/counter_total_equals_entries.root") else { return };
+    let t = f.tree(&f.trees().unwrap()[0]).unwrap();
+    assert_eq!(t.entries(), 10);
+    let c = t.read(&f, "a", 0..10).unwrap();
+    assert_eq!(c.offsets.as_deref(), Some(&[0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10][..]));
+}
+
+#[test]
+fn poet_vectors_form_a_collection() {
+    let Some(f) = open("poet_ttbar_vector.root") else { return };
+    let t = f.tree("events").unwrap();
+    let s = t.schema();
+    let jet = s.collection("jet").unwrap();
+    assert_eq!(jet.layout, CollectionLayout::Vector);
+    assert!(jet.field("pt").is_some());
+    // uproot: jet_pt[:2] → [58.960487, 24.710443], [38.764763, 18.100142]; event[:2] → 1 2
+    let pt = t.read(&f, "jet_pt", 0..2).unwrap();
+    assert_eq!(f32s(&pt), &[58.960487, 24.710443, 38.764763, 18.100142]);
+    assert_eq!(t.read(&f, "event", 0..2).unwrap().values, ColumnValues::U64(vec![1, 2]));
+}
+
+/// Every file under the shared data opens or fails with an error naming it; every branch reads
+/// or gives an error. Never a panic.
+#[test]
+fn corpus_reads_or_errors_cleanly() {
+    let Some(dir) = crate::testing::shared_data() else { return };
+    let mut files = Vec::new();
+    for sub in ["", "corpus", "rootgen", "agc-small"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "root") {
+                files.push(e.path());
+            }
+        }
+    }
+    let mut scratch = Scratch::default();
+    let mut col = Column::default();
+    for p in files {
+        let f = match RootFile::open(&p) {
+            Ok(f) => f,
+            Err(e) => {
+                assert!(e.to_string().contains(&*p.to_string_lossy()), "{e}");
+                continue;
+            }
+        };
+        let trees = match f.trees() {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("{e}");
+                continue;
+            }
+        };
+        for name in trees {
+            let t = match f.tree(&name) {
+                Ok(t) => t,
+                Err(e) => {
+                    eprintln!("{e}");
+                    continue;
+                }
+            };
+            for b in t.branches() {
+                if let Err(e) = t.read_into(&f, &b.name, 0..t.entries(), &mut col, &mut scratch) {
+                    let msg = e.to_string();
+                    assert!(msg.contains(&*p.to_string_lossy()), "{msg}");
+                    if b.kind.is_ok() {
+                        eprintln!("{msg}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! A tree's public metadata: its leaf branches flattened in file order, what each decodes to,
+//! its baskets (free and embedded), and its clusters.
+//!
+//! Input: [`RawTree`] from `meta`. Output: [`Tree`] (cheap to clone, `Send + Sync`). Invariant:
+//! each branch's baskets are sorted, contiguous and cover exactly `[0, branch entries)`, checked
+//! here once so reading never has to guess.
+
+use super::compression::setting_name;
+use super::error::{Bad, RootError};
+use super::file::RootFile;
+use super::meta::{EmbeddedBasket, RawBranch, RawTree, parse_tree};
+use crate::io::schema::{ScalarType, Shape};
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// One basket of a branch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasketInfo {
+    pub entry_start: u64,
+    pub entry_stop: u64,
+    /// File offset of the basket key (0 for embedded baskets).
+    pub seek: u64,
+    /// Bytes on disk (key + compressed data), or the data size of an embedded basket.
+    pub bytes: u32,
+    /// Stored inside the TTree metadata rather than as its own key.
+    pub embedded: bool,
+}
+
+/// What a branch decodes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnKind {
+    pub ty: ScalarType,
+    pub shape: Shape,
+    /// The counter branch of a `T[n]` array.
+    pub counter: Option<String>,
+}
+
+/// A leaf branch of a tree.
+#[derive(Debug, Clone)]
+pub struct BranchInfo {
+    pub name: String,
+    /// C++ type: `Float_t[nJet]`, `Int_t`, `vector<float>`, `char*`.
+    pub type_name: String,
+    /// Err(reason) when this reader cannot decode the branch.
+    pub kind: Result<ColumnKind, String>,
+    pub compressed_bytes: u64,
+    pub uncompressed_bytes: u64,
+    pub baskets: Vec<BasketInfo>,
+    /// e.g. `ZLIB-1`, `LZ4-4`, `none`.
+    pub compression: String,
+}
+
+/// How the bytes of one entry are laid out (internal counterpart of [`ColumnKind`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Layout {
+    /// `n` values per entry, no per-entry header (scalars n = 1, fixed arrays).
+    Fixed { ty: ScalarType, n: usize },
+    /// Variable count per entry; `header` bytes before the values (10 for a streamed
+    /// `std::vector`: byte count, version, size).
+    Jagged { ty: ScalarType, header: usize },
+    /// `std::vector<std::vector<T>>`.
+    Jagged2 { ty: ScalarType },
+    /// Length-prefixed strings (`char*`, `std::string`).
+    Str,
+}
+
+#[derive(Debug)]
+pub(crate) struct BranchData {
+    pub layout: Option<Layout>,
+    /// Baskets embedded in the metadata, by index into `BranchInfo::baskets`.
+    pub embedded: HashMap<usize, EmbeddedBasket>,
+}
+
+#[derive(Debug)]
+pub(crate) struct TreeInner {
+    pub name: String,
+    pub entries: u64,
+    pub branches: Vec<BranchInfo>,
+    pub data: Vec<BranchData>,
+    pub index: HashMap<String, usize>,
+    pub clusters: Vec<Range<u64>>,
+}
+
+/// A TTree's metadata; read data with [`Tree::read`].
+#[derive(Debug, Clone)]
+pub struct Tree {
+    pub(crate) inner: Arc<TreeInner>,
+}
+
+impl RootFile {
+    /// The tree `name` (`dir/name` for trees in subdirectories), highest cycle.
+    pub fn tree(&self, name: &str) -> Result<Tree, RootError> {
+        let key = self.tree_key(name)?;
+        let mut dec = super::compression::Decoders::default();
+        let ctx = |b: Bad| b.context(format!("tree `{name}`")).into_invalid(self.path());
+        let buf = self.read_object(&key, &mut dec).map_err(ctx)?;
+        let raw = parse_tree(&buf, key.keylen as usize, &key.class_name).map_err(ctx)?;
+        build(raw, name, self.compression()).map_err(ctx)
+    }
+}
+
+fn build(raw: RawTree, name: &str, file_compress: i32) -> Result<Tree, Bad> {
+    if raw.entries < 0 {
+        return Err(Bad(format!("negative entry count {}", raw.entries)));
+    }
+    let entries = raw.entries as u64;
+    let mut order = Vec::new();
+    let mut stack: Vec<(usize, usize)> = raw.top.iter().rev().map(|&b| (b, 0)).collect();
+    let mut seen = vec![false; raw.branches.len()];
+    while let Some((b, depth)) = stack.pop() {
+        if b >= raw.branches.len() || seen[b] || depth > 64 {
+            continue;
+        }
+        seen[b] = true;
+        let br = &raw.branches[b];
+        if br.children.is_empty() {
+            order.push(b);
+        } else {
+            for &ch in br.children.iter().rev() {
+                stack.push((ch, depth + 1));
+            }
+        }
+    }
+    let mut branches = Vec::with_capacity(order.len());
+    let mut data = Vec::with_capacity(order.len());
+    let mut index = HashMap::new();
+    for &b in &order {
+        let br = &raw.branches[b];
+        let (type_name, kind, layout) = super::kinds::classify(&raw, b);
+        let (baskets, embedded) =
+            basket_table(br, entries).map_err(|e| e.context(format!("branch `{}`", br.name)))?;
+        let compress = if br.compress < 0 {
+            file_compress
+        } else {
+            br.compress
+        };
+        index.entry(br.name.clone()).or_insert(branches.len());
+        branches.push(BranchInfo {
+            name: br.name.clone(),
+            type_name,
+            kind,
+            compressed_bytes: br.zip_bytes.max(0) as u64,
+            uncompressed_bytes: br.tot_bytes.max(0) as u64,
+            baskets,
+            compression: setting_name(compress),
+        });
+        data.push(BranchData { layout, embedded });
+    }
+    let clusters = clusters(&raw, entries, &branches);
+    Ok(Tree {
+        inner: Arc::new(TreeInner {
+            name: name.to_string(),
+            entries,
+            branches,
+            data,
+            index,
+            clusters,
+        }),
+    })
+}
+
+/// Free baskets from the fBasket* tables, then the embedded ones, checked to tile
+/// `[0, entries)` of the branch.
+fn basket_table(
+    br: &RawBranch,
+    tree_entries: u64,
+) -> Result<(Vec<BasketInfo>, HashMap<usize, EmbeddedBasket>), Bad> {
+    let n = br.write_basket as usize;
+    if br.basket_bytes.len() < n || br.basket_entry.len() < n || br.basket_seek.len() < n {
+        return Err(Bad(format!(
+            "basket tables are shorter than the {n} written baskets"
+        )));
+    }
+    let mut out = Vec::with_capacity(n + br.embedded.len());
+    let mut next = 0u64;
+    for i in 0..n {
+        let start = br.basket_entry[i];
+        let stop = if i + 1 < br.basket_entry.len() {
+            br.basket_entry[i + 1]
+        } else {
+            br.entries
+        };
+        let (seek, bytes) = (br.basket_seek[i], br.basket_bytes[i]);
+        if start < 0 || stop < start || start as u64 != next || seek <= 0 || bytes <= 0 {
+            return Err(Bad(format!(
+                "basket {i} has an invalid table entry (entries {start}..{stop}, expected \
+                 start {next}; seek {seek}; {bytes} bytes)"
+            )));
+        }
+        next = stop as u64;
+        out.push(BasketInfo {
+            entry_start: start as u64,
+            entry_stop: stop as u64,
+            seek: seek as u64,
+            bytes: bytes as u32,
+            embedded: false,
+        });
+    }
+    let mut embedded = HashMap::new();
+    for b in &br.embedded {
+        if b.nevbuf == 0 {
+            continue;
+        }
+        let stop = next + b.nevbuf as u64;
+        embedded.insert(out.len(), b.clone());
+        out.push(BasketInfo {
+            entry_start: next,
+            entry_stop: stop,
+            seek: 0,
+            bytes: b.data.len() as u32,
+            embedded: true,
+        });
+        next = stop;
+    }
+    if br.entries < 0 || next != br.entries as u64 {
+        return Err(Bad(format!(
+            "baskets hold {next} entries but the branch has {}",
+            br.entries
+        )));
+    }
+    if next != tree_entries {
+        return Err(Bad(format!(
+            "branch has {next} entries but the tree has {tree_entries}"
+        )));
+    }
+    Ok((out, embedded))
+}
+
+/// Cluster ranges: from fClusterRangeEnd/fClusterSize, then fAutoFlush; when the tree records
+/// no entry-based clustering, the entry boundaries shared by all branches' baskets.
+fn clusters(raw: &RawTree, entries: u64, branches: &[BranchInfo]) -> Vec<Range<u64>> {
+    let mut out = Vec::new();
+    let mut start = 0u64;
+    let mut push_steps = |from: &mut u64, until: u64, size: u64, out: &mut Vec<Range<u64>>| {
+        while *from < until && size > 0 {
+            let stop = (*from + size).min(until);
+            out.push(*from..stop);
+            *from = stop;
+        }
+    };
+    for (i, &end) in raw.cluster_range_end.iter().enumerate() {
+        let until = ((end + 1).max(0) as u64).min(entries);
+        let size = raw.cluster_size.get(i).copied().unwrap_or(0);
+        let size = if size > 0 { size } else { raw.auto_flush };
+        if size <= 0 {
+            break;
+        }
+        push_steps(&mut start, until, size as u64, &mut out);
+    }
+    if raw.auto_flush > 0 {
+        push_steps(&mut start, entries, raw.auto_flush as u64, &mut out);
+    }
+    if start < entries {
+        // Boundaries common to every branch (a cluster never splits a basket of any branch).
+        let mut common: Option<Vec<u64>> = None;
+        for b in branches {
+            let ends: Vec<u64> = b
+                .baskets
+                .iter()
+                .map(|k| k.entry_stop)
+                .filter(|&e| e > start && e < entries)
+                .collect();
+            common = Some(match common {
+                None => ends,
+                Some(c) => c.into_iter().filter(|e| ends.binary_search(e).is_ok()).collect(),
+            });
+        }
+        for e in common.into_iter().flatten() {
+            out.push(start..e);
+            start = e;
+        }
+        out.push(start..entries);
+    }
+    out
+}
+
+impl Tree {
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    pub fn entries(&self) -> u64 {
+        self.inner.entries
+    }
+
+    pub fn branches(&self) -> &[BranchInfo] {
+        &self.inner.branches
+    }
+
+    pub fn branch(&self, name: &str) -> Option<&BranchInfo> {
+        self.inner.index.get(name).map(|&i| &self.inner.branches[i])
+    }
+
+    pub fn clusters(&self) -> Vec<Range<u64>> {
+        self.inner.clusters.clone()
+    }
+
+    pub fn schema(&self) -> crate::io::schema::TreeSchema {
+        super::schema::schema_of(self)
+    }
+}
