@@ -213,6 +213,8 @@ fn flips(rel: &str) {
     let dir = temp_dir(&format!("flipped-{}", rel.replace('/', "_")));
     let mut failures = Vec::new();
     let mut undetected = Vec::new();
+    // Compressed-payload flips: how many made the branch's read fail, how many were tried.
+    let (mut detected, mut payload_flips) = (0usize, 0usize);
     for (i, p) in spec["positions"].as_array().unwrap().iter().enumerate() {
         let off = p["offset"].as_u64().unwrap() as usize;
         let region = p["region"].as_str().unwrap();
@@ -229,8 +231,12 @@ fn flips(rel: &str) {
             continue;
         }
         let codec = p["codec"].as_str().unwrap_or("?");
+        if codec != "none" {
+            payload_flips += 1;
+        }
         let Some(col) = o.columns.get(branch) else {
-            continue; // the read failed: detected
+            detected += 1; // the read failed
+            continue;
         };
         let shape = tree.branch(branch).unwrap().kind.as_ref().unwrap().shape;
         let same =
@@ -250,7 +256,13 @@ fn flips(rel: &str) {
     for u in &undetected {
         eprintln!("undetectable (documented): {u}");
     }
+    eprintln!("{rel}: {detected} of {payload_flips} compressed-payload flips made the read fail");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The flips must really land in payloads: most of them break decompression.
+    assert!(
+        detected * 2 >= payload_flips,
+        "{rel}: only {detected} of {payload_flips} payload flips were detected"
+    );
 }
 
 #[test]
