@@ -42,7 +42,11 @@ fn median(mut v: Vec<f64>) -> f64 {
     if n == 0 {
         return f64::NAN;
     }
-    if n % 2 == 1 { v[n / 2] } else { 0.5 * (v[n / 2 - 1] + v[n / 2]) }
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        0.5 * (v[n / 2 - 1] + v[n / 2])
+    }
 }
 
 /// One pass of the reader over every (file, cluster) unit; returns the number of values read
@@ -122,11 +126,19 @@ fn decode(
     }
     let (mut src, mut dst) = (0usize, 0usize);
     while dst < bk.objlen {
-        let h = bk.payload.get(src..src + 9).ok_or("truncated block header")?;
+        let h = bk
+            .payload
+            .get(src..src + 9)
+            .ok_or("truncated block header")?;
         let c = h[3] as usize | (h[4] as usize) << 8 | (h[5] as usize) << 16;
         let u = h[6] as usize | (h[7] as usize) << 8 | (h[8] as usize) << 16;
-        let body = bk.payload.get(src + 9..src + 9 + c).ok_or("truncated block")?;
-        let target = out.get_mut(dst..dst + u).ok_or("block larger than basket")?;
+        let body = bk
+            .payload
+            .get(src + 9..src + 9 + c)
+            .ok_or("truncated block")?;
+        let target = out
+            .get_mut(dst..dst + u)
+            .ok_or("block larger than basket")?;
         let got = match &h[..2] {
             b"ZL" => dec.zlib_decompress(body, target)?,
             b"ZS" => zstd::bulk::decompress_to_buffer(body, target)?,
@@ -154,7 +166,10 @@ fn decode_pass(baskets: &[RawBasket]) -> Result<u64, Failure> {
 
 fn main() -> Result<(), Failure> {
     // `cargo bench` passes `--bench`; everything else is ours.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
     let dir = PathBuf::from(args.first().ok_or("usage: read_agc DIR [THREADS] [REPS]")?);
     let threads: usize = args.get(1).map_or(Ok(1), |s| s.parse())?;
     let reps: usize = args.get(2).map_or(Ok(5), |s| s.parse())?;
@@ -172,7 +187,9 @@ fn main() -> Result<(), Failure> {
         })
         .collect::<Result<Vec<_>, Failure>>()?;
     let events: u64 = files.iter().map(|(_, t)| t.entries()).sum();
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
     println!(
         "fileset {} : {} files, {events} events, {} branches, {threads} thread(s)",
         dir.display(),

@@ -33,24 +33,45 @@ fn nanoaod() -> Option<String> {
 fn scan_nanoaod_json_first_three_entries() {
     let Some(f) = nanoaod() else { return };
     let o = anac(&[
-        "inspect", &f, "Events", "--scan", "nJet,Jet_pt,Jet_jetId,event", "--entries", "0:3",
-        "--format", "json",
+        "inspect",
+        &f,
+        "Events",
+        "--scan",
+        "nJet,Jet_pt,Jet_jetId,event",
+        "--entries",
+        "0:3",
+        "--format",
+        "json",
     ]);
     let v = json_of(&o);
     assert_eq!(v["entries"], json!([0, 3]));
     assert_eq!(v["values"]["nJet"], json!([2, 1, 4]));
     assert_eq!(
         v["values"]["Jet_pt"],
-        json!([[17.921875, 15.734375], [37.875], [72.6875, 56.75, 19.15625, 16.703125]])
+        json!([
+            [17.921875, 15.734375],
+            [37.875],
+            [72.6875, 56.75, 19.15625, 16.703125]
+        ])
     );
     assert_eq!(v["values"]["Jet_jetId"], json!([[0, 6], [0], [6, 6, 6, 6]]));
-    assert_eq!(v["values"]["event"], json!([227291401u64, 227291402u64, 227291406u64]));
+    assert_eq!(
+        v["values"]["event"],
+        json!([227291401u64, 227291402u64, 227291406u64])
+    );
 }
 
 #[test]
 fn scan_nanoaod_human_table() {
     let Some(f) = nanoaod() else { return };
-    let o = anac(&["inspect", &f, "--scan", "nMuon,Muon_pt,Muon_tightId", "--entries", "3:4"]);
+    let o = anac(&[
+        "inspect",
+        &f,
+        "--scan",
+        "nMuon,Muon_pt,Muon_tightId",
+        "--entries",
+        "3:4",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
     // Entry 3 has one muon: pt 44.218994, tightId false.
@@ -58,7 +79,11 @@ fn scan_nanoaod_human_table() {
         .lines()
         .find(|l| l.contains("44.218994"))
         .unwrap_or_else(|| panic!("no muon row in:\n{out}"));
-    let cells: Vec<&str> = row.split('*').map(str::trim).filter(|c| !c.is_empty()).collect();
+    let cells: Vec<&str> = row
+        .split('*')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
     assert_eq!(cells, vec!["3", "0", "1", "44.218994", "false"], "{out}");
     assert!(out.contains("==> 1 entries [3, 4)"), "{out}");
 }
@@ -70,11 +95,22 @@ fn scan_nested_and_strings_json() {
     };
     let f = f.display().to_string();
     let v = json_of(&anac(&[
-        "inspect", &f, "t", "--scan", "vvf,s,fix3", "--entries", "7:9", "--format", "json",
+        "inspect",
+        &f,
+        "t",
+        "--scan",
+        "vvf,s,fix3",
+        "--entries",
+        "7:9",
+        "--format",
+        "json",
     ]));
     assert_eq!(v["values"]["vvf"], json!([[[]], [[], [9.0]]]));
     assert_eq!(v["values"]["s"], json!(["event_7", "event_8"]));
-    assert_eq!(v["values"]["fix3"], json!([[7.0, 8.0, 9.0], [8.0, 9.0, 10.0]]));
+    assert_eq!(
+        v["values"]["fix3"],
+        json!([[7.0, 8.0, 9.0], [8.0, 9.0, 10.0]])
+    );
 }
 
 #[test]
@@ -92,7 +128,13 @@ fn summary_json_of_nanoaod() {
         .find(|b| b["name"] == "Jet_pt")
         .unwrap();
     assert_eq!(jet_pt["kind_text"], "float[nJet]");
-    assert!(jet_pt["compression"].as_str().unwrap().to_lowercase().contains("zlib"));
+    assert!(
+        jet_pt["compression"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("zlib")
+    );
     let jets = t["schema"]["collections"]
         .as_array()
         .unwrap()
@@ -121,8 +163,14 @@ fn summary_human_of_hzz() {
     let o = anac(&["inspect", &f.display().to_string()]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("tree `events`: 2421 entries, 51 branches"), "{out}");
-    let line = out.lines().find(|l| l.trim_start().starts_with("Jet_Px ")).unwrap();
+    assert!(
+        out.contains("tree `events`: 2421 entries, 51 branches"),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("Jet_Px "))
+        .unwrap();
     assert!(line.contains("float[NJet]"), "{line}");
     assert!(line.to_lowercase().contains("zstd"), "{line}");
 }
@@ -132,7 +180,13 @@ fn summary_json_sizes_of_hzz_zstd() {
     let Some(f) = anac::testing::shared_file("uproot-HZZ-zstd.root") else {
         return;
     };
-    let v = json_of(&anac(&["inspect", &f.display().to_string(), "events", "--format", "json"]));
+    let v = json_of(&anac(&[
+        "inspect",
+        &f.display().to_string(),
+        "events",
+        "--format",
+        "json",
+    ]));
     let b = v["trees"][0]["branches"]
         .as_array()
         .unwrap()
@@ -156,9 +210,21 @@ fn errors_exit_2_with_diagnostic() {
     let err = stderr(&o);
     assert!(err.contains("nJte") && err.contains("nJet"), "{err}");
 
-    let o = anac(&["inspect", &f, "Events", "--scan", "nJet", "--entries", "190:250"]);
+    let o = anac(&[
+        "inspect",
+        &f,
+        "Events",
+        "--scan",
+        "nJet",
+        "--entries",
+        "190:250",
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("anac::inspect::bad-argument"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("anac::inspect::bad-argument"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("200"), "{}", stderr(&o));
 
     let o = anac(&["inspect", "/nonexistent/dir/missing.root"]);

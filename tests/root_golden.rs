@@ -114,7 +114,12 @@ fn compare(s: &Sums, b: &Value, errs: &mut Vec<String>) {
                 close("count_wsum", &s.count_wsum, &b["count_wsum"], errs);
             }
             if kind == Some("jagged2") {
-                exact("inner_count_sum", s.inner_count_sum, &b["inner_count_sum"], errs);
+                exact(
+                    "inner_count_sum",
+                    s.inner_count_sum,
+                    &b["inner_count_sum"],
+                    errs,
+                );
                 close(
                     "inner_count_wsum",
                     &s.inner_count_wsum,
@@ -170,7 +175,10 @@ fn check_file(stem: &str, min_checked: usize) {
         };
         let n = gt["entries"].as_u64().unwrap();
         if tree.entries() != n {
-            failures.push(format!("{rel}:{tname}: {} entries, uproot {n}", tree.entries()));
+            failures.push(format!(
+                "{rel}:{tname}: {} entries, uproot {n}",
+                tree.entries()
+            ));
             continue;
         }
         for gb in gt["branches"].as_array().unwrap() {
@@ -212,7 +220,10 @@ fn check_file(stem: &str, min_checked: usize) {
                 _ => {}
             }
             let Some(shape) = expected_shape(gb) else {
-                failures.push(format!("{at}: anac reads kind {:?} uproot calls {}", kind.shape, gb["kind"]));
+                failures.push(format!(
+                    "{at}: anac reads kind {:?} uproot calls {}",
+                    kind.shape, gb["kind"]
+                ));
                 continue;
             };
             if kind.shape != shape {
@@ -249,7 +260,12 @@ fn check_file(stem: &str, min_checked: usize) {
         failures.is_empty(),
         "{} golden mismatch(es) in {rel} ({checked} branches read):\n{}",
         failures.len(),
-        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(40)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
     assert!(
         checked >= min_checked,
@@ -327,7 +343,10 @@ fn every_golden_file_is_tested() {
             }
         }
     }
-    assert!(missing.is_empty(), "golden files without a test: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "golden files without a test: {missing:?}"
+    );
     assert!(STEMS.len() >= 34);
 }
 

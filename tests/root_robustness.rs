@@ -105,7 +105,10 @@ fn guarded(path: &Path, keep: &[String]) -> Result<Outcome, String> {
     match rx.recv_timeout(LIMIT) {
         Ok(Ok(o)) => Ok(o),
         Ok(Err(msg)) => Err(format!("{}: PANIC: {msg}", path.display())),
-        Err(_) => Err(format!("{}: no result within {LIMIT:?} (hang?)", path.display())),
+        Err(_) => Err(format!(
+            "{}: no result within {LIMIT:?} (hang?)",
+            path.display()
+        )),
     }
 }
 
@@ -145,7 +148,10 @@ fn corpus_reads_or_refuses_without_panic() {
                 o.read,
                 o.refused,
                 o.errors.len(),
-                o.errors.first().map(|e| format!(" (first: {e})")).unwrap_or_default()
+                o.errors
+                    .first()
+                    .map(|e| format!(" (first: {e})"))
+                    .unwrap_or_default()
             );
         }
         failures.extend(rule_failures(f, &r));
@@ -175,7 +181,19 @@ fn truncations(rel: &str) {
     let dir = temp_dir(&format!("truncated-{}", rel.replace('/', "_")));
     let mut failures = Vec::new();
     let mut errored = 0;
-    let lengths = [0, 3, 60, 100, 300, n / 4, n / 2, 3 * n / 4, n - 1000, n - 40, n - 1];
+    let lengths = [
+        0,
+        3,
+        60,
+        100,
+        300,
+        n / 4,
+        n / 2,
+        3 * n / 4,
+        n - 1000,
+        n - 40,
+        n - 1,
+    ];
     for len in lengths {
         let path = dir.join(format!("truncated-{len}.root"));
         std::fs::write(&path, &bytes[..len]).unwrap();
@@ -188,7 +206,10 @@ fn truncations(rel: &str) {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // The first five lengths cut into the header or first records: they must all be errors.
-    assert!(errored >= 5, "{rel}: only {errored} truncated copies gave an error");
+    assert!(
+        errored >= 5,
+        "{rel}: only {errored} truncated copies gave an error"
+    );
 }
 
 /// Byte-flipped copies at the positions in `mutations.json`.
@@ -198,7 +219,11 @@ fn flips(rel: &str) {
     };
     let spec = &mutations()[rel];
     let bytes = std::fs::read(&src).unwrap();
-    assert_eq!(spec["size"].as_u64(), Some(bytes.len() as u64), "{rel} changed");
+    assert_eq!(
+        spec["size"].as_u64(),
+        Some(bytes.len() as u64),
+        "{rel} changed"
+    );
     let branches: Vec<String> = spec["positions"]
         .as_array()
         .unwrap()
@@ -239,13 +264,19 @@ fn flips(rel: &str) {
             continue;
         };
         let shape = tree.branch(branch).unwrap().kind.as_ref().unwrap().shape;
-        let same =
-            checksum::same_as_slice(&pristine.columns[branch], col, shape, tree.entries(), 0..tree.entries())
-                .is_ok();
+        let same = checksum::same_as_slice(
+            &pristine.columns[branch],
+            col,
+            shape,
+            tree.entries(),
+            0..tree.entries(),
+        )
+        .is_ok();
         if same {
             continue; // the flipped bit did not change the decoded values
         }
-        let what = format!("{rel}: {codec} payload of {branch} flipped at {off} returned wrong data");
+        let what =
+            format!("{rel}: {codec} payload of {branch} flipped at {off} returned wrong data");
         if matches!(codec, "zlib" | "lz4" | "lzma") {
             failures.push(what);
         } else {
@@ -310,11 +341,15 @@ fn flipped_layouts_lz4() {
 fn missing_and_non_root_files() {
     let dir = temp_dir("nonroot");
     let missing = dir.join("no-such-file.root");
-    let e = RootFile::open(&missing).err().expect("missing file must fail");
+    let e = RootFile::open(&missing).expect_err("missing file must fail");
     assert!(e.to_string().contains("no-such-file.root"), "{e}");
     let text = dir.join("text-file.root");
-    std::fs::write(&text, b"this is not a ROOT file at all, just some text\n".repeat(10)).unwrap();
-    let e = RootFile::open(&text).err().expect("text file must fail");
+    std::fs::write(
+        &text,
+        b"this is not a ROOT file at all, just some text\n".repeat(10),
+    )
+    .unwrap();
+    let e = RootFile::open(&text).expect_err("text file must fail");
     assert!(e.to_string().contains("text-file.root"), "{e}");
     let d = e.diagnostic();
     assert!(d.is_error());

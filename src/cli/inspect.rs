@@ -70,26 +70,28 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 /// The whole output as text, or the diagnostic to show instead.
-pub fn inspect(args: &Args) -> Result<String, Diagnostic> {
-    let file = RootFile::open(&args.file).map_err(|e| e.diagnostic())?;
+pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
+    let file = RootFile::open(&args.file).map_err(|e| Box::new(e.diagnostic()))?;
     let names = match &args.tree {
         Some(t) => vec![t.clone()],
-        None => file.trees().map_err(|e| e.diagnostic())?,
+        None => file.trees().map_err(|e| Box::new(e.diagnostic()))?,
     };
     if !args.scan.is_empty() {
         let [name] = names.as_slice() else {
-            return Err(Diagnostic::error(
-                BAD_ARGUMENT,
-                format!(
-                    "`{}` has {} trees ({}); name the one to scan",
-                    args.file.display(),
-                    names.len(),
-                    names.join(", ")
-                ),
-            )
-            .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"));
+            return Err(Box::new(
+                Diagnostic::error(
+                    BAD_ARGUMENT,
+                    format!(
+                        "`{}` has {} trees ({}); name the one to scan",
+                        args.file.display(),
+                        names.len(),
+                        names.join(", ")
+                    ),
+                )
+                .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"),
+            ));
         };
-        let tree = file.tree(name).map_err(|e| e.diagnostic())?;
+        let tree = file.tree(name).map_err(|e| Box::new(e.diagnostic()))?;
         let default_len = match args.format {
             Format::Human => 10,
             Format::Json => tree.entries(),
@@ -102,10 +104,10 @@ pub fn inspect(args: &Args) -> Result<String, Diagnostic> {
                 let kind = scan_kind(&file, &tree, b)?;
                 let col = tree
                     .read(&file, b, range.clone())
-                    .map_err(|e| e.diagnostic())?;
+                    .map_err(|e| Box::new(e.diagnostic()))?;
                 Ok((b.clone(), kind, col))
             })
-            .collect::<Result<Vec<_>, Diagnostic>>()?;
+            .collect::<Result<Vec<_>, Box<Diagnostic>>>()?;
         return Ok(match args.format {
             Format::Human => scan_human(&columns, range),
             Format::Json => scan_json(&tree, &columns, range),
@@ -113,8 +115,8 @@ pub fn inspect(args: &Args) -> Result<String, Diagnostic> {
     }
     let trees = names
         .iter()
-        .map(|n| file.tree(n).map_err(|e| e.diagnostic()))
-        .collect::<Result<Vec<Tree>, Diagnostic>>()?;
+        .map(|n| file.tree(n).map_err(|e| Box::new(e.diagnostic())))
+        .collect::<Result<Vec<Tree>, Box<Diagnostic>>>()?;
     Ok(match args.format {
         Format::Human => summary_human(&file, &trees),
         Format::Json => summary_json(&file, &trees),
@@ -122,7 +124,7 @@ pub fn inspect(args: &Args) -> Result<String, Diagnostic> {
 }
 
 /// The kind of a branch to scan, or why it cannot be read.
-fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, Diagnostic> {
+fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, Box<Diagnostic>> {
     let Some(info) = tree.branch(branch) else {
         let near = tree
             .branches()
@@ -132,45 +134,52 @@ fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, D
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, n)| format!("did you mean `{n}`? "))
             .unwrap_or_default();
-        return Err(Diagnostic::error(
-            BAD_ARGUMENT,
-            format!(
-                "`{}`: tree `{}` has no branch `{branch}`",
-                file.path().display(),
-                tree.name()
-            ),
-        )
-        .with_help(format!("{near}`anac inspect FILE TREE` lists the branches")));
+        return Err(Box::new(
+            Diagnostic::error(
+                BAD_ARGUMENT,
+                format!(
+                    "`{}`: tree `{}` has no branch `{branch}`",
+                    file.path().display(),
+                    tree.name()
+                ),
+            )
+            .with_help(format!("{near}`anac inspect FILE TREE` lists the branches")),
+        ));
     };
     info.kind.clone().map_err(|why| {
-        Diagnostic::error(
+        Box::new(Diagnostic::error(
             BAD_ARGUMENT,
             format!(
                 "`{}`: branch `{branch}` ({}) cannot be read: {why}",
                 file.path().display(),
                 info.type_name
             ),
-        )
+        ))
     })
 }
 
 /// `A:B`, `A:`, `:B` or `A` (one entry) within `0..entries`; default `0..min(default_len,
 /// entries)`.
-fn parse_entries(spec: Option<&str>, entries: u64, default_len: u64) -> Result<Range<u64>, Diagnostic> {
+fn parse_entries(
+    spec: Option<&str>,
+    entries: u64,
+    default_len: u64,
+) -> Result<Range<u64>, Box<Diagnostic>> {
     let Some(spec) = spec else {
         return Ok(0..default_len.min(entries));
     };
     let bad = |why: String| {
-        Diagnostic::error(BAD_ARGUMENT, format!("--entries `{spec}`: {why}"))
-            .with_help(format!("use A:B with 0 <= A <= B <= {entries} (B excluded)"))
+        Diagnostic::error(BAD_ARGUMENT, format!("--entries `{spec}`: {why}")).with_help(format!(
+            "use A:B with 0 <= A <= B <= {entries} (B excluded)"
+        ))
     };
-    let num = |s: &str, default: u64| -> Result<u64, Diagnostic> {
+    let num = |s: &str, default: u64| -> Result<u64, Box<Diagnostic>> {
         let s = s.trim();
         if s.is_empty() {
             return Ok(default);
         }
         s.parse::<u64>()
-            .map_err(|_| bad(format!("`{s}` is not an entry number")))
+            .map_err(|_| Box::new(bad(format!("`{s}` is not an entry number"))))
     };
     let (a, b) = match spec.split_once(':') {
         Some((a, b)) => (num(a, 0)?, num(b, entries)?),
@@ -180,10 +189,12 @@ fn parse_entries(spec: Option<&str>, entries: u64, default_len: u64) -> Result<R
         }
     };
     if a > b {
-        return Err(bad(format!("start {a} is after stop {b}")));
+        return Err(Box::new(bad(format!("start {a} is after stop {b}"))));
     }
     if b > entries {
-        return Err(bad(format!("the tree has only {entries} entries")));
+        return Err(Box::new(bad(format!(
+            "the tree has only {entries} entries"
+        ))));
     }
     Ok(a..b)
 }
@@ -221,7 +232,11 @@ fn summary_human(file: &RootFile, trees: &[Tree]) -> String {
         o.push_str(&format!(
             "  clusters: {}{}\n",
             shown.join(" "),
-            if more > 0 { format!(" ... ({more} more)") } else { String::new() }
+            if more > 0 {
+                format!(" ... ({more} more)")
+            } else {
+                String::new()
+            }
         ));
         o.push_str(&branch_table(tree.branches()));
         o.push_str(&schema_human(&tree.schema()));
@@ -230,7 +245,15 @@ fn summary_human(file: &RootFile, trees: &[Tree]) -> String {
 }
 
 fn branch_table(branches: &[BranchInfo]) -> String {
-    let header = ["branch", "file type", "anac reads", "compression", "compressed", "uncompressed", "baskets"];
+    let header = [
+        "branch",
+        "file type",
+        "anac reads",
+        "compression",
+        "compressed",
+        "uncompressed",
+        "baskets",
+    ];
     let rows: Vec<[String; 7]> = branches
         .iter()
         .map(|b| {
@@ -286,7 +309,11 @@ fn schema_human(s: &TreeSchema) -> String {
             .iter()
             .map(|f| format!("{}: {}", f.name, f.ty.cpp_name()))
             .collect();
-        o.push_str(&format!("    {} ({layout}, {} fields):\n", c.name, fields.len()));
+        o.push_str(&format!(
+            "    {} ({layout}, {} fields):\n",
+            c.name,
+            fields.len()
+        ));
         o.push_str(&wrap(&fields, "      "));
     }
     o.push_str(&format!("  per-event branches ({}):\n", s.branches.len()));
@@ -305,9 +332,15 @@ fn schema_human(s: &TreeSchema) -> String {
         .collect();
     o.push_str(&wrap(&fields, "    "));
     if !s.unsupported.is_empty() {
-        o.push_str(&format!("  not available to analyses ({}):\n", s.unsupported.len()));
+        o.push_str(&format!(
+            "  not available to analyses ({}):\n",
+            s.unsupported.len()
+        ));
         for u in &s.unsupported {
-            o.push_str(&format!("    {} ({}): {}\n", u.branch, u.type_name, u.reason));
+            o.push_str(&format!(
+                "    {} ({}): {}\n",
+                u.branch, u.type_name, u.reason
+            ));
         }
     }
     o
@@ -396,7 +429,8 @@ fn summary_json(file: &RootFile, trees: &[Tree]) -> String {
 
 fn json_text(doc: &Value) -> String {
     // Serializing a `Value` cannot fail (its map keys are strings).
-    serde_json::to_string_pretty(doc).map_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"), |s| s + "\n")
+    serde_json::to_string_pretty(doc)
+        .map_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"), |s| s + "\n")
 }
 
 /// One entry of one column: a value, a list, or a list of lists.
@@ -461,7 +495,9 @@ fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String>
         ColumnValues::F64(x) => x.len(),
     };
     let offsets_ok = |o: &[u32], want: usize, total: usize| {
-        o.len() == want && o.windows(2).all(|w| w[0] <= w[1]) && o.last().is_some_and(|&l| l as usize <= total)
+        o.len() == want
+            && o.windows(2).all(|w| w[0] <= w[1])
+            && o.last().is_some_and(|&l| l as usize <= total)
     };
     let bad = || format!("the reader returned an inconsistent column ({len} values)");
     let v = &col.values;
@@ -476,7 +512,9 @@ fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String>
             if len < n * k {
                 return Err(bad());
             }
-            (0..n).map(|e| Cell::List((e * k..(e + 1) * k).map(|i| value(v, i)).collect())).collect()
+            (0..n)
+                .map(|e| Cell::List((e * k..(e + 1) * k).map(|i| value(v, i)).collect()))
+                .collect()
         }
         Shape::Jagged => {
             let o = col.offsets.as_deref().ok_or_else(bad)?;
@@ -484,7 +522,13 @@ fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String>
                 return Err(bad());
             }
             o.windows(2)
-                .map(|w| Cell::List((w[0] as usize..w[1] as usize).map(|i| value(v, i)).collect()))
+                .map(|w| {
+                    Cell::List(
+                        (w[0] as usize..w[1] as usize)
+                            .map(|i| value(v, i))
+                            .collect(),
+                    )
+                })
                 .collect()
         }
         Shape::Jagged2 => {
@@ -498,7 +542,11 @@ fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String>
                 .map(|w| {
                     Cell::Lists(
                         (w[0] as usize..w[1] as usize)
-                            .map(|l| (inner[l] as usize..inner[l + 1] as usize).map(|i| value(v, i)).collect())
+                            .map(|l| {
+                                (inner[l] as usize..inner[l + 1] as usize)
+                                    .map(|i| value(v, i))
+                                    .collect()
+                            })
                             .collect(),
                     )
                 })
@@ -508,7 +556,8 @@ fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String>
 }
 
 fn cells_or_error(kind: &ColumnKind, col: &Column, n: usize, name: &str) -> Vec<Cell> {
-    cells(kind, col, n).unwrap_or_else(|e| vec![Cell::One(Value::from(format!("<{name}: {e}>"))); n])
+    cells(kind, col, n)
+        .unwrap_or_else(|e| vec![Cell::One(Value::from(format!("<{name}: {e}>"))); n])
 }
 
 fn scan_json(tree: &Tree, columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> String {
@@ -570,7 +619,12 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
                     Cell::List(l) => l.get(k).map(text).unwrap_or_default(),
                     Cell::Lists(l) => l
                         .get(k)
-                        .map(|inner| format!("[{}]", inner.iter().map(text).collect::<Vec<_>>().join(", ")))
+                        .map(|inner| {
+                            format!(
+                                "[{}]",
+                                inner.iter().map(text).collect::<Vec<_>>().join(", ")
+                            )
+                        })
                         .unwrap_or_default(),
                 });
             }
@@ -583,7 +637,10 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
             *w = (*w).max(c.chars().count());
         }
     }
-    let rule: String = format!("{}\n", "*".repeat(width.iter().map(|w| w + 3).sum::<usize>() + 1));
+    let rule: String = format!(
+        "{}\n",
+        "*".repeat(width.iter().map(|w| w + 3).sum::<usize>() + 1)
+    );
     let line = |cells: &[String]| {
         let mut s = String::from("*");
         for (c, w) in cells.iter().zip(&width) {
@@ -598,7 +655,10 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
         o.push_str(&line(r));
     }
     o.push_str(&rule);
-    o.push_str(&format!("==> {n} entries [{}, {})\n", range.start, range.end));
+    o.push_str(&format!(
+        "==> {n} entries [{}, {})\n",
+        range.start, range.end
+    ));
     o
 }
 

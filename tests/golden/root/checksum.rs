@@ -94,16 +94,15 @@ pub fn value_f64(v: &ColumnValues, i: usize) -> Option<f64> {
 
 /// For each entry, the range of leaf-value indices it holds, checking the column's structure
 /// against the expected shape and entry count. Errors describe the inconsistency.
-pub fn entry_ranges(
-    col: &Column,
-    shape: Shape,
-    entries: u64,
-) -> Result<Vec<Range<usize>>, String> {
+pub fn entry_ranges(col: &Column, shape: Shape, entries: u64) -> Result<Vec<Range<usize>>, String> {
     let n = usize::try_from(entries).map_err(|e| e.to_string())?;
     let len = values_len(&col.values);
     let check_offsets = |o: &[u32], what: &str, want_len: usize, total: usize| {
         if o.len() != want_len {
-            return Err(format!("{what} has length {}, expected {want_len}", o.len()));
+            return Err(format!(
+                "{what} has length {}, expected {want_len}",
+                o.len()
+            ));
         }
         if o.first().is_some_and(|&f| f != 0) {
             return Err(format!("{what} does not start at 0"));
@@ -112,7 +111,10 @@ pub fn entry_ranges(
             return Err(format!("{what} is not monotonic"));
         }
         if o.last().is_some_and(|&l| l as usize != total) {
-            return Err(format!("{what} ends at {:?}, values hold {total}", o.last()));
+            return Err(format!(
+                "{what} ends at {:?}, values hold {total}",
+                o.last()
+            ));
         }
         Ok(())
     };
@@ -131,17 +133,25 @@ pub fn entry_ranges(
                 return Err("fixed-size column has offsets".into());
             }
             if len != n * k {
-                return Err(format!("fixed[{k}] column has {len} values for {n} entries"));
+                return Err(format!(
+                    "fixed[{k}] column has {len} values for {n} entries"
+                ));
             }
             Ok((0..n).map(|i| i * k..(i + 1) * k).collect())
         }
         Shape::Jagged => {
-            let o = col.offsets.as_ref().ok_or("jagged column without offsets")?;
+            let o = col
+                .offsets
+                .as_ref()
+                .ok_or("jagged column without offsets")?;
             check_offsets(o, "offsets", n + 1, len)?;
             Ok(o.windows(2).map(|w| w[0] as usize..w[1] as usize).collect())
         }
         Shape::Jagged2 => {
-            let o = col.offsets.as_ref().ok_or("jagged2 column without offsets")?;
+            let o = col
+                .offsets
+                .as_ref()
+                .ok_or("jagged2 column without offsets")?;
             let inner = col
                 .inner_offsets
                 .as_ref()
@@ -165,7 +175,9 @@ pub fn sums(col: &Column, shape: Shape, entries: u64) -> Result<Sums, String> {
     };
     if let ColumnValues::Str { offsets, bytes } = &col.values {
         if shape != Shape::Scalar {
-            return Err(format!("string column of shape {shape:?} is not in the golden set"));
+            return Err(format!(
+                "string column of shape {shape:?} is not in the golden set"
+            ));
         }
         if offsets.last().is_some_and(|&l| l as usize != bytes.len()) || offsets.is_empty() {
             return Err("string offsets do not end at the byte count".into());
