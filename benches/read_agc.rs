@@ -178,6 +178,7 @@ fn main() -> Result<(), Failure> {
         .filter(|p| p.extension().is_some_and(|e| e == "root"))
         .collect();
     paths.sort();
+    let t_open = Instant::now();
     let files = paths
         .iter()
         .map(|p| {
@@ -186,6 +187,7 @@ fn main() -> Result<(), Failure> {
             Ok((f, t))
         })
         .collect::<Result<Vec<_>, Failure>>()?;
+    let open_secs = t_open.elapsed().as_secs_f64();
     let events: u64 = files.iter().map(|(_, t)| t.entries()).sum();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -196,6 +198,8 @@ fn main() -> Result<(), Failure> {
         files.len(),
         BRANCHES.len()
     );
+
+    println!("  anac open + tree metadata: {open_secs:.3} s");
 
     let baskets = load_baskets(&files)?;
     let compressed: usize = baskets.iter().map(|b| b.payload.len()).sum();
