@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes the benchmark fileset outside the repository:
 #   $OUT/full/*.root       1,000,000 AGC-layout NanoAOD events, 13 files, ZLIB-1 (as the real file)
-#   $OUT/full-zstd/*.root  the same files recompressed with ZSTD level 5 (hadd -f505)
+#   $OUT/full-zstd/*.root  the same files recompressed with ZSTD level 5 (hadd -f505); set
+#                          ZSTD_FILES to a glob (e.g. 'ttbar__scale*') to convert only some
+#                          (about 2-3 minutes per 100 MB on a busy 2-core machine)
 # Usage: benches/make_data.sh [OUT] [JOBS]    (default OUT=/work/bench-data, JOBS=1)
 # Needs PyROOT (ROOT 6.40) and ../shared/tools/make_agc_fileset.py; takes ~10-25 minutes.
 set -euo pipefail
@@ -15,7 +17,7 @@ if [ ! -d "$OUT/full" ] || [ -n "$(ls "$OUT"/full/*.tmp 2>/dev/null)" ]; then
 fi
 HADD=$(command -v hadd || python3 -c 'import ROOT, os; print(os.path.join(os.path.dirname(ROOT.__file__), "bin", "hadd"))')
 mkdir -p "$OUT/full-zstd"
-for f in "$OUT"/full/*.root; do
+for f in "$OUT"/full/${ZSTD_FILES:-*}.root; do
     dst="$OUT/full-zstd/$(basename "$f")"
     [ -s "$dst" ] && continue
     # -f505: ZSTD level 5; baskets are recompressed one by one (same entry boundaries).
