@@ -12,7 +12,7 @@
 #[path = "golden/root/checksum.rs"]
 mod checksum;
 
-use anac::io::root::{RootFile, Tree};
+use anac::io::root::{Column, RootFile, Scratch, Tree};
 use anac::io::schema::{ScalarType, Shape};
 use checksum::{FSum, Sums, same_as_slice, sums};
 use serde_json::Value;
@@ -164,6 +164,10 @@ fn check_file(stem: &str, min_checked: usize) {
     let file = RootFile::open(&path).unwrap_or_else(|e| panic!("open {rel}: {e}"));
     let mut failures: Vec<String> = Vec::new();
     let mut checked = 0usize;
+    // One buffer and scratch reused across every branch and range (as work units do): a read
+    // must fully replace what a previous read of another branch or type left in them.
+    let mut scratch = Scratch::default();
+    let mut reused: Option<Column> = None;
     for gt in golden["trees"].as_array().unwrap() {
         let tname = gt["name"].as_str().unwrap();
         let tree = match file.tree(tname) {
@@ -245,11 +249,23 @@ fn check_file(stem: &str, min_checked: usize) {
             for r in sub_ranges(&tree, name, n) {
                 match tree.read(&file, name, r.clone()) {
                     Ok(part) => {
-                        if let Err(e) = same_as_slice(&full, &part, shape, n, r) {
+                        if let Err(e) = same_as_slice(&full, &part, shape, n, r.clone()) {
                             errs.push(e);
                         }
                     }
                     Err(e) => errs.push(format!("sub-range {r:?}: read failed: {e}")),
+                }
+                let Some(buf) = reused.as_mut() else {
+                    reused = Some(full.clone());
+                    continue;
+                };
+                match tree.read_into(&file, name, r.clone(), buf, &mut scratch) {
+                    Ok(()) => {
+                        if let Err(e) = same_as_slice(&full, buf, shape, n, r.clone()) {
+                            errs.push(format!("read_into: {e}"));
+                        }
+                    }
+                    Err(e) => errs.push(format!("read_into {r:?} failed: {e}")),
                 }
             }
             failures.extend(errs.into_iter().map(|e| format!("{at}: {e}")));
