@@ -24,7 +24,10 @@ pub enum ColumnValues {
     F32(Vec<f32>),
     F64(Vec<f64>),
     /// Strings: entry `i` is `bytes[offsets[i]..offsets[i + 1]]`.
-    Str { offsets: Vec<u32>, bytes: Vec<u8> },
+    Str {
+        offsets: Vec<u32>,
+        bytes: Vec<u8>,
+    },
 }
 
 impl ColumnValues {
@@ -175,7 +178,6 @@ pub struct Scratch {
     pub(crate) data: Vec<u8>,
     pub(crate) offsets: Vec<u32>,
     pub(crate) decoders: Decoders,
-    pub(crate) counts: Column,
 }
 
 impl std::fmt::Debug for Scratch {

@@ -140,7 +140,10 @@ fn lzma(input: &[u8], dst: &mut [u8]) -> Result<usize, Bad> {
         .map_err(|e| Bad(e.to_string()))?;
     match status {
         liblzma::stream::Status::StreamEnd => Ok(stream.total_out() as usize),
-        other => bad!("stream did not end ({other:?}) after {} bytes", stream.total_out()),
+        other => bad!(
+            "stream did not end ({other:?}) after {} bytes",
+            stream.total_out()
+        ),
     }
 }
 

@@ -54,7 +54,9 @@ impl RootError {
                 "use another branch, or convert the file with ROOT to plain branch types"
                     .to_string()
             }
-            RootError::NotFound { .. } => "`anac inspect FILE` lists trees and branches".to_string(),
+            RootError::NotFound { .. } => {
+                "`anac inspect FILE` lists trees and branches".to_string()
+            }
         });
         d
     }
@@ -65,19 +67,23 @@ impl RootError {
 pub struct Bad(pub String);
 
 impl Bad {
-    pub fn new(msg: impl Into<String>) -> Bad {
-        Bad(msg.into())
-    }
-
     /// Prefix the message with where it happened ("basket 3 of branch `x`: ...").
     pub fn context(self, ctx: impl std::fmt::Display) -> Bad {
         Bad(format!("{ctx}: {}", self.0))
     }
 
+    /// The file-level error: `Unsupported` when the message says a feature is not supported
+    /// (such messages end with "is not supported"), `Invalid` otherwise.
     pub fn into_invalid(self, path: &std::path::Path) -> RootError {
-        RootError::Invalid {
-            path: path.to_path_buf(),
-            what: self.0,
+        match self.0.strip_suffix(" is not supported") {
+            Some(what) => RootError::Unsupported {
+                path: path.to_path_buf(),
+                what: what.to_string(),
+            },
+            None => RootError::Invalid {
+                path: path.to_path_buf(),
+                what: self.0,
+            },
         }
     }
 }

@@ -50,7 +50,9 @@ pub struct RootFile {
 
 impl std::fmt::Debug for RootFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RootFile").field("path", &self.path).finish()
+        f.debug_struct("RootFile")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -265,9 +267,10 @@ impl RootFile {
                     what: format!("no directory `{part}` in `{dir}`"),
                 });
             };
-            keys = self
-                .subdirectory_keys(&k)
-                .map_err(|b| b.context(format!("directory `{part}`")).into_invalid(&self.path))?;
+            keys = self.subdirectory_keys(&k).map_err(|b| {
+                b.context(format!("directory `{part}`"))
+                    .into_invalid(&self.path)
+            })?;
         }
         Ok(keys)
     }
@@ -299,9 +302,10 @@ impl RootFile {
                     out.push(full);
                 }
             } else if is_directory(&k.class_name) && depth < MAX_DEPTH {
-                let sub = self
-                    .subdirectory_keys(k)
-                    .map_err(|b| b.context(format!("directory `{full}`")).into_invalid(&self.path))?;
+                let sub = self.subdirectory_keys(k).map_err(|b| {
+                    b.context(format!("directory `{full}`"))
+                        .into_invalid(&self.path)
+                })?;
                 self.collect_trees(&sub, &format!("{full}/"), depth + 1, out)?;
             }
         }
@@ -367,7 +371,10 @@ pub(crate) fn check_frames(src: &[u8], expected: usize) -> Result<(), Bad> {
         ip += 9 + c;
         total += u;
         if ip > src.len() {
-            return bad!("a compressed block runs {} bytes past its data", ip - src.len());
+            return bad!(
+                "a compressed block runs {} bytes past its data",
+                ip - src.len()
+            );
         }
     }
     if total != expected {

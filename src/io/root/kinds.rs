@@ -20,7 +20,10 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
         return classify_element(&el.class_name, el.ftype, el.streamer_type);
     }
     if br.class == "TBranchObject" {
-        return refuse(br.title.clone(), "objects stored by TBranchObject are not supported");
+        return refuse(
+            br.title.clone(),
+            "objects stored by TBranchObject are not supported",
+        );
     }
     let leaf = match br.leaves.as_slice() {
         [l] => match raw.leaves.get(*l) {
@@ -31,7 +34,10 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
         many => {
             return refuse(
                 br.title.clone(),
-                format!("a branch with {} leaves (a leaf list) is not supported", many.len()),
+                format!(
+                    "a branch with {} leaves (a leaf list) is not supported",
+                    many.len()
+                ),
             );
         }
     };
@@ -51,7 +57,12 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
         "TLeafC" => ("char*", ScalarType::Str),
         "TLeafF16" => return refuse("Float16_t".into(), "Float16_t is not supported"),
         "TLeafD32" => return refuse("Double32_t".into(), "Double32_t is not supported"),
-        other => return refuse(other.to_string(), format!("leaf class {other} is not supported")),
+        other => {
+            return refuse(
+                other.to_string(),
+                format!("leaf class {other} is not supported"),
+            );
+        }
     };
     let counter = leaf
         .count
@@ -154,7 +165,9 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
     if ftype != 0 && ftype != -1 {
         return refuse(
             name,
-            format!("members of split objects or collections (branch type {ftype}) are not supported"),
+            format!(
+                "members of split objects or collections (branch type {ftype}) are not supported"
+            ),
         );
     }
     if streamer_type != -1 {
@@ -182,15 +195,14 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
         };
         return (name, Ok(kind), Some(Layout::Jagged { ty, header: 10 }));
     }
-    if class.trim().starts_with("vector<") || class.trim().starts_with("std::vector<") {
-        if let Some(ty) = list_element(inner).and_then(primitive) {
-            let kind = ColumnKind {
-                ty,
-                shape: Shape::Jagged2,
-                counter: None,
-            };
-            return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
-        }
+    let is_vector = class.trim().starts_with("vector<") || class.trim().starts_with("std::vector<");
+    if is_vector && let Some(ty) = list_element(inner).and_then(primitive) {
+        let kind = ColumnKind {
+            ty,
+            shape: Shape::Jagged2,
+            counter: None,
+        };
+        return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
     }
     refuse(name, format!("lists of `{inner}` are not supported"))
 }
@@ -203,7 +215,13 @@ mod tests {
     fn element_classes_map_to_layouts() {
         let (_, k, l) = classify_element("vector<float>", 0, -1);
         assert_eq!(k.unwrap().shape, Shape::Jagged);
-        assert_eq!(l, Some(Layout::Jagged { ty: ScalarType::F32, header: 10 }));
+        assert_eq!(
+            l,
+            Some(Layout::Jagged {
+                ty: ScalarType::F32,
+                header: 10
+            })
+        );
         let (_, k, _) = classify_element("vector<vector<float> >", 0, -1);
         assert_eq!(k.unwrap().shape, Shape::Jagged2);
         let (_, k, _) = classify_element("ROOT::VecOps::RVec<int>", 0, -1);

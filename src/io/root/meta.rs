@@ -9,12 +9,13 @@
 
 use super::cursor::Cursor;
 use super::error::{Bad, bad};
-use super::streamer::{Header, Pointer, finish, read_header, read_pointer, read_tnamed, read_tobject, skip_object};
+use super::streamer::{
+    Pointer, finish, read_header, read_pointer, read_tnamed, read_tobject, skip_object,
+};
 use std::collections::HashMap;
 
 #[derive(Debug, Default)]
 pub struct RawTree {
-    pub name: String,
     pub entries: i64,
     pub auto_flush: i64,
     pub cluster_range_end: Vec<i64>,
@@ -30,7 +31,6 @@ pub struct RawBranch {
     pub title: String,
     pub class: String,
     pub compress: i32,
-    pub entry_offset_len: i32,
     pub write_basket: i32,
     pub entries: i64,
     pub tot_bytes: i64,
@@ -55,8 +55,6 @@ pub struct Element {
 #[derive(Debug, Clone, Default)]
 pub struct RawLeaf {
     pub class: String,
-    pub name: String,
-    pub title: String,
     pub len: i32,
     pub is_unsigned: bool,
     /// Index of the counter leaf.
@@ -145,7 +143,7 @@ impl Parser {
         if v < 16 {
             return bad!("TTree version {v} (written by ROOT 5.2x or older) is not supported");
         }
-        let (name, _title) = read_tnamed(c)?;
+        let (_name, _title) = read_tnamed(c)?;
         skip_object(c, Some(6), "TAttLine")?;
         skip_object(c, Some(4), "TAttFill")?;
         skip_object(c, Some(8), "TAttMarker")?;
@@ -195,10 +193,9 @@ impl Parser {
                 _ => None,
             })
             .collect();
-        // fLeaves and later members are not needed; the tree's byte count bounds it anyway.
-        let _ = Header { ..h };
+        // fLeaves and later members are not needed: the key's buffer bounds the object anyway.
+        let _ = h.end;
         Ok(RawTree {
-            name,
             entries,
             auto_flush,
             cluster_range_end: range_end,
@@ -220,7 +217,10 @@ impl Parser {
         }
         let mut out = Vec::with_capacity(n as usize);
         for i in 0..n {
-            out.push(self.read_any(c).map_err(|e| e.context(format!("element {i}")))?);
+            out.push(
+                self.read_any(c)
+                    .map_err(|e| e.context(format!("element {i}")))?,
+            );
         }
         finish(c, h, "TObjArray")?;
         Ok(out)
@@ -241,7 +241,7 @@ impl Parser {
                 self.depth += 1;
                 let r = self.read_new(c, &class);
                 self.depth -= 1;
-                let obj = r.map_err(|e| e.context(format!("{class}")))?;
+                let obj = r.map_err(|e| e.context(class.clone()))?;
                 if let Some(end) = end {
                     if c.pos() > end {
                         return bad!("{class} object read past its byte count");
@@ -279,7 +279,7 @@ impl Parser {
     fn read_leaf(&mut self, c: &mut Cursor, class: &str) -> Result<usize, Bad> {
         let outer = read_header(c)?;
         let h = read_header(c)?;
-        let (name, title) = read_tnamed(c)?;
+        let (_name, _title) = read_tnamed(c)?;
         let len = c.i32()?;
         let _len_type = c.i32()?;
         let _offset = c.i32()?;
@@ -303,8 +303,6 @@ impl Parser {
         finish(c, outer, class)?;
         self.leaves.push(RawLeaf {
             class: class.to_string(),
-            name,
-            title,
             len,
             is_unsigned,
             count,
@@ -355,7 +353,7 @@ impl Parser {
         skip_object(c, Some(4), "TAttFill")?;
         let compress = c.i32()?;
         let _basket_size = c.i32()?;
-        let entry_offset_len = c.i32()?;
+        let _entry_offset_len = c.i32()?;
         let write_basket = c.i32()?;
         let _entry_number = c.i64()?;
         if v >= 13 {
@@ -402,11 +400,23 @@ impl Parser {
         let n = max_baskets as usize;
         let what = format!("basket table of `{name}`");
         let flag = c.u8()?;
-        let basket_bytes = if flag != 0 { read_i32s(c, n, &what)? } else { Vec::new() };
+        let basket_bytes = if flag != 0 {
+            read_i32s(c, n, &what)?
+        } else {
+            Vec::new()
+        };
         let flag = c.u8()?;
-        let basket_entry = if flag != 0 { read_i64s(c, n, &what)? } else { Vec::new() };
+        let basket_entry = if flag != 0 {
+            read_i64s(c, n, &what)?
+        } else {
+            Vec::new()
+        };
         let flag = c.u8()?;
-        let basket_seek = if flag != 0 { read_i64s(c, n, &what)? } else { Vec::new() };
+        let basket_seek = if flag != 0 {
+            read_i64s(c, n, &what)?
+        } else {
+            Vec::new()
+        };
         let _file_name = c.string()?;
         finish(c, h, class)?;
         self.branches.push(RawBranch {
@@ -414,7 +424,6 @@ impl Parser {
             title,
             class: class.to_string(),
             compress,
-            entry_offset_len,
             write_basket,
             entries,
             tot_bytes,

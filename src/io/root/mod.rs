@@ -16,9 +16,9 @@ mod meta;
 mod read;
 mod schema;
 mod streamer;
-mod tree;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 pub use column::{Column, ColumnValues, Scratch};
 pub use error::{INVALID_FILE, RootError};

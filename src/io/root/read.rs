@@ -258,7 +258,11 @@ fn load_free<'a>(
     }
     Ok(View {
         data: &data[..border],
-        offsets: if has_offsets { Some(&offsets[..]) } else { None },
+        offsets: if has_offsets {
+            Some(&offsets[..])
+        } else {
+            None
+        },
         nev,
     })
 }
@@ -291,7 +295,7 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
             if header == 0 {
                 for i in range.clone() {
                     let len = offs[i + 1] - offs[i];
-                    if len as usize % size != 0 {
+                    if !(len as usize).is_multiple_of(size) {
                         return bad!("entry {i} has {len} bytes, not a multiple of {size}");
                     }
                     total += len as usize / size;
@@ -344,7 +348,10 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
                     io.push(to_u32(total)?);
                 }
                 if c.remaining() != 0 {
-                    return bad!("entry {i}: {} bytes left over after nested vectors", c.remaining());
+                    return bad!(
+                        "entry {i}: {} bytes left over after nested vectors",
+                        c.remaining()
+                    );
                 }
                 o.push(to_u32(io.len() - 1)?);
             }

@@ -46,11 +46,16 @@ fn nanoaod_counter_and_embedded_baskets() {
     assert_eq!(&o[..4], &[0, 2, 3, 7]);
     assert_eq!(
         &f32s(&pt)[..7],
-        &[17.921875, 15.734375, 37.875, 72.6875, 56.75, 19.15625, 16.703125]
+        &[
+            17.921875, 15.734375, 37.875, 72.6875, 56.75, 19.15625, 16.703125
+        ]
     );
     // uproot: event[:3] → 227291401 227291402 227291406; MET_pt[:2] → 33.26187515258789, ...
     let ev = t.read(&f, "event", 0..3).unwrap();
-    assert_eq!(ev.values, ColumnValues::U64(vec![227291401, 227291402, 227291406]));
+    assert_eq!(
+        ev.values,
+        ColumnValues::U64(vec![227291401, 227291402, 227291406])
+    );
     let met = t.read(&f, "MET_pt", 0..2).unwrap();
     assert_eq!(met.values, ColumnValues::F32(vec![33.261875, 33.803047]));
     // uproot: Muon_tightId[:6] → [], [], [], [False], [], [False]
@@ -100,11 +105,15 @@ fn hzz_codecs_give_identical_columns() {
             Some(r) => assert!(r == &cols, "{name} differs from uproot-HZZ.root"),
         }
     }
-    let Some(f) = open("uproot-HZZ-zlib.root") else { return };
+    let Some(f) = open("uproot-HZZ-zlib.root") else {
+        return;
+    };
     let t = f.tree("events").unwrap();
     // uproot: NJet sum 2773; Jet_Px[:3] → [], [-38.874714], []; Muon_Charge[:2] → [1,-1],[1]
     let n = t.read(&f, "NJet", 0..2421).unwrap();
-    let ColumnValues::I32(n) = &n.values else { panic!() };
+    let ColumnValues::I32(n) = &n.values else {
+        panic!()
+    };
     assert_eq!(n.iter().sum::<i32>(), 2773);
     let px = t.read(&f, "Jet_Px", 0..3).unwrap();
     assert_eq!(px.offsets.as_deref(), Some(&[0, 0, 1, 1][..]));
@@ -131,11 +140,16 @@ fn zmumu_strings_and_codecs() {
         let t = f.tree("events").unwrap();
         // uproot: Type[:3] → GT TT GT; E1[:2] → 82.2018663875, 62.3449289481
         let ty = t.read(&f, "Type", 0..3).unwrap();
-        let ColumnValues::Str { offsets, bytes } = &ty.values else { panic!() };
+        let ColumnValues::Str { offsets, bytes } = &ty.values else {
+            panic!()
+        };
         assert_eq!(offsets, &[0, 2, 4, 6]);
         assert_eq!(bytes, b"GTTTGT");
         let e = t.read(&f, "E1", 0..2).unwrap();
-        assert_eq!(e.values, ColumnValues::F64(vec![82.2018663875, 62.3449289481]));
+        assert_eq!(
+            e.values,
+            ColumnValues::F64(vec![82.2018663875, 62.3449289481])
+        );
     }
 }
 
@@ -145,19 +159,38 @@ fn check_layouts(f: &RootFile, range: std::ops::Range<u64>) {
     let n = range.end - range.start;
     let rd = |b: &str| t.read(f, b, range.clone()).unwrap();
     let ids: Vec<u64> = range.clone().collect();
-    assert_eq!(rd("i").values, ColumnValues::I32(ids.iter().map(|&i| i as i32).collect()));
-    assert_eq!(rd("x").values, ColumnValues::F64(ids.iter().map(|&i| 0.5 * i as f64).collect()));
-    assert_eq!(rd("f").values, ColumnValues::F32(ids.iter().map(|&i| i as f32 / 3.0).collect()));
-    assert_eq!(rd("u").values, ColumnValues::U32(ids.iter().map(|&i| 3 * i as u32).collect()));
+    assert_eq!(
+        rd("i").values,
+        ColumnValues::I32(ids.iter().map(|&i| i as i32).collect())
+    );
+    assert_eq!(
+        rd("x").values,
+        ColumnValues::F64(ids.iter().map(|&i| 0.5 * i as f64).collect())
+    );
+    assert_eq!(
+        rd("f").values,
+        ColumnValues::F32(ids.iter().map(|&i| i as f32 / 3.0).collect())
+    );
+    assert_eq!(
+        rd("u").values,
+        ColumnValues::U32(ids.iter().map(|&i| 3 * i as u32).collect())
+    );
     assert_eq!(
         rd("l").values,
         ColumnValues::I64(ids.iter().map(|&i| i as i64 * 1_000_000_007).collect())
     );
-    assert_eq!(rd("b").values, ColumnValues::Bool(ids.iter().map(|&i| i % 3 == 0).collect()));
-    assert_eq!(rd("n").values, ColumnValues::I32(ids.iter().map(|&i| (i % 5) as i32).collect()));
+    assert_eq!(
+        rd("b").values,
+        ColumnValues::Bool(ids.iter().map(|&i| i % 3 == 0).collect())
+    );
+    assert_eq!(
+        rd("n").values,
+        ColumnValues::I32(ids.iter().map(|&i| (i % 5) as i32).collect())
+    );
     // Jagged: (branch, count(i), value(i, j)) as f64 for comparison.
-    type Gen = fn(u64) -> u64;
-    let jagged: [(&str, Gen, fn(u64, u64) -> f64); 7] = [
+    type Count = fn(u64) -> u64;
+    type Value = fn(u64, u64) -> f64;
+    let jagged: [(&str, Count, Value); 7] = [
         ("arr_f", |i| i % 5, |i, j| i as f64 + 0.25 * j as f64),
         ("arr_b", |i| i % 5, |i, j| ((i + j) % 2 == 0) as u64 as f64),
         ("vf", |i| i % 4, |i, j| i as f64 + 0.5 * j as f64),
@@ -206,7 +239,9 @@ fn check_layouts(f: &RootFile, range: std::ops::Range<u64>) {
     assert_eq!(vvf.inner_offsets.as_deref(), Some(&inner[..]));
     for (name, fmt) in [("s", "event_"), ("cs", "c")] {
         let c = rd(name);
-        let ColumnValues::Str { offsets, bytes } = &c.values else { panic!() };
+        let ColumnValues::Str { offsets, bytes } = &c.values else {
+            panic!()
+        };
         assert_eq!(offsets.len() as u64, n + 1);
         let mut want = String::new();
         for &i in &ids {
@@ -220,7 +255,9 @@ fn check_layouts(f: &RootFile, range: std::ops::Range<u64>) {
 #[test]
 fn rootgen_layouts_every_codec() {
     for codec in ["zlib", "lzma", "lz4", "zstd", "none"] {
-        let Some(f) = open(&format!("rootgen/layouts_{codec}.root")) else { return };
+        let Some(f) = open(&format!("rootgen/layouts_{codec}.root")) else {
+            return;
+        };
         check_layouts(&f, 0..1000);
         check_layouts(&f, 37..411);
     }
@@ -228,11 +265,18 @@ fn rootgen_layouts_every_codec() {
 
 #[test]
 fn multicluster_clusters_and_ranges() {
-    let Some(f) = open("rootgen/layouts_multicluster_zstd.root") else { return };
+    let Some(f) = open("rootgen/layouts_multicluster_zstd.root") else {
+        return;
+    };
     let t = f.tree("t").unwrap();
     assert_eq!(t.entries(), 50_000);
     let cl = t.clusters();
-    assert_eq!(cl, (0..5).map(|k| k * 10_000..(k + 1) * 10_000).collect::<Vec<_>>());
+    assert_eq!(
+        cl,
+        (0..5)
+            .map(|k| k * 10_000..(k + 1) * 10_000)
+            .collect::<Vec<_>>()
+    );
     assert_eq!(t.branch("vf").unwrap().baskets.len(), 65);
     check_layouts(&f, 9_990..20_010);
 }
@@ -246,16 +290,23 @@ fn rvec_and_counter_total_equals_entries() {
         let c = t.read(&f, "rv_i", 0..1000).unwrap();
         assert_eq!(c.offsets.as_ref().unwrap().len(), 1001);
     }
-    let Some(f) = open("rootgen/counter_total_equals_entries.root") else { return };
+    let Some(f) = open("rootgen/counter_total_equals_entries.root") else {
+        return;
+    };
     let t = f.tree(&f.trees().unwrap()[0]).unwrap();
     assert_eq!(t.entries(), 10);
     let c = t.read(&f, "a", 0..10).unwrap();
-    assert_eq!(c.offsets.as_deref(), Some(&[0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10][..]));
+    assert_eq!(
+        c.offsets.as_deref(),
+        Some(&[0, 2, 2, 4, 4, 6, 6, 8, 8, 10, 10][..])
+    );
 }
 
 #[test]
 fn poet_vectors_form_a_collection() {
-    let Some(f) = open("poet_ttbar_vector.root") else { return };
+    let Some(f) = open("poet_ttbar_vector.root") else {
+        return;
+    };
     let t = f.tree("events").unwrap();
     let s = t.schema();
     let jet = s.collection("jet").unwrap();
@@ -264,14 +315,19 @@ fn poet_vectors_form_a_collection() {
     // uproot: jet_pt[:2] → [58.960487, 24.710443], [38.764763, 18.100142]; event[:2] → 1 2
     let pt = t.read(&f, "jet_pt", 0..2).unwrap();
     assert_eq!(f32s(&pt), &[58.960487, 24.710443, 38.764763, 18.100142]);
-    assert_eq!(t.read(&f, "event", 0..2).unwrap().values, ColumnValues::U64(vec![1, 2]));
+    assert_eq!(
+        t.read(&f, "event", 0..2).unwrap().values,
+        ColumnValues::U64(vec![1, 2])
+    );
 }
 
 /// Every file under the shared data opens or fails with an error naming it; every branch reads
 /// or gives an error. Never a panic.
 #[test]
 fn corpus_reads_or_errors_cleanly() {
-    let Some(dir) = crate::testing::shared_data() else { return };
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
     let mut files = Vec::new();
     for sub in ["", "corpus", "rootgen", "agc-small"] {
         for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
@@ -316,4 +372,151 @@ fn corpus_reads_or_errors_cleanly() {
             }
         }
     }
+}
+
+/// Prints `file tree branch count sum` for every readable branch of every shared file, for
+/// comparison with `tools/uproot_checksums.py` (run by hand: `cargo test dump_checksums --
+/// --ignored --nocapture`).
+#[test]
+#[ignore]
+fn dump_checksums() {
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
+    let mut files = Vec::new();
+    for sub in ["", "corpus", "rootgen", "agc-small"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
+            if e.path().extension().is_some_and(|x| x == "root") {
+                let name = e.file_name().to_string_lossy().into_owned();
+                files.push(if sub.is_empty() {
+                    name
+                } else {
+                    format!("{sub}/{name}")
+                });
+            }
+        }
+    }
+    files.sort();
+    for rel in files {
+        let Ok(f) = RootFile::open(dir.join(&rel)) else {
+            continue;
+        };
+        let Ok(trees) = f.trees() else { continue };
+        for name in trees {
+            let Ok(t) = f.tree(&name) else { continue };
+            for b in t.branches() {
+                if b.kind.is_err() {
+                    continue;
+                }
+                let Ok(c) = t.read(&f, &b.name, 0..t.entries()) else {
+                    println!("CHK {rel} {name} {} ERROR", b.name);
+                    continue;
+                };
+                let (n, sum): (usize, f64) = match &c.values {
+                    ColumnValues::Bool(v) => (v.len(), v.iter().map(|&x| x as u8 as f64).sum()),
+                    ColumnValues::I8(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U8(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::I16(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U16(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::I32(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U32(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::I64(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::U64(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::F32(v) => (v.len(), v.iter().map(|&x| x as f64).sum()),
+                    ColumnValues::F64(v) => (v.len(), v.iter().sum()),
+                    ColumnValues::Str { bytes, offsets } => (offsets.len() - 1, bytes.len() as f64),
+                };
+                println!("CHK {rel} {name} {} {n} {sum:.6e}", b.name);
+            }
+        }
+    }
+}
+
+/// Reads every branch of a file; returns how many failed (errors are fine, panics are not).
+fn read_everything(path: &std::path::Path) -> usize {
+    let mut failures = 0;
+    let f = match RootFile::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            assert!(e.to_string().contains(&*path.to_string_lossy()));
+            let _ = e.diagnostic();
+            return 1;
+        }
+    };
+    let Ok(trees) = f.trees() else { return 1 };
+    for name in trees {
+        let Ok(t) = f.tree(&name) else {
+            failures += 1;
+            continue;
+        };
+        let _ = t.schema();
+        let _ = t.clusters();
+        for b in t.branches() {
+            if t.read(&f, &b.name, 0..t.entries()).is_err() {
+                failures += 1;
+            }
+        }
+    }
+    failures
+}
+
+/// Corrupted and truncated copies of a real file give errors, never panics or hangs.
+#[test]
+fn corrupt_files_give_errors_not_panics() {
+    for rel in ["rootgen/layouts_zlib.root", "rootgen/layouts_lz4.root"] {
+        let Some(src) = shared_file(rel) else { return };
+        let bytes = std::fs::read(&src).unwrap();
+        let tmp = std::env::temp_dir().join(format!(
+            "anac-rootread-{}-{}",
+            std::process::id(),
+            rel.replace('/', "_")
+        ));
+        let mut failed = 0;
+        // Flip bytes across the whole file (keys, metadata, baskets) and truncate it.
+        let step = bytes.len() / 150;
+        for k in 0..150 {
+            let mut b = bytes.clone();
+            let at = k * step + k % 7;
+            b[at] ^= 0x5a;
+            b[at.saturating_sub(1)] = b[at.saturating_sub(1)].wrapping_add(0x80);
+            std::fs::write(&tmp, &b).unwrap();
+            failed += read_everything(&tmp).min(1);
+        }
+        for len in [0, 3, 60, 200, bytes.len() / 2, bytes.len() - 100] {
+            std::fs::write(&tmp, &bytes[..len]).unwrap();
+            assert!(
+                read_everything(&tmp) > 0,
+                "truncated to {len} bytes must fail"
+            );
+        }
+        let _ = std::fs::remove_file(&tmp);
+        assert!(
+            failed > 10,
+            "corruptions should be noticed ({failed} of 150)"
+        );
+    }
+}
+
+#[test]
+fn errors_render_as_diagnostics() {
+    let Some(p) = shared_file("README.md") else {
+        return;
+    };
+    let e = RootFile::open(&p).unwrap_err();
+    let d = e.diagnostic();
+    assert_eq!(d.code, INVALID_FILE);
+    assert!(
+        d.message.contains("README.md") && d.message.contains("magic"),
+        "{}",
+        d.message
+    );
+    assert!(INVALID_FILE.doc().is_some());
+    let Some(f) = open("uproot-HZZ.root") else {
+        return;
+    };
+    let t = f.tree("events").unwrap();
+    let e = t.read(&f, "NJet", 0..5000).unwrap_err();
+    assert!(e.to_string().contains("0..2421"), "{e}");
+    let e = f.tree("nope").unwrap_err();
+    assert!(e.to_string().contains("events"), "{e}");
 }

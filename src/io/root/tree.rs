@@ -93,7 +93,10 @@ impl RootFile {
     pub fn tree(&self, name: &str) -> Result<Tree, RootError> {
         let key = self.tree_key(name)?;
         let mut dec = super::compression::Decoders::default();
-        let ctx = |b: Bad| b.context(format!("tree `{name}`")).into_invalid(self.path());
+        let ctx = |b: Bad| {
+            b.context(format!("tree `{name}`"))
+                .into_invalid(self.path())
+        };
         let buf = self.read_object(&key, &mut dec).map_err(ctx)?;
         let raw = parse_tree(&buf, key.keylen as usize, &key.class_name).map_err(ctx)?;
         build(raw, name, self.compression()).map_err(ctx)
@@ -232,7 +235,7 @@ fn basket_table(
 fn clusters(raw: &RawTree, entries: u64, branches: &[BranchInfo]) -> Vec<Range<u64>> {
     let mut out = Vec::new();
     let mut start = 0u64;
-    let mut push_steps = |from: &mut u64, until: u64, size: u64, out: &mut Vec<Range<u64>>| {
+    let push_steps = |from: &mut u64, until: u64, size: u64, out: &mut Vec<Range<u64>>| {
         while *from < until && size > 0 {
             let stop = (*from + size).min(until);
             out.push(*from..stop);
@@ -263,7 +266,10 @@ fn clusters(raw: &RawTree, entries: u64, branches: &[BranchInfo]) -> Vec<Range<u
                 .collect();
             common = Some(match common {
                 None => ends,
-                Some(c) => c.into_iter().filter(|e| ends.binary_search(e).is_ok()).collect(),
+                Some(c) => c
+                    .into_iter()
+                    .filter(|e| ends.binary_search(e).is_ok())
+                    .collect(),
             });
         }
         for e in common.into_iter().flatten() {
