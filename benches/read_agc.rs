@@ -103,7 +103,8 @@ fn load_baskets(files: &[(RootFile, Tree)]) -> Result<Vec<RawBasket>, Failure> {
                 f.read_exact_at(&mut buf, bk.seek)?;
                 // Key header: Nbytes(4) Version(2) ObjLen(4) Datime(4) KeyLen(2) ...
                 let objlen = be_u32(&buf, 6)? as usize;
-                let keylen = u16::from_be_bytes([buf[14], buf[15]]) as usize;
+                let kl = buf.get(14..16).ok_or("short key header")?;
+                let keylen = u16::from_be_bytes([kl[0], kl[1]]) as usize;
                 let payload = buf.get(keylen..).ok_or("key longer than basket")?.to_vec();
                 out.push(RawBasket { payload, objlen });
             }
