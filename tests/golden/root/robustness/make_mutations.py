@@ -29,6 +29,7 @@ FILES = {
     "uproot-HZZ-zlib.root": ("events", ["NJet", "Jet_Px", "Muon_Charge"]),
     "uproot-HZZ-zstd.root": ("events", ["NJet", "Jet_Px", "Muon_Charge"]),
     "rootgen/layouts_lz4.root": ("t", ["arr_f", "vf", "vvf", "s"]),
+    "rootgen/layouts_none.root": ("t", ["arr_f", "vf", "vvf", "s"]),
 }
 
 CODECS = {b"ZL": "zlib", b"XZ": "lzma", b"L4": "lz4", b"ZS": "zstd", b"CS": "old"}
