@@ -284,7 +284,8 @@ impl RootFile {
     pub fn trees(&self) -> Result<Vec<String>, RootError> {
         let mut out = Vec::new();
         let keys = self.top_keys()?;
-        self.collect_trees(&keys, "", 0, &mut out)?;
+        let mut visited = std::collections::HashSet::new();
+        self.collect_trees(&keys, "", 0, &mut visited, &mut out)?;
         Ok(out)
     }
 
@@ -293,6 +294,7 @@ impl RootFile {
         keys: &[Key],
         prefix: &str,
         depth: usize,
+        visited: &mut std::collections::HashSet<u64>,
         out: &mut Vec<String>,
     ) -> Result<(), RootError> {
         for k in keys {
@@ -301,12 +303,14 @@ impl RootFile {
                 if !out.contains(&full) {
                     out.push(full);
                 }
-            } else if is_directory(&k.class_name) && depth < MAX_DEPTH {
+            } else if is_directory(&k.class_name) && depth < MAX_DEPTH && visited.insert(k.seek_key)
+            {
+                // `visited`: a corrupt file whose directories contain each other ends here.
                 let sub = self.subdirectory_keys(k).map_err(|b| {
                     b.context(format!("directory `{full}`"))
                         .into_invalid(&self.path)
                 })?;
-                self.collect_trees(&sub, &format!("{full}/"), depth + 1, out)?;
+                self.collect_trees(&sub, &format!("{full}/"), depth + 1, visited, out)?;
             }
         }
         Ok(())

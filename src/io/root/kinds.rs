@@ -160,8 +160,55 @@ fn list_element(class: &str) -> Option<&str> {
     None
 }
 
+/// `TStreamerElement` basic type codes of plain numeric members (no Double32/Float16/char*).
+fn basic_type(code: i32) -> Option<(ScalarType, &'static str)> {
+    Some(match code {
+        1 => (ScalarType::I8, "Char_t"),
+        2 => (ScalarType::I16, "Short_t"),
+        3 | 6 => (ScalarType::I32, "Int_t"),
+        4 | 16 => (ScalarType::I64, "Long64_t"),
+        5 => (ScalarType::F32, "Float_t"),
+        8 => (ScalarType::F64, "Double_t"),
+        11 => (ScalarType::U8, "UChar_t"),
+        12 => (ScalarType::U16, "UShort_t"),
+        13 | 15 => (ScalarType::U32, "UInt_t"),
+        14 | 17 => (ScalarType::U64, "ULong64_t"),
+        18 => (ScalarType::Bool, "Bool_t"),
+        _ => return None,
+    })
+}
+
 fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
     let name = class.to_string();
+    // A numeric member of a split object (one value per entry) or of a split collection of
+    // objects (ftype 31 TClonesArray, 41 STL: the values of all elements, entry offsets give
+    // the per-entry counts).
+    if let Some((ty, cpp)) = basic_type(streamer_type) {
+        return match ftype {
+            0 => (
+                cpp.to_string(),
+                Ok(ColumnKind {
+                    ty,
+                    shape: Shape::Scalar,
+                    counter: None,
+                }),
+                Some(Layout::Fixed { ty, n: 1 }),
+            ),
+            31 | 41 => (
+                format!("{cpp}[]"),
+                Ok(ColumnKind {
+                    ty,
+                    shape: Shape::Jagged,
+                    counter: None,
+                }),
+                Some(Layout::Jagged { ty, header: 0 }),
+            ),
+            _ => refuse(
+                name,
+                format!("members of branch type {ftype} are not supported"),
+            ),
+        };
+    }
     if ftype != 0 && ftype != -1 {
         return refuse(
             name,
@@ -204,6 +251,14 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
         };
         return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
     }
+    if matches!(inner, "string" | "std::string") {
+        let kind = ColumnKind {
+            ty: ScalarType::Str,
+            shape: Shape::Jagged,
+            counter: None,
+        };
+        return (name, Ok(kind), Some(Layout::StrList));
+    }
     refuse(name, format!("lists of `{inner}` are not supported"))
 }
 
@@ -230,6 +285,8 @@ mod tests {
         assert_eq!(k.unwrap().ty, ScalarType::Str);
         assert!(classify_element("vector<Double32_t>", 0, -1).1.is_err());
         assert!(classify_element("TLorentzVector", 0, -1).1.is_err());
-        assert!(classify_element("vector<float>", 41, 5).1.is_err());
+        assert!(classify_element("vector<float>", 41, 9).1.is_err());
+        let (_, k, _) = classify_element("Track", 41, 5);
+        assert_eq!(k.unwrap().shape, Shape::Jagged);
     }
 }

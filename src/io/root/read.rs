@@ -135,7 +135,7 @@ impl Tree {
 fn reset(out: &mut Column, layout: Layout) {
     let ty = match layout {
         Layout::Fixed { ty, .. } | Layout::Jagged { ty, .. } | Layout::Jagged2 { ty } => ty,
-        Layout::Str => crate::io::schema::ScalarType::Str,
+        Layout::Str | Layout::StrList => crate::io::schema::ScalarType::Str,
     };
     out.values.reset(ty);
     let start_offsets = |o: &mut Option<Vec<u32>>| {
@@ -148,7 +148,7 @@ fn reset(out: &mut Column, layout: Layout) {
             out.offsets = None;
             out.inner_offsets = None;
         }
-        Layout::Jagged { .. } => {
+        Layout::Jagged { .. } | Layout::StrList => {
             start_offsets(&mut out.offsets);
             out.inner_offsets = None;
         }
@@ -164,7 +164,7 @@ fn check_lengths(out: &Column, layout: Layout, n: usize) -> Result<(), Bad> {
     let ok = match layout {
         Layout::Fixed { n: per, .. } => values == n * per,
         Layout::Str => values == n,
-        Layout::Jagged { .. } => out
+        Layout::Jagged { .. } | Layout::StrList => out
             .offsets
             .as_ref()
             .is_some_and(|o| o.len() == n + 1 && o.last().copied() == Some(values as u32)),
@@ -354,6 +354,37 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
                     );
                 }
                 o.push(to_u32(io.len() - 1)?);
+            }
+            Ok(())
+        }
+        Layout::StrList => {
+            let Some(offs) = v.offsets else {
+                return bad!("vectors of strings without entry offsets");
+            };
+            let (Some(o), ColumnValues::Str { offsets, bytes }) =
+                (out.offsets.as_mut(), &mut out.values)
+            else {
+                return bad!("internal: string-list column of another type");
+            };
+            for i in range {
+                let (a, b) = (offs[i] as usize, offs[i + 1] as usize);
+                let entry = &v.data[a..b];
+                let n = vector_header(entry, i)?;
+                let mut c = Cursor::new(&entry[10..]);
+                if n > c.remaining() {
+                    return bad!("entry {i}: {n} strings cannot fit in {} bytes", b - a);
+                }
+                for _ in 0..n {
+                    let s = c
+                        .string_bytes()
+                        .map_err(|e| e.context(format!("string of entry {i}")))?;
+                    bytes.extend_from_slice(s);
+                    offsets.push(to_u32(bytes.len())?);
+                }
+                if c.remaining() != 0 {
+                    return bad!("entry {i}: {} bytes left after its strings", c.remaining());
+                }
+                o.push(to_u32(offsets.len() - 1)?);
             }
             Ok(())
         }

@@ -463,7 +463,11 @@ fn read_everything(path: &std::path::Path) -> usize {
 /// Corrupted and truncated copies of a real file give errors, never panics or hangs.
 #[test]
 fn corrupt_files_give_errors_not_panics() {
-    for rel in ["rootgen/layouts_zlib.root", "rootgen/layouts_lz4.root"] {
+    for rel in [
+        "rootgen/layouts_zlib.root",
+        "rootgen/layouts_lz4.root",
+        "nanoAOD_2015_CMS_Open_Data_ttbar.root",
+    ] {
         let Some(src) = shared_file(rel) else { return };
         let bytes = std::fs::read(&src).unwrap();
         let tmp = std::env::temp_dir().join(format!(
@@ -519,4 +523,163 @@ fn errors_render_as_diagnostics() {
     assert!(e.to_string().contains("0..2421"), "{e}");
     let e = f.tree("nope").unwrap_err();
     assert!(e.to_string().contains("events"), "{e}");
+}
+
+/// Throughput of full reads (run by hand in release mode: `cargo test --release --lib
+/// bench_read -- --ignored --nocapture`); compare with `tools/uproot_bench.py`.
+#[test]
+#[ignore]
+fn bench_read() {
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir.join("agc-small"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "root"))
+        .collect();
+    files.sort();
+    let sets: [(&str, &[&str]); 2] = [
+        (
+            "agc",
+            &[
+                "nJet",
+                "Jet_pt",
+                "Jet_eta",
+                "Jet_phi",
+                "Jet_mass",
+                "Jet_btagCSVV2",
+                "Jet_jetId",
+                "nElectron",
+                "Electron_pt",
+                "Electron_eta",
+                "Electron_cutBased",
+                "nMuon",
+                "Muon_pt",
+                "Muon_eta",
+                "Muon_tightId",
+                "genWeight",
+                "event",
+            ],
+        ),
+        ("all", &[]),
+    ];
+    for (label, branches) in sets {
+        let mut scratch = Scratch::default();
+        let mut col = Column::default();
+        let (mut events, mut bytes) = (0u64, 0u64);
+        let t0 = std::time::Instant::now();
+        for p in &files {
+            let f = RootFile::open(p).unwrap();
+            let t = f.tree("Events").unwrap();
+            let names: Vec<String> = if branches.is_empty() {
+                t.branches()
+                    .iter()
+                    .filter(|b| b.kind.is_ok())
+                    .map(|b| b.name.clone())
+                    .collect()
+            } else {
+                branches.iter().map(|s| s.to_string()).collect()
+            };
+            for cl in t.clusters() {
+                for b in &names {
+                    t.read_into(&f, b, cl.clone(), &mut col, &mut scratch)
+                        .unwrap();
+                    bytes += col.values.len() as u64;
+                }
+            }
+            events += t.entries();
+        }
+        let dt = t0.elapsed().as_secs_f64();
+        println!(
+            "BENCH {label}: {events} events in {dt:.3} s = {:.0} events/s ({bytes} values)",
+            events as f64 / dt
+        );
+    }
+}
+
+#[test]
+fn handles_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<RootFile>();
+    check::<Tree>();
+    fn send<T: Send>() {}
+    send::<Scratch>();
+    send::<Column>();
+}
+
+/// Lists refused branches with their reasons (by hand: `-- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn dump_unsupported() {
+    let Some(dir) = crate::testing::shared_data() else {
+        return;
+    };
+    for e in std::fs::read_dir(dir.join("corpus")).unwrap().flatten() {
+        let Ok(f) = RootFile::open(e.path()) else {
+            continue;
+        };
+        let Ok(trees) = f.trees() else { continue };
+        for name in trees {
+            match f.tree(&name) {
+                Err(err) => println!("TREE-ERR {err}"),
+                Ok(t) => {
+                    for u in t.schema().unsupported {
+                        println!(
+                            "UNSUP {:?} {} {} : {}",
+                            e.file_name(),
+                            u.branch,
+                            u.type_name,
+                            u.reason
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn vector_of_strings_reads() {
+    let Some(f) = open("corpus/uproot-issue64.root") else {
+        return;
+    };
+    let t = f.tree("events/events").unwrap();
+    let c = t.read(&f, "type_pri", 0..t.entries()).unwrap();
+    // python3 -c "import uproot; a=uproot.open('corpus/uproot-issue64.root')['events/events']
+    //   ['type_pri'].array(library='np'); print(sum(len(x) for x in a),
+    //   sum(len(s.encode()) for x in a for s in x))"  → 500 6500
+    let ColumnValues::Str { offsets, bytes } = &c.values else {
+        panic!()
+    };
+    assert_eq!((offsets.len() - 1, bytes.len()), (500, 6500));
+    assert_eq!(c.offsets.as_ref().unwrap().last(), Some(&500));
+}
+
+#[test]
+fn rootgen_schema_and_branch_info() {
+    let Some(f) = open("rootgen/layouts_zstd.root") else {
+        return;
+    };
+    let t = f.tree("t").unwrap();
+    let s = t.schema();
+    // `n` has no prefix and the vectors no `_`: everything is per-event.
+    assert!(s.collections.is_empty(), "{:?}", s.collections);
+    assert!(s.unsupported.is_empty(), "{:?}", s.unsupported);
+    let shape = |b: &str| s.branch(b).unwrap().shape;
+    assert_eq!(shape("arr_f"), Shape::Jagged);
+    assert_eq!(shape("fix3"), Shape::Fixed(3));
+    assert_eq!(shape("vvf"), Shape::Jagged2);
+    assert_eq!(shape("s"), Shape::Scalar);
+    assert_eq!(s.branch("cs").unwrap().ty, ScalarType::Str);
+    let arr = t.branch("arr_f").unwrap();
+    assert_eq!(arr.type_name, "Float_t[n]");
+    assert_eq!(arr.kind.as_ref().unwrap().counter.as_deref(), Some("n"));
+    assert_eq!(arr.compression, "ZSTD-5");
+    assert_eq!(t.branch("vf").unwrap().type_name, "vector<float>");
+    assert_eq!(t.clusters(), vec![0..1000]);
+    let keys = f.keys().unwrap();
+    assert_eq!(keys[0].name, "t");
+    assert_eq!(keys[0].class_name, "TTree");
 }

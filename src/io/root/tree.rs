@@ -63,6 +63,8 @@ pub(crate) enum Layout {
     Jagged2 { ty: ScalarType },
     /// Length-prefixed strings (`char*`, `std::string`).
     Str,
+    /// `std::vector<std::string>`: a vector header, then length-prefixed strings.
+    StrList,
 }
 
 #[derive(Debug)]
@@ -130,9 +132,16 @@ fn build(raw: RawTree, name: &str, file_compress: i32) -> Result<Tree, Bad> {
     let mut index = HashMap::new();
     for &b in &order {
         let br = &raw.branches[b];
-        let (type_name, kind, layout) = super::kinds::classify(&raw, b);
-        let (baskets, embedded) =
-            basket_table(br, entries).map_err(|e| e.context(format!("branch `{}`", br.name)))?;
+        let (type_name, mut kind, mut layout) = super::kinds::classify(&raw, b);
+        // A branch whose basket table is inconsistent is refused alone; the tree still opens.
+        let (baskets, embedded) = match basket_table(br, entries) {
+            Ok(t) => t,
+            Err(e) => {
+                kind = Err(format!("its basket table is invalid: {}", e.0));
+                layout = None;
+                (Vec::new(), HashMap::new())
+            }
+        };
         let compress = if br.compress < 0 {
             file_compress
         } else {
