@@ -174,7 +174,7 @@ pub fn sums(col: &Column, shape: Shape, entries: u64) -> Result<Sums, String> {
         ..Sums::default()
     };
     if let ColumnValues::Str { offsets, bytes } = &col.values {
-        if shape != Shape::Scalar {
+        if !matches!(shape, Shape::Scalar | Shape::Jagged) {
             return Err(format!(
                 "string column of shape {shape:?} is not in the golden set"
             ));
@@ -182,15 +182,26 @@ pub fn sums(col: &Column, shape: Shape, entries: u64) -> Result<Sums, String> {
         if offsets.last().is_some_and(|&l| l as usize != bytes.len()) || offsets.is_empty() {
             return Err("string offsets do not end at the byte count".into());
         }
+        if offsets.windows(2).any(|w| w[0] > w[1]) {
+            return Err("string offsets are not monotonic".into());
+        }
+        // Scalar: one string per entry (len weight e+1); jagged: strings k of entry e (len
+        // weight (e+1)(k+1)), bytes numbered across the entry's concatenated strings.
         for (e, r) in ranges.iter().enumerate() {
-            let (a, b) = (offsets[r.start] as usize, offsets[r.start + 1] as usize);
             let ew = (e + 1) as f64;
-            s.elements += 1;
-            s.len_sum += (b - a) as u64;
-            s.len_wsum.add(ew * (b - a) as f64);
-            for (j, &byte) in bytes[a..b].iter().enumerate() {
-                s.byte_sum += u64::from(byte);
-                s.byte_wsum.add(ew * (j + 1) as f64 * f64::from(byte));
+            let mut j = 0usize;
+            s.count_sum += r.len() as u64;
+            s.count_wsum.add(ew * r.len() as f64);
+            for (k, i) in r.clone().enumerate() {
+                let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+                s.elements += 1;
+                s.len_sum += (b - a) as u64;
+                s.len_wsum.add((ew * (k + 1) as f64) * (b - a) as f64);
+                for &byte in &bytes[a..b] {
+                    j += 1;
+                    s.byte_sum += u64::from(byte);
+                    s.byte_wsum.add(ew * j as f64 * f64::from(byte));
+                }
             }
         }
         return Ok(s);

@@ -18,6 +18,9 @@ boundaries as well as wrong values:
   count_wsum   (jagged, jagged2) sum of (e+1)*count
   inner_count_sum, inner_count_wsum   (jagged2) sum of inner list lengths, and
                sum of (e+1)*(k+1)*len(inner list k of entry e)
+  jagged_str   (lists of strings) count_sum, count_wsum as for jagged; elements = number of
+               strings; byte_sum, len_sum; byte_wsum with j the byte index inside the entry's
+               concatenated strings; len_wsum = sum (e+1)*(k+1)*len(string k of entry e)
   strings      (str) byte_sum: sum of byte values; len_sum; byte_wsum: sum (e+1)*(j+1)*byte with
                j the byte index inside the string; len_wsum: sum (e+1)*len
   nonfinite    number of NaN/inf values; they are left out of sum and wsum
@@ -25,7 +28,8 @@ Sums are exact (math.fsum) so a reader summing in another order only needs a tol
 to the sum of absolute terms.
 
 nested: the branch is a member of a split object or has members itself (anac may refuse it).
-kind: scalar | fixed (n = values per entry) | jagged | jagged2 | str | unsupported (reason).
+kind: scalar | fixed (n = values per entry) | jagged | jagged2 | str | jagged_str |
+      unsupported (reason).
 A branch uproot cannot read is recorded with "uproot_error".
 """
 
@@ -103,7 +107,7 @@ def classify(arr):
     if isinstance(t, ak.types.ListType):
         inner = t.content
         if is_string_type(inner):
-            return "unsupported", {"reason": "list of strings"}
+            return "jagged_str", {}
         if isinstance(inner, ak.types.NumpyType):
             return "jagged", {}
         if (
@@ -152,6 +156,22 @@ def checksums(arr, kind, extra):
         out["inner_count_wsum"] = fsum(w * inner.astype(np.float64))
         entry_of, pos = positions(per_entry)
         out.update(value_sums(flat, entry_of, pos))
+    elif kind == "jagged_str":
+        per_entry = [[s.encode("utf-8", "surrogateescape") for s in e] for e in ak.to_list(arr)]
+        counts = np.array([len(e) for e in per_entry], dtype=np.int64)
+        out.update(count_sums(counts))
+        lens = np.array([len(s) for e in per_entry for s in e], dtype=np.int64)
+        e_of_str, k_of_str = positions(counts)
+        entry_bytes = [b"".join(e) for e in per_entry]
+        flat = np.frombuffer(b"".join(entry_bytes), dtype=np.uint8)
+        entry_of, pos = positions(np.array([len(b) for b in entry_bytes], dtype=np.int64))
+        w = (entry_of.astype(np.float64) + 1.0) * (pos.astype(np.float64) + 1.0)
+        out["elements"] = int(counts.sum())
+        out["byte_sum"] = int(flat.astype(np.int64).sum())
+        out["byte_wsum"] = fsum(w * flat.astype(np.float64))
+        out["len_sum"] = int(lens.sum())
+        lw = (e_of_str.astype(np.float64) + 1.0) * (k_of_str.astype(np.float64) + 1.0)
+        out["len_wsum"] = fsum(lw * lens.astype(np.float64))
     elif kind == "str":
         strings = [s.encode("utf-8", "surrogateescape") for s in ak.to_list(arr)]
         lens = np.array([len(s) for s in strings], dtype=np.int64)
