@@ -472,7 +472,8 @@ fn value(v: &ColumnValues, i: usize) -> Value {
         ColumnValues::F64(x) => float(x[i], x[i].to_string()),
         ColumnValues::Str { offsets, bytes } => {
             let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
-            Value::from(String::from_utf8_lossy(bytes.get(a..b).unwrap_or_default()).into_owned())
+            // `cells` checked the string offsets against the bytes before any call here.
+            Value::from(String::from_utf8_lossy(&bytes[a..b]).into_owned())
         }
     }
 }
@@ -500,6 +501,11 @@ fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String>
             && o.last().is_some_and(|&l| l as usize <= total)
     };
     let bad = || format!("the reader returned an inconsistent column ({len} values)");
+    if let ColumnValues::Str { offsets, bytes } = &col.values
+        && !offsets_ok(offsets, len + 1, bytes.len())
+    {
+        return Err(bad());
+    }
     let v = &col.values;
     Ok(match kind.shape {
         Shape::Scalar => {
@@ -677,6 +683,42 @@ mod tests {
         assert!(parse_entries(Some("7:3"), 200, 10).is_err());
         assert!(parse_entries(Some("0:201"), 200, 10).is_err());
         assert!(parse_entries(Some("x:3"), 200, 10).is_err());
+    }
+
+    #[test]
+    fn inconsistent_columns_are_reported_not_panicked() {
+        let kind = ColumnKind {
+            ty: crate::io::schema::ScalarType::Str,
+            shape: Shape::Scalar,
+            counter: None,
+        };
+        let col = Column {
+            values: ColumnValues::Str {
+                offsets: vec![0, 5, 3],
+                bytes: b"hello".to_vec(),
+            },
+            offsets: None,
+            inner_offsets: None,
+        };
+        assert!(cells(&kind, &col, 2).is_err());
+        let jagged = ColumnKind {
+            ty: crate::io::schema::ScalarType::F32,
+            shape: Shape::Jagged,
+            counter: None,
+        };
+        let col = Column {
+            values: ColumnValues::F32(vec![1.0]),
+            offsets: Some(vec![0, 2]),
+            inner_offsets: None,
+        };
+        assert!(cells(&jagged, &col, 1).is_err());
+        let col = Column {
+            values: ColumnValues::F32(vec![1.0, 2.0]),
+            offsets: Some(vec![0, 2]),
+            inner_offsets: None,
+        };
+        let c = cells(&jagged, &col, 1).unwrap();
+        assert!(matches!(&c[0], Cell::List(l) if l.len() == 2));
     }
 
     #[test]
