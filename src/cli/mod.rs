@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod inspect;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -30,11 +31,14 @@ pub enum Command {
     Check(check::Args),
     /// Print the documentation of a diagnostic code (e.g. `anac explain sema::unknown-field`).
     Explain(explain::Args),
+    /// Show a ROOT file's trees, branches and collections; `--scan` prints values.
+    Inspect(inspect::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Inspect(args) => inspect::run(args),
     }
 }

@@ -1,0 +1,731 @@
+//! `anac inspect FILE.root [TREE]`: what a ROOT file holds, as anac's reader sees it.
+//!
+//! Input: a file path, optionally a tree name, `--format human|json`, and optionally
+//! `--scan BRANCH[,BRANCH...] [--entries A:B]`. Output on stdout: the trees (entries, clusters),
+//! their branches (file type, the kind anac reads them as, compression, sizes, baskets) and the
+//! collections an analysis would see (`Tree::schema()`); or, with `--scan`, the values entry by
+//! entry like ROOT's `TTree::Scan` (JSON: one array per branch, jagged values nested, strings as
+//! strings, non-finite floats as the strings "NaN", "inf", "-inf").
+//!
+//! Errors (unreadable file, unknown tree or branch, a bad `--entries`) are rendered through the
+//! diagnostics module on stderr with exit code 2; nothing is printed on stdout then.
+
+use crate::diagnostics::{Code, Diagnostic, render_human};
+use crate::io::root::{BranchInfo, Column, ColumnKind, ColumnValues, RootFile, Tree};
+use crate::io::schema::{Shape, TreeSchema};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{IsTerminal, Write};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A command-line argument of `inspect` that cannot be honoured (bad `--entries`, a tree that
+/// must be named).
+pub const BAD_ARGUMENT: Code = Code("anac::inspect::bad-argument");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The ROOT file.
+    pub file: PathBuf,
+    /// A tree to show (default: every tree; `--scan` needs it when the file has several).
+    pub tree: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// Print the values of these branches (comma-separated) entry by entry.
+    #[arg(long, value_delimiter = ',')]
+    pub scan: Vec<String>,
+    /// Entry range for `--scan`, `A:B` (B excluded; either side may be omitted). Default: the
+    /// first 10 entries in human format, all entries in JSON.
+    #[arg(long)]
+    pub entries: Option<String>,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    match inspect(&args) {
+        Ok(text) => {
+            // A closed pipe (`anac inspect f.root | head`) is not an error worth a panic.
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write the output: {e}");
+                    ExitCode::from(super::EXIT_USAGE)
+                }
+            }
+        }
+        Err(diag) => {
+            eprint!("{}", render_human(&diag, std::io::stderr().is_terminal()));
+            ExitCode::from(super::EXIT_USAGE)
+        }
+    }
+}
+
+/// The whole output as text, or the diagnostic to show instead.
+pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
+    let file = RootFile::open(&args.file).map_err(|e| Box::new(e.diagnostic()))?;
+    let names = match &args.tree {
+        Some(t) => vec![t.clone()],
+        None => file.trees().map_err(|e| Box::new(e.diagnostic()))?,
+    };
+    if !args.scan.is_empty() {
+        let [name] = names.as_slice() else {
+            return Err(Box::new(
+                Diagnostic::error(
+                    BAD_ARGUMENT,
+                    format!(
+                        "`{}` has {} trees ({}); name the one to scan",
+                        args.file.display(),
+                        names.len(),
+                        names.join(", ")
+                    ),
+                )
+                .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"),
+            ));
+        };
+        let tree = file.tree(name).map_err(|e| Box::new(e.diagnostic()))?;
+        let default_len = match args.format {
+            Format::Human => 10,
+            Format::Json => tree.entries(),
+        };
+        let range = parse_entries(args.entries.as_deref(), tree.entries(), default_len)?;
+        let columns = args
+            .scan
+            .iter()
+            .map(|b| {
+                let kind = scan_kind(&file, &tree, b)?;
+                let col = tree
+                    .read(&file, b, range.clone())
+                    .map_err(|e| Box::new(e.diagnostic()))?;
+                Ok((b.clone(), kind, col))
+            })
+            .collect::<Result<Vec<_>, Box<Diagnostic>>>()?;
+        return Ok(match args.format {
+            Format::Human => scan_human(&columns, range),
+            Format::Json => scan_json(&tree, &columns, range),
+        });
+    }
+    let trees = names
+        .iter()
+        .map(|n| file.tree(n).map_err(|e| Box::new(e.diagnostic())))
+        .collect::<Result<Vec<Tree>, Box<Diagnostic>>>()?;
+    Ok(match args.format {
+        Format::Human => summary_human(&file, &trees),
+        Format::Json => summary_json(&file, &trees),
+    })
+}
+
+/// The kind of a branch to scan, or why it cannot be read.
+fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, Box<Diagnostic>> {
+    let Some(info) = tree.branch(branch) else {
+        let near = tree
+            .branches()
+            .iter()
+            .map(|b| (strsim::jaro_winkler(&b.name, branch), b.name.as_str()))
+            .filter(|(s, _)| *s > 0.85)
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, n)| format!("did you mean `{n}`? "))
+            .unwrap_or_default();
+        return Err(Box::new(
+            Diagnostic::error(
+                BAD_ARGUMENT,
+                format!(
+                    "`{}`: tree `{}` has no branch `{branch}`",
+                    file.path().display(),
+                    tree.name()
+                ),
+            )
+            .with_help(format!("{near}`anac inspect FILE TREE` lists the branches")),
+        ));
+    };
+    info.kind.clone().map_err(|why| {
+        Box::new(Diagnostic::error(
+            BAD_ARGUMENT,
+            format!(
+                "`{}`: branch `{branch}` ({}) cannot be read: {why}",
+                file.path().display(),
+                info.type_name
+            ),
+        ))
+    })
+}
+
+/// `A:B`, `A:`, `:B` or `A` (one entry) within `0..entries`; default `0..min(default_len,
+/// entries)`.
+fn parse_entries(
+    spec: Option<&str>,
+    entries: u64,
+    default_len: u64,
+) -> Result<Range<u64>, Box<Diagnostic>> {
+    let Some(spec) = spec else {
+        return Ok(0..default_len.min(entries));
+    };
+    let bad = |why: String| {
+        Diagnostic::error(BAD_ARGUMENT, format!("--entries `{spec}`: {why}")).with_help(format!(
+            "use A:B with 0 <= A <= B <= {entries} (B excluded)"
+        ))
+    };
+    let num = |s: &str, default: u64| -> Result<u64, Box<Diagnostic>> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(default);
+        }
+        s.parse::<u64>()
+            .map_err(|_| Box::new(bad(format!("`{s}` is not an entry number"))))
+    };
+    let (a, b) = match spec.split_once(':') {
+        Some((a, b)) => (num(a, 0)?, num(b, entries)?),
+        None => {
+            let a = num(spec, 0)?;
+            (a, a.saturating_add(1))
+        }
+    };
+    if a > b {
+        return Err(Box::new(bad(format!("start {a} is after stop {b}"))));
+    }
+    if b > entries {
+        return Err(Box::new(bad(format!(
+            "the tree has only {entries} entries"
+        ))));
+    }
+    Ok(a..b)
+}
+
+/// `float`, `float[3]`, `float[nJet]`, `float[]`, `float[][]`.
+fn kind_text(k: &ColumnKind) -> String {
+    let t = k.ty.cpp_name();
+    match (k.shape, &k.counter) {
+        (Shape::Scalar, _) => t.to_string(),
+        (Shape::Fixed(n), _) => format!("{t}[{n}]"),
+        (Shape::Jagged, Some(c)) => format!("{t}[{c}]"),
+        (Shape::Jagged, None) => format!("{t}[]"),
+        (Shape::Jagged2, _) => format!("{t}[][]"),
+    }
+}
+
+fn summary_human(file: &RootFile, trees: &[Tree]) -> String {
+    let mut o = format!("{}: {} bytes\n", file.path().display(), file.size());
+    for tree in trees {
+        let clusters = tree.clusters();
+        o.push_str(&format!(
+            "\ntree `{}`: {} entries, {} branches, {} cluster{}\n",
+            tree.name(),
+            tree.entries(),
+            tree.branches().len(),
+            clusters.len(),
+            if clusters.len() == 1 { "" } else { "s" }
+        ));
+        let shown: Vec<String> = clusters
+            .iter()
+            .take(8)
+            .map(|c| format!("[{}, {})", c.start, c.end))
+            .collect();
+        let more = clusters.len().saturating_sub(8);
+        o.push_str(&format!(
+            "  clusters: {}{}\n",
+            shown.join(" "),
+            if more > 0 {
+                format!(" ... ({more} more)")
+            } else {
+                String::new()
+            }
+        ));
+        o.push_str(&branch_table(tree.branches()));
+        o.push_str(&schema_human(&tree.schema()));
+    }
+    o
+}
+
+fn branch_table(branches: &[BranchInfo]) -> String {
+    let header = [
+        "branch",
+        "file type",
+        "anac reads",
+        "compression",
+        "compressed",
+        "uncompressed",
+        "baskets",
+    ];
+    let rows: Vec<[String; 7]> = branches
+        .iter()
+        .map(|b| {
+            [
+                b.name.clone(),
+                b.type_name.clone(),
+                match &b.kind {
+                    Ok(k) => kind_text(k),
+                    Err(_) => "(unsupported)".to_string(),
+                },
+                b.compression.clone(),
+                b.compressed_bytes.to_string(),
+                b.uncompressed_bytes.to_string(),
+                b.baskets.len().to_string(),
+            ]
+        })
+        .collect();
+    let mut width = header.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: [&str; 7]| {
+        let mut s = String::from("   ");
+        for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+            // Names and types left-aligned, numbers right-aligned.
+            if i >= 4 {
+                s.push_str(&format!(" {c:>w$}"));
+            } else {
+                s.push_str(&format!(" {c:<w$}"));
+            }
+        }
+        s.trim_end().to_string() + "\n"
+    };
+    let mut o = format!("  branches ({}):\n", branches.len());
+    o.push_str(&line(header));
+    for r in &rows {
+        o.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5], &r[6]]));
+    }
+    o
+}
+
+fn schema_human(s: &TreeSchema) -> String {
+    let mut o = format!("  collections ({}):\n", s.collections.len());
+    for c in &s.collections {
+        let layout = match &c.layout {
+            crate::io::schema::CollectionLayout::Counter { branch } => format!("counter {branch}"),
+            crate::io::schema::CollectionLayout::Vector => "std::vector".to_string(),
+        };
+        let fields: Vec<String> = c
+            .fields
+            .iter()
+            .map(|f| format!("{}: {}", f.name, f.ty.cpp_name()))
+            .collect();
+        o.push_str(&format!(
+            "    {} ({layout}, {} fields):\n",
+            c.name,
+            fields.len()
+        ));
+        o.push_str(&wrap(&fields, "      "));
+    }
+    o.push_str(&format!("  per-event branches ({}):\n", s.branches.len()));
+    let fields: Vec<String> = s
+        .branches
+        .iter()
+        .map(|f| {
+            let shape = match f.shape {
+                Shape::Scalar => String::new(),
+                Shape::Fixed(n) => format!("[{n}]"),
+                Shape::Jagged => "[]".to_string(),
+                Shape::Jagged2 => "[][]".to_string(),
+            };
+            format!("{}: {}{shape}", f.name, f.ty.cpp_name())
+        })
+        .collect();
+    o.push_str(&wrap(&fields, "    "));
+    if !s.unsupported.is_empty() {
+        o.push_str(&format!(
+            "  not available to analyses ({}):\n",
+            s.unsupported.len()
+        ));
+        for u in &s.unsupported {
+            o.push_str(&format!(
+                "    {} ({}): {}\n",
+                u.branch, u.type_name, u.reason
+            ));
+        }
+    }
+    o
+}
+
+/// Comma-separated items in lines of at most ~100 characters, each line indented.
+fn wrap(items: &[String], indent: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for item in items {
+        if !line.is_empty() && indent.len() + line.len() + item.len() + 2 > 100 {
+            out.push_str(&format!("{indent}{line},\n"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push_str(", ");
+        }
+        line.push_str(item);
+    }
+    if !line.is_empty() {
+        out.push_str(&format!("{indent}{line}\n"));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct KindJson<'a> {
+    ty: crate::io::schema::ScalarType,
+    shape: Shape,
+    counter: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct BranchJson<'a> {
+    name: &'a str,
+    type_name: &'a str,
+    kind: Option<KindJson<'a>>,
+    kind_text: Option<String>,
+    unsupported: Option<&'a str>,
+    compression: &'a str,
+    compressed_bytes: u64,
+    uncompressed_bytes: u64,
+    baskets: usize,
+}
+
+fn summary_json(file: &RootFile, trees: &[Tree]) -> String {
+    let trees: Vec<Value> = trees
+        .iter()
+        .map(|t| {
+            let branches: Vec<BranchJson> = t
+                .branches()
+                .iter()
+                .map(|b| BranchJson {
+                    name: &b.name,
+                    type_name: &b.type_name,
+                    kind: b.kind.as_ref().ok().map(|k| KindJson {
+                        ty: k.ty,
+                        shape: k.shape,
+                        counter: k.counter.as_deref(),
+                    }),
+                    kind_text: b.kind.as_ref().ok().map(kind_text),
+                    unsupported: b.kind.as_ref().err().map(String::as_str),
+                    compression: &b.compression,
+                    compressed_bytes: b.compressed_bytes,
+                    uncompressed_bytes: b.uncompressed_bytes,
+                    baskets: b.baskets.len(),
+                })
+                .collect();
+            let clusters: Vec<[u64; 2]> = t.clusters().iter().map(|c| [c.start, c.end]).collect();
+            serde_json::json!({
+                "name": t.name(),
+                "entries": t.entries(),
+                "clusters": clusters,
+                "branches": branches,
+                "schema": t.schema(),
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "file": file.path().display().to_string(),
+        "size": file.size(),
+        "trees": trees,
+    });
+    json_text(&doc)
+}
+
+fn json_text(doc: &Value) -> String {
+    // Serializing a `Value` cannot fail (its map keys are strings).
+    serde_json::to_string_pretty(doc)
+        .map_or_else(|e| format!("{{\"error\": \"{e}\"}}\n"), |s| s + "\n")
+}
+
+/// One entry of one column: a value, a list, or a list of lists.
+#[derive(Clone)]
+enum Cell {
+    One(Value),
+    List(Vec<Value>),
+    Lists(Vec<Vec<Value>>),
+}
+
+/// Value `i` as JSON: f32 by its shortest decimal form (so 0.1f stays 0.1), non-finite floats
+/// as strings, strings lossily decoded.
+fn value(v: &ColumnValues, i: usize) -> Value {
+    fn float(x: f64, text: String) -> Value {
+        if x.is_finite() {
+            text.parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map_or(Value::Null, Value::Number)
+        } else if x.is_nan() {
+            Value::from("NaN")
+        } else if x > 0.0 {
+            Value::from("inf")
+        } else {
+            Value::from("-inf")
+        }
+    }
+    match v {
+        ColumnValues::Bool(x) => Value::from(x[i]),
+        ColumnValues::I8(x) => Value::from(x[i]),
+        ColumnValues::U8(x) => Value::from(x[i]),
+        ColumnValues::I16(x) => Value::from(x[i]),
+        ColumnValues::U16(x) => Value::from(x[i]),
+        ColumnValues::I32(x) => Value::from(x[i]),
+        ColumnValues::U32(x) => Value::from(x[i]),
+        ColumnValues::I64(x) => Value::from(x[i]),
+        ColumnValues::U64(x) => Value::from(x[i]),
+        ColumnValues::F32(x) => float(f64::from(x[i]), x[i].to_string()),
+        ColumnValues::F64(x) => float(x[i], x[i].to_string()),
+        ColumnValues::Str { offsets, bytes } => {
+            let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+            // `cells` checked the string offsets against the bytes before any call here.
+            Value::from(String::from_utf8_lossy(&bytes[a..b]).into_owned())
+        }
+    }
+}
+
+/// Splits a column into per-entry cells, checking its structure (a reader bug must not panic
+/// the CLI).
+fn cells(kind: &ColumnKind, col: &Column, n: usize) -> Result<Vec<Cell>, String> {
+    let len = match &col.values {
+        ColumnValues::Str { offsets, .. } => offsets.len().saturating_sub(1),
+        ColumnValues::Bool(x) => x.len(),
+        ColumnValues::I8(x) => x.len(),
+        ColumnValues::U8(x) => x.len(),
+        ColumnValues::I16(x) => x.len(),
+        ColumnValues::U16(x) => x.len(),
+        ColumnValues::I32(x) => x.len(),
+        ColumnValues::U32(x) => x.len(),
+        ColumnValues::I64(x) => x.len(),
+        ColumnValues::U64(x) => x.len(),
+        ColumnValues::F32(x) => x.len(),
+        ColumnValues::F64(x) => x.len(),
+    };
+    let offsets_ok = |o: &[u32], want: usize, total: usize| {
+        o.len() == want
+            && o.windows(2).all(|w| w[0] <= w[1])
+            && o.last().is_some_and(|&l| l as usize <= total)
+    };
+    let bad = || format!("the reader returned an inconsistent column ({len} values)");
+    if let ColumnValues::Str { offsets, bytes } = &col.values
+        && !offsets_ok(offsets, len + 1, bytes.len())
+    {
+        return Err(bad());
+    }
+    let v = &col.values;
+    Ok(match kind.shape {
+        Shape::Scalar => {
+            if len < n {
+                return Err(bad());
+            }
+            (0..n).map(|i| Cell::One(value(v, i))).collect()
+        }
+        Shape::Fixed(k) => {
+            if len < n * k {
+                return Err(bad());
+            }
+            (0..n)
+                .map(|e| Cell::List((e * k..(e + 1) * k).map(|i| value(v, i)).collect()))
+                .collect()
+        }
+        Shape::Jagged => {
+            let o = col.offsets.as_deref().ok_or_else(bad)?;
+            if !offsets_ok(o, n + 1, len) {
+                return Err(bad());
+            }
+            o.windows(2)
+                .map(|w| {
+                    Cell::List(
+                        (w[0] as usize..w[1] as usize)
+                            .map(|i| value(v, i))
+                            .collect(),
+                    )
+                })
+                .collect()
+        }
+        Shape::Jagged2 => {
+            let o = col.offsets.as_deref().ok_or_else(bad)?;
+            let inner = col.inner_offsets.as_deref().ok_or_else(bad)?;
+            let lists = inner.len().saturating_sub(1);
+            if !offsets_ok(o, n + 1, lists) || !offsets_ok(inner, lists + 1, len) {
+                return Err(bad());
+            }
+            o.windows(2)
+                .map(|w| {
+                    Cell::Lists(
+                        (w[0] as usize..w[1] as usize)
+                            .map(|l| {
+                                (inner[l] as usize..inner[l + 1] as usize)
+                                    .map(|i| value(v, i))
+                                    .collect()
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        }
+    })
+}
+
+fn cells_or_error(kind: &ColumnKind, col: &Column, n: usize, name: &str) -> Vec<Cell> {
+    cells(kind, col, n)
+        .unwrap_or_else(|e| vec![Cell::One(Value::from(format!("<{name}: {e}>"))); n])
+}
+
+fn scan_json(tree: &Tree, columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> String {
+    let n = (range.end - range.start) as usize;
+    let mut values = serde_json::Map::new();
+    for (name, kind, col) in columns {
+        let arr: Vec<Value> = cells_or_error(kind, col, n, name)
+            .into_iter()
+            .map(|c| match c {
+                Cell::One(v) => v,
+                Cell::List(l) => Value::Array(l),
+                Cell::Lists(ls) => Value::Array(ls.into_iter().map(Value::Array).collect()),
+            })
+            .collect();
+        values.insert(name.clone(), Value::Array(arr));
+    }
+    json_text(&serde_json::json!({
+        "tree": tree.name(),
+        "entries": [range.start, range.end],
+        "branches": columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+        "values": values,
+    }))
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `TTree::Scan`-like table: one row per entry and instance; scalars show on instance 0.
+fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> String {
+    let n = (range.end - range.start) as usize;
+    let per_col: Vec<Vec<Cell>> = columns
+        .iter()
+        .map(|(name, kind, col)| cells_or_error(kind, col, n, name))
+        .collect();
+    let mut header = vec!["Row".to_string(), "Instance".to_string()];
+    header.extend(columns.iter().map(|c| c.0.clone()));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for e in 0..n {
+        let instances = per_col
+            .iter()
+            .map(|c| match &c[e] {
+                Cell::One(_) => 1,
+                Cell::List(l) => l.len(),
+                Cell::Lists(l) => l.len(),
+            })
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        for k in 0..instances {
+            let mut row = vec![(range.start + e as u64).to_string(), k.to_string()];
+            for c in &per_col {
+                row.push(match &c[e] {
+                    Cell::One(v) if k == 0 => text(v),
+                    Cell::One(_) => String::new(),
+                    Cell::List(l) => l.get(k).map(text).unwrap_or_default(),
+                    Cell::Lists(l) => l
+                        .get(k)
+                        .map(|inner| {
+                            format!(
+                                "[{}]",
+                                inner.iter().map(text).collect::<Vec<_>>().join(", ")
+                            )
+                        })
+                        .unwrap_or_default(),
+                });
+            }
+            rows.push(row);
+        }
+    }
+    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let rule: String = format!(
+        "{}\n",
+        "*".repeat(width.iter().map(|w| w + 3).sum::<usize>() + 1)
+    );
+    let line = |cells: &[String]| {
+        let mut s = String::from("*");
+        for (c, w) in cells.iter().zip(&width) {
+            s.push_str(&format!(" {c:>w$} *"));
+        }
+        s + "\n"
+    };
+    let mut o = rule.clone();
+    o.push_str(&line(&header));
+    o.push_str(&rule);
+    for r in &rows {
+        o.push_str(&line(r));
+    }
+    o.push_str(&rule);
+    o.push_str(&format!(
+        "==> {n} entries [{}, {})\n",
+        range.start, range.end
+    ));
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_ranges() {
+        assert_eq!(parse_entries(None, 200, 10).unwrap(), 0..10);
+        assert_eq!(parse_entries(None, 4, 10).unwrap(), 0..4);
+        assert_eq!(parse_entries(Some("3:7"), 200, 10).unwrap(), 3..7);
+        assert_eq!(parse_entries(Some(":7"), 200, 10).unwrap(), 0..7);
+        assert_eq!(parse_entries(Some("190:"), 200, 10).unwrap(), 190..200);
+        assert_eq!(parse_entries(Some("5"), 200, 10).unwrap(), 5..6);
+        assert!(parse_entries(Some("7:3"), 200, 10).is_err());
+        assert!(parse_entries(Some("0:201"), 200, 10).is_err());
+        assert!(parse_entries(Some("x:3"), 200, 10).is_err());
+    }
+
+    #[test]
+    fn inconsistent_columns_are_reported_not_panicked() {
+        let kind = ColumnKind {
+            ty: crate::io::schema::ScalarType::Str,
+            shape: Shape::Scalar,
+            counter: None,
+        };
+        let col = Column {
+            values: ColumnValues::Str {
+                offsets: vec![0, 5, 3],
+                bytes: b"hello".to_vec(),
+            },
+            offsets: None,
+            inner_offsets: None,
+        };
+        assert!(cells(&kind, &col, 2).is_err());
+        let jagged = ColumnKind {
+            ty: crate::io::schema::ScalarType::F32,
+            shape: Shape::Jagged,
+            counter: None,
+        };
+        let col = Column {
+            values: ColumnValues::F32(vec![1.0]),
+            offsets: Some(vec![0, 2]),
+            inner_offsets: None,
+        };
+        assert!(cells(&jagged, &col, 1).is_err());
+        let col = Column {
+            values: ColumnValues::F32(vec![1.0, 2.0]),
+            offsets: Some(vec![0, 2]),
+            inner_offsets: None,
+        };
+        let c = cells(&jagged, &col, 1).unwrap();
+        assert!(matches!(&c[0], Cell::List(l) if l.len() == 2));
+    }
+
+    #[test]
+    fn json_floats_keep_their_short_form() {
+        let v = ColumnValues::F32(vec![0.1, f32::NAN, f32::NEG_INFINITY]);
+        assert_eq!(value(&v, 0).to_string(), "0.1");
+        assert_eq!(value(&v, 1), Value::from("NaN"));
+        assert_eq!(value(&v, 2), Value::from("-inf"));
+    }
+}

@@ -1,0 +1,237 @@
+//! `anac inspect` run as a binary on real files; expected values are what uproot 5.7.7 gives
+//! (e.g. `uproot.open(f)["Events"]["nJet"].array(entry_stop=3)` → [2, 1, 4]).
+
+use serde_json::{Value, json};
+use std::process::{Command, Output};
+
+fn anac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anac"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json_of(o: &Output) -> Value {
+    assert!(o.status.success(), "anac failed: {}", stderr(o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn nanoaod() -> Option<String> {
+    anac::testing::shared_file("nanoAOD_2015_CMS_Open_Data_ttbar.root")
+        .map(|p| p.display().to_string())
+}
+
+#[test]
+fn scan_nanoaod_json_first_three_entries() {
+    let Some(f) = nanoaod() else { return };
+    let o = anac(&[
+        "inspect",
+        &f,
+        "Events",
+        "--scan",
+        "nJet,Jet_pt,Jet_jetId,event",
+        "--entries",
+        "0:3",
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&o);
+    assert_eq!(v["entries"], json!([0, 3]));
+    assert_eq!(v["values"]["nJet"], json!([2, 1, 4]));
+    assert_eq!(
+        v["values"]["Jet_pt"],
+        json!([
+            [17.921875, 15.734375],
+            [37.875],
+            [72.6875, 56.75, 19.15625, 16.703125]
+        ])
+    );
+    assert_eq!(v["values"]["Jet_jetId"], json!([[0, 6], [0], [6, 6, 6, 6]]));
+    assert_eq!(
+        v["values"]["event"],
+        json!([227291401u64, 227291402u64, 227291406u64])
+    );
+}
+
+#[test]
+fn scan_nanoaod_human_table() {
+    let Some(f) = nanoaod() else { return };
+    let o = anac(&[
+        "inspect",
+        &f,
+        "--scan",
+        "nMuon,Muon_pt,Muon_tightId",
+        "--entries",
+        "3:4",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    // Entry 3 has one muon: pt 44.218994, tightId false.
+    let row = out
+        .lines()
+        .find(|l| l.contains("44.218994"))
+        .unwrap_or_else(|| panic!("no muon row in:\n{out}"));
+    let cells: Vec<&str> = row
+        .split('*')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(cells, vec!["3", "0", "1", "44.218994", "false"], "{out}");
+    assert!(out.contains("==> 1 entries [3, 4)"), "{out}");
+}
+
+#[test]
+fn scan_nested_and_strings_json() {
+    let Some(f) = anac::testing::shared_file("rootgen/layouts_zlib.root") else {
+        return;
+    };
+    let f = f.display().to_string();
+    let v = json_of(&anac(&[
+        "inspect",
+        &f,
+        "t",
+        "--scan",
+        "vvf,s,fix3",
+        "--entries",
+        "7:9",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(v["values"]["vvf"], json!([[[]], [[], [9.0]]]));
+    assert_eq!(v["values"]["s"], json!(["event_7", "event_8"]));
+    assert_eq!(
+        v["values"]["fix3"],
+        json!([[7.0, 8.0, 9.0], [8.0, 9.0, 10.0]])
+    );
+}
+
+#[test]
+fn summary_json_of_nanoaod() {
+    let Some(f) = nanoaod() else { return };
+    let v = json_of(&anac(&["inspect", &f, "--format", "json"]));
+    let t = &v["trees"][0];
+    assert_eq!(t["name"], "Events");
+    assert_eq!(t["entries"], 200);
+    assert_eq!(t["branches"].as_array().unwrap().len(), 947);
+    let jet_pt = t["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "Jet_pt")
+        .unwrap();
+    assert_eq!(jet_pt["kind_text"], "float[nJet]");
+    assert!(
+        jet_pt["compression"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("zlib")
+    );
+    let jets = t["schema"]["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "Jet")
+        .unwrap();
+    let fields: Vec<&str> = jets["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for want in ["pt", "eta", "phi", "mass", "btagCSVV2", "jetId"] {
+        assert!(fields.contains(&want), "Jet fields {fields:?}");
+    }
+    let clusters = t["clusters"].as_array().unwrap();
+    assert_eq!(clusters.first().unwrap()[0], 0);
+    assert_eq!(clusters.last().unwrap()[1], 200);
+}
+
+#[test]
+fn summary_human_of_hzz() {
+    let Some(f) = anac::testing::shared_file("uproot-HZZ-zstd.root") else {
+        return;
+    };
+    let o = anac(&["inspect", &f.display().to_string()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains("tree `events`: 2421 entries, 51 branches"),
+        "{out}"
+    );
+    let line = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("Jet_Px "))
+        .unwrap();
+    assert!(line.contains("float[NJet]"), "{line}");
+    assert!(line.to_lowercase().contains("zstd"), "{line}");
+}
+
+#[test]
+fn summary_json_sizes_of_hzz_zstd() {
+    let Some(f) = anac::testing::shared_file("uproot-HZZ-zstd.root") else {
+        return;
+    };
+    let v = json_of(&anac(&[
+        "inspect",
+        &f.display().to_string(),
+        "events",
+        "--format",
+        "json",
+    ]));
+    let b = v["trees"][0]["branches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == "Jet_Px")
+        .unwrap()
+        .clone();
+    // uproot: branch.compressed_bytes, branch.uncompressed_bytes (fZipBytes, fTotBytes).
+    assert_eq!(b["compressed_bytes"], 14826);
+    assert_eq!(b["uncompressed_bytes"], 20859);
+    assert_eq!(b["baskets"], 1);
+    assert_eq!(b["kind"]["counter"], "NJet");
+}
+
+#[test]
+fn errors_exit_2_with_diagnostic() {
+    let Some(f) = nanoaod() else { return };
+    let o = anac(&["inspect", &f, "Events", "--scan", "nJte"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    assert!(err.contains("nJte") && err.contains("nJet"), "{err}");
+
+    let o = anac(&[
+        "inspect",
+        &f,
+        "Events",
+        "--scan",
+        "nJet",
+        "--entries",
+        "190:250",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("anac::inspect::bad-argument"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains("200"), "{}", stderr(&o));
+
+    let o = anac(&["inspect", "/nonexistent/dir/missing.root"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.root"), "{}", stderr(&o));
+
+    let o = anac(&["inspect", &f, "NoSuchTree"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("NoSuchTree"), "{}", stderr(&o));
+}
