@@ -5,7 +5,9 @@
 //! Output: [`RawTree`] with arenas of branches and leaves linked by index. Invariants: every
 //! array length is checked against the bytes left before allocating; unknown classes inside
 //! object arrays are skipped by their byte count; newer class versions are read with the latest
-//! known layout and their extra trailing members skipped.
+//! known layout and their extra trailing members skipped. Old layouts: TTree version 5 and
+//! TBranch version 8 (ROOT 5.2x: counters as double, 32-bit basket tables) are read; other
+//! versions older than the modern ones (TTree < 16, TBranch < 10) are refused by name.
 
 use super::cursor::Cursor;
 use super::error::{Bad, bad};
@@ -123,7 +125,7 @@ pub fn parse_tree(buf: &[u8], keylen: usize, class: &str) -> Result<RawTree, Bad
 }
 
 /// A count ROOT 5 stored as a double: must be a non-negative whole number that fits i64.
-fn whole_count(x: f64, member: &str, owner: &str) -> Result<i64, Bad> {
+pub(super) fn whole_count(x: f64, member: &str, owner: &str) -> Result<i64, Bad> {
     if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 9.0e18) {
         return bad!("{member} of `{owner}` is {x}, not a whole non-negative count");
     }
