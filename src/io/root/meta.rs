@@ -12,7 +12,7 @@
 use super::cursor::Cursor;
 use super::error::{Bad, bad};
 use super::streamer::{
-    Header, Pointer, finish, read_header, read_pointer, read_tnamed, read_tobject, skip_object,
+    Pointer, finish, read_header, read_pointer, read_tnamed, read_tobject, skip_object,
 };
 use std::collections::HashMap;
 
@@ -151,7 +151,7 @@ impl Parser {
         let h = read_header(c)?;
         let v = h.version;
         if v == 5 {
-            return self.read_ttree_v5(c, h);
+            return self.read_ttree_v5(c);
         }
         if v < 16 {
             return bad!(
@@ -224,8 +224,9 @@ impl Parser {
     /// TTree version 5 (ROOT 5.2x and older), members per that era's streamer info: TNamed,
     /// TAttLine, TAttFill, TAttMarker, then fEntries, fTotBytes, fZipBytes, fSavedBytes as
     /// double, seven int settings, then fBranches. Later members (fLeaves, indices) are left
-    /// to the byte count. No cluster information: each basket is its own cluster.
-    fn read_ttree_v5(&mut self, c: &mut Cursor, h: Header) -> Result<RawTree, Bad> {
+    /// unread (nothing follows the tree in its key). No cluster members: clusters come from the
+    /// basket boundaries all branches share.
+    fn read_ttree_v5(&mut self, c: &mut Cursor) -> Result<RawTree, Bad> {
         let (name, _title) = read_tnamed(c)?;
         skip_object(c, None, "TAttLine")?;
         skip_object(c, None, "TAttFill")?;
@@ -235,9 +236,6 @@ impl Parser {
         // fMaxEntryLoop, fMaxVirtualSize, fAutoSave, fEstimate (int).
         c.skip(3 * 8 + 7 * 4)?;
         let top = self.branch_indices(c)?;
-        if h.end.is_none() {
-            return bad!("TTree version 5 without a byte count is not supported");
-        }
         Ok(RawTree {
             entries,
             top,
