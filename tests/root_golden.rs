@@ -344,15 +344,12 @@ golden! {
     corpus_mc10events => "corpus__uproot-mc10events", 658;
 }
 
-/// Reader gap found by this test: `uproot-from-geant4.root` holds four trees of plain scalar
-/// branches (int32, float, double, char*) written by ROOT 5.2x (TTree class version 5), which
-/// uproot reads and anac refuses ("TTree version 5 ... is not supported"). Plain scalars are a
-/// supported kind, so by this suite's rule the refusal is a failure; it is ignored by default
-/// until the reader handles old TTree versions (`cargo test --test root_golden -- --ignored`).
+/// `uproot-from-geant4.root` holds four trees of plain scalar branches (int32, float, double,
+/// char*) written by ROOT 5.2x: TTree class version 5 and TBranch version 8 (counters stored as
+/// double, 32-bit basket tables). Every one of the 22 branches must match uproot.
 #[test]
-#[ignore = "reader gap: TTree class version 5 (ROOT 5.2x) is refused"]
 fn corpus_from_geant4() {
-    check_file("corpus__uproot-from-geant4", 1);
+    check_file("corpus__uproot-from-geant4", 22);
 }
 
 /// Every golden JSON has a test above (a new file cannot be silently left out).

@@ -5,7 +5,9 @@
 //! Output: [`RawTree`] with arenas of branches and leaves linked by index. Invariants: every
 //! array length is checked against the bytes left before allocating; unknown classes inside
 //! object arrays are skipped by their byte count; newer class versions are read with the latest
-//! known layout and their extra trailing members skipped.
+//! known layout and their extra trailing members skipped. Old layouts: TTree version 5 and
+//! TBranch version 8 (ROOT 5.2x: counters as double, 32-bit basket tables) are read; other
+//! versions older than the modern ones (TTree < 16, TBranch < 10) are refused by name.
 
 use super::cursor::Cursor;
 use super::error::{Bad, bad};
@@ -122,6 +124,14 @@ pub fn parse_tree(buf: &[u8], keylen: usize, class: &str) -> Result<RawTree, Bad
     Ok(t)
 }
 
+/// A count ROOT 5 stored as a double: must be a non-negative whole number that fits i64.
+pub(super) fn whole_count(x: f64, member: &str, owner: &str) -> Result<i64, Bad> {
+    if !(x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x < 9.0e18) {
+        return bad!("{member} of `{owner}` is {x}, not a whole non-negative count");
+    }
+    Ok(x as i64)
+}
+
 fn read_i64s(c: &mut Cursor, n: usize, what: &str) -> Result<Vec<i64>, Bad> {
     if n > c.remaining() / 8 {
         return bad!("{what} has {n} values, more than the bytes left");
@@ -140,8 +150,14 @@ impl Parser {
     fn read_ttree(&mut self, c: &mut Cursor) -> Result<RawTree, Bad> {
         let h = read_header(c)?;
         let v = h.version;
+        if v == 5 {
+            return self.read_ttree_v5(c);
+        }
         if v < 16 {
-            return bad!("TTree version {v} (written by ROOT 5.2x or older) is not supported");
+            return bad!(
+                "TTree version {v} (written by ROOT 5.2x or older) is not supported (versions 5 \
+                 and 16 or later are)"
+            );
         }
         let (_name, _title) = read_tnamed(c)?;
         skip_object(c, Some(6), "TAttLine")?;
@@ -203,6 +219,40 @@ impl Parser {
             top,
             ..RawTree::default()
         })
+    }
+
+    /// TTree version 5 (ROOT 5.2x and older), members per that era's streamer info: TNamed,
+    /// TAttLine, TAttFill, TAttMarker, then fEntries, fTotBytes, fZipBytes, fSavedBytes as
+    /// double, seven int settings, then fBranches. Later members (fLeaves, indices) are left
+    /// unread (nothing follows the tree in its key). No cluster members: clusters come from the
+    /// basket boundaries all branches share.
+    fn read_ttree_v5(&mut self, c: &mut Cursor) -> Result<RawTree, Bad> {
+        let (name, _title) = read_tnamed(c)?;
+        skip_object(c, None, "TAttLine")?;
+        skip_object(c, None, "TAttFill")?;
+        skip_object(c, None, "TAttMarker")?;
+        let entries = whole_count(f64::from_bits(c.u64()?), "fEntries", &name)?;
+        // fTotBytes, fZipBytes, fSavedBytes (double); fTimerInterval, fScanField, fUpdate,
+        // fMaxEntryLoop, fMaxVirtualSize, fAutoSave, fEstimate (int).
+        c.skip(3 * 8 + 7 * 4)?;
+        let top = self.branch_indices(c)?;
+        Ok(RawTree {
+            entries,
+            top,
+            ..RawTree::default()
+        })
+    }
+
+    /// A `TObjArray` of branches: the indices of the branches it holds.
+    fn branch_indices(&mut self, c: &mut Cursor) -> Result<Vec<usize>, Bad> {
+        Ok(self
+            .read_objarray(c)?
+            .into_iter()
+            .filter_map(|o| match o {
+                Some(Obj::Branch(i)) => Some(i),
+                _ => None,
+            })
+            .collect())
     }
 
     /// `TObjArray`: its elements' pointers resolved to parsed objects (None for null/unknown).
@@ -346,8 +396,14 @@ impl Parser {
     fn read_branch(&mut self, c: &mut Cursor, class: &str) -> Result<usize, Bad> {
         let h = read_header(c)?;
         let v = h.version;
-        if v < 10 {
-            return bad!("TBranch version {v} (ROOT 5.x or older) is not supported");
+        // Version 8 (ROOT 5.2x and older) stores counters as int and double and the basket
+        // tables as 32-bit values (layout from that era's streamer info for TBranch v8).
+        let old = v == 8;
+        if v < 10 && !old {
+            return bad!(
+                "TBranch version {v} (ROOT 5.x or older) is not supported (versions 8 and 10 \
+                 or later are)"
+            );
         }
         let (name, title) = read_tnamed(c)?;
         skip_object(c, Some(4), "TAttFill")?;
@@ -355,19 +411,26 @@ impl Parser {
         let _basket_size = c.i32()?;
         let _entry_offset_len = c.i32()?;
         let write_basket = c.i32()?;
-        let _entry_number = c.i64()?;
+        let _entry_number = if old { i64::from(c.i32()?) } else { c.i64()? };
         if v >= 13 {
             skip_object(c, None, "TIOFeatures")?;
         }
         let _offset = c.i32()?;
         let max_baskets = c.i32()?;
         let _split = c.i32()?;
-        let entries = c.i64()?;
-        if v >= 11 {
-            let _first = c.i64()?;
-        }
-        let tot_bytes = c.i64()?;
-        let zip_bytes = c.i64()?;
+        let (entries, tot_bytes, zip_bytes) = if old {
+            (
+                whole_count(f64::from_bits(c.u64()?), "fEntries", &name)?,
+                whole_count(f64::from_bits(c.u64()?), "fTotBytes", &name)?,
+                whole_count(f64::from_bits(c.u64()?), "fZipBytes", &name)?,
+            )
+        } else {
+            let entries = c.i64()?;
+            if v >= 11 {
+                let _first = c.i64()?;
+            }
+            (entries, c.i64()?, c.i64()?)
+        };
         if max_baskets < 0 || write_basket < 0 || write_basket > max_baskets {
             return bad!(
                 "branch `{name}` has invalid basket counts (fMaxBaskets {max_baskets}, \
@@ -405,18 +468,18 @@ impl Parser {
         } else {
             Vec::new()
         };
-        let flag = c.u8()?;
-        let basket_entry = if flag != 0 {
-            read_i64s(c, n, &what)?
-        } else {
-            Vec::new()
+        let wide = |c: &mut Cursor| -> Result<Vec<i64>, Bad> {
+            let flag = c.u8()?;
+            if flag == 0 {
+                Ok(Vec::new())
+            } else if old {
+                Ok(read_i32s(c, n, &what)?.into_iter().map(i64::from).collect())
+            } else {
+                read_i64s(c, n, &what)
+            }
         };
-        let flag = c.u8()?;
-        let basket_seek = if flag != 0 {
-            read_i64s(c, n, &what)?
-        } else {
-            Vec::new()
-        };
+        let basket_entry = wide(c)?;
+        let basket_seek = wide(c)?;
         let _file_name = c.string()?;
         finish(c, h, class)?;
         self.branches.push(RawBranch {

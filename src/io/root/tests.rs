@@ -683,3 +683,29 @@ fn rootgen_schema_and_branch_info() {
     assert_eq!(keys[0].name, "t");
     assert_eq!(keys[0].class_name, "TTree");
 }
+
+/// ROOT 5 counters stored as doubles must be whole and non-negative; anything else is an error.
+#[test]
+fn old_double_counters_must_be_whole() {
+    assert_eq!(meta::whole_count(4808.0, "fEntries", "t").unwrap(), 4808);
+    assert_eq!(meta::whole_count(0.0, "fEntries", "t").unwrap(), 0);
+    for bad in [1.5, -1.0, f64::NAN, f64::INFINITY, 1e19] {
+        let e = meta::whole_count(bad, "fEntries", "t").unwrap_err();
+        assert!(format!("{e:?}").contains("fEntries"), "{bad}: {e:?}");
+    }
+}
+
+/// TTree versions between the supported old layout (5) and the modern ones (16+) are refused
+/// with a message naming the version, not misread.
+#[test]
+fn unsupported_old_ttree_version_is_named() {
+    for version in [4i16, 6, 15] {
+        let mut buf = Vec::new();
+        buf.extend_from_slice(&(0x4000_0000u32 | 10).to_be_bytes());
+        buf.extend_from_slice(&version.to_be_bytes());
+        buf.extend_from_slice(&[0u8; 8]);
+        let e = meta::parse_tree(&buf, 0, "TTree").unwrap_err();
+        let msg = format!("{e:?}");
+        assert!(msg.contains(&format!("TTree version {version}")), "{msg}");
+    }
+}
