@@ -9,6 +9,9 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod io;
+pub mod ir;
+pub mod passes;
+pub mod runtime;
 pub mod sema;
 pub mod syntax;
 #[doc(hidden)]

@@ -53,6 +53,7 @@ fn axis(edges: AxisEdges, title: &str) -> Axis {
     Axis {
         edges,
         title: title.into(),
+        labels: Vec::new(),
     }
 }
 

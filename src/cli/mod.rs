@@ -5,6 +5,9 @@
 pub mod check;
 pub mod explain;
 pub mod inspect;
+pub mod ir;
+pub mod run;
+mod summary;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +36,10 @@ pub enum Command {
     Explain(explain::Args),
     /// Show a ROOT file's trees, branches and collections; `--scan` prints values.
     Inspect(inspect::Args),
+    /// Run an analysis over its samples and write histograms, cutflows and event lists.
+    Run(run::Args),
+    /// Print an analysis' plan (IR) before and after the optimisation passes.
+    Ir(ir::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -40,5 +47,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Run(args) => run::run(args),
+        Command::Ir(args) => ir::run(args),
     }
 }

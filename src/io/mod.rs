@@ -1,5 +1,6 @@
 //! Everything that touches files: ROOT read/write, the samples YAML, and (later) UHI JSON and plots.
 
+pub mod outputs;
 pub mod root;
 pub mod samples;
 pub mod schema;

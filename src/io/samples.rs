@@ -95,6 +95,10 @@ pub struct SampleFile {
     pub span: Span,
     /// Where the file's `nevts` value is written.
     pub nevts_span: Option<Span>,
+    /// The file's size in bytes as declared (`size_bytes`, written by the AGC fileset tools);
+    /// used for progress, and a mismatch with the file is a warning.
+    pub size_bytes: Option<u64>,
+    pub size_span: Option<Span>,
 }
 
 impl Samples {
@@ -157,7 +161,7 @@ struct Reader<'a> {
 }
 
 const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data"];
-const FILE_KEYS: &[&str] = &["path", "nevts"];
+const FILE_KEYS: &[&str] = &["path", "nevts", "size_bytes"];
 
 impl Reader<'_> {
     fn error(&mut self, code: Code, span: Span, message: String, label: &str) -> &mut Diagnostic {
@@ -398,8 +402,8 @@ impl Reader<'_> {
     }
 
     fn file(&mut self, item: &Node, context: &str) -> Option<SampleFile> {
-        let (path_node, nevts_node) = match &item.value {
-            Value::Scalar(Scalar::Str(_)) => (item, None),
+        let (path_node, nevts_node, size_node) = match &item.value {
+            Value::Scalar(Scalar::Str(_)) => (item, None, None),
             Value::Map(entries) => {
                 let file_context = format!("a file entry of {context}");
                 for (k, _) in entries {
@@ -417,7 +421,11 @@ impl Reader<'_> {
                     );
                     return None;
                 };
-                (p, find("nevts").map(|(_, n)| n))
+                (
+                    p,
+                    find("nevts").map(|(_, n)| n),
+                    find("size_bytes").map(|(_, n)| n),
+                )
             }
             _ => {
                 self.wrong_type(item, "a path or a mapping with `path`", "a file entry");
@@ -429,6 +437,7 @@ impl Reader<'_> {
             return None;
         };
         let nevts = nevts_node.and_then(|n| self.count(n, "`nevts`"));
+        let size_bytes = size_node.and_then(|n| self.count(n, "`size_bytes`"));
         let path = self.base.join(written);
         self.check_exists(written, &path, path_node.span);
         Some(SampleFile {
@@ -436,6 +445,8 @@ impl Reader<'_> {
             nevts,
             span: path_node.span,
             nevts_span: nevts_node.map(|n| n.span),
+            size_bytes,
+            size_span: size_node.map(|n| n.span),
         })
     }
 

@@ -46,6 +46,8 @@ pub struct RootFile {
     seek_keys: u64,
     nbytes_keys: u32,
     compress: i32,
+    /// The file's UUID (from its top directory): its identity, whatever its path.
+    uuid: [u8; 16],
 }
 
 impl std::fmt::Debug for RootFile {
@@ -110,6 +112,7 @@ impl RootFile {
             seek_keys: 0,
             nbytes_keys: 0,
             compress: 0,
+            uuid: [0; 16],
         };
         f.read_header().map_err(|b| b.into_invalid(&f.path))?;
         Ok(f)
@@ -121,6 +124,12 @@ impl RootFile {
 
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// The file's UUID, read from its top directory record (all zero when the record is too
+    /// short to hold one, as in files written by very old ROOT versions).
+    pub fn uuid(&self) -> [u8; 16] {
+        self.uuid
     }
 
     /// The file-level compression setting (`fCompress`).
@@ -177,9 +186,26 @@ impl RootFile {
         let (seek_keys, nbytes_keys) = self
             .read_directory(dir_at)
             .map_err(|e| e.context("top directory"))?;
+        self.uuid = self.read_uuid(dir_at).unwrap_or([0; 16]);
         self.seek_keys = seek_keys;
         self.nbytes_keys = nbytes_keys;
         Ok(())
+    }
+
+    /// The UUID stored after a TDirectory record's seek fields (version u16, then 16 bytes).
+    fn read_uuid(&self, at: u64) -> Option<[u8; 16]> {
+        let len = (self.size.checked_sub(at)?).min(64) as usize;
+        let buf = self.read_vec(at, len).ok()?;
+        let version = i16::from_be_bytes([*buf.first()?, *buf.get(1)?]);
+        let skip = if version > 1000 {
+            2 + 4 * 4 + 3 * 8
+        } else {
+            2 + 4 * 4 + 3 * 4
+        };
+        let bytes = buf.get(skip + 2..skip + 18)?;
+        let mut out = [0u8; 16];
+        out.copy_from_slice(bytes);
+        Some(out)
     }
 
     /// Reads a TDirectory record at `at`: returns (seek of key list, its size).

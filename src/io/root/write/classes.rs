@@ -342,7 +342,7 @@ static CLASSES: &[ClassInfo] = &[
             pointer("fLabels", "Bin labels", false, "THashList*"),
             pointer("fModLabs", "Modified labels", false, "TList*"),
         ],
-        needs: &["TNamed", "TAttAxis", "THashList", "TList"],
+        needs: &["TNamed", "TAttAxis", "THashList", "TList", "TObjString"],
     },
     ClassInfo {
         name: "TCollection",
@@ -368,6 +368,13 @@ static CLASSES: &[ClassInfo] = &[
         checksum: 0x69c5_c3bb,
         elems: &[TSEQ_BASE],
         needs: &["TSeqCollection"],
+    },
+    ClassInfo {
+        name: "TObjString",
+        version: 1,
+        checksum: 0x9c8e_4800,
+        elems: &[TOBJECT_BASE, string("fString", "Wrapped string")],
+        needs: &["TObject"],
     },
     ClassInfo {
         name: "THashList",

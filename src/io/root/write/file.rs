@@ -81,6 +81,24 @@ pub struct Sink {
 
 impl Sink {
     pub fn create(target: &Path) -> Result<Self, WriteError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        Self::create_with(target, datime(now.as_secs()), uuid(now.as_nanos(), target))
+    }
+
+    /// A sink whose timestamp and UUID are given, so that the same objects give the same bytes.
+    pub fn create_reproducible(target: &Path, seed: &[u8]) -> Result<Self, WriteError> {
+        let a = xxhash_rust::xxh64::xxh64(seed, 1);
+        let b = xxhash_rust::xxh64::xxh64(seed, 2);
+        let mut id = [0u8; 16];
+        id[..8].copy_from_slice(&a.to_be_bytes());
+        id[8..].copy_from_slice(&b.to_be_bytes());
+        // 2000-01-01 00:00:00 UTC: a fixed, valid ROOT date.
+        Self::create_with(target, datime(946_684_800), id)
+    }
+
+    fn create_with(target: &Path, datime: u32, uuid: [u8; 16]) -> Result<Self, WriteError> {
         let name = target
             .file_name()
             .and_then(|n| n.to_str())
@@ -88,17 +106,14 @@ impl Sink {
             .to_string();
         let tmp = target.with_file_name(format!(".{name}.anac-tmp-{}", std::process::id()));
         let file = File::create(&tmp).map_err(|e| WriteError::io(&tmp, e))?;
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
         let mut sink = Sink {
             out: BufWriter::new(file),
             tmp,
             target: target.to_path_buf(),
             name,
             end: 0,
-            datime: datime(now.as_secs()),
-            uuid: uuid(now.as_nanos(), target),
+            datime,
+            uuid,
             dirs: Vec::new(),
         };
         // Header and top directory are placeholders until finish; write them now so the first

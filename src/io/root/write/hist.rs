@@ -24,6 +24,8 @@ pub enum AxisEdges {
 pub struct Axis {
     pub edges: AxisEdges,
     pub title: String,
+    /// Bin labels (`TAxis::SetBinLabel`), one per bin from the first, or empty for none.
+    pub labels: Vec<String>,
 }
 
 impl Axis {
@@ -211,6 +213,7 @@ fn unit_axis() -> Axis {
             high: 1.0,
         },
         title: String::new(),
+        labels: Vec::new(),
     }
 }
 
@@ -307,7 +310,30 @@ fn t_axis(b: &mut Buf, name: &str, axis: &Axis) {
     b.u16(0); // fBits2
     b.bool(false); // fTimeDisplay
     b.tstring(""); // fTimeFormat
-    b.null_pointer(); // fLabels
+    if axis.labels.is_empty() {
+        b.null_pointer(); // fLabels
+    } else {
+        // A THashList of TObjStrings whose unique id is the bin number, as SetBinLabel makes.
+        let (list, _) = b.begin_pointer("THashList");
+        let v = b.begin_section(5); // TList's streamer
+        b.tobject(0);
+        b.tstring("");
+        b.i32(axis.labels.len() as i32);
+        for (i, label) in axis.labels.iter().enumerate() {
+            let (obj, _) = b.begin_pointer("TObjString");
+            let o = b.begin_section(1);
+            // TObject: version, fUniqueID = the bin, fBits.
+            b.i16(1);
+            b.u32(i as u32 + 1);
+            b.u32(0x0300_0000);
+            b.tstring(label);
+            b.end_section(o);
+            b.end_pointer(obj);
+            b.u8(0); // the option string: empty
+        }
+        b.end_section(v);
+        b.end_pointer(list);
+    }
     b.null_pointer(); // fModLabs
     b.end_section(sec);
 }
@@ -327,6 +353,7 @@ mod tests {
                     high: 1.0,
                 },
                 title: "x".into(),
+                labels: Vec::new(),
             },
             sumw: vec![0.0, 1.0, 2.0, 0.0],
             sumw2: vec![],

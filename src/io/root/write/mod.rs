@@ -77,8 +77,18 @@ pub struct RootWriter {
 impl RootWriter {
     /// Starts a new file at `path` (written under a temporary name until [`RootWriter::finish`]).
     pub fn create(path: impl AsRef<Path>) -> Result<Self, WriteError> {
+        Self::with_sink(Sink::create(path.as_ref())?)
+    }
+
+    /// Like [`RootWriter::create`], with a fixed timestamp and a UUID derived from `seed` (e.g. a
+    /// hash of the contents): the same objects written in the same order give the same bytes.
+    pub fn create_reproducible(path: impl AsRef<Path>, seed: &[u8]) -> Result<Self, WriteError> {
+        Self::with_sink(Sink::create_reproducible(path.as_ref(), seed)?)
+    }
+
+    fn with_sink(sink: Sink) -> Result<Self, WriteError> {
         Ok(RootWriter {
-            sink: Some(Sink::create(path.as_ref())?),
+            sink: Some(sink),
             dirs: vec![(String::new(), Vec::new())],
             current: 0,
             classes: Vec::new(),

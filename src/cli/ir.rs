@@ -1,0 +1,67 @@
+//! `anac ir FILE.ana [--samples Y]`: prints the analysis' plan before and after the passes, and
+//! the branches a run reads. Exit codes as `anac check`.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::runtime::{self, PrepareError};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The analysis file (`.ana`).
+    pub file: PathBuf,
+    /// Samples YAML to plan with, instead of the one the analysis names.
+    #[arg(long, value_name = "FILE.yaml")]
+    pub samples: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let p = match runtime::prepare(&args.file, args.samples.as_deref(), &Default::default()) {
+        Ok(p) => p,
+        Err(PrepareError::Input(diags)) => {
+            for d in &diags {
+                eprint!("{}", crate::diagnostics::render_human(d, false));
+            }
+            return ExitCode::from(super::EXIT_ERRORS);
+        }
+        Err(PrepareError::Io(d)) => {
+            eprint!("{}", crate::diagnostics::render_human(&d, false));
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
+    let text = format!(
+        "== lowered (before passes) ==\n{}\n== optimized (after fold, prune, share) ==\n{}\n== branches to read ({}) ==\n{}\n== work units ({}) ==\n",
+        p.lowered,
+        p.plan,
+        p.plan.branches().len(),
+        p.plan.branches().join("\n"),
+        p.units.units.len()
+    );
+    let mut out = std::io::stdout().lock();
+    let mut write = || -> std::io::Result<()> {
+        out.write_all(text.as_bytes())?;
+        for u in &p.units.units {
+            let j = &p.units.jobs[u.job];
+            writeln!(
+                out,
+                "{} {}/{} {} entries {}..{}",
+                u.id,
+                j.process,
+                j.variation,
+                j.files[u.file].path.display(),
+                u.range.start,
+                u.range.end
+            )?;
+        }
+        out.flush()
+    };
+    match write() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write the plan: {e}");
+            ExitCode::from(super::EXIT_USAGE)
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! `anac run FILE.ana [--samples Y] [-o DIR] [-j N] [--chunk-size N] [--max-files N]
+//! [--max-events N] [-q] [--force]`: checks, plans and runs an analysis, then writes its results
+//! folder (`crate::io::outputs`) and prints a summary.
+//!
+//! Exit codes: 0 success; 1 bad input (the analysis, the samples, or a corrupt file met
+//! mid-run); 2 usage or I/O (an unreadable analysis file, an unwritable output); 130 on Ctrl-C,
+//! with no output written.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use serde_json::json;
+
+use crate::diagnostics::{Diagnostic, render_human};
+use crate::io::outputs::{self, Outputs, num};
+use crate::runtime::engine::{EngineOptions, RunErrorKind};
+use crate::runtime::units::{Options as UnitOptions, hex};
+use crate::runtime::{self, OUTPUT, PrepareError, Prepared};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The analysis file (`.ana`).
+    pub file: PathBuf,
+    /// Samples YAML to run on, instead of the one the analysis names.
+    #[arg(long, value_name = "FILE.yaml")]
+    pub samples: Option<PathBuf>,
+    /// The results folder (written whole, then renamed into place).
+    #[arg(short, long, value_name = "DIR", default_value = "results")]
+    pub output: PathBuf,
+    /// Worker threads (default: every core).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Entries per chunk: how a work unit is subdivided (never changes results).
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub chunk_size: usize,
+    /// Only the first N files of each sample variation (nevts then counts those files).
+    #[arg(long, value_name = "N")]
+    pub max_files: Option<usize>,
+    /// Only the first N events of each sample variation, for a quick look.
+    #[arg(long, value_name = "N")]
+    pub max_events: Option<u64>,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Replace the output folder even if anac did not write it.
+    #[arg(long)]
+    pub force: bool,
+}
+
+fn render(diags: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for d in diags {
+        eprint!("{}", render_human(d, color));
+    }
+}
+
+pub fn run(args: Args) -> ExitCode {
+    if args.chunk_size == 0 || args.jobs == Some(0) {
+        eprintln!("error: --chunk-size and -j must be at least 1");
+        return ExitCode::from(super::EXIT_USAGE);
+    }
+    let t_start = Instant::now();
+    let unit_opts = UnitOptions {
+        max_files: args.max_files,
+        max_events: args.max_events,
+    };
+    let prepared = match runtime::prepare(&args.file, args.samples.as_deref(), &unit_opts) {
+        Ok(p) => p,
+        Err(PrepareError::Input(diags)) => {
+            render(&diags);
+            eprintln!("{}", super::check::summary(&diags, &args.file));
+            return ExitCode::from(super::EXIT_ERRORS);
+        }
+        Err(PrepareError::Io(d)) => {
+            render(&[*d]);
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
+    if !args.quiet {
+        render(&prepared.warnings);
+        for w in &prepared.units.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
+    let t_compiled = Instant::now();
+    let threads = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    });
+    let total: u64 = prepared
+        .units
+        .units
+        .iter()
+        .map(|u| u.range.end - u.range.start)
+        .sum();
+    let cancel = Arc::new(AtomicBool::new(false));
+    {
+        let c = cancel.clone();
+        // Without a handler (e.g. one already installed in tests) Ctrl-C simply kills the process,
+        // which also leaves no output behind.
+        let _ = ctrlc::set_handler(move || c.store(true, Ordering::SeqCst));
+    }
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let b = indicatif::ProgressBar::new(total);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} events  {per_sec}  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message(format!("{} units", prepared.units.units.len()));
+        b
+    });
+    let progress = |n: u64| {
+        if let Some(b) = &bar {
+            b.inc(n);
+        }
+    };
+    let opts = EngineOptions {
+        threads,
+        chunk_size: args.chunk_size,
+    };
+    let executed = runtime::execute(&prepared, &opts, &progress, &cancel);
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let (results, jobs, timing) = match executed {
+        Ok(r) => r,
+        Err(e) if e.kind == RunErrorKind::Interrupted && cancel.load(Ordering::SeqCst) => {
+            eprintln!("interrupted: no output written");
+            return ExitCode::from(130);
+        }
+        Err(e) => {
+            render(&[runtime::run_error_diagnostic(&e)]);
+            return ExitCode::from(super::EXIT_ERRORS);
+        }
+    };
+    let t_ran = Instant::now();
+    let plan = &prepared.plan;
+    let mut files = vec![
+        (
+            "histograms.json".to_string(),
+            outputs::histograms_json(plan, &results),
+        ),
+        (
+            "cutflow.json".to_string(),
+            outputs::cutflow_json(plan, &results),
+        ),
+        (
+            "events.json".to_string(),
+            outputs::events_json(plan, &results),
+        ),
+    ];
+    let t_merged = Instant::now();
+    let timings = json!({
+        "check_and_plan_s": (t_compiled - t_start).as_secs_f64(),
+        "run_wall_s": (t_ran - t_compiled).as_secs_f64(),
+        "read_s_all_threads": timing.read.as_secs_f64(),
+        "compute_s_all_threads": timing.compute.as_secs_f64(),
+        "merge_s": (t_merged - t_ran).as_secs_f64(),
+    });
+    files.push((
+        "provenance.json".to_string(),
+        outputs::pretty(&provenance(&args, &prepared, &jobs, threads, timings)),
+    ));
+    if cancel.load(Ordering::SeqCst) {
+        eprintln!("interrupted: no output written");
+        return ExitCode::from(130);
+    }
+    if let Err(e) = outputs::write_dir(&args.output, plan, &results, &Outputs { files }, args.force)
+    {
+        let d = Diagnostic::error(OUTPUT, e.to_string());
+        let d = match e {
+            outputs::OutputError::Exists(_) => {
+                d.with_help("choose another folder with -o, or pass --force")
+            }
+            _ => d,
+        };
+        render(&[d]);
+        return ExitCode::from(super::EXIT_USAGE);
+    }
+    let t_written = Instant::now();
+    if !args.quiet {
+        let secs = (t_ran - t_compiled).as_secs_f64();
+        let events: u64 = jobs.iter().map(|j| j.events).sum();
+        eprint!(
+            "{}",
+            super::summary::text(&prepared, &results, &jobs, &args.output)
+        );
+        eprintln!(
+            "{events} events in {:.2} s ({:.0} events/s, {threads} threads); check+plan {:.2} s, \
+             read {:.2} s and compute {:.2} s (summed over threads), merge {:.2} s, write {:.2} s",
+            secs,
+            events as f64 / secs.max(1e-9),
+            (t_compiled - t_start).as_secs_f64(),
+            timing.read.as_secs_f64(),
+            timing.compute.as_secs_f64(),
+            (t_merged - t_ran).as_secs_f64(),
+            (t_written - t_merged).as_secs_f64(),
+        );
+        if args.max_events.is_some() || args.max_files.is_some() {
+            eprintln!(
+                "note: a partial run (--max-files {:?}, --max-events {:?}); nevts counts the events processed",
+                args.max_files, args.max_events
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn provenance(
+    args: &Args,
+    p: &Prepared,
+    jobs: &[crate::runtime::engine::JobResult],
+    threads: usize,
+    timings: serde_json::Value,
+) -> serde_json::Value {
+    let text = &p.source.text;
+    let inputs: Vec<serde_json::Value> = p
+        .units
+        .jobs
+        .iter()
+        .flat_map(|j| {
+            j.files.iter().map(move |f| {
+                json!({"process": j.process, "variation": j.variation,
+                       "path": f.path.display().to_string(), "size": f.size,
+                       "declared_size": f.declared_size, "entries": f.entries,
+                       "uuid": hex(&f.uuid)})
+            })
+        })
+        .collect();
+    let samples: Vec<serde_json::Value> = p
+        .units
+        .jobs
+        .iter()
+        .zip(jobs)
+        .map(|(j, r)| {
+            json!({"process": j.process, "variation": j.variation, "is_data": j.is_data,
+                   "events": r.events, "nevts": j.nevts, "xsec": num(j.xsec),
+                   "max_event_weight": num(r.max_weight),
+                   "outputs": j.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>()})
+        })
+        .collect();
+    json!({
+        "anac_version": env!("CARGO_PKG_VERSION"),
+        "analysis": {
+            "path": args.file.display().to_string(),
+            "name": p.plan.name,
+            "source_xxh64": format!("{:016x}", xxhash_rust::xxh64::xxh64(text.as_bytes(), 0)),
+            "plan_xxh64": format!("{:016x}", xxhash_rust::xxh64::xxh64(p.plan.to_string().as_bytes(), 0)),
+        },
+        "samples_file": p.samples_path.display().to_string(),
+        "branches_read": p.plan.branches(),
+        "inputs": inputs,
+        "samples": samples,
+        "units": p.units.units.iter().map(|u| json!({
+            "id": u.id, "process": p.units.jobs[u.job].process,
+            "variation": p.units.jobs[u.job].variation,
+            "file": p.units.jobs[u.job].files[u.file].path.display().to_string(),
+            "entries": [u.range.start, u.range.end]})).collect::<Vec<_>>(),
+        "options": {"threads": threads, "chunk_size": args.chunk_size,
+                    "max_files": args.max_files, "max_events": args.max_events,
+                    "engine": "interpreter"},
+        "partial": args.max_files.is_some() || args.max_events.is_some(),
+        "timings": timings,
+    })
+}

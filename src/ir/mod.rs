@@ -1,0 +1,588 @@
+//! The analysis as a plan over columns: what to read, what to compute per event, what to fill.
+//!
+//! Input: a checked analysis (`sema::Checked` plus its AST), lowered by [`lower`]. Output: a
+//! [`Plan`] that the passes rewrite (`crate::passes`), the reference interpreter runs
+//! (`crate::runtime`) and the JIT compiles (part 2).
+//!
+//! Shape of a plan:
+//! - **Columns**: the branches to read ([`Plan::branches`]) and the tree collections built from
+//!   them ([`Plan::collections`], each with the fields used, [`FieldInfo`]).
+//! - **Nodes**: one arena of typed expression nodes ([`Node`]). Definitions (`let`, `object`) are
+//!   [`Def`]s: a node evaluated at most once per event and variation. Element scopes (`where`,
+//!   keys, `vary` replacements) push the current element; [`NodeKind::Field`] reads a field of the
+//!   element `depth` scopes out.
+//! - **Steps**: the ordered top-level cuts and fills ([`Step`]), then the regions, each a list of
+//!   steps evaluated for events that pass every top-level cut.
+//! - **Variations**: kinematic ones replace fields ([`Replacement`]), weight ones multiply the
+//!   nominal weight by a factor node; both refer to the same nodes as the nominal analysis.
+//!
+//! Invariants: every node's children have smaller ids (the arena is in evaluation order); types
+//! are sema's, never `Unknown` or `Error` (lowering requires a schema and no errors); every
+//! [`NodeKind::Field`] access was resolved against the static element type of its scope.
+
+mod lower;
+pub mod ops;
+mod print;
+
+pub use lower::{LowerError, lower, width};
+
+use crate::sema::{Direction, OutputTemplate, Type, Value};
+use crate::syntax::ast::{BinOp, UnOp};
+
+/// Index of a node in [`Plan::nodes`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+/// Index of a definition in [`Plan::defs`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DefId(pub u32);
+
+/// Index of a field in [`Plan::fields`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FieldId(pub u32);
+
+/// Index of a tree collection in [`Plan::collections`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CollId(pub u32);
+
+/// Index of a per-event branch in [`Plan::scalars`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScalarId(pub u32);
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub name: String,
+    pub tree: String,
+    pub nodes: Vec<Node>,
+    pub defs: Vec<Def>,
+    pub collections: Vec<CollInfo>,
+    pub fields: Vec<FieldInfo>,
+    /// Per-event branches read as values (`MET_pt`, `genWeight`, fixed arrays, lone lists).
+    pub scalars: Vec<ScalarInfo>,
+    /// Weight factors, in source order; their product is the event weight (simulation only).
+    pub weights: Vec<NodeId>,
+    pub top: Vec<Step>,
+    pub regions: Vec<Region>,
+    pub hists: Vec<HistSpec>,
+    pub counters: Vec<CounterSpec>,
+    pub collects: Vec<CollectSpec>,
+    /// Every cut label in source order (common cuts, then each region's), for the cutflow.
+    pub cuts: Vec<CutInfo>,
+    pub variations: Vec<Variation>,
+    pub derives: Vec<DeriveSpec>,
+    pub output: OutputTemplate,
+    pub lumi: Option<f64>,
+    /// Set by `passes::share`: per kinematic variation (index into `variations`), per def,
+    /// whether the def's value is the nominal one (it does not depend on a replaced field).
+    pub shared: Vec<Vec<bool>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub ty: Type,
+}
+
+/// What a node computes. Children are node ids; element-scoped children (`cond`, `key`) are
+/// evaluated once per element with that element pushed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Const(Value),
+    /// A per-event branch.
+    Scalar(ScalarId),
+    /// `xsec` or `nevts` of the sample being run.
+    SampleValue(SampleValue),
+    /// A definition's value.
+    Def(DefId),
+    /// The element `depth` scopes out (`it`).
+    Elem {
+        depth: u32,
+    },
+    /// A field of the element `depth` scopes out (a bare name inside `where`).
+    Field {
+        depth: u32,
+        access: Access,
+    },
+    /// A field of an element value (`jets[0].pt`, `it.p4`); absent when `base` is.
+    Member {
+        base: NodeId,
+        access: Access,
+    },
+    /// A four-vector member (`.pt`, `.mass`, ...).
+    P4Member {
+        base: NodeId,
+        member: P4Member,
+    },
+    /// `c.f`: the list of a field over a collection's elements.
+    Project {
+        coll: NodeId,
+        access: Access,
+    },
+    /// The `i`-th member of a tuple element (`it[0]`): `width` leaves starting at `offset`.
+    TupleMember {
+        base: NodeId,
+        offset: u32,
+        width: u32,
+    },
+    Unary {
+        op: UnOp,
+        a: NodeId,
+    },
+    Binary {
+        op: BinOp,
+        a: NodeId,
+        b: NodeId,
+    },
+    If {
+        cond: NodeId,
+        then: NodeId,
+        otherwise: NodeId,
+    },
+    Call {
+        func: Builtin,
+        args: Vec<NodeId>,
+    },
+    /// A tree collection, all of its elements.
+    Collection(CollId),
+    Where {
+        coll: NodeId,
+        cond: NodeId,
+    },
+    /// A per-element operation with a key or condition evaluated in the element's scope.
+    Keyed {
+        op: KeyedOp,
+        coll: NodeId,
+        key: NodeId,
+    },
+    Combinations {
+        coll: NodeId,
+        k: u32,
+    },
+    Pairs {
+        a: NodeId,
+        b: NodeId,
+    },
+    /// `c[i]` or `list[i]`; negative indices count from the end; absent out of range.
+    Index {
+        base: NodeId,
+        index: NodeId,
+    },
+    /// `normal(a, b)` / `uniform(a, b)`, keyed by [`RandomSite`].
+    Random {
+        dist: Dist,
+        a: NodeId,
+        b: NodeId,
+        site: RandomSite,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SampleValue {
+    Xsec,
+    Nevts,
+}
+
+/// How a field is read from an element (resolved from the element's static type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// A stored field of the tree-collection element at leaf `leaf`.
+    Field { leaf: u32, field: FieldId },
+    /// The four-vector of the tree-collection element at leaf `leaf`.
+    P4 { leaf: u32, coll: CollId },
+    /// A tuple's field: the list of its members' values.
+    Members(Vec<Access>),
+    /// A tuple's four-vector: the sum of its members' four-vectors, in member order.
+    P4Sum(Vec<Access>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum P4Member {
+    Pt,
+    Eta,
+    Phi,
+    Mass,
+    E,
+    Px,
+    Py,
+    Pz,
+}
+
+impl P4Member {
+    pub fn parse(name: &str) -> Option<P4Member> {
+        Some(match name {
+            "pt" => P4Member::Pt,
+            "eta" => P4Member::Eta,
+            "phi" => P4Member::Phi,
+            "mass" => P4Member::Mass,
+            "e" => P4Member::E,
+            "px" => P4Member::Px,
+            "py" => P4Member::Py,
+            "pz" => P4Member::Pz,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyedOp {
+    Sort,
+    SortDesc,
+    ArgMax,
+    ArgMin,
+    Any,
+    All,
+    /// `sum(c, expr)`.
+    Sum,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dist {
+    Normal,
+    Uniform,
+}
+
+/// The part of a random number's key fixed by the analysis: the defining statement, the call's
+/// ordinal in it, and the variation name for draws inside a `vary` replacement.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RandomSite {
+    /// `let:NAME`, `weight:K`, `vary:NAME`, ...
+    pub statement: String,
+    pub ordinal: u32,
+    pub variation: Option<String>,
+    /// The tree collection of the innermost element in scope (whose index joins the key), or
+    /// `None` for a per-event draw.
+    pub element: Option<String>,
+}
+
+/// Builtin functions (names as in the language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    Math1(Math1),
+    Pow,
+    Atan2,
+    /// `min(a, b, ...)` / `max(a, b, ...)` of numbers.
+    MinN,
+    MaxN,
+    /// `min(list)`, `max(list)`, `mean(list)`, `sum(list)`: absent (min, max, mean) when empty.
+    ListMin,
+    ListMax,
+    ListMean,
+    ListSum,
+    /// `count(c)` of a collection or a list.
+    Count,
+    /// `int(x)` (truncates; an error when not finite or out of range), `float(x)`.
+    ToInt,
+    ToFloat,
+    PtEtaPhiM,
+    PxPyPzE,
+    DeltaR,
+    DeltaPhi,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Math1 {
+    Abs,
+    Sqrt,
+    Exp,
+    Log,
+    Log10,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Sinh,
+    Cosh,
+    Tanh,
+    Floor,
+    Ceil,
+    Round,
+    NormalQuantile,
+}
+
+impl Math1 {
+    pub fn parse(name: &str) -> Option<Math1> {
+        use Math1::*;
+        Some(match name {
+            "abs" => Abs,
+            "sqrt" => Sqrt,
+            "exp" => Exp,
+            "log" => Log,
+            "log10" => Log10,
+            "sin" => Sin,
+            "cos" => Cos,
+            "tan" => Tan,
+            "asin" => Asin,
+            "acos" => Acos,
+            "atan" => Atan,
+            "sinh" => Sinh,
+            "cosh" => Cosh,
+            "tanh" => Tanh,
+            "floor" => Floor,
+            "ceil" => Ceil,
+            "round" => Round,
+            "normal_quantile" => NormalQuantile,
+            _ => return None,
+        })
+    }
+}
+
+/// A named per-event value (`let`) or collection (`object`).
+#[derive(Debug, Clone)]
+pub struct Def {
+    pub name: String,
+    pub node: NodeId,
+    /// The region it was defined in (`None`: top level).
+    pub region: Option<String>,
+}
+
+/// A tree collection the analysis uses.
+#[derive(Debug, Clone)]
+pub struct CollInfo {
+    pub name: String,
+    /// The branch giving the per-event length: the counter (`nJet`), or for `std::vector`
+    /// collections one of its fields (the length is the fields' common length).
+    pub length: String,
+    /// Whether `length` is a counter (an integer per event) rather than a vector field.
+    pub counter: bool,
+    /// Fields making its four-vector, when it has one: (pt, eta, phi, mass) or (px, py, pz, e).
+    pub p4: Option<(P4Kind, [FieldId; 4])>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum P4Kind {
+    PtEtaPhiM,
+    PxPyPzE,
+}
+
+/// One field of a tree collection: a jagged branch.
+#[derive(Debug, Clone)]
+pub struct FieldInfo {
+    pub coll: CollId,
+    pub name: String,
+    pub branch: String,
+    pub ty: crate::io::schema::ScalarType,
+}
+
+/// A per-event branch.
+#[derive(Debug, Clone)]
+pub struct ScalarInfo {
+    pub branch: String,
+    pub ty: crate::io::schema::ScalarType,
+    pub shape: crate::io::schema::Shape,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A cut: the event stops here unless `cond` holds. `index` is into [`Plan::cuts`].
+    Cut {
+        index: usize,
+        cond: NodeId,
+    },
+    Fill(usize),
+    Count(usize),
+    Collect(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CutInfo {
+    pub label: String,
+    /// `None` for a common (top-level) cut.
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HistSpec {
+    pub name: String,
+    /// `all` for top-level histograms.
+    pub region: String,
+    /// One value per axis.
+    pub values: Vec<NodeId>,
+    pub axes: Vec<AxisSpec>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AxisSpec {
+    pub kind: AxisKind,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AxisKind {
+    Regular {
+        n: usize,
+        low: f64,
+        high: f64,
+    },
+    Variable(Vec<f64>),
+    /// One bin per integer in `[low, high)`.
+    Integer {
+        low: i64,
+        high: i64,
+    },
+    IntCategory(Vec<i64>),
+    StrCategory(Vec<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct CounterSpec {
+    pub name: String,
+    pub region: String,
+    pub when: Option<NodeId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CollectSpec {
+    pub name: String,
+    pub region: String,
+    pub values: Vec<NodeId>,
+    /// The source text of each value (column names of the event list).
+    pub columns: Vec<String>,
+    /// Keep the first `max` events in input order (`None`: all).
+    pub max: Option<usize>,
+}
+
+/// One concrete variation of a `vary` statement.
+#[derive(Debug, Clone)]
+pub struct Variation {
+    pub name: String,
+    /// Processes it applies to (empty: every simulated process).
+    pub processes: Vec<String>,
+    pub kind: VariationKind,
+    pub direction: Direction,
+}
+
+#[derive(Debug, Clone)]
+pub enum VariationKind {
+    /// Replace fields of tree collections, per element, before anything else is computed.
+    Kinematic(Vec<Replacement>),
+    /// Multiply the nominal event weight by a factor.
+    Weight(NodeId),
+}
+
+#[derive(Debug, Clone)]
+pub struct Replacement {
+    pub field: FieldId,
+    /// Evaluated per element of the field's collection, with that element in scope.
+    pub value: NodeId,
+}
+
+/// A `derive` statement.
+#[derive(Debug, Clone)]
+pub struct DeriveSpec {
+    pub name: String,
+    pub expr: DExpr,
+}
+
+/// Histogram arithmetic after the run (or an efficiency from cutflow counts).
+#[derive(Debug, Clone, PartialEq)]
+pub enum DExpr {
+    Number(f64),
+    /// A process's histogram of one variation (`nominal` when none is written).
+    Ref {
+        process: String,
+        variation: String,
+    },
+    Neg(Box<DExpr>),
+    Add(Box<DExpr>, Box<DExpr>),
+    Sub(Box<DExpr>, Box<DExpr>),
+    Mul(Box<DExpr>, Box<DExpr>),
+    Div(Box<DExpr>, Box<DExpr>),
+    Normalize(Box<DExpr>),
+    /// Count after cut `passed` over count after cut `reference`, per sample.
+    Efficiency {
+        passed: String,
+        reference: String,
+    },
+}
+
+impl Plan {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// The branches the plan reads, sorted and without duplicates.
+    pub fn branches(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .collections
+            .iter()
+            .map(|c| c.length.clone())
+            .chain(self.fields.iter().map(|f| f.branch.clone()))
+            .chain(self.scalars.iter().map(|s| s.branch.clone()))
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// Indices of the kinematic variations.
+    pub fn kinematic(&self) -> impl Iterator<Item = usize> + '_ {
+        self.variations
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| matches!(v.kind, VariationKind::Kinematic(_)))
+            .map(|(i, _)| i)
+    }
+
+    /// Every node the statements use (directly), the roots of the graph.
+    pub fn roots(&self) -> Vec<NodeId> {
+        let mut r: Vec<NodeId> = self.weights.clone();
+        let steps = self
+            .top
+            .iter()
+            .chain(self.regions.iter().flat_map(|r| r.steps.iter()));
+        for s in steps {
+            match *s {
+                Step::Cut { cond, .. } => r.push(cond),
+                Step::Fill(h) => r.extend(self.hists[h].values.iter().copied()),
+                Step::Count(c) => r.extend(self.counters[c].when),
+                Step::Collect(c) => r.extend(self.collects[c].values.iter().copied()),
+            }
+        }
+        for v in &self.variations {
+            match &v.kind {
+                VariationKind::Kinematic(reps) => r.extend(reps.iter().map(|x| x.value)),
+                VariationKind::Weight(f) => r.push(*f),
+            }
+        }
+        r
+    }
+
+    /// The direct children of a node (element-scoped ones included; definitions not followed).
+    pub fn children(&self, id: NodeId) -> Vec<NodeId> {
+        match &self.node(id).kind {
+            NodeKind::Const(_)
+            | NodeKind::Scalar(_)
+            | NodeKind::SampleValue(_)
+            | NodeKind::Def(_)
+            | NodeKind::Elem { .. }
+            | NodeKind::Field { .. }
+            | NodeKind::Collection(_) => vec![],
+            NodeKind::Member { base, .. }
+            | NodeKind::P4Member { base, .. }
+            | NodeKind::TupleMember { base, .. } => vec![*base],
+            NodeKind::Project { coll, .. } => vec![*coll],
+            NodeKind::Unary { a, .. } => vec![*a],
+            NodeKind::Binary { a, b, .. } => vec![*a, *b],
+            NodeKind::If {
+                cond,
+                then,
+                otherwise,
+            } => vec![*cond, *then, *otherwise],
+            NodeKind::Call { args, .. } => args.clone(),
+            NodeKind::Where { coll, cond } => vec![*coll, *cond],
+            NodeKind::Keyed { coll, key, .. } => vec![*coll, *key],
+            NodeKind::Combinations { coll, .. } => vec![*coll],
+            NodeKind::Pairs { a, b } => vec![*a, *b],
+            NodeKind::Index { base, index } => vec![*base, *index],
+            NodeKind::Random { a, b, .. } => vec![*a, *b],
+        }
+    }
+}

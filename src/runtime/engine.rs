@@ -1,0 +1,610 @@
+//! Running work units: chunks of a unit's entries are loaded, kinematic replacements computed,
+//! then every event goes through the nominal analysis (filling the nominal and every weight
+//! variation) and once more per kinematic variation. Units run on rayon; each fills its own
+//! partial accumulators in entry order, and partials are merged in plan order.
+//!
+//! Systematics in one event loop: a weight variation reuses the nominal selection and only
+//! multiplies the fill weight by its factor; a kinematic variation re-runs the steps in its own
+//! context, where replaced fields read the replacement columns and definitions that do not
+//! depend on them keep their nominal value (`passes::share`).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use super::accum::{CVal, Cutflow, FillVal, OutputSet, cell, flat};
+use super::columns::{Chunk, Col, Data};
+use super::eval::{Frame, SampleCtx, V};
+use super::random;
+use super::units::{Job, OutKind, RunPlan, Unit};
+use crate::io::root::{RootFile, Scratch};
+use crate::io::schema::ScalarType;
+use crate::ir::{NodeId, Plan, Step, VariationKind};
+
+/// A problem met while running: the file, the entry when known, and what happened.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct RunError {
+    pub kind: RunErrorKind,
+    pub message: String,
+    pub file: Option<std::path::PathBuf>,
+    pub entry: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunErrorKind {
+    /// An input file could not be read (corrupt, truncated, inconsistent).
+    Input,
+    /// A weight factor was absent where something was filled.
+    AbsentWeight,
+    /// An expression had no value where one is required (e.g. `int` of NaN).
+    Eval,
+    /// The run was interrupted (Ctrl-C).
+    Interrupted,
+}
+
+/// Options that change how, never what, is computed.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub threads: usize,
+    /// Entries per chunk (a subdivision of a unit).
+    pub chunk_size: usize,
+}
+
+/// The merged result of one job (sample).
+#[derive(Debug, Clone)]
+pub struct JobResult {
+    /// One per output variation of the job, in `Job::outputs` order.
+    pub outputs: Vec<OutputSet>,
+    pub cutflow: Cutflow,
+    pub events: u64,
+    /// The largest nominal event weight met (0 for a sample with no events).
+    pub max_weight: f64,
+}
+
+/// Time spent, summed over threads.
+#[derive(Debug, Clone, Default)]
+pub struct Timing {
+    pub read: Duration,
+    pub compute: Duration,
+}
+
+struct UnitResult {
+    outputs: Vec<OutputSet>,
+    cutflow: Cutflow,
+    events: u64,
+    max_weight: f64,
+    read: Duration,
+    compute: Duration,
+}
+
+/// Per-thread buffers reused across units.
+#[derive(Default)]
+struct ThreadState {
+    chunk: Chunk,
+    scratch: Scratch,
+}
+
+/// Runs every unit; `progress` is called with (events, bytes) as chunks finish; `cancel` stops
+/// the run at the next chunk.
+pub fn run(
+    plan: &Plan,
+    rp: &RunPlan,
+    opts: &EngineOptions,
+    progress: &(dyn Fn(u64) + Sync),
+    cancel: &AtomicBool,
+) -> Result<(Vec<JobResult>, Timing), RunError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.threads.max(1))
+        .build()
+        .map_err(|e| RunError {
+            kind: RunErrorKind::Eval,
+            message: format!("cannot start worker threads: {e}"),
+            file: None,
+            entry: None,
+        })?;
+    let failed = AtomicBool::new(false);
+    let done = AtomicU64::new(0);
+    let results: Vec<Result<UnitResult, RunError>> = pool.install(|| {
+        rp.units
+            .par_iter()
+            .map_init(ThreadState::default, |st, unit| {
+                if failed.load(Ordering::Relaxed) {
+                    return Err(RunError {
+                        kind: RunErrorKind::Interrupted,
+                        message: "stopped after an earlier error".into(),
+                        file: None,
+                        entry: None,
+                    });
+                }
+                let r = run_unit(
+                    plan,
+                    &rp.jobs[unit.job],
+                    unit,
+                    opts,
+                    st,
+                    &|n| {
+                        done.fetch_add(n, Ordering::Relaxed);
+                        progress(n);
+                    },
+                    cancel,
+                );
+                if r.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                r
+            })
+            .collect()
+    });
+    // The first error in plan order that is not a consequence of another one.
+    let mut first_err: Option<RunError> = None;
+    for r in &results {
+        if let Err(e) = r {
+            let better = match &first_err {
+                None => true,
+                Some(f) => {
+                    f.kind == RunErrorKind::Interrupted && e.kind != RunErrorKind::Interrupted
+                }
+            };
+            if better {
+                first_err = Some(e.clone());
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        return Err(e);
+    }
+    let mut timing = Timing::default();
+    let mut jobs: Vec<JobResult> = rp
+        .jobs
+        .iter()
+        .map(|j| JobResult {
+            outputs: j.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
+            cutflow: Cutflow::new(plan),
+            events: 0,
+            max_weight: 0.0,
+        })
+        .collect();
+    for (unit, r) in rp.units.iter().zip(results) {
+        let r = r?;
+        let j = &mut jobs[unit.job];
+        for (a, b) in j.outputs.iter_mut().zip(&r.outputs) {
+            a.merge(b, plan);
+        }
+        j.cutflow.merge(&r.cutflow);
+        j.events += r.events;
+        j.max_weight = j.max_weight.max(r.max_weight);
+        timing.read += r.read;
+        timing.compute += r.compute;
+    }
+    Ok((jobs, timing))
+}
+
+fn run_unit(
+    plan: &Plan,
+    job: &Job,
+    unit: &Unit,
+    opts: &EngineOptions,
+    st: &mut ThreadState,
+    progress: &dyn Fn(u64),
+    cancel: &AtomicBool,
+) -> Result<UnitResult, RunError> {
+    let input = &job.files[unit.file];
+    let in_file = |message: String, entry: Option<u64>, kind| RunError {
+        kind,
+        message,
+        file: Some(input.path.clone()),
+        entry,
+    };
+    let file = RootFile::open(&input.path)
+        .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+    let tree = file
+        .tree(&plan.tree)
+        .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+    let sample = SampleCtx {
+        xsec: job.xsec,
+        nevts: job.nevts as f64,
+        file_key: random::file_key(&input.uuid, &plan.tree),
+    };
+    let mut frame = Frame::new(plan, &job.kinematic);
+    let mut res = UnitResult {
+        outputs: job.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
+        cutflow: Cutflow::new(plan),
+        events: 0,
+        max_weight: 0.0,
+        read: Duration::ZERO,
+        compute: Duration::ZERO,
+    };
+    let replacements: Vec<(crate::ir::FieldId, NodeId)> = job
+        .kinematic
+        .iter()
+        .flat_map(|&v| match &plan.variations[v].kind {
+            VariationKind::Kinematic(reps) => reps.iter().map(|r| (r.field, r.value)).collect(),
+            VariationKind::Weight(_) => Vec::new(),
+        })
+        .collect();
+    let mut ev = EventRunner::new(plan, job);
+    let chunk = opts.chunk_size.max(1) as u64;
+    let mut start = unit.range.start;
+    while start < unit.range.end {
+        if cancel.load(Ordering::Relaxed) {
+            return Err(in_file(
+                "interrupted".into(),
+                None,
+                RunErrorKind::Interrupted,
+            ));
+        }
+        let end = (start + chunk).min(unit.range.end);
+        let t0 = Instant::now();
+        st.chunk
+            .load(plan, &file, &tree, start..end, &mut st.scratch)
+            .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+        let t1 = Instant::now();
+        replace_fields(&mut frame, &mut st.chunk, &sample, plan, &replacements)
+            .map_err(|(m, entry)| in_file(m, Some(entry), RunErrorKind::Eval))?;
+        for i in 0..st.chunk.entries {
+            let entry = start + i as u64;
+            frame.begin_event(i, entry);
+            for ctx in 0..=job.kinematic.len() {
+                frame.ctx = ctx;
+                ev.event(&mut frame, &st.chunk, &sample, ctx, &mut res)
+                    .map_err(|(kind, m)| in_file(m, Some(entry), kind))?;
+            }
+        }
+        res.events += st.chunk.entries as u64;
+        res.read += t1 - t0;
+        res.compute += t1.elapsed();
+        progress(st.chunk.entries as u64);
+        start = end;
+    }
+    Ok(res)
+}
+
+/// Computes the replaced field columns of every kinematic variation for the chunk, per element
+/// of the field's collection, in the nominal context.
+fn replace_fields(
+    frame: &mut Frame,
+    ch: &mut Chunk,
+    sample: &SampleCtx,
+    plan: &Plan,
+    reps: &[(crate::ir::FieldId, NodeId)],
+) -> Result<(), (String, u64)> {
+    let base = plan.fields.len();
+    ch.extra_fields(base, reps.len());
+    for (j, &(field, node)) in reps.iter().enumerate() {
+        let info = &plan.fields[field.0 as usize];
+        let coll = info.coll.0 as usize;
+        let mut col = std::mem::take(&mut ch.fields[base + j]);
+        let float = matches!(info.ty, ScalarType::F32 | ScalarType::F64);
+        let mut fv = match std::mem::take(&mut col.data) {
+            Data::F(v) => v,
+            _ => Vec::new(),
+        };
+        let mut iv = Vec::new();
+        let mut bv = Vec::new();
+        fv.clear();
+        for ev in 0..ch.entries {
+            let entry = ch.first_entry + ev as u64;
+            frame.begin_event(ev, entry);
+            let n = ch.colls[coll][ev + 1] - ch.colls[coll][ev];
+            for i in 0..n {
+                frame.push_tree_element(i);
+                let v = frame.eval(ch, sample, node);
+                frame.pop_element();
+                let v = v.map_err(|m| (m, entry))?;
+                let bad = |v: V| {
+                    (
+                        format!(
+                            "the replacement of `{}.{}` has no value ({v:?}) for element {i}",
+                            plan.collections[coll].name, info.name
+                        ),
+                        entry,
+                    )
+                };
+                match (v, float, info.ty) {
+                    (V::F(x), true, _) => fv.push(x),
+                    (V::I(x), true, _) => fv.push(x as f64),
+                    (V::I(x), false, t) if t != ScalarType::Bool => iv.push(x),
+                    (V::B(x), false, ScalarType::Bool) => bv.push(x),
+                    (v, _, _) => return Err(bad(v)),
+                }
+            }
+        }
+        col.data = if float {
+            Data::F(fv)
+        } else if info.ty == ScalarType::Bool {
+            Data::B(bv)
+        } else {
+            Data::I(iv)
+        };
+        col.offsets.clear();
+        col.offsets.extend_from_slice(&ch.colls[coll]);
+        ch.fields[base + j] = Col { ..col };
+    }
+    Ok(())
+}
+
+type EvErr = (RunErrorKind, String);
+
+/// Runs the steps of one event in one context and fills the unit's accumulators.
+struct EventRunner<'p> {
+    plan: &'p Plan,
+    is_data: bool,
+    /// Per context: the outputs filled (indices into `Job::outputs`) and their weight
+    /// variation (None: factor 1).
+    targets: Vec<Vec<(usize, Option<NodeId>)>>,
+    /// Fill weights per target for the current event and context.
+    weights: Vec<f64>,
+    weight_known: bool,
+}
+
+impl<'p> EventRunner<'p> {
+    fn new(plan: &'p Plan, job: &Job) -> Self {
+        let mut targets = vec![Vec::new(); job.kinematic.len() + 1];
+        for (o, out) in job.outputs.iter().enumerate() {
+            match out.kind {
+                OutKind::Nominal => targets[0].push((o, None)),
+                OutKind::Weight(v) => {
+                    if let VariationKind::Weight(f) = plan.variations[v].kind {
+                        targets[0].push((o, Some(f)));
+                    }
+                }
+                OutKind::Kinematic { ctx, .. } => targets[ctx].push((o, None)),
+            }
+        }
+        EventRunner {
+            plan,
+            is_data: job.is_data,
+            targets,
+            weights: Vec::new(),
+            weight_known: false,
+        }
+    }
+
+    /// The nominal event weight in this context (1 for data); absent factors are errors.
+    fn event_weight(&self, f: &mut Frame, ch: &Chunk, s: &SampleCtx) -> Result<f64, EvErr> {
+        if self.is_data {
+            return Ok(1.0);
+        }
+        let mut w: Option<f64> = None;
+        for &node in &self.plan.weights {
+            let v = f.eval(ch, s, node).map_err(|m| (RunErrorKind::Eval, m))?;
+            let x = v.num().ok_or_else(|| {
+                (
+                    RunErrorKind::AbsentWeight,
+                    "a weight factor is absent for this event".to_string(),
+                )
+            })?;
+            w = Some(match w {
+                None => x.f(),
+                Some(acc) => acc * x.f(),
+            });
+        }
+        Ok(w.unwrap_or(1.0))
+    }
+
+    /// Fill weights of every target, computed once per event and context.
+    fn fill_weights(
+        &mut self,
+        f: &mut Frame,
+        ch: &Chunk,
+        s: &SampleCtx,
+        ctx: usize,
+    ) -> Result<(), EvErr> {
+        if self.weight_known {
+            return Ok(());
+        }
+        let w = self.event_weight(f, ch, s)?;
+        self.weights.clear();
+        for &(_, factor) in &self.targets[ctx] {
+            let k = match factor {
+                None => w,
+                Some(node) => {
+                    let v = f.eval(ch, s, node).map_err(|m| (RunErrorKind::Eval, m))?;
+                    let x = v.num().ok_or_else(|| {
+                        (
+                            RunErrorKind::AbsentWeight,
+                            "a variation's weight factor is absent for this event".to_string(),
+                        )
+                    })?;
+                    w * x.f()
+                }
+            };
+            self.weights.push(k);
+        }
+        self.weight_known = true;
+        Ok(())
+    }
+
+    fn event(
+        &mut self,
+        f: &mut Frame,
+        ch: &Chunk,
+        s: &SampleCtx,
+        ctx: usize,
+        res: &mut UnitResult,
+    ) -> Result<(), EvErr> {
+        self.weight_known = false;
+        let cutflow = ctx == 0;
+        let plan = self.plan;
+        if cutflow {
+            let w = self.event_weight(f, ch, s)?;
+            res.max_weight = res.max_weight.max(w.abs());
+            let row = &mut res.cutflow.common[0];
+            row.0 += 1;
+            row.1 += w;
+        }
+        let mut ncut = 0;
+        for step in &plan.top {
+            if let Step::Cut { cond, .. } = step {
+                if !f
+                    .eval(ch, s, *cond)
+                    .map_err(|m| (RunErrorKind::Eval, m))?
+                    .truth()
+                {
+                    return Ok(());
+                }
+                ncut += 1;
+                if cutflow {
+                    let w = self.event_weight(f, ch, s)?;
+                    let row = &mut res.cutflow.common[ncut];
+                    row.0 += 1;
+                    row.1 += w;
+                }
+            } else {
+                self.output_step(f, ch, s, ctx, *step, res)?;
+            }
+        }
+        for (r, region) in plan.regions.iter().enumerate() {
+            let mut k = 0;
+            for step in &region.steps {
+                if let Step::Cut { cond, .. } = step {
+                    if !f
+                        .eval(ch, s, *cond)
+                        .map_err(|m| (RunErrorKind::Eval, m))?
+                        .truth()
+                    {
+                        break;
+                    }
+                    if cutflow {
+                        let w = self.event_weight(f, ch, s)?;
+                        let row = &mut res.cutflow.regions[r][k];
+                        row.0 += 1;
+                        row.1 += w;
+                    }
+                    k += 1;
+                } else {
+                    self.output_step(f, ch, s, ctx, *step, res)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn output_step(
+        &mut self,
+        f: &mut Frame,
+        ch: &Chunk,
+        s: &SampleCtx,
+        ctx: usize,
+        step: Step,
+        res: &mut UnitResult,
+    ) -> Result<(), EvErr> {
+        let plan = self.plan;
+        let ev = |r: Result<V, String>| r.map_err(|m| (RunErrorKind::Eval, m));
+        match step {
+            Step::Cut { .. } => {}
+            Step::Fill(h) => {
+                let spec = &plan.hists[h];
+                let nt = self.targets[ctx].len();
+                match spec.values.as_slice() {
+                    [x] => {
+                        let v = ev(f.eval(ch, s, *x))?;
+                        let n = match v {
+                            V::L { len, .. } => len as usize,
+                            _ => 1,
+                        };
+                        let item = |f: &Frame, i: usize| match v {
+                            V::L { .. } => f.list(v)[i],
+                            _ => v,
+                        };
+                        if (0..n).any(|i| fill_val(f, ch, item(f, i)).is_some()) {
+                            self.fill_weights(f, ch, s, ctx)?;
+                        }
+                        for i in 0..n {
+                            let Some(fv) = fill_val(f, ch, item(f, i)) else {
+                                for t in 0..nt {
+                                    res.outputs[self.targets[ctx][t].0].hists[h].skipped += 1;
+                                }
+                                continue;
+                            };
+                            let (c, nan) = cell(&spec.axes[0].kind, fv);
+                            for t in 0..nt {
+                                let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
+                                acc.add(c, self.weights[t]);
+                                acc.nan += nan as u64;
+                            }
+                        }
+                    }
+                    [x, y] => {
+                        let vx = ev(f.eval(ch, s, *x))?;
+                        let vy = ev(f.eval(ch, s, *y))?;
+                        let (Some(fx), Some(fy)) = (fill_val(f, ch, vx), fill_val(f, ch, vy))
+                        else {
+                            for t in 0..nt {
+                                res.outputs[self.targets[ctx][t].0].hists[h].skipped += 1;
+                            }
+                            return Ok(());
+                        };
+                        let (cx, nx) = cell(&spec.axes[0].kind, fx);
+                        let (cy, ny) = cell(&spec.axes[1].kind, fy);
+                        self.fill_weights(f, ch, s, ctx)?;
+                        let at = flat(&spec.axes, &[cx, cy]);
+                        for t in 0..nt {
+                            let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
+                            acc.add(at, self.weights[t]);
+                            acc.nan += (nx || ny) as u64;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            Step::Count(c) => {
+                let spec = &plan.counters[c];
+                if let Some(w) = spec.when
+                    && !ev(f.eval(ch, s, w))?.truth()
+                {
+                    return Ok(());
+                }
+                self.fill_weights(f, ch, s, ctx)?;
+                for (t, &(o, _)) in self.targets[ctx].iter().enumerate() {
+                    res.outputs[o].counters[c].add(self.weights[t]);
+                }
+            }
+            Step::Collect(c) => {
+                let spec = &plan.collects[c];
+                let targets = &self.targets[ctx];
+                let full = targets.iter().all(|&(o, _)| {
+                    spec.max
+                        .is_some_and(|m| res.outputs[o].collects[c].rows.len() >= m)
+                });
+                for &(o, _) in targets {
+                    res.outputs[o].collects[c].seen += 1;
+                }
+                if full {
+                    return Ok(());
+                }
+                let mut row = Vec::with_capacity(spec.values.len());
+                for v in &spec.values {
+                    let x = ev(f.eval(ch, s, *v))?;
+                    row.push(match x {
+                        V::I(i) => CVal::I(i),
+                        V::F(x) => CVal::F(x),
+                        V::B(b) => CVal::B(b),
+                        V::S(st) => CVal::S(String::from_utf8_lossy(f.str_bytes(ch, st)).into()),
+                        _ => CVal::Null,
+                    });
+                }
+                for &(o, _) in targets {
+                    let acc = &mut res.outputs[o].collects[c];
+                    if spec.max.is_none_or(|m| acc.rows.len() < m) {
+                        acc.rows.push(row.clone());
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A value as an axis sees it; `None` when absent (or not a fillable value).
+fn fill_val<'c>(f: &'c Frame, ch: &'c Chunk, v: V) -> Option<FillVal<'c>> {
+    match v {
+        V::I(i) => Some(FillVal::I(i)),
+        V::F(x) => Some(FillVal::F(x)),
+        V::B(b) => Some(FillVal::I(b as i64)),
+        V::S(s) => Some(FillVal::S(f.str_bytes(ch, s))),
+        _ => None,
+    }
+}

@@ -1,0 +1,312 @@
+//! Work units: the samples of a run split into (process, variation, file, entry range) pieces
+//! fixed by the inputs alone.
+//!
+//! Input: the plan, the loaded samples and the run options. Output: a [`RunPlan`]: one [`Job`]
+//! per (process, sample variation) with its output variations, and the [`Unit`]s in plan order
+//! (process, variation, file as listed, entry start). A unit covers whole clusters, at least
+//! [`UNIT_ENTRIES`] entries unless the file ends first; its id is a hash of the sample, the file's
+//! identity (size and UUID) and the range. `-j` and `--chunk-size` never change the units.
+//!
+//! Every input file is opened here, before any event is read: a missing or unreadable file, a
+//! missing tree, a missing branch or a branch whose type differs from the one the analysis was
+//! checked against stops the run with an error naming the file and branch.
+
+use std::ops::Range;
+use std::path::PathBuf;
+
+use crate::io::root::RootFile;
+use crate::io::samples::Samples;
+use crate::ir::{Plan, VariationKind};
+
+/// A unit holds whole clusters adding up to at least this many entries (or the rest of a file).
+pub const UNIT_ENTRIES: u64 = 100_000;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only the first N files of each sample variation.
+    pub max_files: Option<usize>,
+    /// Only the first N events of each sample variation.
+    pub max_events: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub uuid: [u8; 16],
+    /// Entries of the analysis' tree in the file.
+    pub entries: u64,
+    /// `size_bytes` as declared in the samples file, if any.
+    pub declared_size: Option<u64>,
+}
+
+/// What an output variation of a job is filled from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutKind {
+    /// The nominal analysis, weight as is.
+    Nominal,
+    /// The nominal selection, weight multiplied by this variation's factor.
+    Weight(usize),
+    /// The analysis re-run in kinematic context `ctx` (1-based; see `Frame`).
+    Kinematic { ctx: usize, variation: usize },
+}
+
+#[derive(Debug, Clone)]
+pub struct OutVar {
+    /// `nominal`, a `vary` variation's name, or the sample variation's name.
+    pub name: String,
+    pub kind: OutKind,
+}
+
+/// One (process, sample variation) of the samples file.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub process: String,
+    pub variation: String,
+    pub is_data: bool,
+    pub xsec: f64,
+    /// Events processed for this sample (the value of `nevts` in the analysis).
+    pub nevts: u64,
+    pub files: Vec<InputFile>,
+    pub outputs: Vec<OutVar>,
+    /// Kinematic variations run for this sample, in context order (context k is `kinematic[k-1]`).
+    pub kinematic: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub job: usize,
+    pub file: usize,
+    pub range: Range<u64>,
+    /// Stable identity: hash of sample, file identity and range (hex).
+    pub id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunPlan {
+    pub jobs: Vec<Job>,
+    pub units: Vec<Unit>,
+    /// Problems that do not stop the run (a declared `size_bytes` that differs from the file).
+    pub warnings: Vec<String>,
+}
+
+/// Why the run could not be planned.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct PlanError {
+    pub message: String,
+    pub help: Option<String>,
+}
+
+fn perr(message: String, help: Option<&str>) -> PlanError {
+    PlanError {
+        message,
+        help: help.map(str::to_string),
+    }
+}
+
+/// Opens every input and splits the samples into units.
+pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunPlan, PlanError> {
+    let mut jobs = Vec::new();
+    let mut units = Vec::new();
+    let mut warnings = Vec::new();
+    for process in &samples.processes {
+        for var in &process.variations {
+            let take = opts.max_files.unwrap_or(usize::MAX);
+            let mut files = Vec::new();
+            let mut ranges: Vec<(usize, Range<u64>)> = Vec::new();
+            let mut budget = opts.max_events.unwrap_or(u64::MAX);
+            for (fi, f) in var.files.iter().take(take).enumerate() {
+                let file = RootFile::open(&f.path).map_err(|e| {
+                    perr(
+                        format!("cannot read input `{}`: {e}", f.path.display()),
+                        Some("check the path in the samples file and that the file is a ROOT file"),
+                    )
+                })?;
+                let tree = file.tree(&plan.tree).map_err(|e| {
+                    perr(
+                        format!("input `{}`: {e}", f.path.display()),
+                        Some("the analysis' `tree` header names the tree to read"),
+                    )
+                })?;
+                check_branches(plan, &tree, &f.path)?;
+                let entries = tree.entries();
+                for r in group_clusters(&tree.clusters(), entries) {
+                    if budget == 0 {
+                        break;
+                    }
+                    let end = r.start + (r.end - r.start).min(budget);
+                    budget -= end - r.start;
+                    ranges.push((fi, r.start..end));
+                }
+                if let Some(declared) = f.size_bytes
+                    && declared != file.size()
+                {
+                    warnings.push(format!(
+                        "`{}` has {} bytes but the samples file declares size_bytes {declared}",
+                        f.path.display(),
+                        file.size()
+                    ));
+                }
+                files.push(InputFile {
+                    path: f.path.clone(),
+                    size: file.size(),
+                    uuid: file.uuid(),
+                    entries,
+                    declared_size: f.size_bytes,
+                });
+            }
+            let nevts: u64 = ranges.iter().map(|(_, r)| r.end - r.start).sum();
+            let mut outputs = vec![OutVar {
+                name: var.name.clone(),
+                kind: OutKind::Nominal,
+            }];
+            let mut kinematic = Vec::new();
+            if var.name == "nominal" && !var.is_data {
+                for (vi, v) in plan.variations.iter().enumerate() {
+                    if !v.processes.is_empty() && !v.processes.contains(&process.name) {
+                        continue;
+                    }
+                    let kind = match v.kind {
+                        VariationKind::Weight(_) => OutKind::Weight(vi),
+                        VariationKind::Kinematic(_) => {
+                            kinematic.push(vi);
+                            OutKind::Kinematic {
+                                ctx: kinematic.len(),
+                                variation: vi,
+                            }
+                        }
+                    };
+                    outputs.push(OutVar {
+                        name: v.name.clone(),
+                        kind,
+                    });
+                }
+            }
+            let job = jobs.len();
+            for (fi, r) in ranges {
+                let id = unit_id(&process.name, &var.name, &files[fi], &r);
+                units.push(Unit {
+                    job,
+                    file: fi,
+                    range: r,
+                    id,
+                });
+            }
+            jobs.push(Job {
+                process: process.name.clone(),
+                variation: var.name.clone(),
+                is_data: var.is_data,
+                xsec: var.xsec.unwrap_or(f64::NAN),
+                nevts,
+                files,
+                outputs,
+                kinematic,
+            });
+        }
+    }
+    Ok(RunPlan {
+        jobs,
+        units,
+        warnings,
+    })
+}
+
+/// Whole clusters grouped into ranges of at least [`UNIT_ENTRIES`] entries.
+fn group_clusters(clusters: &[Range<u64>], entries: u64) -> Vec<Range<u64>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for c in clusters {
+        if c.end - start >= UNIT_ENTRIES {
+            out.push(start..c.end);
+            start = c.end;
+        }
+    }
+    if start < entries {
+        out.push(start..entries);
+    }
+    out
+}
+
+fn unit_id(process: &str, variation: &str, f: &InputFile, r: &Range<u64>) -> String {
+    let key = format!(
+        "{process}\u{0}{variation}\u{0}{}\u{0}{}\u{0}{}-{}",
+        f.size,
+        hex(&f.uuid),
+        r.start,
+        r.end
+    );
+    format!("{:016x}", xxhash_rust::xxh64::xxh64(key.as_bytes(), 0))
+}
+
+pub fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Every branch the plan reads exists in this file's tree with the type the analysis was checked
+/// against.
+fn check_branches(
+    plan: &Plan,
+    tree: &crate::io::root::Tree,
+    path: &std::path::Path,
+) -> Result<(), PlanError> {
+    let schema = tree.schema();
+    let missing = |what: String| {
+        perr(
+            format!("input `{}`: {what}", path.display()),
+            Some(
+                "every file of a run must have the branches the analysis reads, with the same types",
+            ),
+        )
+    };
+    for f in &plan.fields {
+        let coll = &plan.collections[f.coll.0 as usize];
+        match schema.collection(&coll.name).and_then(|c| c.field(&f.name)) {
+            None => {
+                return Err(missing(format!(
+                    "tree `{}` has no branch `{}` (field `{}` of collection `{}`)",
+                    plan.tree, f.branch, f.name, coll.name
+                )));
+            }
+            Some(s) if s.ty != f.ty => {
+                return Err(missing(format!(
+                    "branch `{}` is {} here but {} in the file the analysis was checked against",
+                    f.branch,
+                    s.ty.cpp_name(),
+                    f.ty.cpp_name()
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    for c in &plan.collections {
+        if tree.branch(&c.length).is_none() {
+            return Err(missing(format!(
+                "tree `{}` has no branch `{}` (the length of collection `{}`)",
+                plan.tree, c.length, c.name
+            )));
+        }
+    }
+    for s in &plan.scalars {
+        match schema.branch(&s.branch) {
+            None => {
+                return Err(missing(format!(
+                    "tree `{}` has no branch `{}`",
+                    plan.tree, s.branch
+                )));
+            }
+            Some(b) if b.ty != s.ty || b.shape != s.shape => {
+                return Err(missing(format!(
+                    "branch `{}` is {} ({:?}) here but {} ({:?}) in the file the analysis was checked against",
+                    s.branch,
+                    b.ty.cpp_name(),
+                    b.shape,
+                    s.ty.cpp_name(),
+                    s.shape
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
