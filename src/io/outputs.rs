@@ -113,7 +113,7 @@ fn uhi_axis(a: &crate::ir::AxisSpec) -> J {
             "underflow": true, "overflow": true, "circular": false, "metadata": meta,
         }),
         AxisKind::Integer { low, high } => json!({
-            "type": "regular", "lower": *low as f64, "upper": *high as f64,
+            "type": "regular", "lower": low, "upper": high,
             "bins": high - low, "underflow": true, "overflow": true, "circular": false,
             "writer_info": {"boost-histogram": {"orig_type": "Integer"}}, "metadata": meta,
         }),

@@ -679,7 +679,7 @@ impl<'p> Frame<'p> {
             Builtin::ListMin | Builtin::ListMax | Builtin::ListMean | Builtin::ListSum => {
                 let l = self.eval(ch, s, args[0])?;
                 let items = self.list(l);
-                self.reduce(f, items.iter().copied(), int_result)
+                self.reduce(f, items.iter().copied(), ty)
             }
             Builtin::Count => match self.eval(ch, s, args[0])? {
                 V::C { len, .. } | V::L { len, .. } => V::I(len as i64),
@@ -722,8 +722,11 @@ impl<'p> Frame<'p> {
         })
     }
 
-    /// `sum`, `min`, `max`, `mean` over items; absent items are left out.
-    fn reduce(&self, f: Builtin, items: impl Iterator<Item = V>, int_result: bool) -> V {
+    /// `sum`, `min`, `max`, `mean` over items, with result type `ty`; absent items are left out.
+    /// A sum of four-vectors starts from the zero vector, so an empty one is (0, 0, 0, 0).
+    fn reduce(&self, f: Builtin, items: impl Iterator<Item = V>, ty: &Type) -> V {
+        let int_result = matches!(ty.unwrap_optional().0, Type::Int);
+        let p4_result = matches!(ty.unwrap_optional().0, Type::P4);
         let mut n = 0usize;
         let mut isum: i64 = 0;
         let mut fsum = 0.0f64;
@@ -752,7 +755,7 @@ impl<'p> Frame<'p> {
             n += 1;
         }
         match f {
-            Builtin::ListSum if is_p4 => V::P4(p4),
+            Builtin::ListSum if is_p4 || p4_result => V::P4(p4),
             Builtin::ListSum if int_result => V::I(isum),
             Builtin::ListSum => V::F(fsum),
             Builtin::ListMean if n > 0 => V::F(fsum / n as f64),
@@ -799,8 +802,7 @@ impl<'p> Frame<'p> {
                     let v = v?;
                     self.tmp.push(v);
                 }
-                let int_result = matches!(ty.unwrap_optional().0, Type::Int);
-                let r = self.reduce(Builtin::ListSum, self.tmp[t0..].iter().copied(), int_result);
+                let r = self.reduce(Builtin::ListSum, self.tmp[t0..].iter().copied(), ty);
                 self.tmp.truncate(t0);
                 Ok(r)
             }

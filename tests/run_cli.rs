@@ -1,0 +1,422 @@
+//! `anac run` end to end on the real files of `../shared/data`: every histogram, counter, event
+//! list, cutflow row and efficiency equals the values of independent implementations
+//! (`tests/golden/run/`: uproot + awkward scripts; `tests/golden/agc/`: the RDataFrame and uproot
+//! peers of `benches/peers/`), results do not depend on `-j` or the chunk size, outputs open in
+//! hist, uproot and ROOT, and bad inputs give a diagnostic and the documented exit code.
+//!
+//! Without `../shared/data` these tests skip with a message (under `CI=true` they fail).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use anac::testing::shared_data;
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn anac(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_anac"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("the anac binary runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("anac-run-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Runs `ana` into a fresh folder and returns it.
+fn run_ok(ana: &str, name: &str, extra: &[&str]) -> PathBuf {
+    let out = tmp(name);
+    let o = out.to_str().expect("utf-8 temp path");
+    let mut args = vec!["run", ana, "-o", o, "-q"];
+    args.extend_from_slice(extra);
+    let r = anac(&args);
+    assert!(
+        r.status.success(),
+        "anac run {ana} failed: {}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    out
+}
+
+fn json(p: &Path) -> Value {
+    let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    a == b || (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(floats).collect(),
+        Value::Number(n) => vec![n.as_f64().unwrap_or(f64::NAN)],
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// Every histogram of `golden` (`{name: {contents, variances}}`) equals anac's, bin by bin,
+/// flow bins included. Returns how many were compared.
+fn compare_hists(results: &Path, golden: &Value) -> usize {
+    let ours = json(&results.join("histograms.json"));
+    let gold = golden.get("histograms").unwrap_or(golden);
+    let gold = gold.as_object().expect("golden histograms are an object");
+    for (name, g) in gold {
+        let h = ours
+            .get(name)
+            .unwrap_or_else(|| panic!("anac wrote no histogram {name}"));
+        for (ours_key, gold_key) in [("values", "contents"), ("variances", "variances")] {
+            let a = floats(&h["storage"][ours_key]);
+            let b = floats(&g[gold_key]);
+            assert_eq!(a.len(), b.len(), "{name}: {ours_key} length");
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert!(close(*x, *y), "{name} {ours_key}[{i}]: anac {x}, golden {y}");
+            }
+        }
+    }
+    gold.len()
+}
+
+/// Counters, event lists, cutflows and efficiencies of a golden file of `tests/golden/run/`.
+fn compare_rest(results: &Path, golden: &Value) {
+    let cf = json(&results.join("cutflow.json"));
+    for (name, g) in golden["counters"].as_object().expect("counters") {
+        let c = &cf["counters"][name];
+        assert_eq!(c["events"].as_u64(), g[0].as_u64(), "counter {name}");
+        assert!(close(c["sumw"].as_f64().unwrap_or(f64::NAN), g[1].as_f64().unwrap_or(0.0)));
+        assert!(close(c["sumw2"].as_f64().unwrap_or(f64::NAN), g[2].as_f64().unwrap_or(0.0)));
+    }
+    for (sample, g) in golden["cutflow"].as_object().expect("cutflow") {
+        let (p, v) = sample.split_once('/').expect("process/variation");
+        let s = cf["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .find(|s| s["process"] == p && s["variation"] == v)
+            .unwrap_or_else(|| panic!("no cutflow for {sample}"));
+        let mut rows: Vec<(&Value, &Value)> = g["common"]
+            .as_array()
+            .expect("common")
+            .iter()
+            .zip(s["cuts"].as_array().expect("cuts"))
+            .collect();
+        for (region, grows) in g["regions"].as_object().expect("regions") {
+            rows.extend(
+                grows
+                    .as_array()
+                    .expect("rows")
+                    .iter()
+                    .zip(s["regions"][region].as_array().expect("region rows")),
+            );
+        }
+        for (gr, r) in rows {
+            assert_eq!(r["cut"], gr[0], "{sample}");
+            assert_eq!(r["events"].as_u64(), gr[1].as_u64(), "{sample} {}", gr[0]);
+            let (a, b) = (r["weighted"].as_f64(), gr[2].as_f64());
+            assert!(close(a.unwrap_or(f64::NAN), b.unwrap_or(0.0)), "{sample} {}", gr[0]);
+        }
+    }
+    let ev = json(&results.join("events.json"));
+    for (name, rows) in golden["collects"].as_object().expect("collects") {
+        let ours = ev[name]["rows"].as_array().expect("rows");
+        let gold = rows.as_array().expect("golden rows");
+        assert_eq!(ours.len(), gold.len(), "event list {name}");
+        for (a, b) in ours.iter().zip(gold) {
+            for (x, y) in a.as_array().expect("row").iter().zip(b.as_array().expect("row")) {
+                match (x.as_f64(), y.as_f64()) {
+                    (Some(x), Some(y)) => assert!(close(x, y), "{name}: {x} vs {y}"),
+                    _ => assert_eq!(x, y, "{name}"),
+                }
+            }
+        }
+    }
+    if let Some(effs) = golden["efficiencies"].as_object() {
+        for (name, per) in effs {
+            for (sample, pt) in per.as_object().expect("samples") {
+                let (p, v) = sample.split_once('/').expect("process/variation");
+                let e = cf["efficiencies"][name]
+                    .as_array()
+                    .expect("efficiencies")
+                    .iter()
+                    .find(|e| e["process"] == p && e["variation"] == v)
+                    .unwrap_or_else(|| panic!("no efficiency {name} for {sample}"));
+                assert_eq!(e["passed"], pt[0]);
+                assert_eq!(e["total"], pt[1]);
+                let (lo, hi) = (e["interval"][0].as_f64(), e["interval"][1].as_f64());
+                let r = e["efficiency"].as_f64().unwrap_or(f64::NAN);
+                assert!(lo.unwrap_or(2.0) <= r && r <= hi.unwrap_or(-1.0), "{name} {sample}");
+            }
+        }
+    }
+}
+
+fn golden_case(ana: &str, golden: &str, name: &str) {
+    if shared_data().is_none() {
+        return;
+    }
+    let out = run_ok(ana, name, &[]);
+    let g = json(&root().join(golden));
+    let n = compare_hists(&out, &g);
+    assert!(n > 10, "{golden}: only {n} histograms compared");
+    compare_rest(&out, &g);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn real_nanoaod_pieces_equal_uproot() {
+    golden_case(
+        "tests/run/nanoaod_pieces.ana",
+        "tests/golden/run/nanoaod_pieces.json",
+        "pieces",
+    );
+}
+
+#[test]
+fn zmumu_example_equals_uproot() {
+    golden_case("examples/zmumu.ana", "tests/golden/run/zmumu.json", "zmumu");
+}
+
+#[test]
+fn hzz_example_equals_uproot() {
+    golden_case("examples/hzz.ana", "tests/golden/run/hzz.json", "hzz");
+}
+
+#[test]
+fn poet_example_equals_uproot() {
+    golden_case(
+        "examples/poet_ttbar.ana",
+        "tests/golden/run/poet_ttbar.json",
+        "poet",
+    );
+}
+
+#[test]
+fn agc_equals_both_peers_and_is_deterministic() {
+    if shared_data().is_none() {
+        return;
+    }
+    let a = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "agc-j1",
+        &["-j", "1"],
+    );
+    for peer in ["tests/golden/agc/uproot.json", "tests/golden/agc/rdf.json"] {
+        let n = compare_hists(&a, &json(&root().join(peer)));
+        assert_eq!(n, 124, "{peer}");
+    }
+    let b = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "agc-j2",
+        &["-j", "2", "--chunk-size", "777"],
+    );
+    for f in ["histograms.json", "histograms.root", "cutflow.json"] {
+        let x = std::fs::read(a.join(f)).expect("output");
+        let y = std::fs::read(b.join(f)).expect("output");
+        assert!(x == y, "{f} differs between -j 1 and -j 2 --chunk-size 777");
+    }
+    // The random smearing of the real analysis is reproducible too.
+    let c = run_ok("analyses/ttbar/ttbar.ana", "agc-rand-1", &["-j", "1"]);
+    let d = run_ok(
+        "analyses/ttbar/ttbar.ana",
+        "agc-rand-2",
+        &["-j", "2", "--chunk-size", "333"],
+    );
+    let x = std::fs::read(c.join("histograms.json")).expect("output");
+    let y = std::fs::read(d.join("histograms.json")).expect("output");
+    assert!(x == y, "the random pt_res_up depends on threads or chunking");
+    let h = json(&c.join("histograms.json"));
+    let smeared = floats(&h["4j1b_ttbar_pt_res_up"]["storage"]["values"]);
+    let nominal = floats(&h["4j1b_ttbar"]["storage"]["values"]);
+    assert_ne!(smeared, nominal, "pt_res_up changed nothing");
+    for p in [a, b, c, d] {
+        let _ = std::fs::remove_dir_all(p);
+    }
+}
+
+/// `true` when python3 with hist, uhi, uproot and ROOT is there; otherwise skips (or fails
+/// under CI).
+fn python_ready() -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import hist, uhi, uproot, ROOT"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but python3 with hist, uhi, uproot and PyROOT is not available");
+        }
+        eprintln!("skipping: python3 with hist, uhi, uproot and PyROOT is not available");
+    }
+    ok
+}
+
+#[test]
+fn outputs_open_in_hist_uproot_and_root() {
+    if shared_data().is_none() || !python_ready() {
+        return;
+    }
+    for (ana, name) in [
+        ("examples/zmumu.ana", "open-zmumu"),
+        ("examples/hzz.ana", "open-hzz"),
+    ] {
+        let out = run_ok(ana, name, &[]);
+        let r = Command::new("python3")
+            .arg(root().join("tests/scripts/check_run_outputs.py"))
+            .arg(&out)
+            .output()
+            .expect("python3 runs");
+        let stdout = String::from_utf8_lossy(&r.stdout);
+        assert!(
+            r.status.success() && stdout.contains("OK"),
+            "{ana}: {stdout}\n{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let _ = std::fs::remove_dir_all(out);
+    }
+}
+
+#[test]
+fn an_existing_folder_anac_did_not_write_is_refused() {
+    if shared_data().is_none() {
+        return;
+    }
+    let out = tmp("foreign");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("keep.txt"), "mine").expect("write");
+    let o = out.to_str().expect("utf-8");
+    let r = anac(&["run", "tests/run/nanoaod_pieces.ana", "-o", o, "-q"]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("anac::run::output"));
+    assert!(out.join("keep.txt").is_file(), "the folder was touched");
+    // A folder anac wrote is replaced.
+    let again = run_ok("tests/run/nanoaod_pieces.ana", "replaced", &[]);
+    let o2 = again.to_str().expect("utf-8");
+    let r = anac(&["run", "tests/run/nanoaod_pieces.ana", "-o", o2, "-q"]);
+    assert!(r.status.success());
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_dir_all(again);
+}
+
+/// Writes an analysis and a samples file pointing at `file` into a temp folder.
+fn scratch_analysis(name: &str, body: &str, file: &Path) -> PathBuf {
+    let dir = tmp(name);
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("s.yaml"),
+        format!(
+            "ttbar:\n  nominal:\n    files:\n    - path: {}\n    xsec: 1.0\n",
+            file.display()
+        ),
+    )
+    .expect("write yaml");
+    let ana = dir.join("a.ana");
+    std::fs::write(
+        &ana,
+        format!("analysis t\ntree Events\nsamples \"s.yaml\"\nlumi 1\n{body}\n"),
+    )
+    .expect("write ana");
+    ana
+}
+
+#[test]
+fn a_truncated_input_stops_the_run_with_no_output() {
+    let Some(data) = shared_data() else { return };
+    let good = data.join("agc-small/ttbar__nominal__0000.root");
+    let dir = tmp("trunc");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let bad = dir.join("cut.root");
+    let bytes = std::fs::read(&good).expect("read");
+    // Keep the header and metadata region readable but lose baskets: cut the middle out.
+    std::fs::write(&bad, &bytes[..bytes.len() * 3 / 4]).expect("write");
+    let ana = scratch_analysis(
+        "trunc-ana",
+        "weight xsec * lumi / nevts\nhist ht = sum(Jet.pt) in regular(10, 0, 500)",
+        &bad,
+    );
+    let out = tmp("trunc-out");
+    let r = anac(&[
+        "run",
+        ana.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(err.contains("cut.root"), "{err}");
+    assert!(!out.exists(), "an output was written after a failure");
+}
+
+#[test]
+fn an_absent_weight_factor_names_file_and_entry() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let ana = scratch_analysis(
+        "absent-weight",
+        "object jets = Jet where pt > 30\nweight jets[0].pt\nhist n = count(jets) in integer(0, 10)",
+        &file,
+    );
+    let out = tmp("absent-weight-out");
+    let r = anac(&[
+        "run",
+        ana.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(err.contains("anac::run::absent-weight"), "{err}");
+    assert!(err.contains("entry"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn ir_prints_both_plans_and_only_the_needed_branches() {
+    if shared_data().is_none() {
+        return;
+    }
+    let r = anac(&["ir", "analyses/ttbar/ttbar.ana"]);
+    assert!(r.status.success());
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(text.contains("== lowered (before passes) =="));
+    assert!(text.contains("== optimized"));
+    let branches: Vec<&str> = text
+        .split("== branches to read")
+        .nth(1)
+        .expect("branch list")
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("=="))
+        .collect();
+    let mut want = vec![
+        "Electron_cutBased",
+        "Electron_eta",
+        "Electron_pt",
+        "Electron_sip3d",
+        "Jet_btagCSVV2",
+        "Jet_eta",
+        "Jet_jetId",
+        "Jet_mass",
+        "Jet_phi",
+        "Jet_pt",
+        "Muon_eta",
+        "Muon_pfRelIso04_all",
+        "Muon_pt",
+        "Muon_sip3d",
+        "Muon_tightId",
+        "nElectron",
+        "nJet",
+        "nMuon",
+    ];
+    want.sort();
+    assert_eq!(branches, want);
+    // The kinematic variations reuse the lepton objects (they do not depend on Jet.pt).
+    assert!(text.contains("electrons = %") && text.contains("(nominal value reused by pt_scale_up, pt_res_up)"));
+}
