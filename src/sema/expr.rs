@@ -228,7 +228,18 @@ impl Checker<'_> {
         if a == Type::Error || b == Type::Error {
             return (Type::Error, None);
         }
-        let optional = a.unwrap_optional().1 || b.unwrap_optional().1;
+        // `%` by zero and shifts out of [0, 63] are absent at run time (docs/language.md,
+        // "Numerics"): the result may be absent unless the right side is a constant that rules
+        // it out.
+        let may_be_absent = match op {
+            BinOp::Rem => !matches!(
+                bv,
+                Some(Value::Int(k)) if k != 0
+            ) && !matches!(bv, Some(Value::Float(f)) if f != 0.0),
+            BinOp::Shl | BinOp::Shr => !matches!(bv, Some(Value::Int(k)) if (0..64).contains(&k)),
+            _ => false,
+        };
+        let optional = a.unwrap_optional().1 || b.unwrap_optional().1 || may_be_absent;
         let (ai, bi) = (a.unwrap_optional().0.clone(), b.unwrap_optional().0.clone());
         let sym = op.symbol();
         let ty = match op {

@@ -211,6 +211,25 @@ impl Checker<'_> {
                 for (f, a) in h.fills.iter().zip(&h.axes) {
                     self.fill_matches_axis(f, a);
                 }
+                if h.fills.len() == 2 {
+                    for f in &h.fills {
+                        if let Some(Type::List(_)) =
+                            self.out.types.get(&f.id).map(|t| t.unwrap_optional().0.clone())
+                        {
+                            self.error(
+                                HIST_DIMENSIONS,
+                                f.span,
+                                "a 2-D histogram takes one value per axis and event; this is a list"
+                                    .into(),
+                                "a list (one value per element)",
+                            )
+                            .help = Some(
+                                "fill a 1-D histogram with the list, or pick one element (`jets[0].pt`)"
+                                    .into(),
+                            );
+                        }
+                    }
+                }
                 if self.define_output(&h.name, SymbolKind::Hist) {
                     facts.hists.push((region, h.name.name.clone(), h.name.span));
                 }
