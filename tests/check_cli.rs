@@ -367,3 +367,39 @@ fn the_agc_analysis_in_a_checkout_without_shared_data_says_so_once() {
         "{got:#?}"
     );
 }
+
+#[test]
+fn a_size_bytes_that_differs_from_the_file_is_a_warning_at_its_line() {
+    let Some(f) = anac::testing::shared_file("agc-small/ttbar__nominal__0000.root") else {
+        return;
+    };
+    let dir = scratch("size-bytes");
+    let real = std::fs::metadata(&f).expect("file").len();
+    let yaml = format!(
+        "ttbar:\n  nominal:\n    files:\n      - path: {}\n        nevts: 1500\n        size_bytes: {}\n    xsec: 729.84\n",
+        f.display(),
+        real + 1
+    );
+    write(&dir, "samples.yaml", &yaml);
+    let ana = write(&dir, "a.ana", SMALL_ANALYSIS);
+    let out = anac(&["check", &ana, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 0, "{v:#}");
+    assert!(
+        found(&v)
+            .iter()
+            .any(|(c, file, line, _)| c == "anac::samples::size-mismatch"
+                && file == "samples.yaml"
+                && *line == 6),
+        "{v:#}"
+    );
+    assert_eq!(v["warnings"], 1, "{v:#}");
+    // The right size is accepted silently.
+    write(
+        &dir,
+        "samples.yaml",
+        &yaml.replace(&(real + 1).to_string(), &real.to_string()),
+    );
+    let v = json(&anac(&["check", &ana, "--format", "json"]));
+    assert_eq!(v["diagnostics"], serde_json::json!([]), "{v:#}");
+}

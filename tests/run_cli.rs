@@ -77,7 +77,10 @@ fn compare_hists(results: &Path, golden: &Value) -> usize {
             let b = floats(&g[gold_key]);
             assert_eq!(a.len(), b.len(), "{name}: {ours_key} length");
             for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-                assert!(close(*x, *y), "{name} {ours_key}[{i}]: anac {x}, golden {y}");
+                assert!(
+                    close(*x, *y),
+                    "{name} {ours_key}[{i}]: anac {x}, golden {y}"
+                );
             }
         }
     }
@@ -90,8 +93,14 @@ fn compare_rest(results: &Path, golden: &Value) {
     for (name, g) in golden["counters"].as_object().expect("counters") {
         let c = &cf["counters"][name];
         assert_eq!(c["events"].as_u64(), g[0].as_u64(), "counter {name}");
-        assert!(close(c["sumw"].as_f64().unwrap_or(f64::NAN), g[1].as_f64().unwrap_or(0.0)));
-        assert!(close(c["sumw2"].as_f64().unwrap_or(f64::NAN), g[2].as_f64().unwrap_or(0.0)));
+        assert!(close(
+            c["sumw"].as_f64().unwrap_or(f64::NAN),
+            g[1].as_f64().unwrap_or(0.0)
+        ));
+        assert!(close(
+            c["sumw2"].as_f64().unwrap_or(f64::NAN),
+            g[2].as_f64().unwrap_or(0.0)
+        ));
     }
     for (sample, g) in golden["cutflow"].as_object().expect("cutflow") {
         let (p, v) = sample.split_once('/').expect("process/variation");
@@ -120,7 +129,11 @@ fn compare_rest(results: &Path, golden: &Value) {
             assert_eq!(r["cut"], gr[0], "{sample}");
             assert_eq!(r["events"].as_u64(), gr[1].as_u64(), "{sample} {}", gr[0]);
             let (a, b) = (r["weighted"].as_f64(), gr[2].as_f64());
-            assert!(close(a.unwrap_or(f64::NAN), b.unwrap_or(0.0)), "{sample} {}", gr[0]);
+            assert!(
+                close(a.unwrap_or(f64::NAN), b.unwrap_or(0.0)),
+                "{sample} {}",
+                gr[0]
+            );
         }
     }
     let ev = json(&results.join("events.json"));
@@ -129,7 +142,12 @@ fn compare_rest(results: &Path, golden: &Value) {
         let gold = rows.as_array().expect("golden rows");
         assert_eq!(ours.len(), gold.len(), "event list {name}");
         for (a, b) in ours.iter().zip(gold) {
-            for (x, y) in a.as_array().expect("row").iter().zip(b.as_array().expect("row")) {
+            for (x, y) in a
+                .as_array()
+                .expect("row")
+                .iter()
+                .zip(b.as_array().expect("row"))
+            {
                 match (x.as_f64(), y.as_f64()) {
                     (Some(x), Some(y)) => assert!(close(x, y), "{name}: {x} vs {y}"),
                     _ => assert_eq!(x, y, "{name}"),
@@ -151,7 +169,10 @@ fn compare_rest(results: &Path, golden: &Value) {
                 assert_eq!(e["total"], pt[1]);
                 let (lo, hi) = (e["interval"][0].as_f64(), e["interval"][1].as_f64());
                 let r = e["efficiency"].as_f64().unwrap_or(f64::NAN);
-                assert!(lo.unwrap_or(2.0) <= r && r <= hi.unwrap_or(-1.0), "{name} {sample}");
+                assert!(
+                    lo.unwrap_or(2.0) <= r && r <= hi.unwrap_or(-1.0),
+                    "{name} {sample}"
+                );
             }
         }
     }
@@ -230,7 +251,10 @@ fn agc_equals_both_peers_and_is_deterministic() {
     );
     let x = std::fs::read(c.join("histograms.json")).expect("output");
     let y = std::fs::read(d.join("histograms.json")).expect("output");
-    assert!(x == y, "the random pt_res_up depends on threads or chunking");
+    assert!(
+        x == y,
+        "the random pt_res_up depends on threads or chunking"
+    );
     let h = json(&c.join("histograms.json"));
     let smeared = floats(&h["4j1b_ttbar_pt_res_up"]["storage"]["values"]);
     let nominal = floats(&h["4j1b_ttbar"]["storage"]["values"]);
@@ -418,5 +442,8 @@ fn ir_prints_both_plans_and_only_the_needed_branches() {
     want.sort();
     assert_eq!(branches, want);
     // The kinematic variations reuse the lepton objects (they do not depend on Jet.pt).
-    assert!(text.contains("electrons = %") && text.contains("(nominal value reused by pt_scale_up, pt_res_up)"));
+    assert!(
+        text.contains("electrons = %")
+            && text.contains("(nominal value reused by pt_scale_up, pt_res_up)")
+    );
 }

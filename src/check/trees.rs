@@ -16,6 +16,8 @@ use std::path::Path;
 
 /// A sample file exists but cannot be read, or lacks the analysis' tree.
 pub const UNREADABLE_SAMPLE: Code = Code("anac::samples::unreadable-sample");
+/// A declared `size_bytes` differs from the file's size (warning).
+pub const SIZE_MISMATCH: Code = Code("anac::samples::size-mismatch");
 /// Declared `nevts` (or `nevts_total`) differs from the tree's entries.
 pub const ENTRIES_MISMATCH: Code = Code("anac::samples::entries-mismatch");
 
@@ -65,6 +67,26 @@ pub fn verify(
                 if !file.path.is_file() {
                     entries.push(None);
                     continue;
+                }
+                if let (Some(declared), Some(span), Ok(meta)) = (
+                    file.size_bytes,
+                    file.size_span,
+                    std::fs::metadata(&file.path),
+                ) && declared != meta.len()
+                {
+                    diags.push(
+                        Diagnostic::warning(
+                            SIZE_MISMATCH,
+                            format!(
+                                "`size_bytes` is {declared} but `{}` has {} bytes",
+                                file.path.display(),
+                                meta.len()
+                            ),
+                        )
+                        .in_file(&samples.source)
+                        .with_primary(span, format!("the file has {} bytes", meta.len()))
+                        .with_help("the file may have been replaced or truncated; update `size_bytes` or check the file"),
+                    );
                 }
                 match opener.open(&file.path, tree, representative.is_none()) {
                     Ok(info) => {

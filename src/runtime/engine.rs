@@ -337,6 +337,8 @@ struct EventRunner<'p> {
     /// Fill weights per target for the current event and context.
     weights: Vec<f64>,
     weight_known: bool,
+    /// The nominal event weight of the current event and context, once computed.
+    event_w: Option<f64>,
 }
 
 impl<'p> EventRunner<'p> {
@@ -359,13 +361,17 @@ impl<'p> EventRunner<'p> {
             targets,
             weights: Vec::new(),
             weight_known: false,
+            event_w: None,
         }
     }
 
     /// The nominal event weight in this context (1 for data); absent factors are errors.
-    fn event_weight(&self, f: &mut Frame, ch: &Chunk, s: &SampleCtx) -> Result<f64, EvErr> {
+    fn event_weight(&mut self, f: &mut Frame, ch: &Chunk, s: &SampleCtx) -> Result<f64, EvErr> {
         if self.is_data {
             return Ok(1.0);
+        }
+        if let Some(w) = self.event_w {
+            return Ok(w);
         }
         let mut w: Option<f64> = None;
         for &node in &self.plan.weights {
@@ -381,7 +387,9 @@ impl<'p> EventRunner<'p> {
                 Some(acc) => acc * x.f(),
             });
         }
-        Ok(w.unwrap_or(1.0))
+        let w = w.unwrap_or(1.0);
+        self.event_w = Some(w);
+        Ok(w)
     }
 
     /// Fill weights of every target, computed once per event and context.
@@ -426,6 +434,7 @@ impl<'p> EventRunner<'p> {
         res: &mut UnitResult,
     ) -> Result<(), EvErr> {
         self.weight_known = false;
+        self.event_w = None;
         let cutflow = ctx == 0;
         let plan = self.plan;
         if cutflow {

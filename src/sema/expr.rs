@@ -232,10 +232,12 @@ impl Checker<'_> {
         // "Numerics"): the result may be absent unless the right side is a constant that rules
         // it out.
         let may_be_absent = match op {
-            BinOp::Rem => !matches!(
-                bv,
-                Some(Value::Int(k)) if k != 0
-            ) && !matches!(bv, Some(Value::Float(f)) if f != 0.0),
+            BinOp::Rem => {
+                !matches!(
+                    bv,
+                    Some(Value::Int(k)) if k != 0
+                ) && !matches!(bv, Some(Value::Float(f)) if f != 0.0)
+            }
             BinOp::Shl | BinOp::Shr => !matches!(bv, Some(Value::Int(k)) if (0..64).contains(&k)),
             _ => false,
         };

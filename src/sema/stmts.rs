@@ -213,8 +213,11 @@ impl Checker<'_> {
                 }
                 if h.fills.len() == 2 {
                     for f in &h.fills {
-                        if let Some(Type::List(_)) =
-                            self.out.types.get(&f.id).map(|t| t.unwrap_optional().0.clone())
+                        if let Some(Type::List(_)) = self
+                            .out
+                            .types
+                            .get(&f.id)
+                            .map(|t| t.unwrap_optional().0.clone())
                         {
                             self.error(
                                 HIST_DIMENSIONS,
