@@ -242,6 +242,52 @@ fn agc_equals_both_peers_and_is_deterministic() {
         let y = std::fs::read(b.join(f)).expect("output");
         assert!(x == y, "{f} differs between -j 1 and -j 2 --chunk-size 777");
     }
+    // The cutflow equals the uproot peer's (raw counts exactly, weights to 1e-9).
+    let peer = json(&root().join("tests/golden/agc/uproot_cutflow.json"));
+    let ours = json(&a.join("cutflow.json"));
+    for (sample, steps) in peer.as_object().expect("samples") {
+        let (p, v) = sample.split_once('/').expect("process/variation");
+        let s = ours["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .find(|s| s["process"] == p && s["variation"] == v)
+            .unwrap_or_else(|| panic!("no cutflow for {sample}"));
+        let mut rows: Vec<&Value> = s["cuts"].as_array().expect("cuts").iter().collect();
+        for r in ["4j1b", "4j2b"] {
+            rows.push(&s["regions"][r][0]);
+        }
+        let names = [
+            "all",
+            "exactly one lepton",
+            "at least four jets",
+            "4j1b",
+            "4j2b",
+        ];
+        for (row, name) in rows.iter().zip(names) {
+            let want = &steps[name];
+            assert_eq!(row["events"].as_u64(), want[0].as_u64(), "{sample} {name}");
+            let (x, y) = (row["weighted"].as_f64(), want[1].as_f64());
+            assert!(
+                close(x.unwrap_or(f64::NAN), y.unwrap_or(0.0)),
+                "{sample} {name}"
+            );
+        }
+    }
+    // --max-files 1 normalises to the files processed, as the peer does.
+    let m = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "agc-max-files",
+        &["--max-files", "1"],
+    );
+    let n = compare_hists(
+        &m,
+        &json(&root().join("tests/golden/agc/uproot_max_files_1.json")),
+    );
+    assert_eq!(n, 124);
+    let prov = json(&m.join("provenance.json"));
+    assert_eq!(prov["partial"], true);
+    let _ = std::fs::remove_dir_all(m);
     // The random smearing of the real analysis is reproducible too.
     let c = run_ok("analyses/ttbar/ttbar.ana", "agc-rand-1", &["-j", "1"]);
     let d = run_ok(
@@ -446,4 +492,72 @@ fn ir_prints_both_plans_and_only_the_needed_branches() {
         text.contains("electrons = %")
             && text.contains("(nominal value reused by pt_scale_up, pt_res_up)")
     );
+}
+
+#[test]
+fn a_file_without_a_branch_the_analysis_reads_is_named_before_any_event() {
+    let Some(data) = shared_data() else { return };
+    let dir = tmp("missing-branch");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(
+        dir.join("s.yaml"),
+        format!(
+            "hzz:\n  nominal:\n    files:\n    - path: {}\n    - path: {}\n    xsec: 1.0\n",
+            data.join("uproot-HZZ.root").display(),
+            data.join("poet_ttbar_vector.root").display()
+        ),
+    )
+    .expect("yaml");
+    let ana = dir.join("a.ana");
+    std::fs::write(
+        &ana,
+        "analysis t\ntree events\nsamples \"s.yaml\"\nhist n = count(Muon) in integer(0, 5)\n",
+    )
+    .expect("ana");
+    let out = tmp("missing-branch-out");
+    let r = anac(&[
+        "run",
+        ana.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("poet_ttbar_vector.root") && err.contains("NMuon"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn max_events_caps_every_sample_and_normalises_to_what_was_read() {
+    if shared_data().is_none() {
+        return;
+    }
+    let out = run_ok(
+        "analyses/ttbar/ttbar.ana",
+        "max-events",
+        &["--max-events", "100"],
+    );
+    let cf = json(&out.join("cutflow.json"));
+    for s in cf["samples"].as_array().expect("samples") {
+        assert_eq!(s["cuts"][0]["events"], 100, "{s}");
+        // Every event weighs xsec * lumi / 100, so the weighted total is xsec * lumi.
+        let w = s["cuts"][0]["weighted"].as_f64().unwrap_or(0.0);
+        let prov = json(&out.join("provenance.json"));
+        let xsec = prov["samples"]
+            .as_array()
+            .expect("samples")
+            .iter()
+            .find(|x| x["process"] == s["process"] && x["variation"] == s["variation"])
+            .and_then(|x| x["xsec"].as_f64())
+            .expect("xsec");
+        assert!(
+            close(w, xsec * 3378.0) || (w - xsec * 3378.0).abs() < 1e-6 * w,
+            "{s}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(out);
 }

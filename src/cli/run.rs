@@ -34,8 +34,9 @@ pub struct Args {
     /// Worker threads (default: every core).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Entries per chunk: how a work unit is subdivided (never changes results).
-    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    /// Entries per chunk at most: how a work unit is subdivided (chunks also end at cluster
+    /// boundaries). Never changes results, only memory and speed.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub chunk_size: usize,
     /// Only the first N files of each sample variation (nevts then counts those files).
     #[arg(long, value_name = "N")]
@@ -204,9 +205,12 @@ pub fn run(args: Args) -> ExitCode {
             (t_written - t_merged).as_secs_f64(),
         );
         if args.max_events.is_some() || args.max_files.is_some() {
+            let opt = |n: Option<u64>| n.map_or("all".to_string(), |n| n.to_string());
             eprintln!(
-                "note: a partial run (--max-files {:?}, --max-events {:?}); nevts counts the events processed",
-                args.max_files, args.max_events
+                "note: a partial run (files per sample: {}, events per sample: {}); nevts counts \
+                 the events processed",
+                opt(args.max_files.map(|n| n as u64)),
+                opt(args.max_events)
             );
         }
     }

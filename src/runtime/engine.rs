@@ -226,6 +226,7 @@ fn run_unit(
         .collect();
     let mut ev = EventRunner::new(plan, job);
     let chunk = opts.chunk_size.max(1) as u64;
+    let clusters = tree.clusters();
     let mut start = unit.range.start;
     while start < unit.range.end {
         if cancel.load(Ordering::Relaxed) {
@@ -235,7 +236,14 @@ fn run_unit(
                 RunErrorKind::Interrupted,
             ));
         }
-        let end = (start + chunk).min(unit.range.end);
+        // Chunks end at cluster boundaries (baskets are then decompressed once per chunk, not
+        // once per chunk they straddle), and are at most `chunk` entries otherwise.
+        let cluster_end = clusters
+            .iter()
+            .map(|c| c.end)
+            .find(|&e| e > start)
+            .unwrap_or(unit.range.end);
+        let end = (start + chunk).min(cluster_end).min(unit.range.end);
         let t0 = Instant::now();
         st.chunk
             .load(plan, &file, &tree, start..end, &mut st.scratch)
