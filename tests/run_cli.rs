@@ -334,6 +334,8 @@ fn outputs_open_in_hist_uproot_and_root() {
     for (ana, name) in [
         ("examples/zmumu.ana", "open-zmumu"),
         ("examples/hzz.ana", "open-hzz"),
+        ("examples/poet_ttbar.ana", "open-poet"),
+        ("tests/run/constructs/layouts.ana", "open-layouts"),
     ] {
         let out = run_ok(ana, name, &[]);
         let r = Command::new("python3")
@@ -560,4 +562,22 @@ fn max_events_caps_every_sample_and_normalises_to_what_was_read() {
         );
     }
     let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn every_construct_on_flat_layouts_equals_an_independent_script() {
+    golden_case(
+        "tests/run/constructs/layouts.ana",
+        "tests/golden/constructs/layouts.json",
+        "constructs-layouts",
+    );
+}
+
+#[test]
+fn every_collection_construct_on_hzz_equals_an_independent_script() {
+    golden_case(
+        "tests/run/constructs/hzz.ana",
+        "tests/golden/constructs/hzz.json",
+        "constructs-hzz",
+    );
 }

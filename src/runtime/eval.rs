@@ -353,17 +353,18 @@ impl<'p> Frame<'p> {
                     _ => V::Absent,
                 }
             }
-            NodeKind::Binary { op, a, b } => self.binary(ch, s, *op, *a, *b)?,
+            NodeKind::Binary { op, a, b } => promote(self.binary(ch, s, *op, *a, *b)?, &node.ty),
             NodeKind::If {
                 cond,
                 then,
                 otherwise,
             } => {
-                if self.eval(ch, s, *cond)?.truth() {
+                let v = if self.eval(ch, s, *cond)?.truth() {
                     self.eval(ch, s, *then)?
                 } else {
                     self.eval(ch, s, *otherwise)?
-                }
+                };
+                promote(v, &node.ty)
             }
             NodeKind::Call { func, args } => self.call(ch, s, *func, args, &node.ty)?,
             NodeKind::Collection(c) => {
@@ -851,6 +852,15 @@ impl<'p> Frame<'p> {
                 Ok(r)
             }
         }
+    }
+}
+
+/// An integer where the node's type is a float (`if c then 1 else x`, `n ?? 0.5`) becomes one:
+/// integers mixed with floats are floats.
+fn promote(v: V, ty: &Type) -> V {
+    match (v, ty.unwrap_optional().0) {
+        (V::I(i), Type::Float) => V::F(i as f64),
+        (v, _) => v,
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Input: literals, `const` definitions, `for` loop values. Output: [`Value`]s attached to every
 //! constant expression (`Checked::values`), used for binning, `combinations(c, k)`, constant-cut
-//! warnings and variation names. Integer arithmetic that overflows is not folded (left to run time).
+//! warnings and variation names. Integers wrap on overflow as at run time; `%` by zero and shifts
+//! out of 0..63 are absent at run time, so they are not folded.
 
 use std::fmt;
 
@@ -46,15 +47,16 @@ pub fn fold_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
         (Or, Bool(x), Bool(y)) => Bool(*x || *y),
         (Eq, x, y) if std::mem::discriminant(x) == std::mem::discriminant(y) => Bool(x == y),
         (Ne, x, y) if std::mem::discriminant(x) == std::mem::discriminant(y) => Bool(x != y),
-        (Add, Int(x), Int(y)) => Int(x.checked_add(*y)?),
-        (Sub, Int(x), Int(y)) => Int(x.checked_sub(*y)?),
-        (Mul, Int(x), Int(y)) => Int(x.checked_mul(*y)?),
-        (Rem, Int(x), Int(y)) => Int(x.checked_rem(*y)?),
+        // Integers wrap on overflow, as at run time (docs/language.md, "Numerics").
+        (Add, Int(x), Int(y)) => Int(x.wrapping_add(*y)),
+        (Sub, Int(x), Int(y)) => Int(x.wrapping_sub(*y)),
+        (Mul, Int(x), Int(y)) => Int(x.wrapping_mul(*y)),
+        (Rem, Int(x), Int(y)) if *y != 0 => Int(x.wrapping_rem(*y)),
         (BitAnd, Int(x), Int(y)) => Int(x & y),
         (BitOr, Int(x), Int(y)) => Int(x | y),
         (BitXor, Int(x), Int(y)) => Int(x ^ y),
-        (Shl, Int(x), Int(y)) => Int(x.checked_shl(u32::try_from(*y).ok()?)?),
-        (Shr, Int(x), Int(y)) => Int(x.checked_shr(u32::try_from(*y).ok()?)?),
+        (Shl, Int(x), Int(y)) if (0..64).contains(y) => Int(x << y),
+        (Shr, Int(x), Int(y)) if (0..64).contains(y) => Int(x >> y),
         (op, x, y) => {
             let (x, y) = (x.as_f64()?, y.as_f64()?);
             match op {
@@ -62,7 +64,7 @@ pub fn fold_binary(op: BinOp, a: &Value, b: &Value) -> Option<Value> {
                 Sub => Float(x - y),
                 Mul => Float(x * y),
                 Div => Float(x / y),
-                Rem => Float(x % y),
+                Rem if y != 0.0 => Float(x % y),
                 Lt => Bool(x < y),
                 Le => Bool(x <= y),
                 Gt => Bool(x > y),
