@@ -581,3 +581,86 @@ fn every_collection_construct_on_hzz_equals_an_independent_script() {
         "constructs-hzz",
     );
 }
+
+#[test]
+fn the_shipped_toy_fileset_is_what_anac_generate_writes_and_it_runs() {
+    // Needs nothing outside the checkout: this is what a fresh clone runs.
+    let dir = tmp("toy");
+    let r = anac(&["generate", "toy", "-o", dir.to_str().expect("utf-8")]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let shipped = root().join("analyses/ttbar");
+    let yaml = std::fs::read(dir.join("toy.yaml")).expect("generated yaml");
+    assert_eq!(
+        yaml,
+        std::fs::read(shipped.join("toy.yaml")).expect("shipped yaml"),
+        "analyses/ttbar/toy.yaml is stale: rerun `anac generate toy`"
+    );
+    let mut names: Vec<_> = std::fs::read_dir(dir.join("toy"))
+        .expect("toy dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 11);
+    for n in &names {
+        let a = std::fs::read(dir.join("toy").join(n)).expect("generated");
+        let b = std::fs::read(shipped.join("toy").join(n)).expect("shipped");
+        assert!(
+            a == b,
+            "{n:?} differs from the shipped file: rerun `anac generate toy`"
+        );
+    }
+    // The README's main command.
+    let out = tmp("toy-run");
+    let r = anac(&[
+        "run",
+        "analyses/ttbar/ttbar.ana",
+        "--samples",
+        "analyses/ttbar/toy.yaml",
+        "-o",
+        out.to_str().expect("utf-8"),
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success(), "{err}");
+    assert!(
+        err.contains("cutflow") && err.contains("124 histograms"),
+        "{err}"
+    );
+    let cf = json(&out.join("cutflow.json"));
+    for s in cf["samples"].as_array().expect("samples") {
+        for region in ["4j1b", "4j2b"] {
+            let n = s["regions"][region][0]["events"].as_u64().unwrap_or(0);
+            assert!(
+                n > 0,
+                "{region} is empty for {}/{}",
+                s["process"],
+                s["variation"]
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn the_toy_files_open_in_uproot() {
+    if !python_ready() {
+        return;
+    }
+    let f = root().join("analyses/ttbar/toy/ttbar__nominal__0000.root");
+    let r = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, uproot; t = uproot.open(sys.argv[1])['Events']; \
+             a = t.arrays(['nJet', 'Jet_pt', 'Muon_tightId']); \
+             assert t.num_entries == 2500 and len(a) == 2500; \
+             assert all(len(p) == n for p, n in zip(a['Jet_pt'], a['nJet'])); print('OK')",
+        ])
+        .arg(&f)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        String::from_utf8_lossy(&r.stdout).contains("OK"),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+}

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod generate;
 pub mod inspect;
 pub mod ir;
 pub mod run;
@@ -40,6 +41,8 @@ pub enum Command {
     Run(run::Args),
     /// Print an analysis' plan (IR) before and after the optimisation passes.
     Ir(ir::Args),
+    /// Write the toy AGC-layout fileset the README's main command runs on.
+    Generate(generate::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -49,5 +52,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Inspect(args) => inspect::run(args),
         Command::Run(args) => run::run(args),
         Command::Ir(args) => ir::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }

@@ -4,4 +4,5 @@ pub mod outputs;
 pub mod root;
 pub mod samples;
 pub mod schema;
+pub mod toy;
 pub mod yaml;
