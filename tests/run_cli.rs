@@ -664,3 +664,54 @@ fn the_toy_files_open_in_uproot() {
         String::from_utf8_lossy(&r.stderr)
     );
 }
+
+#[test]
+fn validate_accepts_the_peers_and_tells_a_migration_from_a_difference() {
+    if shared_data().is_none() {
+        return;
+    }
+    let out = run_ok("analyses/ttbar/ttbar_deterministic.ana", "validate", &[]);
+    let o = out.to_str().expect("utf-8");
+    for peer in ["tests/golden/agc/rdf.json", "tests/golden/agc/uproot.json"] {
+        let r = anac(&["validate", o, "--reference", peer]);
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert!(r.status.success(), "{peer}: {text}");
+        assert!(
+            text.contains("124 reference histograms, 0 failures, 0 edge migrations"),
+            "{text}"
+        );
+    }
+    // Move one event of 4j1b_ttbar to the neighbouring bin: a migration, reported, accepted.
+    let mut reference = json(&root().join("tests/golden/agc/rdf.json"));
+    let h = &mut reference["4j1b_ttbar"];
+    let w = 729.84 * 3378.0 / 3000.0;
+    let contents = h["contents"].as_array_mut().expect("contents");
+    let i = (1..contents.len() - 1)
+        .find(|&i| contents[i].as_f64().unwrap_or(0.0) > 2.0 * w)
+        .expect("a filled bin");
+    let moved = |x: &Value, d: f64| Value::from(x.as_f64().unwrap_or(0.0) + d);
+    contents[i] = moved(&contents[i], -w);
+    contents[i + 1] = moved(&contents[i + 1], w);
+    let path = tmp("validate-ref.json");
+    std::fs::write(&path, reference.to_string()).expect("write");
+    let p = path.to_str().expect("utf-8");
+    let r = anac(&["validate", o, "--reference", p]);
+    let text = String::from_utf8_lossy(&r.stdout);
+    assert!(r.status.success(), "{text}");
+    assert!(
+        text.contains("MIGRATION 4j1b_ttbar") && text.contains("1 edge migrations"),
+        "{text}"
+    );
+    // Two events: beyond k = 1, a failure (exit 1).
+    let contents = reference["4j1b_ttbar"]["contents"]
+        .as_array_mut()
+        .expect("contents");
+    contents[i] = moved(&contents[i], -w);
+    contents[i + 1] = moved(&contents[i + 1], w);
+    std::fs::write(&path, reference.to_string()).expect("write");
+    let r = anac(&["validate", o, "--reference", p]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stdout).contains("DIFFERS 4j1b_ttbar"));
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_file(path);
+}

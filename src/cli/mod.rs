@@ -9,6 +9,7 @@ pub mod inspect;
 pub mod ir;
 pub mod run;
 mod summary;
+pub mod validate;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -43,6 +44,8 @@ pub enum Command {
     Ir(ir::Args),
     /// Write the toy AGC-layout fileset the README's main command runs on.
     Generate(generate::Args),
+    /// Compare a results folder with reference histograms in the AGC's format.
+    Validate(validate::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -53,5 +56,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Run(args) => run::run(args),
         Command::Ir(args) => ir::run(args),
         Command::Generate(args) => generate::run(args),
+        Command::Validate(args) => validate::run(args),
     }
 }

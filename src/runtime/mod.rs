@@ -13,6 +13,7 @@ pub mod eval;
 pub mod random;
 pub mod results;
 pub mod units;
+pub mod validate;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
