@@ -715,3 +715,44 @@ fn validate_accepts_the_peers_and_tells_a_migration_from_a_difference() {
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_file(path);
 }
+
+#[test]
+fn a_samples_file_with_wildcards_and_tree_keys_gives_the_same_results() {
+    let Some(data) = shared_data() else { return };
+    let dir = tmp("globs");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let small = data.join("agc-small");
+    let xsec = [
+        ("ttbar", 729.84),
+        ("single_top_s_chan", 3.2944000000000004),
+        ("single_top_t_chan", 234.7936507936508),
+        ("single_top_tW", 75.842),
+        ("wjets", 15487.164),
+    ];
+    let mut yaml = String::new();
+    for (p, x) in xsec {
+        yaml.push_str(&format!("{p}:\n"));
+        let vars: &[&str] = if p == "ttbar" {
+            &["nominal", "scaledown", "scaleup", "ME_var", "PS_var"]
+        } else {
+            &["nominal"]
+        };
+        for v in vars {
+            yaml.push_str(&format!(
+                "  {v}:\n    files: [\"{}/{p}__{v}__*.root\"]\n    xsec: {x}\n    tree: Events\n",
+                small.display()
+            ));
+        }
+    }
+    std::fs::write(dir.join("globs.yaml"), yaml).expect("yaml");
+    let samples = dir.join("globs.yaml");
+    let out = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "globs-out",
+        &["--samples", samples.to_str().expect("utf-8")],
+    );
+    let n = compare_hists(&out, &json(&root().join("tests/golden/agc/uproot.json")));
+    assert_eq!(n, 124);
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_dir_all(dir);
+}

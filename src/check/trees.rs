@@ -88,6 +88,7 @@ pub fn verify(
                         .with_help("the file may have been replaced or truncated; update `size_bytes` or check the file"),
                     );
                 }
+                let tree = var.tree.as_deref().unwrap_or(tree);
                 match opener.open(&file.path, tree, representative.is_none()) {
                     Ok(info) => {
                         if representative.is_none() {

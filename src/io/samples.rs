@@ -84,6 +84,8 @@ pub struct Variation {
     /// Cross section in pb; `None` for data (or when it was wrong, with an error).
     pub xsec: Option<f64>,
     pub is_data: bool,
+    /// The tree to read in these files, when it is not the analysis' `tree` header.
+    pub tree: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,7 +162,7 @@ struct Reader<'a> {
     missing_folders: Vec<(PathBuf, Vec<(String, Span)>)>,
 }
 
-const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data"];
+const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data", "tree"];
 const FILE_KEYS: &[&str] = &["path", "nevts", "size_bytes"];
 
 impl Reader<'_> {
@@ -280,11 +282,18 @@ impl Reader<'_> {
             nevts_total_span: None,
             xsec: None,
             is_data: false,
+            tree: None,
         };
         let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
         for (k, _) in entries {
             if !VARIATION_KEYS.contains(&k.text.as_str()) {
                 self.unknown_key(k, VARIATION_KEYS, &context);
+            }
+        }
+        if let Some((_, v)) = field("tree") {
+            match &v.value {
+                Value::Scalar(Scalar::Str(t)) if !t.is_empty() => var.tree = Some(t.clone()),
+                _ => self.wrong_type(v, "a tree name", "`tree`"),
             }
         }
         if let Some((_, v)) = field("is_data") {
@@ -395,13 +404,17 @@ impl Reader<'_> {
             );
         }
         for item in items {
-            if let Some(f) = self.file(item, context) {
-                var.files.push(f);
-            }
+            var.files.extend(self.file(item, context));
         }
     }
 
-    fn file(&mut self, item: &Node, context: &str) -> Option<SampleFile> {
+    /// One file entry: a path (with `*`, `?` wildcards in its last component, expanded to the
+    /// matching files in name order), or a mapping with `path`, `nevts`, `size_bytes`.
+    fn file(&mut self, item: &Node, context: &str) -> Vec<SampleFile> {
+        self.file_entry(item, context).unwrap_or_default()
+    }
+
+    fn file_entry(&mut self, item: &Node, context: &str) -> Option<Vec<SampleFile>> {
         let (path_node, nevts_node, size_node) = match &item.value {
             Value::Scalar(Scalar::Str(_)) => (item, None, None),
             Value::Map(entries) => {
@@ -438,16 +451,101 @@ impl Reader<'_> {
         };
         let nevts = nevts_node.and_then(|n| self.count(n, "`nevts`"));
         let size_bytes = size_node.and_then(|n| self.count(n, "`size_bytes`"));
+        if is_glob(written) {
+            return Some(self.glob(written, path_node.span, nevts_node, size_node));
+        }
         let path = self.base.join(written);
         self.check_exists(written, &path, path_node.span);
-        Some(SampleFile {
+        Some(vec![SampleFile {
             path,
             nevts,
             span: path_node.span,
             nevts_span: nevts_node.map(|n| n.span),
             size_bytes,
             size_span: size_node.map(|n| n.span),
-        })
+        }])
+    }
+
+    /// Expands a path whose last component has wildcards; no match is an error.
+    fn glob(
+        &mut self,
+        written: &str,
+        span: Span,
+        nevts: Option<&Node>,
+        size: Option<&Node>,
+    ) -> Vec<SampleFile> {
+        for (node, key) in [(nevts, "nevts"), (size, "size_bytes")] {
+            if let Some(n) = node {
+                self.error(
+                    WRONG_TYPE,
+                    n.span,
+                    format!("`{key}` cannot be given for a pattern that matches several files"),
+                    "one value for many files",
+                )
+                .help = Some(format!(
+                    "list the files one by one to give each its `{key}`, or leave it out: \
+                     anac counts the entries itself"
+                ));
+            }
+        }
+        let full = self.base.join(written);
+        let (folder, pattern) = match (full.parent(), full.file_name().and_then(|n| n.to_str())) {
+            (Some(f), Some(p)) => (f.to_path_buf(), p.to_string()),
+            _ => {
+                self.error(
+                    MISSING_FILE,
+                    span,
+                    format!("pattern `{written}` has no file name part"),
+                    "not a file pattern",
+                );
+                return Vec::new();
+            }
+        };
+        if is_glob(&folder.to_string_lossy()) {
+            self.error(
+                MISSING_FILE,
+                span,
+                format!("pattern `{written}` has wildcards in a folder name"),
+                "wildcards only in the file name",
+            )
+            .help = Some("anac expands `*` and `?` in the last part of a path only".into());
+            return Vec::new();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(&folder)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_file())
+                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                    .filter(|n| wildcard_match(&pattern, n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        if names.is_empty() {
+            self.error(
+                MISSING_FILE,
+                span,
+                format!("pattern `{written}` matches no file"),
+                "no match",
+            )
+            .help = Some(format!("looked in `{}`", folder.display()));
+            return Vec::new();
+        }
+        names
+            .into_iter()
+            .map(|n| {
+                let path = folder.join(&n);
+                self.check_exists(&n, &path, span);
+                SampleFile {
+                    path,
+                    nevts: None,
+                    span,
+                    nevts_span: None,
+                    size_bytes: None,
+                    size_span: None,
+                }
+            })
+            .collect()
     }
 
     fn check_exists(&mut self, written: &str, path: &Path, span: Span) {
@@ -582,6 +680,34 @@ fn tidy(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+fn is_glob(s: &str) -> bool {
+    s.contains('*') || s.contains('?')
+}
+
+/// `*` matches any run of characters, `?` any one character.
+fn wildcard_match(pattern: &str, name: &str) -> bool {
+    let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
+    // Classic two-pointer match with backtracking to the last `*`.
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < n.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == n[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
 }
 
 /// The closest known name, when close enough to be a likely typo.

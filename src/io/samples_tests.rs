@@ -207,3 +207,28 @@ fn diagnostics_render_with_the_yaml_position() {
         "{diags:?}"
     );
 }
+
+#[test]
+fn wildcards_expand_in_name_order_and_the_tree_key_is_kept() {
+    let path = fixtures_dir().join("glob_and_tree.yaml");
+    let (samples, _) = load(&path).unwrap();
+    let samples = samples.unwrap();
+    let nominal = &samples.processes[0].variations[0];
+    let names: Vec<String> = nominal
+        .files
+        .iter()
+        .map(|f| f.path.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["a.root", "b.root", "c.root", "d.root"]);
+    assert_eq!(nominal.tree.as_deref(), Some("Events"));
+    assert!(wildcard_match(
+        "ttbar__*__0?.root",
+        "ttbar__nominal__01.root"
+    ));
+    assert!(!wildcard_match(
+        "ttbar__*__0?.root",
+        "ttbar__nominal__1.root"
+    ));
+    assert!(wildcard_match("*", ""));
+    assert!(!wildcard_match("a*b", "ac"));
+}

@@ -200,12 +200,12 @@ fn run_unit(
     let file = RootFile::open(&input.path)
         .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
     let tree = file
-        .tree(&plan.tree)
+        .tree(&job.tree)
         .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
     let sample = SampleCtx {
         xsec: job.xsec,
         nevts: job.nevts as f64,
-        file_key: random::file_key(&input.uuid, &plan.tree),
+        file_key: random::file_key(&input.uuid, &job.tree),
     };
     let mut frame = Frame::new(plan, &job.kinematic);
     let mut res = UnitResult {

@@ -107,13 +107,18 @@ pub fn prepare(
                     .with_help("add a header line such as `tree Events`"),
             ])
         })?;
-    let first = samples
+    let (first, first_tree) = samples
         .files()
         .next()
-        .map(|(_, _, f)| f.path.clone())
+        .map(|(_, v, f)| {
+            (
+                f.path.clone(),
+                v.tree.clone().unwrap_or_else(|| tree.clone()),
+            )
+        })
         .ok_or_else(|| internal("the samples file lists no input files".into()))?;
     let schema = RootFile::open(&first)
-        .and_then(|f| f.tree(&tree))
+        .and_then(|f| f.tree(&first_tree))
         .map(|t| t.schema())
         .map_err(|e| internal(format!("cannot read `{}`: {e}", first.display())))?;
     let processes = process_infos(&samples);

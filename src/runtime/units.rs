@@ -62,6 +62,8 @@ pub struct OutVar {
 #[derive(Debug, Clone)]
 pub struct Job {
     pub process: String,
+    /// The tree read in this sample's files (the analysis' `tree`, or the sample's `tree:`).
+    pub tree: String,
     pub variation: String,
     pub is_data: bool,
     pub xsec: f64,
@@ -113,6 +115,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
     for process in &samples.processes {
         for var in &process.variations {
             let take = opts.max_files.unwrap_or(usize::MAX);
+            let tree_name = var.tree.clone().unwrap_or_else(|| plan.tree.clone());
             let mut files = Vec::new();
             let mut ranges: Vec<(usize, Range<u64>)> = Vec::new();
             let mut budget = opts.max_events.unwrap_or(u64::MAX);
@@ -123,13 +126,13 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                         Some("check the path in the samples file and that the file is a ROOT file"),
                     )
                 })?;
-                let tree = file.tree(&plan.tree).map_err(|e| {
+                let tree = file.tree(&tree_name).map_err(|e| {
                     perr(
                         format!("input `{}`: {e}", f.path.display()),
                         Some("the analysis' `tree` header names the tree to read"),
                     )
                 })?;
-                check_branches(plan, &tree, &f.path)?;
+                check_branches(plan, &tree, &tree_name, &f.path)?;
                 let entries = tree.entries();
                 for r in group_clusters(&tree.clusters(), entries) {
                     if budget == 0 {
@@ -195,6 +198,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
             }
             jobs.push(Job {
                 process: process.name.clone(),
+                tree: tree_name,
                 variation: var.name.clone(),
                 is_data: var.is_data,
                 xsec: var.xsec.unwrap_or(f64::NAN),
@@ -248,6 +252,7 @@ pub fn hex(b: &[u8]) -> String {
 fn check_branches(
     plan: &Plan,
     tree: &crate::io::root::Tree,
+    tree_name: &str,
     path: &std::path::Path,
 ) -> Result<(), PlanError> {
     let schema = tree.schema();
@@ -265,7 +270,7 @@ fn check_branches(
             None => {
                 return Err(missing(format!(
                     "tree `{}` has no branch `{}` (field `{}` of collection `{}`)",
-                    plan.tree, f.branch, f.name, coll.name
+                    tree_name, f.branch, f.name, coll.name
                 )));
             }
             Some(s) if s.ty != f.ty => {
@@ -283,7 +288,7 @@ fn check_branches(
         if tree.branch(&c.length).is_none() {
             return Err(missing(format!(
                 "tree `{}` has no branch `{}` (the length of collection `{}`)",
-                plan.tree, c.length, c.name
+                tree_name, c.length, c.name
             )));
         }
     }
@@ -292,7 +297,7 @@ fn check_branches(
             None => {
                 return Err(missing(format!(
                     "tree `{}` has no branch `{}`",
-                    plan.tree, s.branch
+                    tree_name, s.branch
                 )));
             }
             Some(b) if b.ty != s.ty || b.shape != s.shape => {
