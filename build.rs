@@ -20,6 +20,13 @@ fn main() {
             entries.push((code, path.display().to_string()));
         }
     }
+    // A copy of the sources without the pages would silently ship an empty `anac explain`.
+    if entries.is_empty() {
+        panic!(
+            "no diagnostic code pages found in {}: the build needs docs/codes/*.md",
+            dir.display()
+        );
+    }
     entries.sort();
     let mut out = String::from(
         "/// (code, page) for every documented code, sorted by code.\npub static CODE_DOCS: &[(&str, &str)] = &[\n",

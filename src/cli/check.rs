@@ -55,13 +55,13 @@ pub fn run(args: Args) -> ExitCode {
 
 fn emit(args: &Args, diags: &[Diagnostic]) {
     match args.format {
-        Format::Json => println!("{}", render_json(diags)),
+        Format::Json => crate::outln!("{}", render_json(diags)),
         Format::Human => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             for d in diags {
-                eprint!("{}", render_human(d, color));
+                crate::err!("{}", render_human(d, color));
             }
-            eprintln!("{}", summary(diags, &args.file));
+            crate::errln!("{}", summary(diags, &args.file));
         }
     }
 }

@@ -16,14 +16,14 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     if args.list {
         for code in Code::documented() {
-            println!("{code}");
+            crate::outln!("{code}");
         }
         return ExitCode::SUCCESS;
     }
     let code = args.code.unwrap_or_default();
     match explain(&code) {
         Some(page) => {
-            print!("{page}");
+            crate::cli::out::stdout(page);
             ExitCode::SUCCESS
         }
         None => {
@@ -35,7 +35,7 @@ pub fn run(args: Args) -> ExitCode {
                 .max_by(|a, b| a.0.total_cmp(&b.0))
                 .map(|(_, k)| format!("; did you mean `{k}`?"))
                 .unwrap_or_default();
-            eprintln!(
+            crate::errln!(
                 "error: no diagnostic code `{code}`{suggestion} (`anac explain --list` lists them)"
             );
             ExitCode::from(super::EXIT_USAGE)

@@ -17,7 +17,7 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     match crate::io::toy::write(&args.output) {
         Ok(n) => {
-            eprintln!(
+            crate::errln!(
                 "wrote {n} toy files to {} and {}",
                 args.output.join("toy").display(),
                 args.output.join("toy.yaml").display()
@@ -25,7 +25,7 @@ pub fn run(args: Args) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             ExitCode::from(super::EXIT_USAGE)
         }
     }

@@ -57,13 +57,13 @@ pub fn run(args: Args) -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
                 Err(e) => {
-                    eprintln!("error: cannot write the output: {e}");
+                    crate::errln!("error: cannot write the output: {e}");
                     ExitCode::from(super::EXIT_USAGE)
                 }
             }
         }
         Err(diag) => {
-            eprint!("{}", render_human(&diag, std::io::stderr().is_terminal()));
+            crate::err!("{}", render_human(&diag, std::io::stderr().is_terminal()));
             ExitCode::from(super::EXIT_USAGE)
         }
     }

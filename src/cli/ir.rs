@@ -21,12 +21,12 @@ pub fn run(args: Args) -> ExitCode {
         Ok(p) => p,
         Err(PrepareError::Input(diags)) => {
             for d in &diags {
-                eprint!("{}", crate::diagnostics::render_human(d, false));
+                crate::err!("{}", crate::diagnostics::render_human(d, false));
             }
             return ExitCode::from(super::EXIT_ERRORS);
         }
         Err(PrepareError::Io(d)) => {
-            eprint!("{}", crate::diagnostics::render_human(&d, false));
+            crate::err!("{}", crate::diagnostics::render_human(&d, false));
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
@@ -60,7 +60,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: cannot write the plan: {e}");
+            crate::errln!("error: cannot write the plan: {e}");
             ExitCode::from(super::EXIT_USAGE)
         }
     }

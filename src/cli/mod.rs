@@ -7,6 +7,7 @@ pub mod explain;
 pub mod generate;
 pub mod inspect;
 pub mod ir;
+pub mod out;
 pub mod run;
 mod summary;
 pub mod validate;
@@ -49,7 +50,7 @@ pub enum Command {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
-    match cli.command {
+    let code = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Inspect(args) => inspect::run(args),
@@ -57,5 +58,6 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Ir(args) => ir::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Validate(args) => validate::run(args),
-    }
+    };
+    out::exit_code(code)
 }

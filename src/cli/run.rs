@@ -55,13 +55,13 @@ pub struct Args {
 fn render(diags: &[Diagnostic]) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in diags {
-        eprint!("{}", render_human(d, color));
+        crate::err!("{}", render_human(d, color));
     }
 }
 
 pub fn run(args: Args) -> ExitCode {
     if args.chunk_size == 0 || args.jobs == Some(0) {
-        eprintln!("error: --chunk-size and -j must be at least 1");
+        crate::errln!("error: --chunk-size and -j must be at least 1");
         return ExitCode::from(super::EXIT_USAGE);
     }
     let t_start = Instant::now();
@@ -73,7 +73,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(p) => p,
         Err(PrepareError::Input(diags)) => {
             render(&diags);
-            eprintln!("{}", super::check::summary(&diags, &args.file));
+            crate::errln!("{}", super::check::summary(&diags, &args.file));
             return ExitCode::from(super::EXIT_ERRORS);
         }
         Err(PrepareError::Io(d)) => {
@@ -84,7 +84,7 @@ pub fn run(args: Args) -> ExitCode {
     if !args.quiet {
         render(&prepared.warnings);
         for w in &prepared.units.warnings {
-            eprintln!("warning: {w}");
+            crate::errln!("warning: {w}");
         }
     }
     let t_compiled = Instant::now();
@@ -133,7 +133,7 @@ pub fn run(args: Args) -> ExitCode {
     let (results, jobs, timing) = match executed {
         Ok(r) => r,
         Err(e) if e.kind == RunErrorKind::Interrupted && cancel.load(Ordering::SeqCst) => {
-            eprintln!("interrupted: no output written");
+            crate::errln!("interrupted: no output written");
             return ExitCode::from(130);
         }
         Err(e) => {
@@ -170,7 +170,7 @@ pub fn run(args: Args) -> ExitCode {
         outputs::pretty(&provenance(&args, &prepared, &jobs, threads, timings)),
     ));
     if cancel.load(Ordering::SeqCst) {
-        eprintln!("interrupted: no output written");
+        crate::errln!("interrupted: no output written");
         return ExitCode::from(130);
     }
     if let Err(e) = outputs::write_dir(&args.output, plan, &results, &Outputs { files }, args.force)
@@ -189,11 +189,11 @@ pub fn run(args: Args) -> ExitCode {
     if !args.quiet {
         let secs = (t_ran - t_compiled).as_secs_f64();
         let events: u64 = jobs.iter().map(|j| j.events).sum();
-        eprint!(
+        crate::err!(
             "{}",
             super::summary::text(&prepared, &results, &jobs, &args.output)
         );
-        eprintln!(
+        crate::errln!(
             "{events} events in {:.2} s ({:.0} events/s, {threads} threads); check+plan {:.2} s, \
              read {:.2} s and compute {:.2} s (summed over threads), merge {:.2} s, write {:.2} s",
             secs,
@@ -206,7 +206,7 @@ pub fn run(args: Args) -> ExitCode {
         );
         if args.max_events.is_some() || args.max_files.is_some() {
             let opt = |n: Option<u64>| n.map_or("all".to_string(), |n| n.to_string());
-            eprintln!(
+            crate::errln!(
                 "note: a partial run (files per sample: {}, events per sample: {}); nevts counts \
                  the events processed",
                 opt(args.max_files.map(|n| n as u64)),

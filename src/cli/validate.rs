@@ -42,7 +42,7 @@ pub fn run(args: Args) -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(super::EXIT_ERRORS),
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::errln!("error: {e}");
             ExitCode::from(super::EXIT_USAGE)
         }
     }
@@ -66,7 +66,7 @@ fn validate(args: &Args) -> Result<bool, String> {
         let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
         std::fs::write(out, text + "\n")
             .map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
-        eprintln!("wrote {} histograms to {}", doc.len(), out.display());
+        crate::errln!("wrote {} histograms to {}", doc.len(), out.display());
     }
     let Some(reference) = &args.reference else {
         return Ok(true);
@@ -92,7 +92,7 @@ fn validate(args: &Args) -> Result<bool, String> {
     let (mut failed, mut migrations) = (0, 0);
     for (name, r) in &refs {
         let Some(h) = ours.get(name) else {
-            println!("MISSING {name}");
+            crate::outln!("MISSING {name}");
             failed += 1;
             continue;
         };
@@ -109,7 +109,7 @@ fn validate(args: &Args) -> Result<bool, String> {
             match f {
                 Finding::Missing => {}
                 Finding::Edges(m) => {
-                    println!("EDGES {name}: {m}");
+                    crate::outln!("EDGES {name}: {m}");
                     failed += 1;
                 }
                 Finding::Bins {
@@ -119,13 +119,13 @@ fn validate(args: &Args) -> Result<bool, String> {
                     ours,
                     reference,
                 } => {
-                    println!(
+                    crate::outln!(
                         "DIFFERS {name} {what} bins {first}..={last}: {ours} vs reference {reference}"
                     );
                     failed += 1;
                 }
                 Finding::Migration { first, last, diff } => {
-                    println!(
+                    crate::outln!(
                         "MIGRATION {name} bins {first}..={last}: sums agree, largest difference {diff} \
                          <= {} x event weight {w}",
                         args.k
@@ -135,7 +135,7 @@ fn validate(args: &Args) -> Result<bool, String> {
             }
         }
     }
-    println!(
+    crate::outln!(
         "validate: {} reference histograms, {failed} failures, {migrations} edge migrations",
         refs.len()
     );
