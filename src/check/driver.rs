@@ -29,7 +29,7 @@ pub fn check_path(
     options: &Options,
     opener: &dyn TreeOpener,
 ) -> Result<Vec<Diagnostic>, Box<Diagnostic>> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::io::text::read_text(path).map_err(|e| {
         Box::new(Diagnostic::error(
             common::IO,
             format!("cannot read `{}`: {e}", path.display()),

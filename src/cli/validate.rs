@@ -33,7 +33,7 @@ pub struct Args {
 
 fn read_json(p: &std::path::Path) -> Result<Value, String> {
     let text =
-        std::fs::read_to_string(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+        crate::io::text::read_text(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
     serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", p.display()))
 }
 

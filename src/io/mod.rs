@@ -4,5 +4,6 @@ pub mod outputs;
 pub mod root;
 pub mod samples;
 pub mod schema;
+pub mod text;
 pub mod toy;
 pub mod yaml;

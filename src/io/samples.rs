@@ -118,7 +118,7 @@ impl Samples {
 /// problem, code `io::unreadable`, boxed to keep the `Result` small); otherwise the samples (see the module invariants) and every
 /// problem found.
 pub fn load(path: &Path) -> Result<(Option<Samples>, Vec<Diagnostic>), Box<Diagnostic>> {
-    match std::fs::read_to_string(path) {
+    match crate::io::text::read_text(path) {
         Ok(text) => Ok(from_source(&SourceFile::new(path, text))),
         Err(e) => Err(Box::new(Diagnostic::error(
             common::IO,

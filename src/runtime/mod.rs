@@ -68,7 +68,7 @@ pub fn prepare(
     if diags.iter().any(Diagnostic::is_error) {
         return Err(PrepareError::Input(diags));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::io::text::read_text(path).map_err(|e| {
         PrepareError::Io(Box::new(Diagnostic::error(
             common::IO,
             format!("cannot read `{}`: {e}", path.display()),
