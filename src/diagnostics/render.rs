@@ -9,20 +9,130 @@ use std::fmt;
 struct Report<'a> {
     diag: &'a Diagnostic,
     source: Option<NamedSource<String>>,
+    /// The labels' byte ranges in `source` (which may be an elided copy of the file).
+    spans: Vec<std::ops::Range<usize>>,
+    /// For labels on an elided line: their real column (miette's header counts the copy's).
+    columns: Vec<Option<usize>>,
     related: Vec<Report<'a>>,
 }
 
 impl<'a> Report<'a> {
     fn new(diag: &'a Diagnostic) -> Report<'a> {
+        let ranges: Vec<_> = diag.labels.iter().map(|l| l.span.range()).collect();
+        let (source, spans, columns) = match &diag.source {
+            Some(s) => {
+                let (text, spans) = elide_long_lines(&s.text, &ranges);
+                let columns = ranges
+                    .iter()
+                    .map(|r| {
+                        let line_start = s.text[..r.start.min(s.text.len())]
+                            .rfind('\n')
+                            .map_or(0, |p| p + 1);
+                        let line_end = s.text[line_start..]
+                            .find('\n')
+                            .map_or(s.text.len(), |p| line_start + p);
+                        (line_end - line_start > MAX_LINE).then(|| {
+                            s.text[line_start..r.start.min(s.text.len())]
+                                .chars()
+                                .count()
+                                + 1
+                        })
+                    })
+                    .collect();
+                (
+                    Some(NamedSource::new(s.path.display().to_string(), text)),
+                    spans,
+                    columns,
+                )
+            }
+            None => (None, ranges, Vec::new()),
+        };
         Report {
             diag,
-            source: diag
-                .source
-                .as_ref()
-                .map(|s| NamedSource::new(s.path.display().to_string(), s.text.to_string())),
+            source,
+            spans,
+            columns,
             related: diag.related.iter().map(Report::new).collect(),
         }
     }
+}
+
+/// Lines longer than this are shown as a window around their labels (miette cannot draw labels
+/// far to the right, and nobody reads a 70,000-column line).
+const MAX_LINE: usize = 240;
+/// Characters kept on each side of the labels of a long line.
+const CONTEXT: usize = 60;
+
+/// A copy of `text` where every line longer than [`MAX_LINE`] bytes is cut to a window around
+/// the labels on it (or to its start when it has none), with `…` where text was left out; the
+/// label ranges are moved to match. Line numbers are unchanged.
+fn elide_long_lines(
+    text: &str,
+    ranges: &[std::ops::Range<usize>],
+) -> (String, Vec<std::ops::Range<usize>>) {
+    if text.lines().all(|l| l.len() <= MAX_LINE) {
+        return (text.to_string(), ranges.to_vec());
+    }
+    let mut out = String::with_capacity(text.len().min(1 << 20));
+    // (old byte offset, new byte offset) pairs at which the mapping changes, increasing.
+    let mut map: Vec<(usize, isize)> = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        let end = start + line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        if body.len() <= MAX_LINE {
+            map.push((start, out.len() as isize - start as isize));
+            out.push_str(line);
+        } else {
+            let here: Vec<_> = ranges
+                .iter()
+                .filter(|r| r.start >= start && r.start <= start + body.len())
+                .collect();
+            let (lo, hi) = match (
+                here.iter().map(|r| r.start).min(),
+                here.iter().map(|r| r.end).max(),
+            ) {
+                (Some(a), Some(b)) => (a - start, (b - start).min(body.len())),
+                _ => (0, 0),
+            };
+            let floor = |mut i: usize| {
+                while i > 0 && !body.is_char_boundary(i) {
+                    i -= 1;
+                }
+                i
+            };
+            let from = floor(lo.saturating_sub(CONTEXT));
+            let to = floor((hi + CONTEXT).min(body.len()).max(from));
+            let to = if to - from > 4 * MAX_LINE {
+                floor(from + 4 * MAX_LINE)
+            } else {
+                to
+            };
+            if from > 0 {
+                out.push('…');
+            }
+            map.push((start + from, out.len() as isize - (start + from) as isize));
+            out.push_str(&body[from..to]);
+            if to < body.len() {
+                out.push('…');
+            }
+            out.push_str(&line[body.len()..]);
+        }
+        start = end;
+    }
+    let moved = |x: usize| -> usize {
+        let k = map.partition_point(|(at, _)| *at <= x);
+        let delta = if k == 0 { 0 } else { map[k - 1].1 };
+        ((x as isize + delta).max(0) as usize).min(out.len())
+    };
+    let spans = ranges
+        .iter()
+        .map(|r| {
+            let a = moved(r.start);
+            a..moved(r.end).max(a)
+        })
+        .collect();
+    (out, spans)
 }
 
 impl fmt::Debug for Report<'_> {
@@ -64,14 +174,25 @@ impl miette::Diagnostic for Report<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         self.source.as_ref()?;
-        Some(Box::new(self.diag.labels.iter().map(|l| {
-            let text = (!l.message.is_empty()).then(|| l.message.clone());
-            if l.primary {
-                LabeledSpan::new_primary_with_span(text, l.span.range())
-            } else {
-                LabeledSpan::new_with_span(text, l.span.range())
-            }
-        })))
+        Some(Box::new(
+            self.diag
+                .labels
+                .iter()
+                .zip(&self.spans)
+                .enumerate()
+                .map(|(i, (l, r))| {
+                    let column = self.columns.get(i).copied().flatten();
+                    let text = match column {
+                        Some(c) => Some(format!("{} (column {c} of a long line)", l.message)),
+                        None => (!l.message.is_empty()).then(|| l.message.clone()),
+                    };
+                    if l.primary {
+                        LabeledSpan::new_primary_with_span(text, r.clone())
+                    } else {
+                        LabeledSpan::new_with_span(text, r.clone())
+                    }
+                }),
+        ))
     }
 
     fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
@@ -181,5 +302,36 @@ mod tests {
         assert_eq!(v["diagnostics"][0]["line"], 1);
         assert_eq!(v["diagnostics"][0]["column"], 9);
         assert_eq!(v["errors"], 1);
+    }
+}
+
+#[cfg(test)]
+mod long_line_tests {
+    use super::*;
+    use crate::diagnostics::{Code, SourceFile, Span};
+
+    #[test]
+    fn labels_far_to_the_right_render_as_a_window_with_their_real_column() {
+        let text = format!(
+            "tree Events\ncut \"x\" {}1 + true\nlet y = 2\n",
+            " ".repeat(70_000)
+        );
+        let at = text.find("true").unwrap();
+        let src = SourceFile::new("long.ana", text.clone());
+        let d = Diagnostic::error(Code("anac::sema::type-mismatch"), "bad")
+            .in_file(&src)
+            .with_primary(Span::new(at, at + 4), "this");
+        let out = render_human(&d, false);
+        assert!(out.contains("1 + true"), "{out}");
+        assert!(out.contains("column 70013 of a long line"), "{out}");
+        assert!(out.lines().all(|l| l.chars().count() < 600), "{out}");
+        // A label spanning a whole long line, and a multi-byte character at the cut.
+        let text = format!("{}é{}\n", "a".repeat(300), "b".repeat(300));
+        let src = SourceFile::new("wide.ana", text.clone());
+        let d = Diagnostic::error(Code("anac::sema::type-mismatch"), "wide")
+            .in_file(&src)
+            .with_primary(Span::new(0, text.len() - 1), "all of it");
+        let out = render_human(&d, false);
+        assert!(out.contains("all of it"), "{out}");
     }
 }
