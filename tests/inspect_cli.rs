@@ -202,7 +202,7 @@ fn summary_json_sizes_of_hzz_zstd() {
 }
 
 #[test]
-fn errors_exit_2_with_diagnostic() {
+fn bad_arguments_exit_2_and_bad_files_exit_1_with_a_diagnostic() {
     let Some(f) = nanoaod() else { return };
     let o = anac(&["inspect", &f, "Events", "--scan", "nJte"]);
     assert_eq!(o.status.code(), Some(2));
@@ -227,11 +227,26 @@ fn errors_exit_2_with_diagnostic() {
     );
     assert!(stderr(&o).contains("200"), "{}", stderr(&o));
 
+    // A missing input file is bad input (1), as for every command.
     let o = anac(&["inspect", "/nonexistent/dir/missing.root"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("missing.root"), "{}", stderr(&o));
 
     let o = anac(&["inspect", &f, "NoSuchTree"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("NoSuchTree"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_corrupt_file_is_bad_input_exit_1() {
+    let Some(f) = nanoaod() else { return };
+    let bytes = std::fs::read(&f).unwrap();
+    let dir = std::env::temp_dir().join(format!("anac-inspect-corrupt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("cut.root");
+    std::fs::write(&bad, &bytes[..200]).unwrap();
+    let o = anac(&["inspect", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cut.root"), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -64,17 +64,23 @@ pub fn run(args: Args) -> ExitCode {
         }
         Err(diag) => {
             crate::err!("{}", render_human(&diag, std::io::stderr().is_terminal()));
-            ExitCode::from(super::EXIT_USAGE)
+            // The one exit-code contract: a bad argument is a usage problem (2); a missing,
+            // unreadable or corrupt ROOT file is bad input (1).
+            if diag.code == BAD_ARGUMENT {
+                ExitCode::from(super::EXIT_USAGE)
+            } else {
+                ExitCode::from(super::EXIT_ERRORS)
+            }
         }
     }
 }
 
 /// The whole output as text, or the diagnostic to show instead.
 pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
-    let file = RootFile::open(&args.file).map_err(|e| Box::new(e.diagnostic()))?;
+    let file = RootFile::open(&args.file).map_err(|e| root_err(e))?;
     let names = match &args.tree {
         Some(t) => vec![t.clone()],
-        None => file.trees().map_err(|e| Box::new(e.diagnostic()))?,
+        None => file.trees().map_err(|e| root_err(e))?,
     };
     if !args.scan.is_empty() {
         let [name] = names.as_slice() else {
@@ -91,7 +97,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
                 .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"),
             ));
         };
-        let tree = file.tree(name).map_err(|e| Box::new(e.diagnostic()))?;
+        let tree = file.tree(name).map_err(|e| root_err(e))?;
         let default_len = match args.format {
             Format::Human => 10,
             Format::Json => tree.entries(),
@@ -104,7 +110,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
                 let kind = scan_kind(&file, &tree, b)?;
                 let col = tree
                     .read(&file, b, range.clone())
-                    .map_err(|e| Box::new(e.diagnostic()))?;
+                    .map_err(|e| root_err(e))?;
                 Ok((b.clone(), kind, col))
             })
             .collect::<Result<Vec<_>, Box<Diagnostic>>>()?;
@@ -115,7 +121,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
     }
     let trees = names
         .iter()
-        .map(|n| file.tree(n).map_err(|e| Box::new(e.diagnostic())))
+        .map(|n| file.tree(n).map_err(|e| root_err(e)))
         .collect::<Result<Vec<Tree>, Box<Diagnostic>>>()?;
     Ok(match args.format {
         Format::Human => summary_human(&file, &trees),
@@ -728,4 +734,15 @@ mod tests {
         assert_eq!(value(&v, 1), Value::from("NaN"));
         assert_eq!(value(&v, 2), Value::from("-inf"));
     }
+}
+
+/// A reader error as a diagnostic: a tree, branch or entry range the arguments name but the
+/// file lacks is a bad argument (exit 2); anything else is the file's problem (exit 1).
+fn root_err(e: crate::io::root::RootError) -> Box<Diagnostic> {
+    let not_found = matches!(e, crate::io::root::RootError::NotFound { .. });
+    let mut d = e.diagnostic();
+    if not_found {
+        d.code = BAD_ARGUMENT;
+    }
+    Box::new(d)
 }
