@@ -77,10 +77,10 @@ pub fn run(args: Args) -> ExitCode {
 
 /// The whole output as text, or the diagnostic to show instead.
 pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
-    let file = RootFile::open(&args.file).map_err(|e| root_err(e))?;
+    let file = RootFile::open(&args.file).map_err(root_err)?;
     let names = match &args.tree {
         Some(t) => vec![t.clone()],
-        None => file.trees().map_err(|e| root_err(e))?,
+        None => file.trees().map_err(root_err)?,
     };
     if !args.scan.is_empty() {
         let [name] = names.as_slice() else {
@@ -97,7 +97,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
                 .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"),
             ));
         };
-        let tree = file.tree(name).map_err(|e| root_err(e))?;
+        let tree = file.tree(name).map_err(root_err)?;
         let default_len = match args.format {
             Format::Human => 10,
             Format::Json => tree.entries(),
@@ -108,9 +108,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
             .iter()
             .map(|b| {
                 let kind = scan_kind(&file, &tree, b)?;
-                let col = tree
-                    .read(&file, b, range.clone())
-                    .map_err(|e| root_err(e))?;
+                let col = tree.read(&file, b, range.clone()).map_err(root_err)?;
                 Ok((b.clone(), kind, col))
             })
             .collect::<Result<Vec<_>, Box<Diagnostic>>>()?;
@@ -121,7 +119,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
     }
     let trees = names
         .iter()
-        .map(|n| file.tree(n).map_err(|e| root_err(e)))
+        .map(|n| file.tree(n).map_err(root_err))
         .collect::<Result<Vec<Tree>, Box<Diagnostic>>>()?;
     Ok(match args.format {
         Format::Human => summary_human(&file, &trees),
