@@ -672,6 +672,17 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
     o
 }
 
+/// A reader error as a diagnostic: a tree, branch or entry range the arguments name but the
+/// file lacks is a bad argument (exit 2); anything else is the file's problem (exit 1).
+fn root_err(e: crate::io::root::RootError) -> Box<Diagnostic> {
+    let not_found = matches!(e, crate::io::root::RootError::NotFound { .. });
+    let mut d = e.diagnostic();
+    if not_found {
+        d.code = BAD_ARGUMENT;
+    }
+    Box::new(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -732,15 +743,4 @@ mod tests {
         assert_eq!(value(&v, 1), Value::from("NaN"));
         assert_eq!(value(&v, 2), Value::from("-inf"));
     }
-}
-
-/// A reader error as a diagnostic: a tree, branch or entry range the arguments name but the
-/// file lacks is a bad argument (exit 2); anything else is the file's problem (exit 1).
-fn root_err(e: crate::io::root::RootError) -> Box<Diagnostic> {
-    let not_found = matches!(e, crate::io::root::RootError::NotFound { .. });
-    let mut d = e.diagnostic();
-    if not_found {
-        d.code = BAD_ARGUMENT;
-    }
-    Box::new(d)
 }
