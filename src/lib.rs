@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod cli;
+pub mod codegen;
 pub mod diagnostics;
 pub mod io;
 pub mod ir;

@@ -756,3 +756,33 @@ fn a_samples_file_with_wildcards_and_tree_keys_gives_the_same_results() {
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn native_kernels_and_the_interpreter_give_identical_bytes() {
+    if shared_data().is_none() {
+        return;
+    }
+    for (ana, name) in [
+        ("analyses/ttbar/ttbar.ana", "k-agc"),
+        ("tests/run/constructs/layouts.ana", "k-layouts"),
+        ("tests/run/constructs/hzz.ana", "k-hzz"),
+        ("examples/zmumu.ana", "k-zmumu"),
+    ] {
+        let a = run_ok(ana, &format!("{name}-jit"), &[]);
+        let b = run_ok(ana, &format!("{name}-interp"), &["--interpret"]);
+        for f in [
+            "histograms.json",
+            "histograms.root",
+            "cutflow.json",
+            "events.json",
+        ] {
+            let x = std::fs::read(a.join(f)).expect("output");
+            let y = std::fs::read(b.join(f)).expect("output");
+            assert!(x == y, "{ana}: {f} differs between kernels and --interpret");
+        }
+        let prov = json(&a.join("provenance.json"));
+        assert!(prov["timings"]["jit_compile_s"].as_f64().unwrap_or(1.0) < 0.5);
+        let _ = std::fs::remove_dir_all(a);
+        let _ = std::fs::remove_dir_all(b);
+    }
+}

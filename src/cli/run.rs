@@ -50,6 +50,9 @@ pub struct Args {
     /// Replace the output folder even if anac did not write it.
     #[arg(long)]
     pub force: bool,
+    /// Evaluate everything with the reference interpreter (no native kernels).
+    #[arg(long)]
+    pub interpret: bool,
 }
 
 fn render(diags: &[Diagnostic]) {
@@ -122,9 +125,30 @@ pub fn run(args: Args) -> ExitCode {
             b.inc(n);
         }
     };
+    let kernels = if args.interpret {
+        None
+    } else {
+        match crate::codegen::compile(&prepared.plan) {
+            Ok(k) => Some(std::sync::Arc::new(k)),
+            Err(e) => {
+                render(&[
+                    Diagnostic::error(runtime::EVAL, format!("internal error: {e}"))
+                        .with_help("`anac run --interpret` runs without native kernels"),
+                ]);
+                return ExitCode::from(super::EXIT_ERRORS);
+            }
+        }
+    };
+    let compile_time = kernels
+        .as_ref()
+        .map_or(0.0, |k| k.compile_time.as_secs_f64());
+    let n_kernels = kernels
+        .as_ref()
+        .map_or(0, |k| k.by_node.iter().filter(|x| x.is_some()).count());
     let opts = EngineOptions {
         threads,
         chunk_size: args.chunk_size,
+        kernels,
     };
     let executed = runtime::execute(&prepared, &opts, &progress, &cancel);
     if let Some(b) = &bar {
@@ -160,6 +184,7 @@ pub fn run(args: Args) -> ExitCode {
     let t_merged = Instant::now();
     let timings = json!({
         "check_and_plan_s": (t_compiled - t_start).as_secs_f64(),
+        "jit_compile_s": compile_time,
         "run_wall_s": (t_ran - t_compiled).as_secs_f64(),
         "read_s_all_threads": timing.read.as_secs_f64(),
         "compute_s_all_threads": timing.compute.as_secs_f64(),
@@ -195,10 +220,12 @@ pub fn run(args: Args) -> ExitCode {
         );
         crate::errln!(
             "{events} events in {:.2} s ({:.0} events/s, {threads} threads); check+plan {:.2} s, \
-             read {:.2} s and compute {:.2} s (summed over threads), merge {:.2} s, write {:.2} s",
+             compile {:.1} ms ({n_kernels} kernels), read {:.2} s and compute {:.2} s (summed over \
+             threads), merge {:.2} s, write {:.2} s",
             secs,
             events as f64 / secs.max(1e-9),
             (t_compiled - t_start).as_secs_f64(),
+            compile_time * 1e3,
             timing.read.as_secs_f64(),
             timing.compute.as_secs_f64(),
             (t_merged - t_ran).as_secs_f64(),
@@ -269,7 +296,7 @@ fn provenance(
             "entries": [u.range.start, u.range.end]})).collect::<Vec<_>>(),
         "options": {"threads": threads, "chunk_size": args.chunk_size,
                     "max_files": args.max_files, "max_events": args.max_events,
-                    "engine": "interpreter"},
+                    "engine": if args.interpret { "interpreter" } else { "interpreter + native kernels" }},
         "partial": args.max_files.is_some() || args.max_events.is_some(),
         "timings": timings,
     })

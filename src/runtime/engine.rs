@@ -50,6 +50,8 @@ pub struct EngineOptions {
     pub threads: usize,
     /// Entries per chunk (a subdivision of a unit).
     pub chunk_size: usize,
+    /// Native kernels for the plan's scalar expressions (`None`: interpret everything).
+    pub kernels: Option<std::sync::Arc<crate::codegen::Kernels>>,
 }
 
 /// The merged result of one job (sample).
@@ -207,7 +209,7 @@ fn run_unit(
         nevts: job.nevts as f64,
         file_key: random::file_key(&input.uuid, &job.tree),
     };
-    let mut frame = Frame::new(plan, &job.kinematic);
+    let mut frame = Frame::new(plan, &job.kinematic, opts.kernels.as_deref());
     let mut res = UnitResult {
         outputs: job.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
         cutflow: Cutflow::new(plan),
@@ -249,11 +251,14 @@ fn run_unit(
             .load(plan, &file, &tree, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         let t1 = Instant::now();
+        // The replacement columns are computed with the chunk's own columns bound.
+        frame.bind_chunk(&st.chunk);
         replace_fields(&mut frame, &mut st.chunk, &sample, plan, &replacements)
             .map_err(|(m, entry)| in_file(m, Some(entry), RunErrorKind::Eval))?;
+        frame.bind_chunk(&st.chunk);
         for i in 0..st.chunk.entries {
             let entry = start + i as u64;
-            frame.begin_event(i, entry);
+            frame.begin_event(&st.chunk, i, entry);
             for ctx in 0..=job.kinematic.len() {
                 frame.ctx = ctx;
                 ev.event(&mut frame, &st.chunk, &sample, ctx, &mut res)
@@ -294,7 +299,7 @@ fn replace_fields(
         fv.clear();
         for ev in 0..ch.entries {
             let entry = ch.first_entry + ev as u64;
-            frame.begin_event(ev, entry);
+            frame.begin_event(ch, ev, entry);
             let n = ch.colls[coll][ev + 1] - ch.colls[coll][ev];
             for i in 0..n {
                 frame.push_tree_element(i);

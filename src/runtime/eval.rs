@@ -17,6 +17,7 @@ use crate::syntax::ast::{BinOp, UnOp};
 
 use super::columns::{Chunk, Data};
 use super::random;
+use crate::codegen::{Env, Kernel, Kernels, Repr};
 
 /// A value during evaluation. Collections, elements and lists point into the frame's arenas.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -101,6 +102,13 @@ pub struct Frame<'p> {
     /// Per context: field id → column index in the chunk, and which defs are shared.
     fmaps: Vec<Vec<u32>>,
     shared: Vec<Vec<bool>>,
+    /// Native kernels for scalar expression trees (`crate::codegen`), when not interpreting.
+    kernels: Option<&'p Kernels>,
+    /// What the kernels read: filled per chunk (pointer tables) and per event (`coll_first`).
+    env: Env,
+    field_ptrs: Vec<*const u8>,
+    scalar_ptrs: Vec<*const u8>,
+    coll_first: Vec<u32>,
 }
 
 pub type R<T> = Result<T, String>;
@@ -109,7 +117,7 @@ impl<'p> Frame<'p> {
     /// A frame for `plan` whose contexts are the nominal analysis plus the given kinematic
     /// variations (indices into `plan.variations`), with their replaced fields in columns
     /// `plan.fields.len() + j` of the chunk, in replacement order.
-    pub fn new(plan: &'p Plan, kinematic: &[usize]) -> Self {
+    pub fn new(plan: &'p Plan, kinematic: &[usize], kernels: Option<&'p Kernels>) -> Self {
         let widths = plan
             .nodes
             .iter()
@@ -165,11 +173,75 @@ impl<'p> Frame<'p> {
             ctx: 0,
             fmaps,
             shared,
+            kernels,
+            env: Env::default(),
+            field_ptrs: Vec::new(),
+            scalar_ptrs: Vec::new(),
+            coll_first: vec![0; plan.collections.len()],
         }
     }
 
-    /// Starts a new event (clears the arenas and the definition caches).
-    pub fn begin_event(&mut self, ev: usize, entry: u64) {
+    /// Points the kernels' tables at a newly loaded chunk (after its replacement columns were
+    /// computed). The chunk must not change while its events are evaluated.
+    pub fn bind_chunk(&mut self, ch: &Chunk) {
+        if self.kernels.is_none() {
+            return;
+        }
+        let ptr = |d: &Data| -> *const u8 {
+            match d {
+                Data::F(v) => v.as_ptr() as *const u8,
+                Data::I(v) => v.as_ptr() as *const u8,
+                Data::B(v) => v.as_ptr() as *const u8,
+                Data::S { .. } => std::ptr::null(),
+            }
+        };
+        self.field_ptrs.clear();
+        for m in &self.fmaps {
+            for &col in m {
+                // Replacement columns do not exist before they are computed; only the nominal
+                // context is evaluated then.
+                self.field_ptrs.push(
+                    ch.fields
+                        .get(col as usize)
+                        .map_or(std::ptr::null(), |c| ptr(&c.data)),
+                );
+            }
+        }
+        self.scalar_ptrs.clear();
+        self.scalar_ptrs
+            .extend(ch.scalars.iter().map(|c| ptr(&c.data)));
+    }
+
+    /// The kernels' per-event state: where each collection's elements start.
+    fn bind_event(&mut self, ch: &Chunk) {
+        for (c, first) in self.coll_first.iter_mut().enumerate() {
+            *first = ch.colls[c][self.ev];
+        }
+    }
+
+    fn run_kernel(&mut self, k: Kernel, s: &SampleCtx) -> V {
+        let nf = self.plan.fields.len();
+        self.env = Env {
+            fields: self.field_ptrs[self.ctx * nf..].as_ptr(),
+            coll_first: self.coll_first.as_ptr(),
+            scalars: self.scalar_ptrs.as_ptr(),
+            idx: self.idx.as_ptr(),
+            elems: self.elems.as_ptr(),
+            n_elems: self.elems.len() as u64,
+            ev: self.ev as u64,
+            xsec: s.xsec,
+            nevts: s.nevts,
+        };
+        let bits = (k.f)(&self.env);
+        match k.repr {
+            Repr::I => V::I(bits),
+            Repr::F => V::F(f64::from_bits(bits as u64)),
+            Repr::B => V::B(bits != 0),
+        }
+    }
+
+    /// Starts a new event of chunk `ch` (clears the arenas and the definition caches).
+    pub fn begin_event(&mut self, ch: &Chunk, ev: usize, entry: u64) {
         self.idx.clear();
         self.vals.clear();
         self.elems.clear();
@@ -177,6 +249,9 @@ impl<'p> Frame<'p> {
         self.ev = ev;
         self.entry = entry;
         self.ctx = 0;
+        if self.kernels.is_some() {
+            self.bind_event(ch);
+        }
     }
 
     /// Pushes an element of a tree collection (index `i`) as the innermost scope; used to
@@ -292,6 +367,9 @@ impl<'p> Frame<'p> {
 
     /// Evaluates node `id` for the current event and context.
     pub fn eval(&mut self, ch: &Chunk, s: &SampleCtx, id: NodeId) -> R<V> {
+        if let Some(k) = self.kernels.and_then(|k| k.by_node[id.0 as usize]) {
+            return Ok(self.run_kernel(k, s));
+        }
         let plan = self.plan;
         let node = &plan.nodes[id.0 as usize];
         let w = self.widths[id.0 as usize];
