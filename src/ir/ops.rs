@@ -145,7 +145,7 @@ pub fn to_int(x: Num) -> Option<i64> {
 }
 
 /// Φ⁻¹(p): the standard normal quantile. 0 → −∞, 1 → +∞, outside [0, 1] or NaN → NaN.
-/// An initial rational approximation is refined by Halley steps on Φ computed from `erfc`, which
+/// A rational approximation (Acklam) is refined by Halley steps on Φ computed from `erfc`, which
 /// converges to within an ulp or two of the exact quantile.
 pub fn normal_quantile(p: f64) -> f64 {
     if p.is_nan() || !(0.0..=1.0).contains(&p) {
@@ -161,13 +161,48 @@ pub fn normal_quantile(p: f64) -> f64 {
         // Upper half by symmetry, computed from the exactly representable 1 - p when p > 0.5.
         return -normal_quantile(1.0 - p);
     }
-    // Starting point: the tail approximation t - (c0 + c1 t + c2 t²)/(1 + d1 t + d2 t² + d3 t³)
-    // (Abramowitz & Stegun 26.2.23, |error| < 4.5e-4), t = sqrt(-2 ln p).
-    let t = (-2.0 * p.ln()).sqrt();
-    let mut x = -(t
-        - (2.515517 + 0.802853 * t + 0.010328 * t * t)
-            / (1.0 + 1.432788 * t + 0.189269 * t * t + 0.001308 * t * t * t));
-    for _ in 0..50 {
+    // Starting point: P. J. Acklam's rational approximation (relative error below 1.2e-9), so
+    // that one or two Halley steps reach full precision.
+    const A: [f64; 6] = [
+        -3.969683028665376e1,
+        2.209460984245205e2,
+        -2.759285104469687e2,
+        1.383577518672690e2,
+        -3.066479806614716e1,
+        2.506628277459239e0,
+    ];
+    const B: [f64; 5] = [
+        -5.447609879822406e1,
+        1.615858368580409e2,
+        -1.556989798598866e2,
+        6.680131188771972e1,
+        -1.328068155288572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784894002430293e-3,
+        -3.223964580411365e-1,
+        -2.400758277161838e0,
+        -2.549732539343734e0,
+        4.374664141464968e0,
+        2.938163982698783e0,
+    ];
+    const D: [f64; 4] = [
+        7.784695709041462e-3,
+        3.224671290700398e-1,
+        2.445134137142996e0,
+        3.754408661907416e0,
+    ];
+    let mut x = if p < 0.02425 {
+        let q = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    };
+    for _ in 0..8 {
         let cdf = 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
         let pdf = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
         if pdf == 0.0 {
