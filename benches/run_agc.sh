@@ -32,6 +32,7 @@ measure() { # name, command...
 
 measure "anac run -j $(nproc)" "$anac" run analyses/ttbar/ttbar_deterministic.ana --samples "$yaml" -o "$out/anac" -q --force
 measure "anac run -j 1" "$anac" run analyses/ttbar/ttbar_deterministic.ana --samples "$yaml" -o "$out/anac1" -q --force -j 1
+measure "anac run -j 1 --interpret" "$anac" run analyses/ttbar/ttbar_deterministic.ana --samples "$yaml" -o "$out/anac1i" -q --force -j 1 --interpret
 measure "RDataFrame -j $(nproc)" python3 benches/peers/agc_rdf.py "$yaml" -o "$out/rdf.json" --smearing deterministic -j "$(nproc)"
 measure "uproot + awkward" python3 benches/peers/agc_uproot.py "$yaml" -o "$out/uproot.json" --smearing deterministic
 
