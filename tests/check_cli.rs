@@ -403,3 +403,68 @@ fn a_size_bytes_that_differs_from_the_file_is_a_warning_at_its_line() {
     let v = json(&anac(&["check", &ana, "--format", "json"]));
     assert_eq!(v["diagnostics"], serde_json::json!([]), "{v:#}");
 }
+
+/// Best of three wall times of `anac check` on a generated input.
+fn check_time(ana: &str, extra: &[&str]) -> f64 {
+    (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            let mut args = vec!["check", ana];
+            args.extend_from_slice(extra);
+            let o = anac(&args);
+            assert_ne!(o.status.code(), Some(101), "check panicked");
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn diagnostics_cost_grows_linearly_with_the_input() {
+    // The cost at 4n is at most ~5x the cost at n (plus process start-up), for many unknown
+    // names (each with a bounded "did you mean"), many unknown YAML keys, and many warnings.
+    let dir = scratch("scaling");
+    let names = |n: usize| {
+        let mut s = String::from("tree Events\n");
+        for i in 0..n {
+            s.push_str(&format!("let a{i} = zz{i} + 1\n"));
+        }
+        s
+    };
+    let keys = |n: usize| {
+        let mut s = String::from("ttbar:\n  nominal:\n    files: [a.root]\n    xsec: 1\n");
+        for i in 0..n {
+            s.push_str(&format!("    key{i}: 1\n"));
+        }
+        s
+    };
+    let toy = format!("{}/analyses/ttbar/toy.yaml", env!("CARGO_MANIFEST_DIR"));
+    for (what, small, big, extra) in [
+        (
+            "unknown names",
+            names(1500),
+            names(6000),
+            vec!["--samples", toy.as_str()],
+        ),
+        ("unknown yaml keys", keys(10_000), keys(40_000), vec![]),
+    ] {
+        let time = |text: &str, tag: &str| {
+            let ana = if what.contains("yaml") {
+                write(&dir, &format!("{tag}.yaml"), text);
+                write(
+                    &dir,
+                    &format!("{tag}.ana"),
+                    &format!("tree Events\nsamples \"{tag}.yaml\"\nlet a = 1\n"),
+                )
+            } else {
+                write(&dir, &format!("{tag}.ana"), text)
+            };
+            check_time(&ana, &extra)
+        };
+        let t1 = time(&small, "small");
+        let t4 = time(&big, "big");
+        assert!(
+            t4 <= 6.0 * t1 + 0.3,
+            "{what}: {t1:.3} s at n, {t4:.3} s at 4n: not linear"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 //! summary line); JSON goes to stdout, one document, for editors and CI.
 
 use crate::check::{Options, RootOpener, check_path};
-use crate::diagnostics::{Diagnostic, render_human, render_json};
+use crate::diagnostics::{Diagnostic, render_human_list, render_json};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,9 +58,7 @@ fn emit(args: &Args, diags: &[Diagnostic]) {
         Format::Json => crate::outln!("{}", render_json(diags)),
         Format::Human => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            for d in diags {
-                crate::err!("{}", render_human(d, color));
-            }
+            crate::err!("{}", render_human_list(diags, color));
             crate::errln!("{}", summary(diags, &args.file));
         }
     }

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use serde_json::json;
 
-use crate::diagnostics::{Diagnostic, render_human};
+use crate::diagnostics::{Diagnostic, render_human_list};
 use crate::io::outputs::{self, Outputs, num};
 use crate::runtime::engine::{EngineOptions, RunErrorKind};
 use crate::runtime::units::{Options as UnitOptions, hex};
@@ -57,9 +57,7 @@ pub struct Args {
 
 fn render(diags: &[Diagnostic]) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    for d in diags {
-        crate::err!("{}", render_human(d, color));
-    }
+    crate::err!("{}", render_human_list(diags, color));
 }
 
 pub fn run(args: Args) -> ExitCode {

@@ -11,7 +11,7 @@ mod codes;
 mod render;
 
 pub use codes::{Code, common, explain};
-pub use render::{JsonDiagnostic, render_human, render_json};
+pub use render::{JsonDiagnostic, MAX_PER_CODE, render_human, render_human_list, render_json};
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -53,6 +53,9 @@ impl Span {
 pub struct SourceFile {
     pub path: PathBuf,
     pub text: Arc<str>,
+    /// Byte offset of every line's start, built once on first use: positions cost a binary
+    /// search, not a scan from the start of the file.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
@@ -60,35 +63,42 @@ impl SourceFile {
         Arc::new(SourceFile {
             path: path.into(),
             text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
         })
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..floor_char_boundary(&self.text, offset)];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() + 1;
+        let offset = floor_char_boundary(&self.text, offset.min(self.text.len()));
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset);
+        let line_start = starts[line - 1];
+        let col = self.text[line_start..offset].chars().count() + 1;
         (line, col)
     }
 
     /// Byte offset of a 1-based line and column (columns in characters), clamped to the text.
     /// Used to turn positions reported by other parsers (YAML) into spans.
     pub fn offset_of(&self, line: usize, col: usize) -> usize {
-        let mut offset = 0;
-        for (i, l) in self.text.split_inclusive('\n').enumerate() {
-            if i + 1 == line {
-                let within: usize = l
-                    .chars()
-                    .take(col.saturating_sub(1))
-                    .map(char::len_utf8)
-                    .sum();
-                return offset + within;
-            }
-            offset += l.len();
-        }
-        self.text.len()
+        let starts = self.line_starts();
+        let Some(&start) = line.checked_sub(1).and_then(|i| starts.get(i)) else {
+            return self.text.len();
+        };
+        let end = starts.get(line).copied().unwrap_or(self.text.len());
+        let within: usize = self.text[start..end]
+            .chars()
+            .take(col.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum();
+        start + within
     }
 }
 

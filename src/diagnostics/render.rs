@@ -1,55 +1,102 @@
 //! The one place diagnostics become text: miette for people, JSON for editors and CI.
 
 use super::{Diagnostic, Severity};
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan};
 use serde::Serialize;
 use std::fmt;
 
 /// Adapter giving a [`Diagnostic`] the shape miette renders.
 struct Report<'a> {
     diag: &'a Diagnostic,
-    source: Option<NamedSource<String>>,
-    /// The labels' byte ranges in `source` (which may be an elided copy of the file).
+    source: Option<Excerpt>,
+    /// The labels' byte ranges in the excerpt.
     spans: Vec<std::ops::Range<usize>>,
     /// For labels on an elided line: their real column (miette's header counts the copy's).
     columns: Vec<Option<usize>>,
     related: Vec<Report<'a>>,
 }
 
+/// The lines of a file that a diagnostic shows (its labels' lines and a few around them), with
+/// long lines elided: rendering costs the size of the excerpt, not of the file.
+struct Excerpt {
+    name: String,
+    text: String,
+    /// 0-based number of the excerpt's first line in the file.
+    first_line: usize,
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.as_bytes().read_span(span, before, after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// Lines of context kept above and below the labels (miette shows one).
+const EXCERPT_CONTEXT: usize = 2;
+
 impl<'a> Report<'a> {
     fn new(diag: &'a Diagnostic) -> Report<'a> {
         let ranges: Vec<_> = diag.labels.iter().map(|l| l.span.range()).collect();
-        let (source, spans, columns) = match &diag.source {
-            Some(s) => {
-                let (text, spans) = elide_long_lines(&s.text, &ranges);
-                let columns = ranges
-                    .iter()
-                    .map(|r| {
-                        let line_start = s.text[..r.start.min(s.text.len())]
-                            .rfind('\n')
-                            .map_or(0, |p| p + 1);
-                        let line_end = s.text[line_start..]
-                            .find('\n')
-                            .map_or(s.text.len(), |p| line_start + p);
-                        (line_end - line_start > MAX_LINE).then(|| {
-                            s.text[line_start..r.start.min(s.text.len())]
-                                .chars()
-                                .count()
-                                + 1
-                        })
-                    })
-                    .collect();
-                (
-                    Some(NamedSource::new(s.path.display().to_string(), text)),
-                    spans,
-                    columns,
-                )
-            }
-            None => (None, ranges, Vec::new()),
+        let Some(s) = &diag.source else {
+            return Report {
+                diag,
+                source: None,
+                spans: ranges,
+                columns: Vec::new(),
+                related: diag.related.iter().map(Report::new).collect(),
+            };
         };
+        let text: &str = &s.text;
+        let clamp = |x: usize| x.min(text.len());
+        // The lines the labels touch, and a little context.
+        let (lo, hi) = ranges.iter().fold((usize::MAX, 0), |(lo, hi), r| {
+            (lo.min(clamp(r.start)), hi.max(clamp(r.end)))
+        });
+        let (lo, hi) = if ranges.is_empty() { (0, 0) } else { (lo, hi) };
+        let (first_line, _) = s.line_col(lo);
+        let (last_line, _) = s.line_col(hi);
+        let from_line = first_line.saturating_sub(1 + EXCERPT_CONTEXT);
+        let to_line = last_line + EXCERPT_CONTEXT;
+        let start = s.offset_of(from_line + 1, 1);
+        let end = {
+            let e = s.offset_of(to_line + 1, 1);
+            if e <= start { text.len() } else { e }
+        };
+        let piece = &text[start..end];
+        let local: Vec<_> = ranges
+            .iter()
+            .map(|r| clamp(r.start).saturating_sub(start)..clamp(r.end).saturating_sub(start))
+            .collect();
+        let (excerpt, spans) = elide_long_lines(piece, &local);
+        let columns = ranges
+            .iter()
+            .map(|r| {
+                let (line, col) = s.line_col(clamp(r.start));
+                let line_start = s.offset_of(line, 1);
+                let line_end = s.offset_of(line + 1, 1);
+                (line_end.saturating_sub(line_start) > MAX_LINE + 1).then_some(col)
+            })
+            .collect();
         Report {
             diag,
-            source,
+            source: Some(Excerpt {
+                name: s.path.display().to_string(),
+                text: excerpt,
+                first_line: from_line,
+            }),
             spans,
             columns,
             related: diag.related.iter().map(Report::new).collect(),
@@ -223,6 +270,35 @@ pub fn render_human(diag: &Diagnostic, color: bool) -> String {
             diag.code,
             diag.message
         );
+    }
+    out
+}
+
+/// At most this many diagnostics of one code are rendered for people; the rest are counted.
+pub const MAX_PER_CODE: usize = 50;
+
+/// Human rendering of a list of diagnostics: each code's first [`MAX_PER_CODE`], then one line
+/// saying how many more there are (JSON output keeps them all).
+pub fn render_human_list(diags: &[Diagnostic], color: bool) -> String {
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut out = String::new();
+    for d in diags {
+        let n = seen.entry(d.code.as_str()).or_insert(0);
+        *n += 1;
+        if *n <= MAX_PER_CODE {
+            out.push_str(&render_human(d, color));
+        }
+    }
+    let mut more: Vec<(&str, usize)> = seen
+        .into_iter()
+        .filter(|(_, n)| *n > MAX_PER_CODE)
+        .map(|(c, n)| (c, n - MAX_PER_CODE))
+        .collect();
+    more.sort();
+    for (code, n) in more {
+        out.push_str(&format!(
+            "... and {n} more {code} (the first {MAX_PER_CODE} are shown; `--format json` lists all)\n"
+        ));
     }
     out
 }

@@ -712,8 +712,13 @@ fn wildcard_match(pattern: &str, name: &str) -> bool {
 
 /// The closest known name, when close enough to be a likely typo.
 pub fn did_you_mean<'k>(name: &str, known: &[&'k str]) -> Option<&'k str> {
+    // Bounded work, as `sema`'s suggestions: no suggestion for very long names.
+    if name.len() > 64 {
+        return None;
+    }
     known
         .iter()
+        .filter(|k| k.len() <= 64)
         .map(|k| (strsim::jaro_winkler(name, k), *k))
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))

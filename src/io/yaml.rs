@@ -296,6 +296,8 @@ impl<'a> Builder<'a> {
 
     fn mapping(&mut self, depth: usize) -> Result<(Vec<(Key, Node)>, Span), Stop> {
         let mut entries: Vec<(Key, Node)> = Vec::new();
+        // Key → position in `entries`: duplicate detection in constant time per key.
+        let mut seen: HashMap<String, usize> = HashMap::new();
         loop {
             let (ev, kspan) = self.next()?;
             if ev == Event::MappingEnd {
@@ -322,14 +324,16 @@ impl<'a> Builder<'a> {
             };
             let (ev, vspan) = self.next()?;
             let value = self.node(ev, vspan, depth + 1)?;
-            if let Some((first, _)) = entries.iter().find(|(k, _)| k.text == key.text) {
+            if let Some(&at) = seen.get(&key.text) {
+                let first = entries[at].0.span;
                 let d = Diagnostic::error(DUPLICATE_KEY, format!("duplicate key `{}`", key.text))
                     .in_file(self.source)
                     .with_primary(key.span, "defined again here")
-                    .with_label(first.span, "first defined here")
+                    .with_label(first, "first defined here")
                     .with_help("YAML keeps only one of them; remove or rename one");
                 self.diags.push(d);
             } else {
+                seen.insert(key.text.clone(), entries.len());
                 entries.push((key, value));
             }
         }

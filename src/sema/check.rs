@@ -52,11 +52,25 @@ pub(super) struct Checker<'a> {
 }
 
 /// Closest candidate to `name`, if any is close enough to be a plausible typo.
+/// Names longer than this get no "did you mean".
+const MAX_SUGGEST_LEN: usize = 64;
+/// At most this many candidates are compared with a name.
+const MAX_SUGGEST_CANDIDATES: usize = 500;
+
 pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    // Bounded work: no suggestion for very long names, only candidates whose length could be
+    // within the allowed distance, and at most a few thousand of those.
+    if name.len() > MAX_SUGGEST_LEN {
+        return None;
+    }
     let lower = name.to_ascii_lowercase();
+    let reach = (name.len() / 2).max(2);
     candidates
         .into_iter()
-        .filter(|c| *c != name)
+        .filter(|c| {
+            *c != name && c.len() <= MAX_SUGGEST_LEN && c.len().abs_diff(name.len()) <= reach
+        })
+        .take(MAX_SUGGEST_CANDIDATES)
         .map(|c| {
             let d = strsim::damerau_levenshtein(&lower, &c.to_ascii_lowercase());
             (d, c)
@@ -324,23 +338,35 @@ impl<'a> Checker<'a> {
 
     fn unknown_name(&mut self, name: &str, span: Span) {
         let schema = self.env.schema;
-        let mut cands: Vec<String> = Vec::new();
-        cands.extend(self.top.keys().cloned());
-        if let Some((_, s)) = &self.region {
-            cands.extend(s.keys().cloned());
-        }
-        for e in &self.elems {
-            cands.extend(field_names(e, schema).into_iter().map(|(n, _)| n));
-        }
-        if let Some(s) = schema {
-            cands.extend(s.collections.iter().map(|c| c.name.clone()));
-            cands.extend(s.branches.iter().map(|b| b.name.clone()));
-        }
-        cands.extend(SAMPLE_VALUES.iter().map(|s| s.to_string()));
-        if self.out.lumi.is_some() {
-            cands.push("lumi".into());
-        }
-        let hint = suggest(name, cands.iter().map(String::as_str)).map(str::to_string);
+        // Borrowed names (no copy per unknown name); element fields are few and owned.
+        let fields: Vec<String> = self
+            .elems
+            .iter()
+            .flat_map(|e| field_names(e, schema).into_iter().map(|(n, _)| n))
+            .collect();
+        // A lazy chain: `suggest` stops after its candidate cap, so an unknown name costs a
+        // bounded amount of work however many definitions the file has.
+        let hint = {
+            let region = self.region.iter().flat_map(|(_, s)| s.keys());
+            let schema_names = schema.into_iter().flat_map(|s| {
+                s.collections
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .chain(s.branches.iter().map(|b| b.name.as_str()))
+            });
+            let lumi = self.out.lumi.is_some().then_some("lumi");
+            // The order decides ties: definitions, then fields, then the tree's names.
+            let cands = self
+                .top
+                .keys()
+                .map(String::as_str)
+                .chain(region.map(String::as_str))
+                .chain(fields.iter().map(String::as_str))
+                .chain(schema_names)
+                .chain(SAMPLE_VALUES.iter().copied())
+                .chain(lumi);
+            suggest(name, cands).map(str::to_string)
+        };
         let unsupported = schema.and_then(|s| s.unsupported.iter().find(|u| u.branch == name));
         let help = match (unsupported, hint) {
             (Some(u), _) => Some(format!(
