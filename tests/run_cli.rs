@@ -786,3 +786,89 @@ fn native_kernels_and_the_interpreter_give_identical_bytes() {
         let _ = std::fs::remove_dir_all(b);
     }
 }
+
+#[test]
+fn the_agc_json_fileset_with_a_cross_section_overlay_gives_the_same_results() {
+    let Some(data) = shared_data() else { return };
+    let dir = tmp("agc-json");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let small = data.join("agc-small");
+    // The AGC's nanoaod_inputs.json form (local paths instead of https), no cross sections.
+    let mut fileset = serde_json::Map::new();
+    let xsec = [
+        ("ttbar", 729.84),
+        ("single_top_s_chan", 3.2944000000000004),
+        ("single_top_t_chan", 234.7936507936508),
+        ("single_top_tW", 75.842),
+        ("wjets", 15487.164),
+    ];
+    for (p, _) in xsec {
+        let vars: &[&str] = if p == "ttbar" {
+            &["nominal", "scaledown", "scaleup", "ME_var", "PS_var"]
+        } else {
+            &["nominal"]
+        };
+        let mut pv = serde_json::Map::new();
+        for v in vars {
+            let mut files = Vec::new();
+            let mut total = 0;
+            for k in 0..2 {
+                let f = small.join(format!("{p}__{v}__{k:04}.root"));
+                if f.is_file() {
+                    let n = if p == "ttbar" && *v == "nominal" {
+                        1500
+                    } else if p == "wjets" {
+                        750
+                    } else if p == "ttbar" {
+                        1000
+                    } else {
+                        500
+                    };
+                    total += n;
+                    files.push(serde_json::json!({"path": f.display().to_string(), "nevts": n}));
+                }
+            }
+            pv.insert(
+                v.to_string(),
+                serde_json::json!({"files": files, "nevts_total": total}),
+            );
+        }
+        fileset.insert(p.to_string(), Value::Object(pv));
+    }
+    std::fs::write(
+        dir.join("nanoaod_inputs.json"),
+        Value::Object(fileset).to_string(),
+    )
+    .expect("json");
+    let mut overlay = String::from("fileset: nanoaod_inputs.json\nxsec:\n");
+    for (p, x) in xsec {
+        overlay.push_str(&format!("  {p}: {x}\n"));
+    }
+    std::fs::write(dir.join("overlay.yaml"), &overlay).expect("overlay");
+    let samples = dir.join("overlay.yaml");
+    let out = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "agc-json-out",
+        &["--samples", samples.to_str().expect("utf-8")],
+    );
+    assert_eq!(
+        compare_hists(&out, &json(&root().join("tests/golden/agc/uproot.json"))),
+        124
+    );
+    // A cross section for a process the fileset lacks is an error at its line in the overlay.
+    std::fs::write(dir.join("overlay.yaml"), overlay + "  zjets: 1.0\n").expect("overlay");
+    let r = anac(&[
+        "check",
+        "analyses/ttbar/ttbar.ana",
+        "--samples",
+        samples.to_str().expect("utf-8"),
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("zjets") && err.contains("overlay.yaml"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -130,10 +130,23 @@ pub fn load(path: &Path) -> Result<(Option<Samples>, Vec<Diagnostic>), Box<Diagn
 /// Checks samples YAML already in memory; relative file paths are resolved against the folder of
 /// `source.path`.
 pub fn from_source(source: &Arc<SourceFile>) -> (Option<Samples>, Vec<Diagnostic>) {
+    from_source_with(source, None)
+}
+
+fn from_source_with(
+    source: &Arc<SourceFile>,
+    overlay: Option<Overlay>,
+) -> (Option<Samples>, Vec<Diagnostic>) {
     let (root, mut diags) = yaml::parse(source);
     let Some(root) = root else {
         return (None, diags);
     };
+    if overlay.is_none()
+        && let Value::Map(entries) = &root.value
+        && entries.iter().any(|(k, _)| k.text == "fileset")
+    {
+        return with_overlay(source, entries, diags);
+    }
     let base = source
         .path
         .parent()
@@ -145,6 +158,7 @@ pub fn from_source(source: &Arc<SourceFile>) -> (Option<Samples>, Vec<Diagnostic
         diags: Vec::new(),
         seen_files: HashMap::new(),
         missing_folders: Vec::new(),
+        overlay,
     };
     let samples = reader.samples(&root);
     reader.report_missing_folders();
@@ -160,6 +174,133 @@ struct Reader<'a> {
     seen_files: HashMap<PathBuf, Span>,
     /// Folders that do not exist → the files listed in them (as written, and where).
     missing_folders: Vec<(PathBuf, Vec<(String, Span)>)>,
+    /// Cross sections and data flags given beside a published fileset (see [`with_overlay`]).
+    overlay: Option<Overlay>,
+}
+
+/// What an overlay adds to a fileset that lacks it.
+struct Overlay {
+    xsec: HashMap<String, f64>,
+    data: Vec<String>,
+}
+
+const OVERLAY_KEYS: &[&str] = &["fileset", "xsec", "data"];
+
+/// A samples file that names a published fileset (the AGC's `nanoaod_inputs.json` form:
+/// process → variation → `files` with `path`/`nevts`, `nevts_total`; no cross sections) and adds
+/// what it lacks:
+///
+/// ```yaml
+/// fileset: nanoaod_inputs.json     # relative to this file
+/// xsec: {ttbar: 729.84, wjets: 15487.164}
+/// data: [data]                     # processes that are real data (optional)
+/// ```
+fn with_overlay(
+    source: &Arc<SourceFile>,
+    entries: &[(Key, Node)],
+    mut diags: Vec<Diagnostic>,
+) -> (Option<Samples>, Vec<Diagnostic>) {
+    let base = source
+        .path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut r = Reader {
+        source,
+        base: base.clone(),
+        diags: Vec::new(),
+        seen_files: HashMap::new(),
+        missing_folders: Vec::new(),
+        overlay: None,
+    };
+    for (k, _) in entries {
+        if !OVERLAY_KEYS.contains(&k.text.as_str()) {
+            r.unknown_key(k, OVERLAY_KEYS, "a fileset overlay");
+        }
+    }
+    let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
+    let mut overlay = Overlay {
+        xsec: HashMap::new(),
+        data: Vec::new(),
+    };
+    if let Some((_, v)) = field("xsec")
+        && let Some(map) = r.map(v, "`xsec` (process → cross section in pb)")
+    {
+        for (k, x) in map {
+            match x.value {
+                Value::Scalar(Scalar::Float(f)) if f.is_finite() && f > 0.0 => {
+                    overlay.xsec.insert(k.text.clone(), f);
+                }
+                Value::Scalar(Scalar::Int(i)) if i > 0 => {
+                    overlay.xsec.insert(k.text.clone(), i as f64);
+                }
+                _ => r.wrong_type(x, "a positive number (pb)", "a cross section"),
+            }
+        }
+    }
+    if let Some((_, v)) = field("data") {
+        match &v.value {
+            Value::Seq(items) => {
+                for it in items {
+                    match &it.value {
+                        Value::Scalar(Scalar::Str(p)) => overlay.data.push(p.clone()),
+                        _ => r.wrong_type(it, "a process name", "an entry of `data`"),
+                    }
+                }
+            }
+            _ => r.wrong_type(v, "a list of process names", "`data`"),
+        }
+    }
+    let fileset = match field("fileset").map(|(_, v)| &v.value) {
+        Some(Value::Scalar(Scalar::Str(f))) => f.clone(),
+        _ => {
+            if let Some((_, v)) = field("fileset") {
+                r.wrong_type(v, "a path", "`fileset`");
+            }
+            diags.extend(r.diags);
+            return (None, diags);
+        }
+    };
+    let fs_path = base.join(&fileset);
+    let fs_span = field("fileset").map(|(_, v)| v.span).unwrap_or_default();
+    let text = match crate::io::text::read_text(&fs_path) {
+        Ok(t) => t,
+        Err(e) => {
+            r.error(
+                MISSING_FILE,
+                fs_span,
+                format!("cannot read fileset `{fileset}`: {e}"),
+                "unreadable fileset",
+            );
+            diags.extend(r.diags);
+            return (None, diags);
+        }
+    };
+    let overlay_diags = std::mem::take(&mut r.diags);
+    let fs_source = SourceFile::new(&fs_path, text);
+    let (inner, mut inner_diags) = from_source_with(&fs_source, Some(overlay));
+    // Cross sections for processes the fileset does not have are mistakes in the overlay.
+    if let Some(samples) = &inner
+        && let Some((_, v)) = field("xsec")
+        && let Value::Map(map) = &v.value
+    {
+        for (k, _) in map {
+            if !samples.processes.iter().any(|p| p.name == k.text) {
+                let names: Vec<&str> = samples.processes.iter().map(|p| p.name.as_str()).collect();
+                r.error(
+                    UNKNOWN_KEY,
+                    k.span,
+                    format!("process `{}` is not in fileset `{fileset}`", k.text),
+                    "no such process",
+                )
+                .help = Some(format!("its processes: {}", names.join(", ")));
+            }
+        }
+    }
+    diags.extend(overlay_diags);
+    diags.extend(r.diags);
+    diags.append(&mut inner_diags);
+    (inner, diags)
 }
 
 const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data", "tree"];
@@ -318,7 +459,19 @@ impl Reader<'_> {
             var.nevts_total = self.count(v, "`nevts_total`");
             var.nevts_total_span = Some(v.span);
         }
-        self.xsec(field("xsec"), key, &context, &mut var);
+        if let Some(o) = &self.overlay {
+            if o.data.iter().any(|p| p == process) {
+                var.is_data = true;
+            }
+            if field("xsec").is_none() && !var.is_data {
+                if let Some(x) = o.xsec.get(process) {
+                    var.xsec = Some(*x);
+                }
+            }
+        }
+        if var.xsec.is_none() {
+            self.xsec(field("xsec"), key, &context, &mut var);
+        }
         self.check_total(&var);
         Some(var)
     }
