@@ -463,10 +463,11 @@ impl Reader<'_> {
             if o.data.iter().any(|p| p == process) {
                 var.is_data = true;
             }
-            if field("xsec").is_none() && !var.is_data {
-                if let Some(x) = o.xsec.get(process) {
-                    var.xsec = Some(*x);
-                }
+            if field("xsec").is_none()
+                && !var.is_data
+                && let Some(x) = o.xsec.get(process)
+            {
+                var.xsec = Some(*x);
             }
         }
         if var.xsec.is_none() {
