@@ -872,3 +872,61 @@ fn the_agc_json_fileset_with_a_cross_section_overlay_gives_the_same_results() {
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn runs_write_plots_and_anac_plot_remakes_them_identically() {
+    // The toy fileset ships with the repository: this needs nothing else.
+    let out = tmp("plots");
+    let o = out.to_str().expect("utf-8");
+    let r = anac(&[
+        "run",
+        "analyses/ttbar/ttbar.ana",
+        "--samples",
+        "analyses/ttbar/toy.yaml",
+        "-o",
+        o,
+        "-q",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let plots = out.join("plots");
+    let mut names: Vec<String> = std::fs::read_dir(&plots)
+        .expect("plots folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    // Per region one stack plot and one per kinematic variation, each as PNG and SVG.
+    for stem in [
+        "4j1b_HT",
+        "4j1b_HT__pt_scale_up",
+        "4j1b_HT__pt_res_up",
+        "4j2b_m_bjj",
+        "4j2b_m_bjj__pt_scale_up",
+        "4j2b_m_bjj__pt_res_up",
+    ] {
+        for ext in ["png", "svg"] {
+            assert!(
+                names.contains(&format!("{stem}.{ext}")),
+                "{stem}.{ext} in {names:?}"
+            );
+        }
+    }
+    let png = std::fs::read(plots.join("4j1b_HT.png")).expect("png");
+    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000);
+    let svg = std::fs::read_to_string(plots.join("4j2b_m_bjj.svg")).expect("svg");
+    assert!(
+        svg.starts_with("<svg") && !svg.contains("<text"),
+        "text must be paths"
+    );
+    let before: Vec<Vec<u8>> = names
+        .iter()
+        .map(|n| std::fs::read(plots.join(n)).expect("read"))
+        .collect();
+    std::fs::remove_dir_all(&plots).expect("rm plots");
+    let r = anac(&["plot", o]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    for (n, b) in names.iter().zip(before) {
+        let again = std::fs::read(plots.join(n)).expect("re-made");
+        assert!(again == b, "{n} differs when re-made by `anac plot`");
+    }
+    let _ = std::fs::remove_dir_all(out);
+}

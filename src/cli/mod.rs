@@ -8,6 +8,7 @@ pub mod generate;
 pub mod inspect;
 pub mod ir;
 pub mod out;
+pub mod plot;
 pub mod run;
 mod summary;
 pub mod validate;
@@ -47,6 +48,8 @@ pub enum Command {
     Generate(generate::Args),
     /// Compare a results folder with reference histograms in the AGC's format.
     Validate(validate::Args),
+    /// Re-make the plots of a results folder.
+    Plot(plot::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -58,6 +61,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Ir(args) => ir::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Plot(args) => plot::run(args),
     };
     out::exit_code(code)
 }

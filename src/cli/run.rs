@@ -188,10 +188,11 @@ pub fn run(args: Args) -> ExitCode {
         "compute_s_all_threads": timing.compute.as_secs_f64(),
         "merge_s": (t_merged - t_ran).as_secs_f64(),
     });
-    files.push((
-        "provenance.json".to_string(),
-        outputs::pretty(&provenance(&args, &prepared, &jobs, threads, timings)),
-    ));
+    let prov = provenance(&args, &prepared, &jobs, threads, timings);
+    let hjson: serde_json::Value =
+        serde_json::from_slice(&files[0].1).unwrap_or(serde_json::Value::Null);
+    files.extend(crate::io::plots::make(&hjson, &prov));
+    files.push(("provenance.json".to_string(), outputs::pretty(&prov)));
     if cancel.load(Ordering::SeqCst) {
         crate::errln!("interrupted: no output written");
         return ExitCode::from(130);
@@ -284,6 +285,8 @@ fn provenance(
             "plan_xxh64": format!("{:016x}", xxhash_rust::xxh64::xxh64(p.plan.to_string().as_bytes(), 0)),
         },
         "samples_file": p.samples_path.display().to_string(),
+        "lumi": p.plan.lumi,
+        "kinematic_variations": p.plan.kinematic().map(|v| p.plan.variations[v].name.clone()).collect::<Vec<_>>(),
         "branches_read": p.plan.branches(),
         "inputs": inputs,
         "samples": samples,

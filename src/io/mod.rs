@@ -1,6 +1,8 @@
 //! Everything that touches files: ROOT read/write, the samples YAML, and (later) UHI JSON and plots.
 
+pub mod canvas;
 pub mod outputs;
+pub mod plots;
 pub mod root;
 pub mod samples;
 pub mod schema;

@@ -77,6 +77,9 @@ pub fn write_dir(
     let written = (|| {
         for (file, bytes) in &outputs.files {
             let p = tmp.join(file);
+            if let Some(dir) = p.parent() {
+                std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+            }
             std::fs::write(&p, bytes).map_err(io_err(&p))?;
         }
         write_root(&tmp.join("histograms.root"), plan, results)?;

@@ -1,0 +1,462 @@
+//! Plots of a results folder, made from `histograms.json` and `provenance.json` alone (so
+//! `anac plot DIR` re-makes what `anac run` wrote): per (region, histogram) a stack of the
+//! simulated processes with data (or, without data, the first derived histogram such as
+//! pseudodata) as points and a data/prediction ratio panel; per kinematic variation, the nominal
+//! prediction against the varied one with their ratio. PNG and SVG, drawn by `io::canvas` with an
+//! embedded font. 1-D histograms on regular, variable and integer axes are plotted.
+
+use serde_json::Value;
+
+use super::canvas::{Anchor, BLACK, Canvas, GREY, Rgb};
+
+const W: u32 = 800;
+const H: u32 = 700;
+const LEFT: f32 = 95.0;
+const RIGHT: f32 = 770.0;
+const TOP: f32 = 50.0;
+const SPLIT: f32 = 480.0;
+const BOTTOM: f32 = 630.0;
+
+const PALETTE: [Rgb; 8] = [
+    Rgb(87, 144, 252),
+    Rgb(248, 156, 32),
+    Rgb(228, 37, 54),
+    Rgb(150, 74, 139),
+    Rgb(156, 156, 161),
+    Rgb(122, 33, 221),
+    Rgb(63, 144, 218),
+    Rgb(255, 169, 14),
+];
+
+/// One 1-D histogram read back: in-range bin edges and contents/variances (flow bins dropped).
+struct H1 {
+    edges: Vec<f64>,
+    values: Vec<f64>,
+    variances: Vec<f64>,
+    label: String,
+}
+
+fn read_h1(h: &Value) -> Option<H1> {
+    let axes = h["axes"].as_array()?;
+    let [a] = axes.as_slice() else { return None };
+    let edges: Vec<f64> = match a["type"].as_str()? {
+        "regular" => {
+            let (lo, hi, n) = (
+                a["lower"].as_f64()?,
+                a["upper"].as_f64()?,
+                a["bins"].as_u64()?,
+            );
+            (0..=n)
+                .map(|i| lo + (hi - lo) * i as f64 / n as f64)
+                .collect()
+        }
+        "variable" => a["edges"]
+            .as_array()?
+            .iter()
+            .filter_map(Value::as_f64)
+            .collect(),
+        _ => return None,
+    };
+    let nums = |v: &Value| -> Option<Vec<f64>> {
+        v.as_array()?
+            .iter()
+            .map(|x| x.as_f64().or(Some(f64::NAN)))
+            .collect()
+    };
+    let values = nums(&h["storage"]["values"])?;
+    let variances = nums(&h["storage"]["variances"])?;
+    let n = edges.len().checked_sub(1)?;
+    if values.len() != n + 2 || variances.len() != n + 2 {
+        return None;
+    }
+    Some(H1 {
+        edges,
+        values: values[1..=n].to_vec(),
+        variances: variances[1..=n].to_vec(),
+        label: a["metadata"]["label"].as_str().unwrap_or("").to_string(),
+    })
+}
+
+fn nice_step(range: f64, target: usize) -> f64 {
+    let raw = range / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let nice = if f < 1.5 {
+        1.0
+    } else if f < 3.0 {
+        2.0
+    } else if f < 7.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * mag
+}
+
+fn fmt_tick(x: f64, step: f64) -> String {
+    if step >= 1.0 || x == 0.0 {
+        format!("{}", (x * 1e6).round() / 1e6)
+    } else {
+        let digits = (-step.log10().floor()) as usize;
+        format!("{x:.digits$}")
+    }
+}
+
+struct Frame {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    top: f32,
+    bottom: f32,
+}
+
+impl Frame {
+    fn px(&self, x: f64) -> f32 {
+        LEFT + ((x - self.x0) / (self.x1 - self.x0)) as f32 * (RIGHT - LEFT)
+    }
+    fn py(&self, y: f64) -> f32 {
+        let t = ((y - self.y0) / (self.y1 - self.y0)).clamp(-0.05, 1.05);
+        self.bottom - t as f32 * (self.bottom - self.top)
+    }
+}
+
+/// The frame, ticks and tick labels of one panel.
+fn axes(c: &mut Canvas, f: &Frame, x_labels: bool, y_title: &str) {
+    c.line(
+        vec![
+            (LEFT, f.top),
+            (RIGHT, f.top),
+            (RIGHT, f.bottom),
+            (LEFT, f.bottom),
+            (LEFT, f.top),
+        ],
+        BLACK,
+        1.2,
+    );
+    let xs = nice_step(f.x1 - f.x0, 8);
+    let mut x = (f.x0 / xs).ceil() * xs;
+    while x <= f.x1 + 1e-9 * xs {
+        let p = f.px(x);
+        c.line(vec![(p, f.bottom), (p, f.bottom - 8.0)], BLACK, 1.0);
+        if x_labels {
+            c.text(
+                p,
+                f.bottom + 20.0,
+                14.0,
+                &fmt_tick(x, xs),
+                Anchor::Middle,
+                false,
+            );
+        }
+        x += xs;
+    }
+    let ys = nice_step(f.y1 - f.y0, 6);
+    let mut y = (f.y0 / ys).ceil() * ys;
+    while y <= f.y1 + 1e-9 * ys {
+        let p = f.py(y);
+        c.line(vec![(LEFT, p), (LEFT + 8.0, p)], BLACK, 1.0);
+        c.text(
+            LEFT - 6.0,
+            p + 5.0,
+            14.0,
+            &fmt_tick(y, ys),
+            Anchor::End,
+            false,
+        );
+        y += ys;
+    }
+    c.text(25.0, f.top, 16.0, y_title, Anchor::End, true);
+}
+
+fn step_line(c: &mut Canvas, f: &Frame, edges: &[f64], v: &[f64], color: Rgb, width: f32) {
+    let mut pts = Vec::new();
+    for (i, y) in v.iter().enumerate() {
+        pts.push((f.px(edges[i]), f.py(*y)));
+        pts.push((f.px(edges[i + 1]), f.py(*y)));
+    }
+    c.line(pts, color, width);
+}
+
+fn points(c: &mut Canvas, f: &Frame, edges: &[f64], v: &[f64], err: &[f64]) {
+    for i in 0..v.len() {
+        // Points outside the panel are not drawn (no value pinned to an edge).
+        if !v[i].is_finite() || v[i] < f.y0 || v[i] > f.y1 {
+            continue;
+        }
+        let x = f.px(0.5 * (edges[i] + edges[i + 1]));
+        c.line(
+            vec![(x, f.py(v[i] - err[i])), (x, f.py(v[i] + err[i]))],
+            BLACK,
+            1.5,
+        );
+        c.dot(x, f.py(v[i]), 3.5, BLACK);
+    }
+}
+
+fn labels(c: &mut Canvas, region: &str, lumi: Option<f64>) {
+    c.text(
+        LEFT,
+        TOP - 12.0,
+        18.0,
+        &format!("anac   {region}"),
+        Anchor::Start,
+        false,
+    );
+    if let Some(l) = lumi {
+        c.text(
+            RIGHT,
+            TOP - 12.0,
+            16.0,
+            &format!("{} pb^{{-1}}", (l * 1000.0).round() / 1000.0),
+            Anchor::End,
+            false,
+        );
+    }
+}
+
+fn legend(c: &mut Canvas, entries: &[(String, Option<Rgb>)]) {
+    let mut y = TOP + 22.0;
+    for (name, color) in entries {
+        match color {
+            Some(col) => c.rect(RIGHT - 200.0, y - 11.0, RIGHT - 180.0, y + 1.0, *col),
+            None => c.dot(RIGHT - 190.0, y - 5.0, 4.0, BLACK),
+        }
+        c.text(RIGHT - 172.0, y, 14.0, name, Anchor::Start, false);
+        y += 20.0;
+    }
+}
+
+fn ratio_panel(c: &mut Canvas, f: &Frame, edges: &[f64], num: &[f64], var: &[f64], den: &[f64]) {
+    let rf = Frame {
+        y0: 0.5,
+        y1: 1.5,
+        top: SPLIT + 10.0,
+        bottom: BOTTOM,
+        ..*f
+    };
+    axes(c, &rf, true, "ratio");
+    c.line(vec![(LEFT, rf.py(1.0)), (RIGHT, rf.py(1.0))], GREY, 1.0);
+    let r: Vec<f64> = num
+        .iter()
+        .zip(den)
+        .map(|(n, d)| if *d > 0.0 { n / d } else { f64::NAN })
+        .collect();
+    let e: Vec<f64> = var
+        .iter()
+        .zip(den)
+        .map(|(v, d)| if *d > 0.0 { v.sqrt() / d } else { 0.0 })
+        .collect();
+    points(c, &rf, edges, &r, &e);
+}
+
+fn finish(c: Canvas, stem: &str, out: &mut Vec<(String, Vec<u8>)>) {
+    out.push((format!("plots/{stem}.svg"), c.svg().into_bytes()));
+    if let Some(png) = c.png() {
+        out.push((format!("plots/{stem}.png"), png));
+    }
+}
+
+/// Every plot of a results folder, as (relative path, bytes).
+pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Some(all) = hists.as_object() else {
+        return out;
+    };
+    let samples = prov["samples"].as_array().cloned().unwrap_or_default();
+    let process_order: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for s in &samples {
+            if let Some(p) = s["process"].as_str()
+                && !v.iter().any(|x| x == p)
+            {
+                v.push(p.to_string());
+            }
+        }
+        v
+    };
+    let is_data = |p: &str| {
+        samples
+            .iter()
+            .any(|s| s["process"] == p && s["is_data"] == true)
+    };
+    let lumi = prov["lumi"].as_f64();
+    let kinematic: Vec<String> = prov["kinematic_variations"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    // (region, hist) groups in first-seen order.
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for h in all.values() {
+        let m = &h["metadata"];
+        let key = (
+            m["region"].as_str().unwrap_or("").to_string(),
+            m["hist"].as_str().unwrap_or("").to_string(),
+        );
+        if !groups.contains(&key) {
+            groups.push(key);
+        }
+    }
+    for (region, hist) in groups {
+        let pick = |process: &str, variation: &str| -> Option<H1> {
+            all.values()
+                .find(|h| {
+                    let m = &h["metadata"];
+                    m["region"] == region.as_str()
+                        && m["hist"] == hist.as_str()
+                        && m["process"] == process
+                        && m["variation"] == variation
+                })
+                .and_then(read_h1)
+        };
+        let mc: Vec<(String, H1)> = process_order
+            .iter()
+            .filter(|p| !is_data(p))
+            .filter_map(|p| pick(p, "nominal").map(|h| (p.clone(), h)))
+            .collect();
+        let Some((_, first)) = mc.first() else {
+            continue;
+        };
+        let edges = first.edges.clone();
+        let nb = edges.len() - 1;
+        // Points: data, else the first derived histogram (e.g. pseudodata).
+        let data: Vec<H1> = process_order
+            .iter()
+            .filter(|p| is_data(p))
+            .filter_map(|p| pick(p, "nominal"))
+            .collect();
+        let (points_name, pts) = if !data.is_empty() {
+            let mut v = vec![0.0; nb];
+            let mut e = vec![0.0; nb];
+            for d in &data {
+                for i in 0..nb {
+                    v[i] += d.values[i];
+                    e[i] += d.variances[i];
+                }
+            }
+            ("data".to_string(), Some((v, e)))
+        } else {
+            let derived = all.values().find(|h| {
+                let m = &h["metadata"];
+                m["region"] == region.as_str()
+                    && m["hist"] == hist.as_str()
+                    && m["process"]
+                        .as_str()
+                        .is_some_and(|p| !process_order.iter().any(|x| x == p))
+            });
+            match derived.and_then(|h| {
+                let name = h["metadata"]["process"].as_str()?.to_string();
+                read_h1(h).map(|x| (name, x))
+            }) {
+                Some((name, h)) => (name, Some((h.values, h.variances))),
+                None => (String::new(), None),
+            }
+        };
+        // The stack.
+        let mut cum = vec![vec![0.0; nb]];
+        for (_, h) in &mc {
+            let prev = cum.last().cloned().unwrap_or_default();
+            cum.push(prev.iter().zip(&h.values).map(|(a, b)| a + b).collect());
+        }
+        let total = cum.last().cloned().unwrap_or_default();
+        let mut ymax = total.iter().copied().fold(0.0, f64::max);
+        if let Some((v, e)) = &pts {
+            for i in 0..nb {
+                ymax = ymax.max(v[i] + e[i].sqrt());
+            }
+        }
+        let f = Frame {
+            x0: edges[0],
+            x1: edges[nb],
+            y0: 0.0,
+            y1: if ymax > 0.0 { ymax * 1.45 } else { 1.0 },
+            top: TOP,
+            bottom: SPLIT,
+        };
+        let mut c = Canvas::new(W, H);
+        for (k, (_, _)) in mc.iter().enumerate() {
+            let col = PALETTE[k % PALETTE.len()];
+            for i in 0..nb {
+                if cum[k + 1][i] > cum[k][i] {
+                    c.rect(
+                        f.px(edges[i]),
+                        f.py(cum[k + 1][i]),
+                        f.px(edges[i + 1]),
+                        f.py(cum[k][i]),
+                        col,
+                    );
+                }
+            }
+        }
+        step_line(&mut c, &f, &edges, &total, BLACK, 1.0);
+        if let Some((v, e)) = &pts {
+            let err: Vec<f64> = e.iter().map(|x| x.sqrt()).collect();
+            points(&mut c, &f, &edges, v, &err);
+        }
+        axes(&mut c, &f, false, "events");
+        let mut entries: Vec<(String, Option<Rgb>)> = Vec::new();
+        if pts.is_some() {
+            entries.push((points_name.clone(), None));
+        }
+        for (k, (p, _)) in mc.iter().enumerate().rev() {
+            entries.push((p.clone(), Some(PALETTE[k % PALETTE.len()])));
+        }
+        legend(&mut c, &entries);
+        labels(&mut c, &region, lumi);
+        if let Some((v, e)) = &pts {
+            ratio_panel(&mut c, &f, &edges, v, e, &total);
+        } else {
+            let flat = vec![1.0; nb];
+            ratio_panel(&mut c, &f, &edges, &flat, &vec![0.0; nb], &flat);
+        }
+        c.text(RIGHT, BOTTOM + 45.0, 16.0, &first.label, Anchor::End, false);
+        finish(c, &format!("{region}_{hist}"), &mut out);
+
+        // Kinematic variations: the summed prediction, nominal against varied.
+        for var in &kinematic {
+            let varied: Vec<(H1, H1)> = process_order
+                .iter()
+                .filter(|p| !is_data(p))
+                .filter_map(|p| Some((pick(p, "nominal")?, pick(p, var)?)))
+                .collect();
+            if varied.is_empty() {
+                continue;
+            }
+            let mut nom = vec![0.0; nb];
+            let mut alt = vec![0.0; nb];
+            let mut alt_var = vec![0.0; nb];
+            for (n, a) in &varied {
+                for i in 0..nb {
+                    nom[i] += n.values[i];
+                    alt[i] += a.values[i];
+                    alt_var[i] += a.variances[i];
+                }
+            }
+            let ymax = nom.iter().chain(&alt).copied().fold(0.0, f64::max);
+            let f = Frame {
+                y1: if ymax > 0.0 { ymax * 1.35 } else { 1.0 },
+                ..f
+            };
+            let mut c = Canvas::new(W, H);
+            step_line(&mut c, &f, &edges, &nom, BLACK, 2.0);
+            step_line(&mut c, &f, &edges, &alt, PALETTE[2], 2.0);
+            axes(&mut c, &f, false, "events");
+            legend(
+                &mut c,
+                &[
+                    ("nominal".to_string(), Some(BLACK)),
+                    (var.clone(), Some(PALETTE[2])),
+                ],
+            );
+            labels(&mut c, &region, lumi);
+            ratio_panel(&mut c, &f, &edges, &alt, &alt_var, &nom);
+            c.text(RIGHT, BOTTOM + 45.0, 16.0, &first.label, Anchor::End, false);
+            finish(c, &format!("{region}_{hist}__{var}"), &mut out);
+        }
+    }
+    out
+}
