@@ -375,6 +375,24 @@ fn an_existing_folder_anac_did_not_write_is_refused() {
     let _ = std::fs::remove_dir_all(again);
 }
 
+/// Runs an analysis expected to fail: its exit code and stderr, after checking that no results
+/// folder was written.
+fn run_fails(ana: &Path, name: &str) -> (Option<i32>, String) {
+    let out = tmp(name);
+    let r = anac(&[
+        "run",
+        ana.to_str().expect("utf-8"),
+        "-o",
+        out.to_str().expect("utf-8"),
+        "-q",
+    ]);
+    assert!(!out.exists(), "an output was written after a failure");
+    (
+        r.status.code(),
+        String::from_utf8_lossy(&r.stderr).to_string(),
+    )
+}
+
 /// Writes an analysis and a samples file pointing at `file` into a temp folder.
 fn scratch_analysis(name: &str, body: &str, file: &Path) -> PathBuf {
     let dir = tmp(name);
@@ -411,18 +429,9 @@ fn a_truncated_input_stops_the_run_with_no_output() {
         "weight xsec * lumi / nevts\nhist ht = sum(Jet.pt) in regular(10, 0, 500)",
         &bad,
     );
-    let out = tmp("trunc-out");
-    let r = anac(&[
-        "run",
-        ana.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        "-q",
-    ]);
-    let err = String::from_utf8_lossy(&r.stderr);
-    assert_eq!(r.status.code(), Some(1), "{err}");
+    let (code, err) = run_fails(&ana, "trunc-out");
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("cut.root"), "{err}");
-    assert!(!out.exists(), "an output was written after a failure");
 }
 
 #[test]
@@ -434,19 +443,10 @@ fn an_absent_weight_factor_names_file_and_entry() {
         "object jets = Jet where pt > 30\nweight jets[0].pt\nhist n = count(jets) in integer(0, 10)",
         &file,
     );
-    let out = tmp("absent-weight-out");
-    let r = anac(&[
-        "run",
-        ana.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        "-q",
-    ]);
-    let err = String::from_utf8_lossy(&r.stderr);
-    assert_eq!(r.status.code(), Some(1), "{err}");
+    let (code, err) = run_fails(&ana, "absent-weight-out");
+    assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("anac::run::absent-weight"), "{err}");
     assert!(err.contains("entry"), "{err}");
-    assert!(!out.exists());
 }
 
 #[test]
@@ -516,21 +516,12 @@ fn a_file_without_a_branch_the_analysis_reads_is_named_before_any_event() {
         "analysis t\ntree events\nsamples \"s.yaml\"\nhist n = count(Muon) in integer(0, 5)\n",
     )
     .expect("ana");
-    let out = tmp("missing-branch-out");
-    let r = anac(&[
-        "run",
-        ana.to_str().expect("utf-8"),
-        "-o",
-        out.to_str().expect("utf-8"),
-        "-q",
-    ]);
-    let err = String::from_utf8_lossy(&r.stderr);
-    assert_eq!(r.status.code(), Some(1), "{err}");
+    let (code, err) = run_fails(&ana, "missing-branch-out");
+    assert_eq!(code, Some(1), "{err}");
     assert!(
         err.contains("poet_ttbar_vector.root") && err.contains("NMuon"),
         "{err}"
     );
-    assert!(!out.exists());
 }
 
 #[test]
