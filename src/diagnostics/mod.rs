@@ -68,10 +68,16 @@ impl SourceFile {
     }
 
     fn line_starts(&self) -> &[usize] {
+        // A line ends at "\n", "\r\n" or a lone "\r" (old Mac files), as the renderer counts.
         self.line_starts.get_or_init(|| {
-            std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
+            let b = self.text.as_bytes();
+            let mut starts = vec![0];
+            for (i, &c) in b.iter().enumerate() {
+                if c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')) {
+                    starts.push(i + 1);
+                }
+            }
+            starts
         })
     }
 
@@ -272,6 +278,15 @@ impl IntoIterator for Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cr_only_and_crlf_line_endings_count_as_lines() {
+        let cr = SourceFile::new("a", "tree Events\rlet a = 1\rlet b = x\r");
+        assert_eq!(cr.line_col(cr.text.find('x').unwrap()), (3, 9));
+        let crlf = SourceFile::new("b", "tree Events\r\nlet a = 1\r\nlet b = x\r\n");
+        assert_eq!(crlf.line_col(crlf.text.find('x').unwrap()), (3, 9));
+        assert_eq!(crlf.offset_of(3, 9), crlf.text.find('x').unwrap());
+    }
 
     #[test]
     fn line_col_counts_lines_and_chars() {

@@ -49,14 +49,19 @@ pub(super) struct Checker<'a> {
     /// values, so they have their own namespace per region.
     pub outputs: HashMap<(String, String), Span>,
     pub used_fields: HashSet<(String, String)>,
+    /// Every `const`, `let` and `object` name of the file with where it is defined (first
+    /// definition), to tell "defined below" from "unknown".
+    pub defined: HashMap<String, Span>,
+    /// Names used above their definition: their definition is not also "never used".
+    pub used_early: HashSet<String>,
 }
 
-/// Closest candidate to `name`, if any is close enough to be a plausible typo.
 /// Names longer than this get no "did you mean".
 const MAX_SUGGEST_LEN: usize = 64;
 /// At most this many candidates are compared with a name.
 const MAX_SUGGEST_CANDIDATES: usize = 500;
 
+/// Closest candidate to `name`, if any is close enough to be a plausible typo.
 pub fn suggest<'c>(name: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
     // Bounded work: no suggestion for very long names, only candidates whose length could be
     // within the allowed distance, and at most a few thousand of those.
@@ -304,6 +309,15 @@ impl<'a> Checker<'a> {
                 Some(Resolution::SampleValue(name.to_string())),
             );
         }
+        // A name defined further down is a misplaced definition, not a branch.
+        if self
+            .defined
+            .get(name)
+            .is_some_and(|def| def.start > span.start)
+        {
+            self.unknown_name(name, span);
+            return (Type::Error, None, None);
+        }
         match schema {
             None => (
                 Type::Unknown,
@@ -337,6 +351,27 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_name(&mut self, name: &str, span: Span) {
+        if let Some(&def) = self.defined.get(name)
+            && def.start > span.start
+        {
+            let (line, _) = self.source.line_col(def.start);
+            self.used_early.insert(name.to_string());
+            let d = self.error(
+                UNKNOWN_NAME,
+                span,
+                format!("`{name}` is used before its definition"),
+                "used here",
+            );
+            d.labels.push(crate::diagnostics::Label {
+                span: def,
+                message: "defined below".into(),
+                primary: false,
+            });
+            d.help = Some(format!(
+                "`{name}` is defined below, on line {line}: move its definition above this use"
+            ));
+            return;
+        }
         let schema = self.env.schema;
         // Borrowed names (no copy per unknown name); element fields are few and owned.
         let fields: Vec<String> = self
@@ -408,7 +443,24 @@ pub(super) fn run(
         used: HashSet::new(),
         outputs: HashMap::new(),
         used_fields: HashSet::new(),
+        defined: HashMap::new(),
+        used_early: HashSet::new(),
     };
+    let mut stmts: Vec<&ast::Stmt> = Vec::new();
+    for st in &file.stmts {
+        stmts.push(st);
+        if let ast::StmtKind::Region { body, .. } = &st.kind {
+            stmts.extend(body.iter());
+        }
+    }
+    for st in stmts {
+        if let ast::StmtKind::Const { name, .. }
+        | ast::StmtKind::Let { name, .. }
+        | ast::StmtKind::Object { name, .. } = &st.kind
+        {
+            c.defined.entry(name.name.clone()).or_insert(name.span);
+        }
+    }
     c.out.lumi = file.lumi().map(|(l, _)| l);
     if env.schema.is_none() {
         let span = file

@@ -21,7 +21,7 @@ impl Checker<'_> {
             let Some(sym) = self.out.symbols.get(id.0 as usize) else {
                 continue;
             };
-            if sym.name.starts_with('_') {
+            if sym.name.starts_with('_') || self.used_early.contains(&sym.name) {
                 continue;
             }
             let what = match sym.kind {
