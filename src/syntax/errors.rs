@@ -121,6 +121,49 @@ pub(super) fn to_diagnostic(
     d
 }
 
+/// The first character outside strings and comments that is not ASCII (or is a control
+/// character other than tab and line ends): a look-alike letter, an invisible space, a NUL. pest
+/// would report the statement around it; this names the character itself.
+pub(super) fn stray_character(source: &Arc<SourceFile>) -> Option<Diagnostic> {
+    let text: &str = &source.text;
+    let (mut in_string, mut in_comment, mut escaped) = (false, false, false);
+    for (i, c) in text.char_indices() {
+        if in_comment {
+            in_comment = c != '\n' && c != '\r';
+            continue;
+        }
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => in_comment = true,
+            '"' => in_string = true,
+            '\n' | '\r' | '\t' => {}
+            // A byte-order mark opening the file is whitespace (editors write one).
+            '\u{feff}' if i == 0 => {}
+            c if c.is_control() || !c.is_ascii() => {
+                let found = found_at(text, i);
+                let help = hint(text, i, false);
+                let mut d = Diagnostic::error(UNEXPECTED, format!("unexpected {found}"))
+                    .in_file(source)
+                    .with_primary(Span::new(i, i + c.len_utf8()), "this character");
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                return Some(d);
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Preferred order of alternatives in messages.
 const ORDER: &[&str] = &[
     "a name",
@@ -166,14 +209,86 @@ fn found_at(text: &str, pos: usize) -> String {
         "a string".to_string()
     } else if c == '\n' {
         "end of line".to_string()
+    } else if c.is_control() || !c.is_ascii() {
+        // Shown by code point: a look-alike or an invisible character must not hide.
+        match confusable(c) {
+            Some((name, _)) => format!("U+{:04X} {name}", c as u32),
+            None if c.is_control() => format!("the control character U+{:04X}", c as u32),
+            None => format!("`{c}` (U+{:04X})", c as u32),
+        }
     } else {
         format!("`{c}`")
     }
 }
 
+/// Characters that look like (or hide) ASCII ones, with their Unicode names and what to type.
+fn confusable(c: char) -> Option<(&'static str, &'static str)> {
+    Some(match c {
+        '\u{0}' => ("NULL", "no character here (delete the NUL byte)"),
+        '\u{a0}' => ("NO-BREAK SPACE", "a plain space"),
+        '\u{2009}' => ("THIN SPACE", "a plain space"),
+        '\u{200b}' => ("ZERO WIDTH SPACE", "no character here (delete it)"),
+        '\u{feff}' => ("ZERO WIDTH NO-BREAK SPACE", "no character here (delete it)"),
+        '\u{2212}' => ("MINUS SIGN", "`-`"),
+        '\u{d7}' => ("MULTIPLICATION SIGN", "`*`"),
+        '\u{201c}' | '\u{201d}' => ("DOUBLE QUOTATION MARK (curly)", "`\"`"),
+        '\u{2018}' | '\u{2019}' => ("SINGLE QUOTATION MARK (curly)", "`\"` around strings"),
+        '\u{430}' => ("CYRILLIC SMALL LETTER A", "`a`"),
+        '\u{435}' => ("CYRILLIC SMALL LETTER IE", "`e`"),
+        '\u{43e}' => ("CYRILLIC SMALL LETTER O", "`o`"),
+        '\u{440}' => ("CYRILLIC SMALL LETTER ER", "`p`"),
+        '\u{441}' => ("CYRILLIC SMALL LETTER ES", "`c`"),
+        '\u{443}' => ("CYRILLIC SMALL LETTER U", "`y`"),
+        '\u{445}' => ("CYRILLIC SMALL LETTER HA", "`x`"),
+        '\u{456}' => ("CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I", "`i`"),
+        '\u{458}' => ("CYRILLIC SMALL LETTER JE", "`j`"),
+        '\u{455}' => ("CYRILLIC SMALL LETTER DZE", "`s`"),
+        '\u{410}' => ("CYRILLIC CAPITAL LETTER A", "`A`"),
+        '\u{412}' => ("CYRILLIC CAPITAL LETTER VE", "`B`"),
+        '\u{415}' => ("CYRILLIC CAPITAL LETTER IE", "`E`"),
+        '\u{41a}' => ("CYRILLIC CAPITAL LETTER KA", "`K`"),
+        '\u{41c}' => ("CYRILLIC CAPITAL LETTER EM", "`M`"),
+        '\u{41d}' => ("CYRILLIC CAPITAL LETTER EN", "`H`"),
+        '\u{41e}' => ("CYRILLIC CAPITAL LETTER O", "`O`"),
+        '\u{420}' => ("CYRILLIC CAPITAL LETTER ER", "`P`"),
+        '\u{421}' => ("CYRILLIC CAPITAL LETTER ES", "`C`"),
+        '\u{422}' => ("CYRILLIC CAPITAL LETTER TE", "`T`"),
+        '\u{425}' => ("CYRILLIC CAPITAL LETTER HA", "`X`"),
+        '\u{3b1}' => ("GREEK SMALL LETTER ALPHA", "`a`"),
+        '\u{3bf}' => ("GREEK SMALL LETTER OMICRON", "`o`"),
+        '\u{3bd}' => ("GREEK SMALL LETTER NU", "`v`"),
+        '\u{3c1}' => ("GREEK SMALL LETTER RHO", "`p`"),
+        '\u{391}' => ("GREEK CAPITAL LETTER ALPHA", "`A`"),
+        '\u{392}' => ("GREEK CAPITAL LETTER BETA", "`B`"),
+        '\u{395}' => ("GREEK CAPITAL LETTER EPSILON", "`E`"),
+        '\u{397}' => ("GREEK CAPITAL LETTER ETA", "`H`"),
+        '\u{399}' => ("GREEK CAPITAL LETTER IOTA", "`I`"),
+        '\u{39a}' => ("GREEK CAPITAL LETTER KAPPA", "`K`"),
+        '\u{39c}' => ("GREEK CAPITAL LETTER MU", "`M`"),
+        '\u{39d}' => ("GREEK CAPITAL LETTER NU", "`N`"),
+        '\u{39f}' => ("GREEK CAPITAL LETTER OMICRON", "`O`"),
+        '\u{3a1}' => ("GREEK CAPITAL LETTER RHO", "`P`"),
+        '\u{3a4}' => ("GREEK CAPITAL LETTER TAU", "`T`"),
+        '\u{3a7}' => ("GREEK CAPITAL LETTER CHI", "`X`"),
+        _ => return None,
+    })
+}
+
 /// A targeted hint for common slips.
 fn hint(text: &str, pos: usize, wants_name: bool) -> Option<String> {
     let rest = text.get(pos..).unwrap_or("");
+    if let Some(c) = rest.chars().next()
+        && (c.is_control() || !c.is_ascii())
+        && c != '\n'
+        && c != '\r'
+        && c != '\t'
+    {
+        return Some(match confusable(c) {
+            Some((_, instead)) => format!("it looks like ASCII but is not: type {instead} instead"),
+            None => "names, numbers and operators are ASCII; non-ASCII text belongs in strings and comments"
+                .to_string(),
+        });
+    }
     let word: String = rest
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')

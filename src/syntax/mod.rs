@@ -57,6 +57,9 @@ pub fn parse(source: &Arc<SourceFile>) -> (Option<ast::File>, Vec<Diagnostic>) {
             .with_help("split the expression into named `let` or `const` definitions");
         return (None, vec![d]);
     }
+    if let Some(d) = errors::stray_character(source) {
+        return (None, vec![d]);
+    }
     // pest needs a few kilobytes of stack per nesting level, more than a test thread's 2 MiB
     // allows at the limit: parse on a thread of our own with a generous stack.
     let parsed = std::thread::scope(|scope| {
