@@ -529,14 +529,25 @@ impl Reader<'_> {
 
     /// A non-negative whole number.
     fn count(&mut self, node: &Node, what: &str) -> Option<u64> {
+        let out_of_range = |r: &mut Self| {
+            r.error(
+                WRONG_TYPE,
+                node.span,
+                format!("{what} is outside the supported range 0 to {}", i64::MAX),
+                "out of range",
+            );
+        };
         match node.value {
-            Value::Scalar(Scalar::Int(i)) => match u64::try_from(i) {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    self.wrong_type(node, "a non-negative whole number", what);
-                    None
-                }
-            },
+            Value::Scalar(Scalar::Int(i)) if i < 0 => {
+                out_of_range(self);
+                None
+            }
+            Value::Scalar(Scalar::Int(i)) => u64::try_from(i).ok(),
+            // A whole number too large for a 64-bit integer reaches us as a float.
+            Value::Scalar(Scalar::Float(f)) if f.fract() == 0.0 && f.abs() >= 9.2e18 => {
+                out_of_range(self);
+                None
+            }
             _ => {
                 self.wrong_type(node, "a non-negative whole number", what);
                 None
