@@ -68,11 +68,16 @@ fn fold(plan: &Plan, i: usize) -> Option<NodeKind> {
             cond,
             then,
             otherwise,
-        } => match konst(cond)? {
-            Value::Bool(true) => return Some(plan.node(*then).kind.clone()),
-            Value::Bool(false) => return Some(plan.node(*otherwise).kind.clone()),
-            _ => return None,
-        },
+        } => {
+            // The taken branch replaces the `if` only when it has the `if`'s type (an integer
+            // branch of a float `if` must still become a float).
+            let taken = match konst(cond)? {
+                Value::Bool(true) => plan.node(*then),
+                Value::Bool(false) => plan.node(*otherwise),
+                _ => return None,
+            };
+            return (taken.ty == *ty).then(|| taken.kind.clone());
+        }
         NodeKind::Call { func, args } => {
             let vals: Vec<Value> = args.iter().map(konst).collect::<Option<_>>()?;
             let nums: Vec<Num> = vals.iter().map(num).collect::<Option<_>>()?;
