@@ -75,7 +75,7 @@ const MATH1: &[&str] = &[
 
 /// A numeric expression (int when `int`, else float) of nesting at most `d`.
 fn num(r: &mut Rng, d: u32, int: bool) -> String {
-    if d == 0 || r.next() % 4 == 0 {
+    if d == 0 || r.next().is_multiple_of(4) {
         return r
             .pick(if int { INT_LEAVES } else { FLOAT_LEAVES })
             .to_string();
@@ -99,16 +99,16 @@ fn num(r: &mut Rng, d: u32, int: bool) -> String {
         (false, 0) => format!("{}({})", r.pick(MATH1), num(r, d - 1, false)),
         (false, 1) => {
             let f = r.pick(&["pow", "atan2"]);
-            let b_int = r.next() % 2 == 0;
+            let b_int = r.next().is_multiple_of(2);
             format!("{f}({}, {})", num(r, d - 1, false), num(r, d - 1, b_int))
         }
         (false, 2) => {
             let f = r.pick(&["min", "max"]);
-            let b_int = r.next() % 2 == 0;
+            let b_int = r.next().is_multiple_of(2);
             format!("{f}({}, {})", num(r, d - 1, false), num(r, d - 1, b_int))
         }
         (false, 3) => {
-            let b_int = r.next() % 2 == 0;
+            let b_int = r.next().is_multiple_of(2);
             format!(
                 "(if {} then {} else {})",
                 cond(r, d - 1),
@@ -119,7 +119,7 @@ fn num(r: &mut Rng, d: u32, int: bool) -> String {
         (false, 4) => format!("float({})", num(r, d - 1, true)),
         (false, _) => {
             let op = r.pick(&["+", "-", "*", "/"]);
-            let a_int = r.next() % 3 == 0;
+            let a_int = r.next().is_multiple_of(3);
             format!("({} {op} {})", num(r, d - 1, a_int), num(r, d - 1, false))
         }
     }
@@ -127,7 +127,7 @@ fn num(r: &mut Rng, d: u32, int: bool) -> String {
 
 /// A boolean expression of nesting at most `d`.
 fn cond(r: &mut Rng, d: u32) -> String {
-    if d == 0 || r.next() % 4 == 0 {
+    if d == 0 || r.next().is_multiple_of(4) {
         return r.pick(&["b", "true", "false"]).to_string();
     }
     match r.next() % 4 {
@@ -138,7 +138,7 @@ fn cond(r: &mut Rng, d: u32) -> String {
         }
         _ => {
             let op = r.pick(&["==", "!=", "<", "<=", ">", ">="]);
-            let (a, b) = (r.next() % 2 == 0, r.next() % 2 == 0);
+            let (a, b) = (r.next().is_multiple_of(2), r.next().is_multiple_of(2));
             format!("({} {op} {})", num(r, d - 1, a), num(r, d - 1, b))
         }
     }
@@ -162,7 +162,7 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut compiled, mut compared) = (0, 0u64);
     for case in 0..1500 {
-        let int = case % 3 == 0;
+        let int = case.is_multiple_of(3);
         let (expr, ty) = if case % 5 == 4 {
             (cond(&mut r, 4), "bool")
         } else {
