@@ -161,7 +161,7 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
     let schema = tree.schema();
     let mut r = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut compiled, mut compared) = (0, 0u64);
-    for case in 0..1500 {
+    for case in 0..1500u32 {
         let int = case.is_multiple_of(3);
         let (expr, ty) = if case % 5 == 4 {
             (cond(&mut r, 4), "bool")
