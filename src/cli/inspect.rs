@@ -51,6 +51,9 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     match inspect(&args) {
         Ok(text) => {
+            // Names, titles and string values come from the file: control bytes (an escape
+            // sequence in a branch title) are shown escaped, never sent to the terminal.
+            let text = escape_controls(&text);
             // A closed pipe (`anac inspect f.root | head`) is not an error worth a panic.
             let mut out = std::io::stdout().lock();
             match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -672,6 +675,25 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
     o
 }
 
+/// `text` with control characters other than newline and tab written as `\u{..}`.
+fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A reader error as a diagnostic: a tree, branch or entry range the arguments name but the
 /// file lacks is a bad argument (exit 2); anything else is the file's problem (exit 1).
 fn root_err(e: crate::io::root::RootError) -> Box<Diagnostic> {
@@ -685,6 +707,12 @@ fn root_err(e: crate::io::root::RootError) -> Box<Diagnostic> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn control_bytes_are_escaped() {
+        assert_eq!(super::escape_controls("a\tb\n"), "a\tb\n");
+        assert_eq!(super::escape_controls("x\u{1b}[31my"), "x\\u{1b}[31my");
+    }
+
     use super::*;
 
     #[test]

@@ -353,12 +353,13 @@ impl RootFile {
             Some(k) => Ok(k),
             None => {
                 let trees = match self.trees() {
-                    Ok(t) => t.join(", "),
-                    Err(e) => format!("(cannot list them: {e})"),
+                    Ok(t) if t.is_empty() => "the file holds no trees".to_string(),
+                    Ok(t) => format!("trees in the file: {}", t.join(", ")),
+                    Err(e) => format!("its trees cannot be listed: {e}"),
                 };
                 Err(RootError::NotFound {
                     path: self.path.clone(),
-                    what: format!("no tree named `{name}` (trees in the file: {trees})"),
+                    what: format!("no tree named `{name}` ({trees})"),
                 })
             }
         }
