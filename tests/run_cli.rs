@@ -921,3 +921,82 @@ fn runs_write_plots_and_anac_plot_remakes_them_identically() {
     }
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
+    if shared_data().is_none() {
+        return;
+    }
+    let reference = run_ok("analyses/ttbar/ttbar_deterministic.ana", "resume-ref", &[]);
+    let want = std::fs::read(reference.join("histograms.json")).expect("reference");
+    let want_root = std::fs::read(reference.join("histograms.root")).expect("reference");
+    // agc-small is 11 work units: kill after each possible number of committed units.
+    for k in 1..=10 {
+        let store = tmp(&format!("store-{k}"));
+        let out = tmp(&format!("resume-out-{k}"));
+        let (s, o) = (store.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+        let args = [
+            "run",
+            "analyses/ttbar/ttbar_deterministic.ana",
+            "-o",
+            o,
+            "-q",
+            "--store",
+            s,
+        ];
+        let killed = Command::new(env!("CARGO_BIN_EXE_anac"))
+            .current_dir(root())
+            .args(args)
+            .env("ANAC_TEST_ABORT_AFTER_UNITS", k.to_string())
+            .output()
+            .expect("anac runs");
+        assert!(!killed.status.success(), "k={k}: the run was not killed");
+        assert!(!out.exists(), "k={k}: a killed run wrote results");
+        let committed = std::fs::read_dir(store.join("units"))
+            .expect("units")
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".unit"))
+            })
+            .count();
+        assert!(committed >= k, "k={k}: only {committed} units committed");
+        let resumed = anac(&args);
+        assert!(
+            resumed.status.success(),
+            "k={k}: {}",
+            String::from_utf8_lossy(&resumed.stderr)
+        );
+        let got = std::fs::read(out.join("histograms.json")).expect("resumed");
+        assert!(got == want, "k={k}: resumed histograms.json differs");
+        let got_root = std::fs::read(out.join("histograms.root")).expect("resumed");
+        assert!(
+            got_root == want_root,
+            "k={k}: resumed histograms.root differs"
+        );
+        let _ = std::fs::remove_dir_all(store);
+        let _ = std::fs::remove_dir_all(out);
+    }
+    // A store of another analysis is refused (exit 2), then accepted with --force-new.
+    let store = tmp("store-foreign");
+    let s = store.to_str().expect("utf-8");
+    let first = run_ok("tests/run/nanoaod_pieces.ana", "store-a", &["--store", s]);
+    let out = tmp("store-b");
+    let o = out.to_str().expect("utf-8");
+    let r = anac(&["run", "examples/zmumu.ana", "-o", o, "-q", "--store", s]);
+    assert_eq!(r.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("another run"));
+    let r = anac(&[
+        "run",
+        "examples/zmumu.ana",
+        "-o",
+        o,
+        "-q",
+        "--store",
+        s,
+        "--force-new",
+    ]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    for p in [reference, store, first, out] {
+        let _ = std::fs::remove_dir_all(p);
+    }
+}

@@ -53,6 +53,13 @@ pub struct Args {
     /// Evaluate everything with the reference interpreter (no native kernels).
     #[arg(long)]
     pub interpret: bool,
+    /// Commit each finished work unit to this store; a run started again with the same store
+    /// skips the units already there (resume after a crash or a kill).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Empty a store made for another analysis or other inputs instead of refusing it.
+    #[arg(long, requires = "store")]
+    pub force_new: bool,
 }
 
 fn render(diags: &[Diagnostic]) {
@@ -143,10 +150,24 @@ pub fn run(args: Args) -> ExitCode {
     let n_kernels = kernels
         .as_ref()
         .map_or(0, |k| k.by_node.iter().filter(|x| x.is_some()).count());
+    let store = match &args.store {
+        None => None,
+        Some(dir) => {
+            let id = crate::runtime::store::identity(&prepared.plan, &prepared.units);
+            match crate::runtime::store::Store::open(dir, &id, &prepared.units, args.force_new) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    render(&[Diagnostic::error(OUTPUT, e)]);
+                    return ExitCode::from(super::EXIT_USAGE);
+                }
+            }
+        }
+    };
     let opts = EngineOptions {
         threads,
         chunk_size: args.chunk_size,
         kernels,
+        store,
     };
     let executed = runtime::execute(&prepared, &opts, &progress, &cancel);
     if let Some(b) = &bar {

@@ -52,6 +52,8 @@ pub struct EngineOptions {
     pub chunk_size: usize,
     /// Native kernels for the plan's scalar expressions (`None`: interpret everything).
     pub kernels: Option<std::sync::Arc<crate::codegen::Kernels>>,
+    /// Where finished units are committed, and found again by a resumed run.
+    pub store: Option<super::store::Store>,
 }
 
 /// The merged result of one job (sample).
@@ -120,9 +122,9 @@ pub fn run(
                         entry: None,
                     });
                 }
-                let r = run_unit(
+                let r = stored_or_run(
                     plan,
-                    &rp.jobs[unit.job],
+                    rp,
                     unit,
                     opts,
                     st,
@@ -181,6 +183,62 @@ pub fn run(
         timing.compute += r.compute;
     }
     Ok((jobs, timing))
+}
+
+/// Kill switch for the resume tests: with `ANAC_TEST_ABORT_AFTER_UNITS=k`, the process aborts
+/// (as SIGKILL would end it) right after committing its k-th unit to the store.
+static COMMITTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A unit's result: from the store when an earlier run committed it, else computed (and then
+/// committed when there is a store).
+fn stored_or_run(
+    plan: &Plan,
+    rp: &RunPlan,
+    unit: &Unit,
+    opts: &EngineOptions,
+    st: &mut ThreadState,
+    progress: &dyn Fn(u64),
+    cancel: &AtomicBool,
+) -> Result<UnitResult, RunError> {
+    let job = &rp.jobs[unit.job];
+    let store_err = |message: String| RunError {
+        kind: RunErrorKind::Input,
+        message,
+        file: None,
+        entry: None,
+    };
+    if let Some(store) = &opts.store
+        && let Some(p) = store.load(&unit.id).map_err(store_err)?
+    {
+        progress(p.events);
+        return Ok(UnitResult {
+            outputs: p.outputs,
+            cutflow: p.cutflow,
+            events: p.events,
+            max_weight: p.max_weight,
+            read: Duration::ZERO,
+            compute: Duration::ZERO,
+        });
+    }
+    let r = run_unit(plan, job, unit, opts, st, progress, cancel)?;
+    if let Some(store) = &opts.store {
+        let part = super::store::Partial {
+            outputs: r.outputs.clone(),
+            cutflow: r.cutflow.clone(),
+            events: r.events,
+            max_weight: r.max_weight,
+        };
+        store.save(&unit.id, &part).map_err(store_err)?;
+        let k = COMMITTED.fetch_add(1, Ordering::SeqCst) + 1;
+        if std::env::var("ANAC_TEST_ABORT_AFTER_UNITS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+            == Some(k)
+        {
+            std::process::abort();
+        }
+    }
+    Ok(r)
 }
 
 fn run_unit(

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod eval;
 pub mod random;
 pub mod results;
+pub mod store;
 pub mod units;
 pub mod validate;
 

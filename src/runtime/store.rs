@@ -1,0 +1,418 @@
+//! A results store: finished work units' partial results on disk, so that a run that is killed
+//! continues where it stopped (`anac run ... --store DIR`).
+//!
+//! Layout: `DIR/store.json` (the store's identity: a hash of the optimised plan, the inputs —
+//! paths, sizes, UUIDs — and the anac version, plus the list of unit ids), `DIR/units/ID.unit`
+//! (one finished unit's partial accumulators, binary, with an xxh64 checksum).
+//!
+//! Invariants: a unit file is written under a temporary name, flushed to disk and renamed, so it
+//! is either complete or absent (a process killed at any moment leaves no half-written unit); a
+//! unit file whose checksum or id does not match is an error naming the file, never a silent
+//! partial; a store made for another plan or other inputs is refused. Partials encode every float
+//! by its bits, so a resumed run merges exactly the numbers an uninterrupted one would.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::accum::{CVal, CollectAcc, CounterAcc, Cutflow, HistAcc, OutputSet};
+use super::units::RunPlan;
+use crate::ir::Plan;
+
+const MAGIC: &[u8; 8] = b"ANACUNIT";
+const VERSION: u32 = 1;
+
+/// An open store.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub dir: PathBuf,
+    pub identity: String,
+}
+
+/// A unit's partial results, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    pub outputs: Vec<OutputSet>,
+    pub cutflow: Cutflow,
+    pub events: u64,
+    pub max_weight: f64,
+}
+
+/// The identity of a run: plan, inputs and anac version.
+pub fn identity(plan: &Plan, rp: &RunPlan) -> String {
+    let mut text = format!("anac {}\n{plan}\n", env!("CARGO_PKG_VERSION"));
+    for j in &rp.jobs {
+        for f in &j.files {
+            text.push_str(&format!(
+                "{}/{} {} {} {}\n",
+                j.process,
+                j.variation,
+                f.path.display(),
+                f.size,
+                super::units::hex(&f.uuid)
+            ));
+        }
+    }
+    for u in &rp.units {
+        text.push_str(&format!("unit {}\n", u.id));
+    }
+    format!("{:016x}", xxhash_rust::xxh64::xxh64(text.as_bytes(), 0))
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
+    move |e| format!("`{}`: {e}", path.display())
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir` for a run of identity `id`. A store of another
+    /// identity is refused unless `force_new`, which empties it.
+    pub fn open(dir: &Path, id: &str, rp: &RunPlan, force_new: bool) -> Result<Store, String> {
+        let meta = dir.join("store.json");
+        if meta.is_file() {
+            let text = crate::io::text::read_text(&meta)
+                .map_err(|e| format!("`{}`: {e}", meta.display()))?;
+            let v: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| format!("`{}` is not a store description: {e}", meta.display()))?;
+            let theirs = v["identity"].as_str().unwrap_or("");
+            if theirs != id {
+                if !force_new {
+                    return Err(format!(
+                        "store `{}` belongs to another run (identity {theirs}, this run {id}): the \
+                         analysis, its inputs or the anac version differ; use another folder or \
+                         --force-new to start it afresh",
+                        dir.display()
+                    ));
+                }
+                let units = dir.join("units");
+                if units.is_dir() {
+                    std::fs::remove_dir_all(&units).map_err(io(&units))?;
+                }
+            }
+        }
+        std::fs::create_dir_all(dir.join("units")).map_err(io(dir))?;
+        let desc = serde_json::json!({
+            "identity": id,
+            "anac_version": env!("CARGO_PKG_VERSION"),
+            "units": rp.units.iter().map(|u| serde_json::json!({
+                "id": u.id,
+                "process": rp.jobs[u.job].process,
+                "variation": rp.jobs[u.job].variation,
+                "file": rp.jobs[u.job].files[u.file].path.display().to_string(),
+                "entries": [u.range.start, u.range.end],
+            })).collect::<Vec<_>>(),
+        });
+        write_atomic(&meta, &crate::io::outputs::pretty(&desc))?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            identity: id.to_string(),
+        })
+    }
+
+    fn unit_path(&self, id: &str) -> PathBuf {
+        self.dir.join("units").join(format!("{id}.unit"))
+    }
+
+    /// The stored partial of unit `id`, if it finished in an earlier run.
+    pub fn load(&self, id: &str) -> Result<Option<Partial>, String> {
+        let p = self.unit_path(id);
+        if !p.is_file() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&p).map_err(io(&p))?;
+        decode(&bytes, id)
+            .map(Some)
+            .map_err(|e| format!("store unit `{}` is damaged: {e}", p.display()))
+    }
+
+    /// Commits a finished unit: written, flushed and renamed into place.
+    pub fn save(&self, id: &str, part: &Partial) -> Result<(), String> {
+        write_atomic(&self.unit_path(id), &encode(id, part))
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("unit");
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+    {
+        let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        f.write_all(bytes).map_err(io(&tmp))?;
+        f.sync_all().map_err(io(&tmp))?;
+    }
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+// ---- binary encoding --------------------------------------------------------------------------
+
+fn encode(id: &str, p: &Partial) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(MAGIC);
+    b.extend_from_slice(&VERSION.to_le_bytes());
+    put_str(&mut b, id);
+    put_u64(&mut b, p.outputs.len() as u64);
+    for o in &p.outputs {
+        put_u64(&mut b, o.hists.len() as u64);
+        for h in &o.hists {
+            put_f64s(&mut b, &h.sumw);
+            put_f64s(&mut b, &h.sumw2);
+            put_u64(&mut b, h.skipped);
+            put_u64(&mut b, h.nan);
+            put_u64(&mut b, h.entries);
+        }
+        put_u64(&mut b, o.counters.len() as u64);
+        for c in &o.counters {
+            put_u64(&mut b, c.events);
+            put_u64(&mut b, c.sumw.to_bits());
+            put_u64(&mut b, c.sumw2.to_bits());
+        }
+        put_u64(&mut b, o.collects.len() as u64);
+        for c in &o.collects {
+            put_u64(&mut b, c.seen);
+            put_u64(&mut b, c.rows.len() as u64);
+            for row in &c.rows {
+                put_u64(&mut b, row.len() as u64);
+                for v in row {
+                    match v {
+                        CVal::Null => b.push(0),
+                        CVal::I(i) => {
+                            b.push(1);
+                            put_u64(&mut b, *i as u64);
+                        }
+                        CVal::F(x) => {
+                            b.push(2);
+                            put_u64(&mut b, x.to_bits());
+                        }
+                        CVal::B(x) => {
+                            b.push(3);
+                            b.push(*x as u8);
+                        }
+                        CVal::S(s) => {
+                            b.push(4);
+                            put_str(&mut b, s);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let rows = |b: &mut Vec<u8>, rows: &[(u64, f64)]| {
+        put_u64(b, rows.len() as u64);
+        for (n, w) in rows {
+            put_u64(b, *n);
+            put_u64(b, w.to_bits());
+        }
+    };
+    rows(&mut b, &p.cutflow.common);
+    put_u64(&mut b, p.cutflow.regions.len() as u64);
+    for r in &p.cutflow.regions {
+        rows(&mut b, r);
+    }
+    put_u64(&mut b, p.events);
+    put_u64(&mut b, p.max_weight.to_bits());
+    let sum = xxhash_rust::xxh64::xxh64(&b, 0);
+    put_u64(&mut b, sum);
+    b
+}
+
+fn put_u64(b: &mut Vec<u8>, x: u64) {
+    b.extend_from_slice(&x.to_le_bytes());
+}
+
+fn put_str(b: &mut Vec<u8>, s: &str) {
+    put_u64(b, s.len() as u64);
+    b.extend_from_slice(s.as_bytes());
+}
+
+fn put_f64s(b: &mut Vec<u8>, v: &[f64]) {
+    put_u64(b, v.len() as u64);
+    for x in v {
+        put_u64(b, x.to_bits());
+    }
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.b.len());
+        let end = end.ok_or_else(|| format!("cut off at byte {}", self.at))?;
+        let s = &self.b[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        let s = self.take(8)?;
+        let mut a = [0u8; 8];
+        a.copy_from_slice(s);
+        Ok(u64::from_le_bytes(a))
+    }
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    /// A count that must fit in what is left (each item at least `min` bytes).
+    fn count(&mut self, min: usize) -> Result<usize, String> {
+        let n = self.u64()? as usize;
+        if n > (self.b.len() - self.at) / min.max(1) {
+            return Err(format!("a count of {n} cannot fit at byte {}", self.at));
+        }
+        Ok(n)
+    }
+    fn f64s(&mut self) -> Result<Vec<f64>, String> {
+        let n = self.count(8)?;
+        (0..n).map(|_| self.u64().map(f64::from_bits)).collect()
+    }
+    fn str(&mut self) -> Result<String, String> {
+        let n = self.count(1)?;
+        String::from_utf8(self.take(n)?.to_vec()).map_err(|_| "a string is not UTF-8".to_string())
+    }
+}
+
+fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
+    if bytes.len() < 20 || &bytes[..8] != MAGIC {
+        return Err("not an anac unit file".into());
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    let mut s = [0u8; 8];
+    s.copy_from_slice(sum);
+    if xxhash_rust::xxh64::xxh64(body, 0) != u64::from_le_bytes(s) {
+        return Err("checksum mismatch".into());
+    }
+    let mut r = Reader { b: body, at: 8 };
+    let v = r.take(4)?;
+    if v != VERSION.to_le_bytes() {
+        return Err("written by another anac version".into());
+    }
+    let stored = r.str()?;
+    if stored != id {
+        return Err(format!("holds unit {stored}, not {id}"));
+    }
+    let n_out = r.count(24)?;
+    let mut outputs = Vec::with_capacity(n_out);
+    for _ in 0..n_out {
+        let nh = r.count(40)?;
+        let mut hists = Vec::with_capacity(nh);
+        for _ in 0..nh {
+            let sumw = r.f64s()?;
+            let sumw2 = r.f64s()?;
+            hists.push(HistAcc {
+                sumw,
+                sumw2,
+                skipped: r.u64()?,
+                nan: r.u64()?,
+                entries: r.u64()?,
+            });
+        }
+        let nc = r.count(24)?;
+        let mut counters = Vec::with_capacity(nc);
+        for _ in 0..nc {
+            counters.push(CounterAcc {
+                events: r.u64()?,
+                sumw: f64::from_bits(r.u64()?),
+                sumw2: f64::from_bits(r.u64()?),
+            });
+        }
+        let nl = r.count(16)?;
+        let mut collects = Vec::with_capacity(nl);
+        for _ in 0..nl {
+            let seen = r.u64()?;
+            let nrows = r.count(8)?;
+            let mut rows = Vec::with_capacity(nrows);
+            for _ in 0..nrows {
+                let ncol = r.count(1)?;
+                let mut row = Vec::with_capacity(ncol);
+                for _ in 0..ncol {
+                    row.push(match r.u8()? {
+                        0 => CVal::Null,
+                        1 => CVal::I(r.u64()? as i64),
+                        2 => CVal::F(f64::from_bits(r.u64()?)),
+                        3 => CVal::B(r.u8()? != 0),
+                        4 => CVal::S(r.str()?),
+                        t => return Err(format!("unknown value tag {t}")),
+                    });
+                }
+                rows.push(row);
+            }
+            collects.push(CollectAcc { rows, seen });
+        }
+        outputs.push(OutputSet {
+            hists,
+            counters,
+            collects,
+        });
+    }
+    let rows = |r: &mut Reader| -> Result<Vec<(u64, f64)>, String> {
+        let n = r.count(16)?;
+        (0..n)
+            .map(|_| Ok((r.u64()?, f64::from_bits(r.u64()?))))
+            .collect()
+    };
+    let common = rows(&mut r)?;
+    let nreg = r.count(8)?;
+    let regions = (0..nreg).map(|_| rows(&mut r)).collect::<Result<_, _>>()?;
+    let events = r.u64()?;
+    let max_weight = f64::from_bits(r.u64()?);
+    if r.at != body.len() {
+        return Err(format!("{} bytes left over", body.len() - r.at));
+    }
+    Ok(Partial {
+        outputs,
+        cutflow: Cutflow { common, regions },
+        events,
+        max_weight,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partials_round_trip_exactly_and_damage_is_detected() {
+        let p = Partial {
+            outputs: vec![OutputSet {
+                hists: vec![HistAcc {
+                    sumw: vec![1.5, f64::NAN, -0.0, f64::INFINITY],
+                    sumw2: vec![2.25, 0.0, 0.0, 1e300],
+                    skipped: 3,
+                    nan: 1,
+                    entries: 7,
+                }],
+                counters: vec![CounterAcc {
+                    events: 2,
+                    sumw: 0.1,
+                    sumw2: 0.01,
+                }],
+                collects: vec![CollectAcc {
+                    rows: vec![vec![
+                        CVal::I(-4),
+                        CVal::F(2.5),
+                        CVal::B(true),
+                        CVal::S("GG".into()),
+                        CVal::Null,
+                    ]],
+                    seen: 9,
+                }],
+            }],
+            cutflow: Cutflow {
+                common: vec![(10, 1.25), (4, 0.5)],
+                regions: vec![vec![(2, 0.25)]],
+            },
+            events: 10,
+            max_weight: 0.125,
+        };
+        let bytes = encode("abc", &p);
+        let q = decode(&bytes, "abc").unwrap();
+        assert_eq!(format!("{p:?}"), format!("{q:?}"));
+        assert!(q.outputs[0].hists[0].sumw[1].is_nan());
+        assert!(
+            decode(&bytes, "xyz")
+                .unwrap_err()
+                .contains("holds unit abc")
+        );
+        let mut bad = bytes.clone();
+        bad[30] ^= 1;
+        assert!(decode(&bad, "abc").unwrap_err().contains("checksum"));
+        assert!(decode(&bytes[..bytes.len() - 3], "abc").is_err());
+    }
+}
