@@ -1000,3 +1000,61 @@ fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
         let _ = std::fs::remove_dir_all(p);
     }
 }
+
+#[test]
+fn plan_then_four_processes_then_merge_equals_one_run() {
+    if shared_data().is_none() {
+        return;
+    }
+    let ana = "analyses/ttbar/ttbar_deterministic.ana";
+    let plan_path = tmp("plan.json");
+    let r = anac(&["plan", ana, "-o", plan_path.to_str().expect("utf-8")]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let plan = json(&plan_path);
+    let ids: Vec<String> = plan["units"]
+        .as_array()
+        .expect("units")
+        .iter()
+        .map(|u| u["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(ids.len(), 11);
+    let store = tmp("merge-store");
+    let s = store.to_str().expect("utf-8").to_string();
+    // Four processes at once, each with every fourth unit.
+    let children: Vec<_> = (0..4)
+        .map(|k| {
+            let group: Vec<&str> = ids.iter().skip(k).step_by(4).map(String::as_str).collect();
+            Command::new(env!("CARGO_BIN_EXE_anac"))
+                .current_dir(root())
+                .args(["run", ana, "-q", "--store", &s, "--units", &group.join(",")])
+                .spawn()
+                .expect("anac starts")
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().expect("anac ends").success());
+    }
+    let merged = tmp("merged");
+    let m = merged.to_str().expect("utf-8");
+    let r = anac(&["merge", &s, "-o", m, "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let one = run_ok(ana, "one-run", &[]);
+    for f in ["histograms.json", "histograms.root", "cutflow.json"] {
+        let a = std::fs::read(merged.join(f)).expect("merged");
+        let b = std::fs::read(one.join(f)).expect("one run");
+        assert!(a == b, "{f}: merge differs from one run");
+    }
+    // A missing unit: merge refuses (exit 1), `--partial` merges and says so.
+    let first_unit = store.join("units").join(format!("{}.unit", ids[0]));
+    std::fs::remove_file(&first_unit).expect("rm unit");
+    let r = anac(&["merge", &s, "-o", m, "-q"]);
+    assert_eq!(r.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&r.stderr).contains("1 of 11 work units"));
+    let r = anac(&["merge", &s, "-o", m, "-q", "--partial"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert_eq!(json(&merged.join("provenance.json"))["partial"], true);
+    for p in [store, merged, one] {
+        let _ = std::fs::remove_dir_all(p);
+    }
+    let _ = std::fs::remove_file(plan_path);
+}

@@ -7,7 +7,9 @@ pub mod explain;
 pub mod generate;
 pub mod inspect;
 pub mod ir;
+pub mod merge;
 pub mod out;
+pub mod plan;
 pub mod plot;
 pub mod run;
 mod summary;
@@ -50,6 +52,10 @@ pub enum Command {
     Validate(validate::Args),
     /// Re-make the plots of a results folder.
     Plot(plot::Args),
+    /// List the work units of an analysis (for `run --units` and `merge`).
+    Plan(plan::Args),
+    /// Write the results of a store whose units are done.
+    Merge(merge::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -62,6 +68,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Generate(args) => generate::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plot(args) => plot::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Merge(args) => merge::run(args),
     };
     out::exit_code(code)
 }

@@ -60,6 +60,22 @@ pub struct Args {
     /// Empty a store made for another analysis or other inputs instead of refusing it.
     #[arg(long, requires = "store")]
     pub force_new: bool,
+    /// Run only these work units (ids from `anac plan`, comma-separated) into the store, and
+    /// write no results: `anac merge` writes them when all units are done.
+    #[arg(
+        long,
+        value_name = "ID,ID,...",
+        value_delimiter = ',',
+        requires = "store"
+    )]
+    pub units: Vec<String>,
+    /// (Used by `anac merge`.) Compute nothing: every result comes from the store.
+    #[arg(skip)]
+    pub merge_only: bool,
+    /// (Used by `anac merge --partial`.) Units missing from the store are left out, and the
+    /// results say so.
+    #[arg(skip)]
+    pub partial: bool,
 }
 
 fn render(diags: &[Diagnostic]) {
@@ -77,7 +93,7 @@ pub fn run(args: Args) -> ExitCode {
         max_files: args.max_files,
         max_events: args.max_events,
     };
-    let prepared = match runtime::prepare(&args.file, args.samples.as_deref(), &unit_opts) {
+    let mut prepared = match runtime::prepare(&args.file, args.samples.as_deref(), &unit_opts) {
         Ok(p) => p,
         Err(PrepareError::Input(diags)) => {
             render(&diags);
@@ -154,7 +170,18 @@ pub fn run(args: Args) -> ExitCode {
         None => None,
         Some(dir) => {
             let id = crate::runtime::store::identity(&prepared.plan, &prepared.units);
-            match crate::runtime::store::Store::open(dir, &id, &prepared.units, args.force_new) {
+            let origin = crate::runtime::store::Origin {
+                analysis: args.file.clone(),
+                samples: prepared.samples_path.clone(),
+            };
+            let opened = crate::runtime::store::Store::open(
+                dir,
+                &id,
+                &prepared.units,
+                &origin,
+                args.force_new,
+            );
+            match opened {
                 Ok(s) => Some(s),
                 Err(e) => {
                     render(&[Diagnostic::error(OUTPUT, e)]);
@@ -163,11 +190,48 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     };
+    // `--units`: only the listed units; `merge`: nothing computed, everything from the store.
+    if !args.units.is_empty() {
+        let known: Vec<&str> = prepared.units.units.iter().map(|u| u.id.as_str()).collect();
+        if let Some(bad) = args.units.iter().find(|u| !known.contains(&u.as_str())) {
+            render(&[
+                Diagnostic::error(OUTPUT, format!("no work unit `{bad}` in this analysis"))
+                    .with_help("list the units with `anac plan FILE.ana -o plan.json`"),
+            ]);
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+        prepared.units.units.retain(|u| args.units.contains(&u.id));
+    }
+    if args.merge_only
+        && let Some(st) = &store
+    {
+        let missing: Vec<&str> = prepared
+            .units
+            .units
+            .iter()
+            .filter(|u| !st.has(&u.id))
+            .map(|u| u.id.as_str())
+            .collect();
+        if !missing.is_empty() && !args.partial {
+            render(&[Diagnostic::error(
+                OUTPUT,
+                format!(
+                    "{} of {} work units are not in the store yet: {}",
+                    missing.len(),
+                    prepared.units.units.len(),
+                    missing.join(", ")
+                ),
+            )
+            .with_help("run them (`anac run ... --store DIR --units ...`), or merge what is there with --partial")]);
+            return ExitCode::from(super::EXIT_ERRORS);
+        }
+    }
     let opts = EngineOptions {
         threads,
         chunk_size: args.chunk_size,
         kernels,
         store,
+        skip_missing: args.merge_only,
     };
     let executed = runtime::execute(&prepared, &opts, &progress, &cancel);
     if let Some(b) = &bar {
@@ -185,6 +249,18 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let t_ran = Instant::now();
+    if !args.units.is_empty() {
+        if !args.quiet {
+            crate::errln!(
+                "{} work units committed to {}; `anac merge` writes the results",
+                prepared.units.units.len(),
+                args.store
+                    .as_deref()
+                    .map_or(String::new(), |p| p.display().to_string())
+            );
+        }
+        return ExitCode::SUCCESS;
+    }
     let plan = &prepared.plan;
     let mut files = vec![
         (
@@ -319,7 +395,7 @@ fn provenance(
         "options": {"threads": threads, "chunk_size": args.chunk_size,
                     "max_files": args.max_files, "max_events": args.max_events,
                     "engine": if args.interpret { "interpreter" } else { "interpreter + native kernels" }},
-        "partial": args.max_files.is_some() || args.max_events.is_some(),
+        "partial": args.max_files.is_some() || args.max_events.is_some() || args.partial,
         "timings": timings,
     })
 }

@@ -54,6 +54,8 @@ pub struct EngineOptions {
     pub kernels: Option<std::sync::Arc<crate::codegen::Kernels>>,
     /// Where finished units are committed, and found again by a resumed run.
     pub store: Option<super::store::Store>,
+    /// Merge only: a unit not in the store contributes nothing (instead of being computed).
+    pub skip_missing: bool,
 }
 
 /// The merged result of one job (sample).
@@ -216,6 +218,16 @@ fn stored_or_run(
             cutflow: p.cutflow,
             events: p.events,
             max_weight: p.max_weight,
+            read: Duration::ZERO,
+            compute: Duration::ZERO,
+        });
+    }
+    if opts.skip_missing {
+        return Ok(UnitResult {
+            outputs: job.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
+            cutflow: Cutflow::new(plan),
+            events: 0,
+            max_weight: 0.0,
             read: Duration::ZERO,
             compute: Duration::ZERO,
         });

@@ -21,6 +21,13 @@ use crate::ir::Plan;
 const MAGIC: &[u8; 8] = b"ANACUNIT";
 const VERSION: u32 = 1;
 
+/// What a store was made from, so that `anac merge` can name the results again.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub analysis: PathBuf,
+    pub samples: PathBuf,
+}
+
 /// An open store.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -42,11 +49,13 @@ pub fn identity(plan: &Plan, rp: &RunPlan) -> String {
     let mut text = format!("anac {}\n{plan}\n", env!("CARGO_PKG_VERSION"));
     for j in &rp.jobs {
         for f in &j.files {
+            // The file's identity, not how its path was spelled (relative or absolute).
+            let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
             text.push_str(&format!(
                 "{}/{} {} {} {}\n",
                 j.process,
                 j.variation,
-                f.path.display(),
+                path.display(),
                 f.size,
                 super::units::hex(&f.uuid)
             ));
@@ -65,7 +74,13 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> String + '_ {
 impl Store {
     /// Opens (or creates) the store in `dir` for a run of identity `id`. A store of another
     /// identity is refused unless `force_new`, which empties it.
-    pub fn open(dir: &Path, id: &str, rp: &RunPlan, force_new: bool) -> Result<Store, String> {
+    pub fn open(
+        dir: &Path,
+        id: &str,
+        rp: &RunPlan,
+        origin: &Origin,
+        force_new: bool,
+    ) -> Result<Store, String> {
         let meta = dir.join("store.json");
         if meta.is_file() {
             let text = crate::io::text::read_text(&meta)
@@ -89,9 +104,12 @@ impl Store {
             }
         }
         std::fs::create_dir_all(dir.join("units")).map_err(io(dir))?;
+        let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
         let desc = serde_json::json!({
             "identity": id,
             "anac_version": env!("CARGO_PKG_VERSION"),
+            "analysis": absolute(&origin.analysis).display().to_string(),
+            "samples": absolute(&origin.samples).display().to_string(),
             "units": rp.units.iter().map(|u| serde_json::json!({
                 "id": u.id,
                 "process": rp.jobs[u.job].process,
@@ -105,6 +123,11 @@ impl Store {
             dir: dir.to_path_buf(),
             identity: id.to_string(),
         })
+    }
+
+    /// Whether unit `id` is committed.
+    pub fn has(&self, id: &str) -> bool {
+        self.unit_path(id).is_file()
     }
 
     fn unit_path(&self, id: &str) -> PathBuf {

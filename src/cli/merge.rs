@@ -1,0 +1,64 @@
+//! `anac merge DIR -o OUT [--partial]`: writes the results of a store (`anac run --store DIR`,
+//! possibly filled by many processes with `--units`) once its units are done; refuses while units
+//! are missing, unless `--partial` (then the provenance says so). Nothing is computed: every
+//! partial comes from the store, merged in plan order as a single run would.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The store folder.
+    pub store: PathBuf,
+    /// The results folder.
+    #[arg(short, long, value_name = "DIR", default_value = "results")]
+    pub output: PathBuf,
+    /// Merge what is finished even if units are missing (said in provenance.json).
+    #[arg(long)]
+    pub partial: bool,
+    /// Replace the output folder even if anac did not write it.
+    #[arg(long)]
+    pub force: bool,
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let meta = args.store.join("store.json");
+    let desc: serde_json::Value = match crate::io::text::read_text(&meta)
+        .map_err(|e| format!("cannot read `{}`: {e}", meta.display()))
+        .and_then(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| format!("`{}` is not a store: {e}", meta.display()))
+        }) {
+        Ok(v) => v,
+        Err(e) => {
+            crate::errln!("error: {e}");
+            return ExitCode::from(super::EXIT_USAGE);
+        }
+    };
+    let (Some(ana), Some(samples)) = (desc["analysis"].as_str(), desc["samples"].as_str()) else {
+        crate::errln!(
+            "error: `{}` does not name its analysis and samples",
+            meta.display()
+        );
+        return ExitCode::from(super::EXIT_USAGE);
+    };
+    super::run::run(super::run::Args {
+        file: PathBuf::from(ana),
+        samples: Some(PathBuf::from(samples)),
+        output: args.output,
+        jobs: None,
+        chunk_size: 100_000,
+        max_files: None,
+        max_events: None,
+        quiet: args.quiet,
+        force: args.force,
+        interpret: true,
+        store: Some(args.store),
+        force_new: false,
+        units: Vec::new(),
+        merge_only: true,
+        partial: args.partial,
+    })
+}
