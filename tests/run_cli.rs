@@ -1044,12 +1044,21 @@ fn plan_then_four_processes_then_merge_equals_one_run() {
         let b = std::fs::read(one.join(f)).expect("one run");
         assert!(a == b, "{f}: merge differs from one run");
     }
+    let st = anac(&["status", &s]);
+    assert!(
+        String::from_utf8_lossy(&st.stdout).contains("11 of 11 units done, 10000 of 10000 events")
+    );
     // A missing unit: merge refuses (exit 1), `--partial` merges and says so.
     let first_unit = store.join("units").join(format!("{}.unit", ids[0]));
     std::fs::remove_file(&first_unit).expect("rm unit");
     let r = anac(&["merge", &s, "-o", m, "-q"]);
     assert_eq!(r.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&r.stderr).contains("1 of 11 work units"));
+    let st = String::from_utf8_lossy(&anac(&["status", &s]).stdout).to_string();
+    assert!(
+        st.contains("10 of 11 units done") && st.contains(&format!("pending {}", ids[0])),
+        "{st}"
+    );
     let r = anac(&["merge", &s, "-o", m, "-q", "--partial"]);
     assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
     assert_eq!(json(&merged.join("provenance.json"))["partial"], true);

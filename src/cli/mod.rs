@@ -12,6 +12,7 @@ pub mod out;
 pub mod plan;
 pub mod plot;
 pub mod run;
+pub mod status;
 mod summary;
 pub mod validate;
 
@@ -56,6 +57,8 @@ pub enum Command {
     Plan(plan::Args),
     /// Write the results of a store whose units are done.
     Merge(merge::Args),
+    /// What a store holds: units done and pending.
+    Status(status::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -70,6 +73,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plot(args) => plot::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::Status(args) => status::run(args),
     };
     out::exit_code(code)
 }
