@@ -1067,3 +1067,64 @@ fn plan_then_four_processes_then_merge_equals_one_run() {
     }
     let _ = std::fs::remove_file(plan_path);
 }
+
+#[test]
+fn a_coffea_fileset_with_an_overlay_gives_the_same_results() {
+    let Some(data) = shared_data() else { return };
+    let dir = tmp("coffea");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let small = data.join("agc-small");
+    let xsec = [
+        ("ttbar", 729.84),
+        ("single_top_s_chan", 3.2944000000000004),
+        ("single_top_t_chan", 234.7936507936508),
+        ("single_top_tW", 75.842),
+        ("wjets", 15487.164),
+    ];
+    // {dataset: {files: {path: tree}, metadata}}; datasets named `process__variation`, one of them
+    // with its process and cross section in its metadata instead.
+    let mut fileset = serde_json::Map::new();
+    for (p, x) in xsec {
+        let vars: &[&str] = if p == "ttbar" {
+            &["nominal", "scaledown", "scaleup", "ME_var", "PS_var"]
+        } else {
+            &["nominal"]
+        };
+        for v in vars {
+            let mut files = serde_json::Map::new();
+            for k in 0..2 {
+                let f = small.join(format!("{p}__{v}__{k:04}.root"));
+                if f.is_file() {
+                    files.insert(f.display().to_string(), Value::from("Events"));
+                }
+            }
+            let (name, meta) = if p == "wjets" {
+                (
+                    "W+jets".to_string(),
+                    serde_json::json!({"process": "wjets", "xsec": x}),
+                )
+            } else {
+                (format!("{p}__{v}"), serde_json::json!({}))
+            };
+            fileset.insert(name, serde_json::json!({"files": files, "metadata": meta}));
+        }
+    }
+    std::fs::write(dir.join("coffea.json"), Value::Object(fileset).to_string()).expect("json");
+    let mut overlay = String::from("fileset: coffea.json\nxsec:\n");
+    for (p, x) in xsec.iter().filter(|(p, _)| *p != "wjets") {
+        overlay.push_str(&format!("  {p}: {x}\n"));
+    }
+    std::fs::write(dir.join("overlay.yaml"), overlay).expect("overlay");
+    let samples = dir.join("overlay.yaml");
+    let out = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "coffea-out",
+        &["--samples", samples.to_str().expect("utf-8")],
+    );
+    assert_eq!(
+        compare_hists(&out, &json(&root().join("tests/golden/agc/uproot.json"))),
+        124
+    );
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -360,14 +360,132 @@ impl Reader<'_> {
                 "empty",
             );
         }
-        let processes = entries
-            .iter()
-            .filter_map(|(key, value)| self.process(key, value))
-            .collect();
+        // coffea's fileset form: {dataset: {files: {path: tree}, metadata: {...}}}.
+        let coffea = self.overlay.is_some()
+            && entries.iter().all(|(_, v)| match &v.value {
+                Value::Map(m) => m
+                    .iter()
+                    .any(|(k, f)| k.text == "files" && matches!(f.value, Value::Map(_))),
+                _ => false,
+            });
+        let processes = if coffea {
+            self.coffea(entries)
+        } else {
+            entries
+                .iter()
+                .filter_map(|(key, value)| self.process(key, value))
+                .collect()
+        };
         Some(Samples {
             source: self.source.clone(),
             processes,
         })
+    }
+
+    /// coffea's fileset form. A dataset is one (process, variation): from its metadata's
+    /// `process` and `variation`, else from a name `process__variation` (the AGC's coffea
+    /// convention), else (name, `nominal`). Cross sections come from the metadata's `xsec` or the
+    /// overlay; the files' tree names become the variation's `tree`.
+    fn coffea(&mut self, entries: &[(Key, Node)]) -> Vec<Process> {
+        let mut processes: Vec<Process> = Vec::new();
+        for (key, value) in entries {
+            let Value::Map(fields) = &value.value else {
+                continue;
+            };
+            let field = |n: &str| fields.iter().find(|(k, _)| k.text == n).map(|(_, v)| v);
+            let meta = field("metadata");
+            let meta_str = |n: &str| match meta.map(|m| &m.value) {
+                Some(Value::Map(m)) => {
+                    m.iter()
+                        .find(|(k, _)| k.text == n)
+                        .and_then(|(_, v)| match &v.value {
+                            Value::Scalar(Scalar::Str(s)) => Some(s.clone()),
+                            _ => None,
+                        })
+                }
+                _ => None,
+            };
+            let (pname, vname) = match (meta_str("process"), meta_str("variation")) {
+                (Some(p), Some(v)) => (p, v),
+                (Some(p), None) => (p, "nominal".to_string()),
+                _ => match key.text.split_once("__") {
+                    Some((p, v)) => (p.to_string(), v.to_string()),
+                    None => (key.text.clone(), "nominal".to_string()),
+                },
+            };
+            let mut var = Variation {
+                name: vname,
+                span: key.span,
+                files: Vec::new(),
+                nevts_total: None,
+                nevts_total_span: None,
+                xsec: None,
+                is_data: false,
+                tree: None,
+            };
+            if let Some(Value::Map(files)) = field("files").map(|f| &f.value) {
+                for (path, tree) in files {
+                    let full = self.base.join(&path.text);
+                    self.check_exists(&path.text, &full, path.span);
+                    if let Value::Scalar(Scalar::Str(t)) = &tree.value {
+                        if var.tree.as_ref().is_some_and(|x| x != t) {
+                            self.error(
+                                WRONG_TYPE,
+                                tree.span,
+                                format!("dataset `{}` names two trees", key.text),
+                                "another tree",
+                            );
+                        }
+                        var.tree = Some(t.clone());
+                    }
+                    var.files.push(SampleFile {
+                        path: full,
+                        nevts: None,
+                        span: path.span,
+                        nevts_span: None,
+                        size_bytes: None,
+                        size_span: None,
+                    });
+                }
+            }
+            if let Some(Value::Map(m)) = meta.map(|m| &m.value) {
+                for (k, v) in m {
+                    match (k.text.as_str(), &v.value) {
+                        ("xsec", Value::Scalar(Scalar::Float(x))) => var.xsec = Some(*x),
+                        ("xsec", Value::Scalar(Scalar::Int(x))) => var.xsec = Some(*x as f64),
+                        ("is_data", Value::Scalar(Scalar::Bool(b))) => var.is_data = *b,
+                        _ => {}
+                    }
+                }
+            }
+            if let Some(o) = &self.overlay {
+                var.is_data |= o.data.contains(&pname);
+                if var.xsec.is_none() && !var.is_data {
+                    var.xsec = o.xsec.get(&pname).copied();
+                }
+            }
+            if var.xsec.is_none() && !var.is_data {
+                self.error(
+                    MISSING_FIELD,
+                    key.span,
+                    format!(
+                        "dataset `{}` (process `{pname}`) has no cross section",
+                        key.text
+                    ),
+                    "`xsec` missing",
+                )
+                .help = Some("give it in the overlay's `xsec` or the dataset's metadata".into());
+            }
+            match processes.iter_mut().find(|p| p.name == pname) {
+                Some(p) => p.variations.push(var),
+                None => processes.push(Process {
+                    name: pname,
+                    span: key.span,
+                    variations: vec![var],
+                }),
+            }
+        }
+        processes
     }
 
     fn process(&mut self, key: &Key, value: &Node) -> Option<Process> {
