@@ -489,6 +489,12 @@ fn ir_prints_both_plans_and_only_the_needed_branches() {
     ];
     want.sort();
     assert_eq!(branches, want);
+    let asm = anac(&["ir", "analyses/ttbar/ttbar.ana", "--asm"]);
+    let asm = String::from_utf8_lossy(&asm.stdout);
+    assert!(
+        asm.contains("== native kernels") && asm.contains("function u0:"),
+        "no CLIF"
+    );
     // The kinematic variations reuse the lepton objects (they do not depend on Jet.pt).
     assert!(
         text.contains("electrons = %")

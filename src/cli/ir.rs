@@ -14,6 +14,9 @@ pub struct Args {
     /// Samples YAML to plan with, instead of the one the analysis names.
     #[arg(long, value_name = "FILE.yaml")]
     pub samples: Option<PathBuf>,
+    /// Also print the Cranelift IR (CLIF) of every native kernel.
+    #[arg(long)]
+    pub asm: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
@@ -38,6 +41,25 @@ pub fn run(args: Args) -> ExitCode {
         p.plan.branches().join("\n"),
         p.units.units.len()
     );
+    let mut text = text;
+    if args.asm {
+        match crate::codegen::compile_with_clif(&p.plan) {
+            Ok((k, clif)) => {
+                text.push_str(&format!(
+                    "== native kernels ({}, compiled in {:.1} ms) ==\n",
+                    clif.len(),
+                    k.compile_time.as_secs_f64() * 1e3
+                ));
+                for (node, f) in clif {
+                    text.push_str(&format!("; kernel for %{node}\n{f}\n"));
+                }
+            }
+            Err(e) => {
+                crate::errln!("error: internal error compiling kernels: {e}");
+                return ExitCode::from(super::EXIT_ERRORS);
+            }
+        }
+    }
     let mut out = std::io::stdout().lock();
     let mut write = || -> std::io::Result<()> {
         out.write_all(text.as_bytes())?;

@@ -508,6 +508,21 @@ impl Gen<'_, '_> {
 
 /// Compiles the kernels of `plan`.
 pub fn compile(plan: &Plan) -> Result<Kernels, String> {
+    compile_inner(plan, None)
+}
+
+/// Compiles the kernels of `plan` and returns the Cranelift IR (CLIF) of each, by node
+/// (`anac ir --asm`).
+pub fn compile_with_clif(plan: &Plan) -> Result<(Kernels, Vec<(usize, String)>), String> {
+    let mut clif = Vec::new();
+    let k = compile_inner(plan, Some(&mut clif))?;
+    Ok((k, clif))
+}
+
+fn compile_inner(
+    plan: &Plan,
+    mut clif: Option<&mut Vec<(usize, String)>>,
+) -> Result<Kernels, String> {
     let t0 = std::time::Instant::now();
     let sizes = analyse(plan);
     // A node is worth a kernel when its tree has two operations or more and it is not only a
@@ -612,6 +627,9 @@ pub fn compile(plan: &Plan) -> Result<Kernels, String> {
             };
             g.b.ins().return_(&[bits]);
             g.b.finalize(frontend);
+        }
+        if let Some(out) = clif.as_deref_mut() {
+            out.push((i, ctx.func.display().to_string()));
         }
         module.define_function(id, &mut ctx).map_err(err)?;
         module.clear_context(&mut ctx);
