@@ -4,10 +4,10 @@
 #   $OUT/full-zstd/*.root  the same files recompressed with ZSTD level 5 (hadd -f505); set
 #                          ZSTD_FILES to a glob (e.g. 'ttbar__scale*') to convert only some
 #                          (about 2-3 minutes per 100 MB on a busy 2-core machine)
-# Usage: benches/make_data.sh [OUT] [JOBS]    (default OUT=/work/bench-data, JOBS=1)
+# Usage: benches/make_data.sh [OUT] [JOBS]    (default OUT=../bench-data beside the checkout, JOBS=1)
 # Needs PyROOT (ROOT 6.40) and ../shared/tools/make_agc_fileset.py; takes ~10-25 minutes.
 set -euo pipefail
-OUT=${1:-/work/bench-data}
+OUT=${1:-"$(cd "$(dirname "$0")/../.." && pwd)/bench-data"}
 JOBS=${2:-1}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOLS=${ANAC_SHARED_TOOLS:-$HERE/../../shared/tools}

@@ -2,13 +2,13 @@
 # Runs the AGC read benchmarks: anac's reader and the decoder-only baseline (benches/read_agc.rs)
 # and uproot (benches/uproot_read.py), at 1 and 2 threads, REPS timed repetitions each after one
 # warm-up pass; prints every repetition and the medians. Make the data first (benches/make_data.sh).
-# Usage: benches/run.sh [DIR ...]   (default /work/bench-data/full; REPS=5 THREADS="1 2" env)
+# Usage: benches/run.sh [DIR ...]   (default ../bench-data/full beside the checkout; REPS=5 THREADS="1 2" env)
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPS=${REPS:-5}
 THREADS=${THREADS:-1 2}
 DIRS=("$@")
-[ ${#DIRS[@]} -eq 0 ] && DIRS=(/work/bench-data/full)
+[ ${#DIRS[@]} -eq 0 ] && DIRS=("$HERE/../../bench-data/full")
 cd "$HERE/.."
 cargo bench --bench read_agc --no-run
 LOG=$(mktemp)
