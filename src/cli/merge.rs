@@ -24,13 +24,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let meta = args.store.join("store.json");
-    let desc: serde_json::Value = match crate::io::text::read_text(&meta)
-        .map_err(|e| format!("cannot read `{}`: {e}", meta.display()))
-        .and_then(|t| {
-            serde_json::from_str(&t)
-                .map_err(|e| format!("`{}` is not a store: {e}", meta.display()))
-        }) {
+    let desc = match crate::runtime::store::describe(&args.store) {
         Ok(v) => v,
         Err(e) => {
             crate::errln!("error: {e}");
@@ -40,7 +34,7 @@ pub fn run(args: Args) -> ExitCode {
     let (Some(ana), Some(samples)) = (desc["analysis"].as_str(), desc["samples"].as_str()) else {
         crate::errln!(
             "error: `{}` does not name its analysis and samples",
-            meta.display()
+            args.store.join("store.json").display()
         );
         return ExitCode::from(super::EXIT_USAGE);
     };

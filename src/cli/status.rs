@@ -11,13 +11,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let meta = args.store.join("store.json");
-    let desc: serde_json::Value = match crate::io::text::read_text(&meta)
-        .map_err(|e| format!("cannot read `{}`: {e}", meta.display()))
-        .and_then(|t| {
-            serde_json::from_str(&t)
-                .map_err(|e| format!("`{}` is not a store: {e}", meta.display()))
-        }) {
+    let desc = match crate::runtime::store::describe(&args.store) {
         Ok(v) => v,
         Err(e) => {
             crate::errln!("error: {e}");

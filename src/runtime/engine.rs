@@ -85,6 +85,20 @@ struct UnitResult {
     compute: Duration,
 }
 
+impl UnitResult {
+    /// Nothing filled yet, for the outputs of `job`.
+    fn empty(plan: &Plan, job: &Job) -> Self {
+        UnitResult {
+            outputs: job.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
+            cutflow: Cutflow::new(plan),
+            events: 0,
+            max_weight: 0.0,
+            read: Duration::ZERO,
+            compute: Duration::ZERO,
+        }
+    }
+}
+
 /// Per-thread buffers reused across units.
 #[derive(Default)]
 struct ThreadState {
@@ -223,14 +237,7 @@ fn stored_or_run(
         });
     }
     if opts.skip_missing {
-        return Ok(UnitResult {
-            outputs: job.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
-            cutflow: Cutflow::new(plan),
-            events: 0,
-            max_weight: 0.0,
-            read: Duration::ZERO,
-            compute: Duration::ZERO,
-        });
+        return Ok(UnitResult::empty(plan, job));
     }
     let r = run_unit(plan, job, unit, opts, st, progress, cancel)?;
     if let Some(store) = &opts.store {
@@ -280,14 +287,7 @@ fn run_unit(
         file_key: random::file_key(&input.uuid, &job.tree),
     };
     let mut frame = Frame::new(plan, &job.kinematic, opts.kernels.as_deref());
-    let mut res = UnitResult {
-        outputs: job.outputs.iter().map(|_| OutputSet::new(plan)).collect(),
-        cutflow: Cutflow::new(plan),
-        events: 0,
-        max_weight: 0.0,
-        read: Duration::ZERO,
-        compute: Duration::ZERO,
-    };
+    let mut res = UnitResult::empty(plan, job);
     let replacements: Vec<(crate::ir::FieldId, NodeId)> = job
         .kinematic
         .iter()

@@ -35,6 +35,7 @@ A branch uproot cannot read is recorded with "uproot_error".
 
 import glob
 import json
+import re
 import math
 import os
 import sys
@@ -213,7 +214,9 @@ def golden_for(path, rel):
                 try:
                     arr = b.array(library="ak")
                 except Exception as e:  # uproot itself cannot read it: record why
-                    rec["uproot_error"] = f"{type(e).__name__}: {str(e)[:200]}"
+                    # uproot appends "in file <absolute path>": keep the message, not the path.
+                    msg = re.split(r"\n *in file ", str(e))[0]
+                    rec["uproot_error"] = f"{type(e).__name__}: {msg[:200]}"
                     branches.append(rec)
                     continue
                 kind, extra = classify(arr)
