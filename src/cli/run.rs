@@ -146,26 +146,42 @@ pub fn run(args: Args) -> ExitCode {
             b.inc(n);
         }
     };
-    let kernels = if args.interpret {
-        None
-    } else {
-        match crate::codegen::compile(&prepared.plan) {
-            Ok(k) => Some(std::sync::Arc::new(k)),
-            Err(e) => {
-                render(&[
-                    Diagnostic::error(runtime::EVAL, format!("internal error: {e}"))
-                        .with_help("`anac run --interpret` runs without native kernels"),
-                ]);
-                return ExitCode::from(super::EXIT_ERRORS);
+    // Whole-event kernels when the compiler covers the analysis; else the interpreter with
+    // native kernels for its scalar expressions.
+    let mut native = None;
+    let mut kernels = None;
+    let mut engine = "interpreter".to_string();
+    let mut compile_time = 0.0;
+    let mut fallback = None;
+    if !args.interpret {
+        match crate::codegen::event::compile(
+            &prepared.plan,
+            &crate::runtime::native::HOOKS,
+            false,
+        ) {
+            Ok(k) => {
+                compile_time = k.compile_time.as_secs_f64();
+                engine = format!("native ({} functions)", k.functions);
+                native = Some(std::sync::Arc::new(k));
+            }
+            Err(why) => {
+                fallback = Some(why);
+                match crate::codegen::compile(&prepared.plan) {
+                    Ok(k) => {
+                        compile_time = k.compile_time.as_secs_f64();
+                        let n = k.by_node.iter().filter(|x| x.is_some()).count();
+                        engine = format!("interpreter + {n} native expression kernels");
+                        kernels = Some(std::sync::Arc::new(k));
+                    }
+                    Err(e) => {
+                        render(&[Diagnostic::error(runtime::EVAL, format!("internal error: {e}"))
+                            .with_help("`anac run --interpret` runs without native kernels")]);
+                        return ExitCode::from(super::EXIT_ERRORS);
+                    }
+                }
             }
         }
-    };
-    let compile_time = kernels
-        .as_ref()
-        .map_or(0.0, |k| k.compile_time.as_secs_f64());
-    let n_kernels = kernels
-        .as_ref()
-        .map_or(0, |k| k.by_node.iter().filter(|x| x.is_some()).count());
+    }
     let store = match &args.store {
         None => None,
         Some(dir) => {
@@ -230,6 +246,7 @@ pub fn run(args: Args) -> ExitCode {
         threads,
         chunk_size: args.chunk_size,
         kernels,
+        native,
         store,
         skip_missing: args.merge_only,
     };
@@ -285,7 +302,7 @@ pub fn run(args: Args) -> ExitCode {
         "compute_s_all_threads": timing.compute.as_secs_f64(),
         "merge_s": (t_merged - t_ran).as_secs_f64(),
     });
-    let prov = provenance(&args, &prepared, &jobs, threads, timings);
+    let prov = provenance(&args, &prepared, &jobs, threads, timings, &engine);
     let hjson: serde_json::Value =
         serde_json::from_slice(&files[0].1).unwrap_or(serde_json::Value::Null);
     files.extend(crate::io::plots::make(&hjson, &prov));
@@ -316,7 +333,7 @@ pub fn run(args: Args) -> ExitCode {
         );
         crate::errln!(
             "{events} events in {:.2} s ({:.0} events/s, {threads} threads); check+plan {:.2} s, \
-             compile {:.1} ms ({n_kernels} kernels), read {:.2} s and compute {:.2} s (summed over \
+             compile {:.1} ms ({engine}), read {:.2} s and compute {:.2} s (summed over \
              threads), merge {:.2} s, write {:.2} s",
             secs,
             events as f64 / secs.max(1e-9),
@@ -327,6 +344,11 @@ pub fn run(args: Args) -> ExitCode {
             (t_merged - t_ran).as_secs_f64(),
             (t_written - t_merged).as_secs_f64(),
         );
+        if let Some(why) = &fallback {
+            crate::errln!(
+                "note: ran in the interpreter: the native compiler does not cover {why} yet"
+            );
+        }
         if args.max_events.is_some() || args.max_files.is_some() {
             let opt = |n: Option<u64>| n.map_or("all".to_string(), |n| n.to_string());
             crate::errln!(
@@ -346,6 +368,7 @@ fn provenance(
     jobs: &[crate::runtime::engine::JobResult],
     threads: usize,
     timings: serde_json::Value,
+    engine: &str,
 ) -> serde_json::Value {
     let text = &p.source.text;
     let inputs: Vec<serde_json::Value> = p
@@ -394,7 +417,7 @@ fn provenance(
             "entries": [u.range.start, u.range.end]})).collect::<Vec<_>>(),
         "options": {"threads": threads, "chunk_size": args.chunk_size,
                     "max_files": args.max_files, "max_events": args.max_events,
-                    "engine": if args.interpret { "interpreter" } else { "interpreter + native kernels" }},
+                    "engine": engine},
         "partial": args.max_files.is_some() || args.max_events.is_some() || args.partial,
         "timings": timings,
     })

@@ -15,6 +15,8 @@
 //! interpreter fills for the current event, whose pointers it keeps valid for the call; no kernel
 //! can fail or unwind. `anac run --interpret` runs without them.
 
+pub mod event;
+
 use std::collections::HashMap;
 
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
@@ -128,7 +130,7 @@ extern "C" fn cb_atan2(y: f64, x: f64) -> f64 {
     y.atan2(x)
 }
 
-const MATH1_ORDER: [Math1; 18] = [
+pub(crate) const MATH1_ORDER: [Math1; 18] = [
     Math1::Abs,
     Math1::Sqrt,
     Math1::Exp,
@@ -149,7 +151,7 @@ const MATH1_ORDER: [Math1; 18] = [
     Math1::NormalQuantile,
 ];
 
-fn math_index(m: Math1) -> i64 {
+pub(crate) fn math_index(m: Math1) -> i64 {
     MATH1_ORDER.iter().position(|x| *x == m).unwrap_or(0) as i64
 }
 

@@ -52,6 +52,9 @@ pub struct EngineOptions {
     pub chunk_size: usize,
     /// Native kernels for the plan's scalar expressions (`None`: interpret everything).
     pub kernels: Option<std::sync::Arc<crate::codegen::Kernels>>,
+    /// Whole-event kernels (`codegen::event`); when present they run the events instead of
+    /// the interpreter.
+    pub native: Option<std::sync::Arc<crate::codegen::event::EventKernels>>,
     /// Where finished units are committed, and found again by a resumed run.
     pub store: Option<super::store::Store>,
     /// Merge only: a unit not in the store contributes nothing (instead of being computed).
@@ -76,11 +79,11 @@ pub struct Timing {
     pub compute: Duration,
 }
 
-struct UnitResult {
-    outputs: Vec<OutputSet>,
-    cutflow: Cutflow,
-    events: u64,
-    max_weight: f64,
+pub(super) struct UnitResult {
+    pub(super) outputs: Vec<OutputSet>,
+    pub(super) cutflow: Cutflow,
+    pub(super) events: u64,
+    pub(super) max_weight: f64,
     read: Duration,
     compute: Duration,
 }
@@ -297,6 +300,10 @@ fn run_unit(
         })
         .collect();
     let mut ev = EventRunner::new(plan, job);
+    let mut native = opts
+        .native
+        .as_deref()
+        .map(|k| super::native::Native::new(plan, job, k));
     let chunk = opts.chunk_size.max(1) as u64;
     let clusters = tree.clusters();
     let mut start = unit.range.start;
@@ -321,6 +328,16 @@ fn run_unit(
             .load(plan, &file, &tree, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         let t1 = Instant::now();
+        if let Some(n) = native.as_mut() {
+            n.run_chunk(plan, job, &mut st.chunk, &sample, &mut res)
+                .map_err(|(kind, m, entry)| in_file(m, entry, kind))?;
+            res.events += st.chunk.entries as u64;
+            res.read += t1 - t0;
+            res.compute += t1.elapsed();
+            progress(st.chunk.entries as u64);
+            start = end;
+            continue;
+        }
         // The replacement columns are computed with the chunk's own columns bound.
         frame.bind_chunk(&st.chunk);
         replace_fields(&mut frame, &mut st.chunk, &sample, plan, &replacements)

@@ -944,7 +944,7 @@ fn promote(v: V, ty: &Type) -> V {
 
 /// Stable sort by key (ascending, or descending); NaN keys (absent keys) go last in both orders.
 /// Insertion sort: collections within one event are short, and it allocates nothing.
-fn insertion_sort(v: &mut [(f64, u32)], desc: bool) {
+pub(crate) fn insertion_sort(v: &mut [(f64, u32)], desc: bool) {
     let before = |a: f64, b: f64| -> bool {
         match (a.is_nan(), b.is_nan()) {
             (false, true) => true,

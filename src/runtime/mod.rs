@@ -10,6 +10,7 @@ pub mod accum;
 pub mod columns;
 pub mod engine;
 pub mod eval;
+pub mod native;
 pub mod random;
 pub mod results;
 pub mod store;

@@ -1,0 +1,2706 @@
+//! Whole-event kernels: the plan compiled to native code that loops over a chunk's events and
+//! their objects, evaluates every step of every context and calls the runtime only to fill
+//! accumulators.
+//!
+//! Input: an optimised [`Plan`] and the runtime's [`Hooks`]. Output: [`EventKernels`]: one
+//! chunk function (the event loop: per event, each active context's steps), one function per
+//! kinematic replacement (the replaced field's column, element by element), and — called by
+//! those — one function per context and one per definition and context. Functions take a
+//! pointer to a [`State`] that the runtime fills per chunk and return a status (0, or an
+//! [`Fault`] code with details left in the state).
+//!
+//! Values are typed at compile time from sema's types: numbers and booleans are registers,
+//! four-vectors four of them, an element is its position in the element arena (`State::idx`,
+//! the leaves of tuples side by side), a collection a (start, length) range of it, a list a
+//! generator (a field over a collection, a per-event list branch, or a tuple's members)
+//! iterated where it is consumed. An optional value carries a presence flag. Definitions are
+//! evaluated on first use per event and context into slots of `State::defs`, stamped with the
+//! event's number, exactly as the interpreter caches them.
+//!
+//! Invariants: a kernel computes what the interpreter computes (`runtime::eval` is the oracle),
+//! in the same order of floating-point operations; memory is read only at positions derived
+//! from the chunk's offsets (which the loader checked) and written only inside the state's
+//! buffers, grown by call-outs before they overflow; no kernel unwinds. What the compiler does
+//! not cover yet is refused at compile time with the construct named ([`compile`] returns the
+//! reason) and the run uses the interpreter instead.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    AbiParam, Block, FuncRef, InstBuilder, MemFlagsData, Signature, Type as CType, Value, types,
+};
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{FuncId, Linkage, Module, default_libcall_names};
+
+use crate::io::schema::{ScalarType, Shape};
+use crate::ir::ops::{self, Num};
+use crate::ir::*;
+use crate::sema::{Type, Value as SValue};
+use crate::syntax::ast::{BinOp, UnOp};
+
+/// Bytes per definition slot: stamp, presence, four payload words.
+pub const SLOT: usize = 48;
+
+/// What kernels read and write. The runtime owns the buffers behind the pointers and keeps them
+/// valid during a call; the `grow` call-outs replace `idx` and `keys`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct State {
+    /// Per context slot and field: the column's data (f64, i64 or bool bytes).
+    pub fields: *const *const u8,
+    /// Per per-event branch: values, and for list branches the per-event offsets (else null).
+    pub scalars: *const *const u8,
+    pub scalar_offs: *const *const u32,
+    /// Per collection: `entries + 1` element offsets.
+    pub colls: *const *const u32,
+    /// Per collection: the current event's first element (written by the kernels).
+    pub first: *mut u64,
+    pub entries: u64,
+    pub first_entry: u64,
+    pub ev: u64,
+    pub stamp: u64,
+    /// Per context slot: whether the sample runs it.
+    pub ctx_on: *const u8,
+    /// Per variation of the plan: whether the sample fills it (weight variations).
+    pub wvar_on: *const u8,
+    pub is_data: u64,
+    pub xsec: f64,
+    pub nevts: f64,
+    pub file_key: u64,
+    pub defs: *mut u8,
+    pub idx: *mut u32,
+    pub idx_len: u64,
+    pub idx_cap: u64,
+    pub keys: *mut f64,
+    pub kel: *mut u32,
+    pub keys_len: u64,
+    pub keys_cap: u64,
+    /// The event weight of the current context, and per variation its weight factor.
+    pub w: f64,
+    pub fac: *mut f64,
+    /// An event-list row: (tag, bits) per value.
+    pub row: *mut u64,
+    /// The column a replacement kernel writes.
+    pub rep_out: *mut u8,
+    pub rep_len: u64,
+    pub err_code: u64,
+    pub err_val: f64,
+    pub err_aux: u64,
+    pub p4tmp: [f64; 4],
+    /// The runtime's own data for the hooks and the `grow` call-outs.
+    pub host: *mut std::ffi::c_void,
+    pub grow_idx: extern "C" fn(*mut State, u64) -> u64,
+    pub grow_keys: extern "C" fn(*mut State, u64) -> u64,
+}
+
+/// Why a kernel stopped (the status it returns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(i64)]
+pub enum Fault {
+    /// `int(x)` of a value with no integer value (`err_val`).
+    ToInt = 1,
+    AbsentWeight = 2,
+    AbsentVariationWeight = 3,
+    /// A replacement had no value for element `err_aux`.
+    AbsentReplacement = 4,
+    /// A buffer could not grow.
+    Memory = 5,
+}
+
+impl Fault {
+    pub fn from_status(s: i64) -> Option<Fault> {
+        Some(match s {
+            1 => Fault::ToInt,
+            2 => Fault::AbsentWeight,
+            3 => Fault::AbsentVariationWeight,
+            4 => Fault::AbsentReplacement,
+            5 => Fault::Memory,
+            _ => return None,
+        })
+    }
+}
+
+/// The runtime's call-outs: accumulators. Weights are read from the state (`w`, `fac`).
+#[derive(Clone, Copy)]
+pub struct Hooks {
+    /// Context 0 starts an event (cutflow row 0, largest weight).
+    pub begin: extern "C" fn(*mut State),
+    /// Cut `k` passed (`region` −1: a common cut).
+    pub cut: extern "C" fn(*mut State, i64, i64),
+    /// Histogram `h` in context slot `ctx`: (kind, bits) with kind 0 absent, 1 int, 2 float.
+    pub fill1: extern "C" fn(*mut State, i64, i64, i64, i64),
+    pub fill2: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64),
+    pub count: extern "C" fn(*mut State, i64, i64),
+    /// Whether event list `c` takes this event's row (also counts it as seen).
+    pub collect_begin: extern "C" fn(*mut State, i64, i64) -> i64,
+    /// The row is in `State::row`: (tag, bits) per value, tag 0 null, 1 int, 2 float, 3 bool.
+    pub collect_row: extern "C" fn(*mut State, i64, i64),
+}
+
+type KernelFn = extern "C" fn(*mut State) -> i64;
+
+/// The compiled plan. Dropping it frees the code.
+pub struct EventKernels {
+    pub chunk: KernelFn,
+    /// Per kinematic variation of the plan (context slot − 1): per replacement, its kernel.
+    pub reps: Vec<Vec<KernelFn>>,
+    /// The plan's kinematic variations, in context-slot order (slot k is `kinematic[k - 1]`).
+    pub kinematic: Vec<usize>,
+    /// Bytes of definition slots.
+    pub def_bytes: usize,
+    pub compile_time: std::time::Duration,
+    /// Functions compiled, and their CLIF when asked for.
+    pub functions: usize,
+    pub clif: Vec<(String, String)>,
+    module: Option<JITModule>,
+}
+
+impl Drop for EventKernels {
+    fn drop(&mut self) {
+        if let Some(m) = self.module.take() {
+            // Safety: the function pointers are dropped with `self`; the runtime only calls
+            // them while it borrows `self`.
+            unsafe { m.free_memory() };
+        }
+    }
+}
+
+// The kernels are functions of their state argument only.
+unsafe impl Send for EventKernels {}
+unsafe impl Sync for EventKernels {}
+
+impl std::fmt::Debug for EventKernels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EventKernels({} functions)", self.functions)
+    }
+}
+
+// ---- call-outs owned by the compiler: the interpreter's own Rust functions ------------------
+
+extern "C" fn cb_math1(op: i64, x: f64) -> f64 {
+    let m = super::MATH1_ORDER
+        .get(op as usize)
+        .copied()
+        .unwrap_or(Math1::Abs);
+    ops::math1(m, Num::F(x)).f()
+}
+
+extern "C" fn cb_pow(x: f64, y: f64) -> f64 {
+    x.powf(y)
+}
+
+extern "C" fn cb_atan2(y: f64, x: f64) -> f64 {
+    y.atan2(x)
+}
+
+extern "C" fn cb_fmod(x: f64, y: f64) -> f64 {
+    x % y
+}
+
+/// `ops::to_int`: 1 and the value in `p4tmp[0]`'s bits, or 0.
+extern "C" fn cb_to_int(st: *mut State, x: f64) -> i64 {
+    match ops::to_int(Num::F(x)) {
+        Some(i) => {
+            // Safety: `st` is the state the kernel was called with.
+            unsafe { (*st).p4tmp[0] = f64::from_bits(i as u64) };
+            1
+        }
+        None => 0,
+    }
+}
+
+extern "C" fn cb_polar(st: *mut State, pt: f64, eta: f64, phi: f64, m: f64) {
+    let p = ops::p4_from_polar(pt, eta, phi, m);
+    // Safety: `st` is the state the kernel was called with.
+    unsafe { (*st).p4tmp = p };
+}
+
+/// Eta (0), phi (1), ΔR (2), Δφ (3) of four-vectors.
+extern "C" fn cb_p4fn(op: i64, a: *const f64, b: *const f64) -> f64 {
+    // Safety: the kernel passes pointers to four f64 in its stack slots.
+    let (a, b) = unsafe { (*(a as *const [f64; 4]), *(b as *const [f64; 4])) };
+    match op {
+        0 => ops::p4_member(P4Member::Eta, a),
+        1 => ops::p4_member(P4Member::Phi, a),
+        2 => ops::delta_r(a, b),
+        _ => ops::delta_phi(a, b),
+    }
+}
+
+extern "C" fn cb_random(st: *mut State, site: i64, element: i64, dist: i64, a: f64, b: f64) -> f64 {
+    // Safety: `st` is the state the kernel was called with.
+    let s = unsafe { &*st };
+    let element = (element >= 0).then_some(element as u32);
+    let u = crate::runtime::random::uniform01(s.file_key, s.first_entry + s.ev, element, site as u64);
+    if dist == 0 {
+        a + b * ops::normal_quantile(u)
+    } else {
+        a + (b - a) * u
+    }
+}
+
+/// Sorts `keys[k0..k0 + n]` (with their element numbers) as the interpreter does.
+extern "C" fn cb_sort(st: *mut State, k0: u64, n: u64, desc: i64) {
+    // Safety: the kernel wrote `n` keys from `k0`, inside the capacity.
+    let s = unsafe { &mut *st };
+    let keys = unsafe { std::slice::from_raw_parts_mut(s.keys.add(k0 as usize), n as usize) };
+    let kel = unsafe { std::slice::from_raw_parts_mut(s.kel.add(k0 as usize), n as usize) };
+    let mut v: Vec<(f64, u32)> = keys.iter().copied().zip(kel.iter().copied()).collect();
+    crate::runtime::eval::insertion_sort(&mut v, desc != 0);
+    for (j, (k, e)) in v.into_iter().enumerate() {
+        keys[j] = k;
+        kel[j] = e;
+    }
+}
+
+// ---- values ----------------------------------------------------------------------------------
+
+#[derive(Clone, Debug)]
+enum X {
+    B(Value),
+    I(Value),
+    F(Value),
+    P4([Value; 4]),
+    E(Value),
+    C(Value, Value),
+    L(Lst),
+}
+
+/// A list, iterated where it is consumed.
+#[derive(Clone, Debug)]
+enum Lst {
+    /// `access` of each element of a collection range of element width `width`.
+    Proj {
+        start: Value,
+        len: Value,
+        width: u32,
+        access: Access,
+    },
+    /// Items `a..b` of per-event list branch `sid`.
+    Scal { sid: u32, a: Value, b: Value },
+    /// A tuple's members' values.
+    Mem { pos: Value, parts: Vec<Access> },
+}
+
+#[derive(Clone, Debug)]
+struct Val {
+    x: X,
+    /// Presence (i8), when the value may be absent.
+    p: Option<Value>,
+}
+
+impl Val {
+    fn new(x: X) -> Val {
+        Val { x, p: None }
+    }
+}
+
+/// The shape of a value of a type (what registers hold it).
+#[derive(Clone, Debug, PartialEq)]
+enum Sh {
+    B,
+    I,
+    F,
+    P4,
+    E,
+    C,
+}
+
+type R<T> = Result<T, String>;
+
+const I64: CType = types::I64;
+const F64: CType = types::F64;
+const I8: CType = types::I8;
+
+fn fl() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn col_repr(t: ScalarType) -> Option<Sh> {
+    match t {
+        ScalarType::F32 | ScalarType::F64 => Some(Sh::F),
+        ScalarType::Bool => Some(Sh::B),
+        ScalarType::Str => None,
+        _ => Some(Sh::I),
+    }
+}
+
+fn shape_of(t: &Type) -> R<Sh> {
+    Ok(match t.unwrap_optional().0 {
+        Type::Bool => Sh::B,
+        Type::Int => Sh::I,
+        Type::Float => Sh::F,
+        Type::P4 => Sh::P4,
+        Type::Element(_) => Sh::E,
+        Type::Collection(_) => Sh::C,
+        Type::Str => return Err("string values".into()),
+        other => return Err(format!("values of type {other:?} here")),
+    })
+}
+
+/// A function to generate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Func {
+    Chunk,
+    Event(usize),
+    Def(usize, u32),
+    Rep(usize, usize),
+}
+
+struct Imports {
+    math1: FuncId,
+    pow: FuncId,
+    atan2: FuncId,
+    fmod: FuncId,
+    to_int: FuncId,
+    polar: FuncId,
+    p4fn: FuncId,
+    random: FuncId,
+    sort: FuncId,
+    grow_idx_sig: Signature,
+    begin: FuncId,
+    cut: FuncId,
+    fill1: FuncId,
+    fill2: FuncId,
+    count: FuncId,
+    collect_begin: FuncId,
+    collect_row: FuncId,
+}
+
+/// What every function generator shares.
+struct Unit<'p> {
+    plan: &'p Plan,
+    module: JITModule,
+    imp: Imports,
+    ids: HashMap<Func, FuncId>,
+    todo: Vec<Func>,
+    kernel_sig: Signature,
+    widths: Vec<u32>,
+    site_keys: Vec<u64>,
+    /// Kinematic variations in slot order; per slot the replacement field → replacement index.
+    kinematic: Vec<usize>,
+    nctx: usize,
+}
+
+impl Unit<'_> {
+    fn func(&mut self, f: Func) -> R<FuncId> {
+        if let Some(id) = self.ids.get(&f) {
+            return Ok(*id);
+        }
+        let id = self
+            .module
+            .declare_function(&format!("{f:?}"), Linkage::Local, &self.kernel_sig)
+            .map_err(|e| format!("cranelift: {e}"))?;
+        self.ids.insert(f, id);
+        self.todo.push(f);
+        Ok(id)
+    }
+}
+
+struct Fx<'u, 'p, 'f> {
+    u: &'u mut Unit<'p>,
+    b: FunctionBuilder<'f>,
+    st: Value,
+    ctx: usize,
+    scopes: Vec<Value>,
+    status: Variable,
+    fail: Block,
+    refs: HashMap<FuncId, FuncRef>,
+    /// In an event function: whether the fill weights of this context are known.
+    wk: Option<Variable>,
+}
+
+macro_rules! off {
+    ($f:ident) => {
+        std::mem::offset_of!(State, $f) as i32
+    };
+}
+
+impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
+    fn plan(&self) -> &'p Plan {
+        self.u.plan
+    }
+
+    fn fref(&mut self, id: FuncId) -> FuncRef {
+        if let Some(r) = self.refs.get(&id) {
+            return *r;
+        }
+        let r = self.u.module.declare_func_in_func(id, self.b.func);
+        self.refs.insert(id, r);
+        r
+    }
+
+    fn call(&mut self, id: FuncId, args: &[Value]) -> Vec<Value> {
+        let r = self.fref(id);
+        let c = self.b.ins().call(r, args);
+        self.b.inst_results(c).to_vec()
+    }
+
+    fn sload(&mut self, ty: CType, off: i32) -> Value {
+        self.b.ins().load(ty, fl(), self.st, off)
+    }
+
+    fn sstore(&mut self, v: Value, off: i32) {
+        self.b.ins().store(fl(), v, self.st, off);
+    }
+
+    fn iconst(&mut self, v: i64) -> Value {
+        self.b.ins().iconst(I64, v)
+    }
+
+    fn bconst(&mut self, v: bool) -> Value {
+        self.b.ins().iconst(I8, i64::from(v))
+    }
+
+    /// Returns `status` from the function when it is not 0.
+    fn check(&mut self, status: Value) {
+        let ok = self.b.create_block();
+        self.b.def_var(self.status, status);
+        self.b.ins().brif(status, self.fail, &[], ok, &[]);
+        self.b.switch_to_block(ok);
+    }
+
+    /// Stops with fault `f`.
+    fn fault(&mut self, f: Fault) {
+        let code = self.iconst(f as i64);
+        self.b.def_var(self.status, code);
+        self.b.ins().jump(self.fail, &[]);
+        let dead = self.b.create_block();
+        self.b.switch_to_block(dead);
+    }
+
+    /// `if cond { body }` (cond an i8).
+    fn when(&mut self, cond: Value, body: impl FnOnce(&mut Self) -> R<()>) -> R<()> {
+        let (t, join) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(cond, t, &[], join, &[]);
+        self.b.switch_to_block(t);
+        body(self)?;
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        Ok(())
+    }
+
+    /// `for i in 0..n { body(i, exit) }`; `exit` leaves the loop.
+    fn for_n(&mut self, n: Value, body: impl FnOnce(&mut Self, Value, Block) -> R<()>) -> R<()> {
+        let var = self.b.declare_var(I64);
+        let zero = self.iconst(0);
+        self.b.def_var(var, zero);
+        let (head, bodyb, exit) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(head);
+        let i = self.b.use_var(var);
+        let c = self.b.ins().icmp(IntCC::SignedLessThan, i, n);
+        self.b.ins().brif(c, bodyb, &[], exit, &[]);
+        self.b.switch_to_block(bodyb);
+        body(self, i, exit)?;
+        let i = self.b.use_var(var);
+        let i1 = self.b.ins().iadd_imm_s(i, 1);
+        self.b.def_var(var, i1);
+        self.b.ins().jump(head, &[]);
+        self.b.switch_to_block(exit);
+        Ok(())
+    }
+
+    // ---- the element arena ----
+
+    /// Makes room for `n` more arena entries; returns the current length.
+    fn reserve(&mut self, n: Value) -> Value {
+        let len = self.sload(I64, off!(idx_len));
+        let cap = self.sload(I64, off!(idx_cap));
+        let need = self.b.ins().iadd(len, n);
+        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, cap);
+        let (grow, ok) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(over, grow, &[], ok, &[]);
+        self.b.switch_to_block(grow);
+        let f = self.sload(I64, off!(grow_idx));
+        let sig = self.b.import_signature(self.u.imp.grow_idx_sig.clone());
+        let c = self.b.ins().call_indirect(sig, f, &[self.st, need]);
+        let r = self.b.inst_results(c)[0];
+        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        self.when(bad, |s| {
+            s.fault(Fault::Memory);
+            Ok(())
+        })
+        .ok();
+        self.b.ins().jump(ok, &[]);
+        self.b.switch_to_block(ok);
+        len
+    }
+
+    fn idx_addr(&mut self, pos: Value) -> Value {
+        let base = self.sload(I64, off!(idx));
+        let o = self.b.ins().imul_imm_s(pos, 4);
+        self.b.ins().iadd(base, o)
+    }
+
+    fn idx_load(&mut self, pos: Value) -> Value {
+        let a = self.idx_addr(pos);
+        let v = self.b.ins().load(types::I32, fl(), a, 0);
+        self.b.ins().uextend(I64, v)
+    }
+
+    fn idx_store(&mut self, pos: Value, v: Value) {
+        let a = self.idx_addr(pos);
+        let v = self.b.ins().ireduce(types::I32, v);
+        self.b.ins().store(fl(), v, a, 0);
+    }
+
+    /// Copies `w` leaves from `from` to `to` (both arena positions).
+    fn copy_leaves(&mut self, from: Value, to: Value, w: u32) {
+        for l in 0..w as i64 {
+            let f = self.b.ins().iadd_imm_s(from, l);
+            let v = self.idx_load(f);
+            let t = self.b.ins().iadd_imm_s(to, l);
+            self.idx_store(t, v);
+        }
+    }
+
+    fn set_idx_len(&mut self, v: Value) {
+        self.sstore(v, off!(idx_len));
+    }
+
+    // ---- columns ----
+
+    fn first(&mut self, coll: CollId) -> Value {
+        let p = self.sload(I64, off!(first));
+        self.b.ins().load(I64, fl(), p, (coll.0 as i32) * 8)
+    }
+
+    fn load_col(&mut self, base: Value, i: Value, sh: &Sh) -> X {
+        let size = if *sh == Sh::B { 1 } else { 8 };
+        let off = self.b.ins().imul_imm_s(i, size);
+        let addr = self.b.ins().iadd(base, off);
+        match sh {
+            Sh::F => X::F(self.b.ins().load(F64, fl(), addr, 0)),
+            Sh::B => X::B(self.b.ins().load(I8, fl(), addr, 0)),
+            _ => X::I(self.b.ins().load(I64, fl(), addr, 0)),
+        }
+    }
+
+    /// Field `f` of the element whose per-event index is `i`, in this context.
+    fn field(&mut self, f: FieldId, i: Value) -> R<X> {
+        let plan = self.plan();
+        let info = &plan.fields[f.0 as usize];
+        let sh = col_repr(info.ty).ok_or("string fields")?;
+        let first = self.first(info.coll);
+        let row = self.b.ins().iadd(first, i);
+        let table = self.sload(I64, off!(fields));
+        let slot = (self.ctx * plan.fields.len() + f.0 as usize) as i32;
+        let base = self.b.ins().load(I64, fl(), table, slot * 8);
+        Ok(self.load_col(base, row, &sh))
+    }
+
+    fn as_f(&mut self, x: &X) -> Value {
+        match x {
+            X::F(v) => *v,
+            X::I(v) => self.b.ins().fcvt_from_sint(F64, *v),
+            X::B(v) => {
+                let w = self.b.ins().uextend(I64, *v);
+                self.b.ins().fcvt_from_sint(F64, w)
+            }
+            _ => self.b.ins().f64const(f64::NAN),
+        }
+    }
+
+    fn access(&mut self, a: &Access, pos: Value) -> R<X> {
+        Ok(match a {
+            Access::Field { leaf, field } => {
+                let at = self.b.ins().iadd_imm_s(pos, i64::from(*leaf));
+                let i = self.idx_load(at);
+                self.field(*field, i)?
+            }
+            Access::P4 { leaf, coll } => {
+                let at = self.b.ins().iadd_imm_s(pos, i64::from(*leaf));
+                let i = self.idx_load(at);
+                let plan = self.plan();
+                let Some((kind, ids)) = plan.collections[coll.0 as usize].p4 else {
+                    return Err("a four-vector of a collection without one".into());
+                };
+                let mut c = Vec::new();
+                for f in ids {
+                    let x = self.field(f, i)?;
+                    c.push(self.as_f(&x));
+                }
+                match kind {
+                    P4Kind::PxPyPzE => X::P4([c[0], c[1], c[2], c[3]]),
+                    P4Kind::PtEtaPhiM => X::P4(self.polar([c[0], c[1], c[2], c[3]])),
+                }
+            }
+            Access::P4Sum(parts) => {
+                let mut sum: Option<[Value; 4]> = None;
+                for p in parts {
+                    let X::P4(v) = self.access(p, pos)? else {
+                        return Err("a member four-vector".into());
+                    };
+                    sum = Some(match sum {
+                        None => v,
+                        Some(s) => self.p4_add(s, v, false),
+                    });
+                }
+                match sum {
+                    Some(s) => X::P4(s),
+                    None => {
+                        let z = self.b.ins().f64const(0.0);
+                        X::P4([z; 4])
+                    }
+                }
+            }
+            Access::Members(parts) => X::L(Lst::Mem {
+                pos,
+                parts: parts.clone(),
+            }),
+        })
+    }
+
+    fn polar(&mut self, c: [Value; 4]) -> [Value; 4] {
+        let st = self.st;
+        self.call(self.u.imp.polar, &[st, c[0], c[1], c[2], c[3]]);
+        let o = off!(p4tmp);
+        [
+            self.sload(F64, o),
+            self.sload(F64, o + 8),
+            self.sload(F64, o + 16),
+            self.sload(F64, o + 24),
+        ]
+    }
+
+    fn p4_add(&mut self, a: [Value; 4], b: [Value; 4], sub: bool) -> [Value; 4] {
+        let mut r = a;
+        for k in 0..4 {
+            r[k] = if sub {
+                self.b.ins().fsub(a[k], b[k])
+            } else {
+                self.b.ins().fadd(a[k], b[k])
+            };
+        }
+        r
+    }
+
+    /// A zero value of a shape (the payload of an absent value).
+    fn zero(&mut self, sh: &Sh) -> X {
+        match sh {
+            Sh::B => X::B(self.bconst(false)),
+            Sh::I => X::I(self.iconst(0)),
+            Sh::F => X::F(self.b.ins().f64const(0.0)),
+            Sh::P4 => {
+                let z = self.b.ins().f64const(0.0);
+                X::P4([z; 4])
+            }
+            Sh::E => X::E(self.iconst(0)),
+            Sh::C => {
+                let z = self.iconst(0);
+                X::C(z, z)
+            }
+        }
+    }
+
+    fn parts(x: &X) -> Vec<Value> {
+        match x {
+            X::B(v) | X::I(v) | X::F(v) | X::E(v) => vec![*v],
+            X::P4(v) => v.to_vec(),
+            X::C(a, b) => vec![*a, *b],
+            X::L(_) => vec![],
+        }
+    }
+
+    fn from_parts(sh: &Sh, p: &[Value]) -> X {
+        match sh {
+            Sh::B => X::B(p[0]),
+            Sh::I => X::I(p[0]),
+            Sh::F => X::F(p[0]),
+            Sh::E => X::E(p[0]),
+            Sh::P4 => X::P4([p[0], p[1], p[2], p[3]]),
+            Sh::C => X::C(p[0], p[1]),
+        }
+    }
+
+    fn part_types(sh: &Sh) -> Vec<CType> {
+        match sh {
+            Sh::B => vec![I8],
+            Sh::I | Sh::E => vec![I64],
+            Sh::F => vec![F64],
+            Sh::P4 => vec![F64; 4],
+            Sh::C => vec![I64, I64],
+        }
+    }
+
+    /// A value converted to the shape of type `ty` (integers where floats are wanted).
+    fn coerce(&mut self, v: Val, ty: &Type) -> Val {
+        match (&v.x, ty.unwrap_optional().0) {
+            (X::I(_), Type::Float) => Val {
+                x: X::F(self.as_f(&v.x)),
+                p: v.p,
+            },
+            _ => v,
+        }
+    }
+
+    /// Presence as an i8 (1 when always present).
+    fn present(&mut self, v: &Val) -> Value {
+        match v.p {
+            Some(p) => p,
+            None => self.bconst(true),
+        }
+    }
+
+    /// A condition: true only when present and true.
+    fn truth(&mut self, v: &Val) -> Value {
+        match (&v.x, v.p) {
+            (X::B(b), None) => *b,
+            (X::B(b), Some(p)) => self.b.ins().band(*b, p),
+            _ => self.bconst(false),
+        }
+    }
+
+    fn and_p(&mut self, a: Option<Value>, b: Option<Value>) -> Option<Value> {
+        match (a, b) {
+            (None, x) | (x, None) => x,
+            (Some(x), Some(y)) => Some(self.b.ins().band(x, y)),
+        }
+    }
+
+    /// Generates `a` and `b` on the two sides of a branch on `cond` and merges them into a value
+    /// of type `ty`.
+    fn branch(
+        &mut self,
+        cond: Value,
+        ty: &Type,
+        then: impl FnOnce(&mut Self) -> R<Val>,
+        other: impl FnOnce(&mut Self) -> R<Val>,
+    ) -> R<Val> {
+        let sh = shape_of(ty)?;
+        let opt = ty.unwrap_optional().1;
+        let tys = Self::part_types(&sh);
+        let vars: Vec<Variable> = tys.iter().map(|t| self.b.declare_var(*t)).collect();
+        let pv = self.b.declare_var(I8);
+        let (tb, eb, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(cond, tb, &[], eb, &[]);
+        self.b.switch_to_block(tb);
+        let v = then(self)?;
+        let v = self.coerce(v, ty);
+        self.assign(&sh, &vars, pv, &v, opt)?;
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(eb);
+        let v = other(self)?;
+        let v = self.coerce(v, ty);
+        self.assign(&sh, &vars, pv, &v, opt)?;
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        let parts: Vec<Value> = vars.iter().map(|v| self.b.use_var(*v)).collect();
+        let x = Self::from_parts(&sh, &parts);
+        Ok(Val {
+            x,
+            p: opt.then(|| self.b.use_var(pv)),
+        })
+    }
+
+    fn assign(&mut self, sh: &Sh, vars: &[Variable], pv: Variable, v: &Val, opt: bool) -> R<()> {
+        let parts = Self::parts(&v.x);
+        if parts.len() != vars.len() {
+            return Err(format!("a merge of {:?} into {sh:?}", v.x));
+        }
+        for (var, p) in vars.iter().zip(parts) {
+            self.b.def_var(*var, p);
+        }
+        if opt {
+            let p = self.present(v);
+            self.b.def_var(pv, p);
+        } else if v.p.is_some() {
+            return Err("an optional value where none is expected".into());
+        }
+        Ok(())
+    }
+
+    // ---- nodes ----
+
+    fn node(&mut self, id: NodeId) -> R<Val> {
+        let plan = self.plan();
+        let node = &plan.nodes[id.0 as usize];
+        let (base_ty, opt) = node.ty.unwrap_optional();
+        let v = match &node.kind {
+            NodeKind::Const(c) => Val::new(match c {
+                SValue::Int(i) => X::I(self.iconst(*i)),
+                SValue::Float(x) => X::F(self.b.ins().f64const(*x)),
+                SValue::Bool(b) => X::B(self.bconst(*b)),
+                SValue::Str(_) => return Err("string constants".into()),
+            }),
+            NodeKind::Scalar(sid) => self.scalar(*sid)?,
+            NodeKind::SampleValue(which) => Val::new(X::F(match which {
+                SampleValue::Xsec => self.sload(F64, off!(xsec)),
+                SampleValue::Nevts => self.sload(F64, off!(nevts)),
+            })),
+            NodeKind::Def(d) => self.def(*d, &node.ty)?,
+            NodeKind::Elem { depth } => Val::new(X::E(self.scope(*depth)?)),
+            NodeKind::Field { depth, access } => {
+                let pos = self.scope(*depth)?;
+                Val::new(self.access(access, pos)?)
+            }
+            NodeKind::Member { base, access } => {
+                let b = self.node(*base)?;
+                let X::E(pos) = b.x else {
+                    return Err("a member of a non-element".into());
+                };
+                let x = self.access(access, pos)?;
+                if matches!(x, X::L(_)) && b.p.is_some() {
+                    return Err("a member list of an optional element".into());
+                }
+                Val { x, p: b.p }
+            }
+            NodeKind::P4Member { base, member } => {
+                let b = self.node(*base)?;
+                let X::P4(v) = b.x else {
+                    return Err("a four-vector member of a non-four-vector".into());
+                };
+                Val {
+                    x: X::F(self.p4_member(*member, v)),
+                    p: b.p,
+                }
+            }
+            NodeKind::Project { coll, access } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("a projection of a non-collection".into());
+                };
+                Val::new(X::L(Lst::Proj {
+                    start,
+                    len,
+                    width: self.u.widths[coll.0 as usize],
+                    access: access.clone(),
+                }))
+            }
+            NodeKind::TupleMember { base, offset, .. } => {
+                let b = self.node(*base)?;
+                let X::E(pos) = b.x else {
+                    return Err("a tuple member of a non-element".into());
+                };
+                Val {
+                    x: X::E(self.b.ins().iadd_imm_s(pos, i64::from(*offset))),
+                    p: b.p,
+                }
+            }
+            NodeKind::Unary { op, a } => self.unary(*op, *a, opt)?,
+            NodeKind::Binary { op, a, b } => self.binary(*op, *a, *b, &node.ty)?,
+            NodeKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.node(*cond)?;
+                let c = self.truth(&c);
+                let (t, e) = (*then, *otherwise);
+                self.branch(c, &node.ty, |s| s.node(t), |s| s.node(e))?
+            }
+            NodeKind::Call { func, args } => self.builtin(*func, args, &node.ty)?,
+            NodeKind::Collection(c) => {
+                let offs = self.sload(I64, off!(colls));
+                let base = self.b.ins().load(I64, fl(), offs, (c.0 as i32) * 8);
+                let ev = self.sload(I64, off!(ev));
+                let o = self.b.ins().imul_imm_s(ev, 4);
+                let at = self.b.ins().iadd(base, o);
+                let a = self.b.ins().load(types::I32, fl(), at, 0);
+                let b = self.b.ins().load(types::I32, fl(), at, 4);
+                let n = self.b.ins().isub(b, a);
+                let n = self.b.ins().uextend(I64, n);
+                let start = self.reserve(n);
+                self.for_n(n, |s, i, _| {
+                    let at = s.b.ins().iadd(start, i);
+                    s.idx_store(at, i);
+                    Ok(())
+                })?;
+                let end = self.b.ins().iadd(start, n);
+                self.set_idx_len(end);
+                Val::new(X::C(start, n))
+            }
+            NodeKind::Where { coll, cond } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("`where` over a non-collection".into());
+                };
+                let w = self.u.widths[coll.0 as usize];
+                // The output is reserved first: conditions may use the arena after it.
+                let total = self.b.ins().imul_imm_s(len, i64::from(w));
+                let out = self.reserve(total);
+                let end = self.b.ins().iadd(out, total);
+                self.set_idx_len(end);
+                let n = self.b.declare_var(I64);
+                let zero = self.iconst(0);
+                self.b.def_var(n, zero);
+                let cond = *cond;
+                self.for_n(len, |s, e, _| {
+                    let pos = s.elem_pos(start, e, w);
+                    s.scopes.push(pos);
+                    let k = s.node(cond);
+                    s.scopes.pop();
+                    let k = k?;
+                    let keep = s.truth(&k);
+                    s.when(keep, |s| {
+                        let k = s.b.use_var(n);
+                        let to = s.elem_pos(out, k, w);
+                        s.copy_leaves(pos, to, w);
+                        let k1 = s.b.ins().iadd_imm_s(k, 1);
+                        s.b.def_var(n, k1);
+                        Ok(())
+                    })
+                })?;
+                let n = self.b.use_var(n);
+                Val::new(X::C(out, n))
+            }
+            NodeKind::Keyed { op, coll, key } => self.keyed(*op, *coll, *key, &node.ty)?,
+            NodeKind::Combinations { coll, k } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("combinations of a non-collection".into());
+                };
+                let w = self.u.widths[coll.0 as usize];
+                if *k == 0 || *k > 4 {
+                    return Err(format!("combinations of {k}"));
+                }
+                let out = self.sload(I64, off!(idx_len));
+                let count = self.b.declare_var(I64);
+                let zero = self.iconst(0);
+                self.b.def_var(count, zero);
+                let mut picks = Vec::new();
+                self.combos(start, len, w, *k as usize, &mut picks, count)?;
+                let n = self.b.use_var(count);
+                Val::new(X::C(out, n))
+            }
+            NodeKind::Pairs { a, b } => {
+                let va = self.node(*a)?;
+                let vb = self.node(*b)?;
+                let (X::C(sa, la), X::C(sb, lb)) = (va.x, vb.x) else {
+                    return Err("pairs of non-collections".into());
+                };
+                let (wa, wb) = (self.u.widths[a.0 as usize], self.u.widths[b.0 as usize]);
+                let out = self.sload(I64, off!(idx_len));
+                self.for_n(la, |s, i, _| {
+                    s.for_n(lb, |s, j, _| {
+                        let m = s.iconst(i64::from(wa + wb));
+                        let to = s.reserve(m);
+                        let fa = s.elem_pos(sa, i, wa);
+                        s.copy_leaves(fa, to, wa);
+                        let fb = s.elem_pos(sb, j, wb);
+                        let tb = s.b.ins().iadd_imm_s(to, i64::from(wa));
+                        s.copy_leaves(fb, tb, wb);
+                        let end = s.b.ins().iadd(to, m);
+                        s.set_idx_len(end);
+                        Ok(())
+                    })
+                })?;
+                let n = self.b.ins().imul(la, lb);
+                Val::new(X::C(out, n))
+            }
+            NodeKind::Index { base, index } => {
+                let b = self.node(*base)?;
+                let i = self.node(*index)?;
+                let X::I(iv) = i.x else {
+                    return Err("an index that is not an integer".into());
+                };
+                let len = match &b.x {
+                    X::C(_, len) => *len,
+                    X::L(l) => self.list_len(l),
+                    _ => return Err("an index into a non-collection".into()),
+                };
+                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, iv, 0);
+                let wrapped = self.b.ins().iadd(iv, len);
+                let j = self.b.ins().select(neg, wrapped, iv);
+                let ge0 = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, j, 0);
+                let lt = self.b.ins().icmp(IntCC::SignedLessThan, j, len);
+                let inb = self.b.ins().band(ge0, lt);
+                let p = self.and_p(i.p, Some(inb));
+                // A safe position for the payload when out of range.
+                let zero = self.iconst(0);
+                let j = self.b.ins().select(inb, j, zero);
+                match b.x {
+                    X::C(start, _) => {
+                        let w = self.u.widths[base.0 as usize];
+                        Val {
+                            x: X::E(self.elem_pos(start, j, w)),
+                            p,
+                        }
+                    }
+                    X::L(l) => {
+                        let item_ty = base_ty.clone();
+                        let sh = shape_of(&item_ty)?;
+                        // Items are read only when in range.
+                        let p = p.unwrap_or_else(|| self.bconst(true));
+                        let v = self.branch(
+                            p,
+                            &Type::Optional(Box::new(item_ty)),
+                            |s| Ok(Val::new(s.list_item(&l, j)?)),
+                            |s| {
+                                let f = s.bconst(false);
+                                Ok(Val {
+                                    x: s.zero(&sh),
+                                    p: Some(f),
+                                })
+                            },
+                        )?;
+                        v
+                    }
+                    _ => unreachable!("checked above"),
+                }
+            }
+            NodeKind::Random { dist, a, b, site } => {
+                let x = self.node(*a)?;
+                let y = self.node(*b)?;
+                let p = self.and_p(x.p, y.p);
+                let (xf, yf) = (self.as_f(&x.x), self.as_f(&y.x));
+                let element = match (&site.element, self.scopes.last().copied()) {
+                    (Some(_), Some(pos)) => self.idx_load(pos),
+                    _ => self.iconst(-1),
+                };
+                let key = self.iconst(self.u.site_keys[id.0 as usize] as i64);
+                let d = self.iconst(match dist {
+                    Dist::Normal => 0,
+                    Dist::Uniform => 1,
+                });
+                let st = self.st;
+                // Absent parameters: no draw (the interpreter draws nothing either).
+                let pv = p.unwrap_or_else(|| self.bconst(true));
+                let r = self.branch(
+                    pv,
+                    &Type::Optional(Box::new(Type::Float)),
+                    |s| {
+                        let r = s.call(s.u.imp.random, &[st, key, element, d, xf, yf]);
+                        Ok(Val::new(X::F(r[0])))
+                    },
+                    |s| {
+                        let f = s.bconst(false);
+                        Ok(Val {
+                            x: s.zero(&Sh::F),
+                            p: Some(f),
+                        })
+                    },
+                )?;
+                Val {
+                    x: r.x,
+                    p: p.and(r.p),
+                }
+            }
+        };
+        let v = self.coerce(v, &node.ty);
+        if !opt && v.p.is_some() {
+            // The type says it is always present: the flag is true by construction.
+            return Ok(Val { x: v.x, p: None });
+        }
+        let _ = base_ty;
+        Ok(v)
+    }
+
+    fn elem_pos(&mut self, start: Value, e: Value, w: u32) -> Value {
+        let o = self.b.ins().imul_imm_s(e, i64::from(w));
+        self.b.ins().iadd(start, o)
+    }
+
+    fn scope(&self, depth: u32) -> R<Value> {
+        self.scopes
+            .len()
+            .checked_sub(1 + depth as usize)
+            .map(|i| self.scopes[i])
+            .ok_or_else(|| "an element outside its scope".to_string())
+    }
+
+    fn scalar(&mut self, sid: ScalarId) -> R<Val> {
+        let plan = self.plan();
+        let info = &plan.scalars[sid.0 as usize];
+        let sh = col_repr(info.ty).ok_or("string branches")?;
+        let table = self.sload(I64, off!(scalars));
+        let base = self.b.ins().load(I64, fl(), table, (sid.0 as i32) * 8);
+        let ev = self.sload(I64, off!(ev));
+        match info.shape {
+            Shape::Scalar => Ok(Val::new(self.load_col(base, ev, &sh))),
+            Shape::Jagged2 => Err("per-event lists of lists".into()),
+            _ => {
+                let _ = base;
+                let (a, b) = self.scalar_range(sid)?;
+                Ok(Val::new(X::L(Lst::Scal { sid: sid.0, a, b })))
+            }
+        }
+    }
+
+    fn scalar_range(&mut self, sid: ScalarId) -> R<(Value, Value)> {
+        let t = self.sload(I64, off!(scalar_offs));
+        let offs = self.b.ins().load(I64, fl(), t, (sid.0 as i32) * 8);
+        let ev = self.sload(I64, off!(ev));
+        let o = self.b.ins().imul_imm_s(ev, 4);
+        let at = self.b.ins().iadd(offs, o);
+        let a = self.b.ins().load(types::I32, fl(), at, 0);
+        let b = self.b.ins().load(types::I32, fl(), at, 4);
+        Ok((self.b.ins().uextend(I64, a), self.b.ins().uextend(I64, b)))
+    }
+
+    /// A definition's value in this context: from its slot, computed first when this event has
+    /// not computed it yet.
+    fn def(&mut self, d: DefId, ty: &Type) -> R<Val> {
+        let plan = self.plan();
+        let ctx = if self.ctx > 0
+            && plan
+                .shared
+                .get(self.ctx - 1)
+                .and_then(|s| s.get(d.0 as usize))
+                .copied()
+                .unwrap_or(false)
+        {
+            0
+        } else {
+            self.ctx
+        };
+        let node = plan.defs[d.0 as usize].node;
+        let lst = match plan.node(node).ty.unwrap_optional().0 {
+            Type::List(_) => Some(self.list_shape(node)?),
+            _ => None,
+        };
+        let f = self.u.func(Func::Def(ctx, d.0))?;
+        let slot = ((ctx * plan.defs.len() + d.0 as usize) * SLOT) as i32;
+        let defs = self.sload(I64, off!(defs));
+        let stamp = self.b.ins().load(I64, fl(), defs, slot);
+        let now = self.sload(I64, off!(stamp));
+        let stale = self.b.ins().icmp(IntCC::NotEqual, stamp, now);
+        let st = self.st;
+        self.when(stale, |s| {
+            let r = s.call(f, &[st]);
+            s.check(r[0]);
+            Ok(())
+        })?;
+        let defs = self.sload(I64, off!(defs));
+        let opt = ty.unwrap_optional().1;
+        let p = if opt {
+            Some(self.b.ins().load(I8, fl(), defs, slot + 8))
+        } else {
+            None
+        };
+        let word = |s: &mut Self, k: i32, t: CType| s.b.ins().load(t, fl(), defs, slot + 16 + 8 * k);
+        let x = match lst {
+            Some(ListShape::Proj { width, access }) => X::L(Lst::Proj {
+                start: word(self, 0, I64),
+                len: word(self, 1, I64),
+                width,
+                access,
+            }),
+            Some(ListShape::Scal(sid)) => X::L(Lst::Scal {
+                sid,
+                a: word(self, 0, I64),
+                b: word(self, 1, I64),
+            }),
+            Some(ListShape::Mem(parts)) => X::L(Lst::Mem {
+                pos: word(self, 0, I64),
+                parts,
+            }),
+            None => {
+                let sh = shape_of(ty)?;
+                let tys = Self::part_types(&sh);
+                let parts: Vec<Value> = tys
+                    .iter()
+                    .enumerate()
+                    .map(|(k, t)| word(self, k as i32, *t))
+                    .collect();
+                Self::from_parts(&sh, &parts)
+            }
+        };
+        Ok(Val { x, p })
+    }
+
+    /// The body of a definition function: computes and stores the slot.
+    fn def_body(&mut self, d: u32) -> R<()> {
+        let plan = self.plan();
+        let def = &plan.defs[d as usize];
+        let v = self.node(def.node)?;
+        let slot = ((self.ctx * plan.defs.len() + d as usize) * SLOT) as i32;
+        let defs = self.sload(I64, off!(defs));
+        let words: Vec<Value> = match &v.x {
+            X::L(Lst::Proj { start, len, .. }) => vec![*start, *len],
+            X::L(Lst::Scal { a, b, .. }) => vec![*a, *b],
+            X::L(Lst::Mem { pos, .. }) => vec![*pos],
+            x => Self::parts(x),
+        };
+        for (k, w) in words.iter().enumerate() {
+            self.b.ins().store(fl(), *w, defs, slot + 16 + 8 * k as i32);
+        }
+        let p = self.present(&v);
+        self.b.ins().store(fl(), p, defs, slot + 8);
+        let now = self.sload(I64, off!(stamp));
+        self.b.ins().store(fl(), now, defs, slot);
+        Ok(())
+    }
+
+    /// The static shape of a list-valued node.
+    fn list_shape(&self, id: NodeId) -> R<ListShape> {
+        let plan = self.plan();
+        Ok(match &plan.node(id).kind {
+            NodeKind::Project { coll, access } => ListShape::Proj {
+                width: self.u.widths[coll.0 as usize],
+                access: access.clone(),
+            },
+            NodeKind::Scalar(sid) => ListShape::Scal(sid.0),
+            NodeKind::Field {
+                access: Access::Members(parts),
+                ..
+            }
+            | NodeKind::Member {
+                access: Access::Members(parts),
+                ..
+            } => ListShape::Mem(parts.clone()),
+            NodeKind::Def(d) => self.list_shape(plan.defs[d.0 as usize].node)?,
+            other => return Err(format!("a list made by {other:?}")),
+        })
+    }
+
+    fn list_len(&mut self, l: &Lst) -> Value {
+        match l {
+            Lst::Proj { len, .. } => *len,
+            Lst::Scal { a, b, .. } => self.b.ins().isub(*b, *a),
+            Lst::Mem { parts, .. } => self.iconst(parts.len() as i64),
+        }
+    }
+
+    /// Item `j` (in range) of a list.
+    fn list_item(&mut self, l: &Lst, j: Value) -> R<X> {
+        match l {
+            Lst::Proj {
+                start,
+                width,
+                access,
+                ..
+            } => {
+                let pos = self.elem_pos(*start, j, *width);
+                self.access(access, pos)
+            }
+            Lst::Scal { sid, a, .. } => {
+                let plan = self.plan();
+                let info = &plan.scalars[*sid as usize];
+                let sh = col_repr(info.ty).ok_or("string branches")?;
+                let table = self.sload(I64, off!(scalars));
+                let base = self.b.ins().load(I64, fl(), table, (*sid as i32) * 8);
+                let at = self.b.ins().iadd(*a, j);
+                Ok(self.load_col(base, at, &sh))
+            }
+            Lst::Mem { pos, parts } => {
+                // Every member, then the one at `j`.
+                let items: Vec<X> = parts
+                    .iter()
+                    .map(|p| self.access(p, *pos))
+                    .collect::<R<_>>()?;
+                let mut acc = items
+                    .first()
+                    .cloned()
+                    .ok_or("an item of an empty tuple")?;
+                for (k, it) in items.iter().enumerate().skip(1) {
+                    let is = self.b.ins().icmp_imm_s(IntCC::Equal, j, k as i64);
+                    let a = Self::parts(&acc);
+                    let b = Self::parts(it);
+                    if a.len() != b.len() {
+                        return Err("tuple members of different shapes".into());
+                    }
+                    let m: Vec<Value> = a
+                        .iter()
+                        .zip(&b)
+                        .map(|(x, y)| self.b.ins().select(is, *y, *x))
+                        .collect();
+                    acc = match &acc {
+                        X::I(_) => X::I(m[0]),
+                        X::F(_) => X::F(m[0]),
+                        X::B(_) => X::B(m[0]),
+                        X::P4(_) => X::P4([m[0], m[1], m[2], m[3]]),
+                        _ => return Err("a tuple member list of elements".into()),
+                    };
+                }
+                Ok(acc)
+            }
+        }
+    }
+
+    /// Calls `body` with each item of a list, in order.
+    fn for_items(&mut self, l: &Lst, mut body: impl FnMut(&mut Self, X) -> R<()>) -> R<()> {
+        match l {
+            Lst::Mem { pos, parts } => {
+                for p in parts {
+                    let x = self.access(p, *pos)?;
+                    body(self, x)?;
+                }
+                Ok(())
+            }
+            _ => {
+                let n = self.list_len(l);
+                let l = l.clone();
+                self.for_n(n, |s, j, _| {
+                    let x = s.list_item(&l, j)?;
+                    body(s, x)
+                })
+            }
+        }
+    }
+
+    fn p4_member(&mut self, m: P4Member, v: [Value; 4]) -> Value {
+        let [px, py, pz, e] = v;
+        match m {
+            P4Member::Px => px,
+            P4Member::Py => py,
+            P4Member::Pz => pz,
+            P4Member::E => e,
+            P4Member::Pt => {
+                let a = self.b.ins().fmul(px, px);
+                let b = self.b.ins().fmul(py, py);
+                let s = self.b.ins().fadd(a, b);
+                self.b.ins().sqrt(s)
+            }
+            P4Member::Mass => {
+                let ee = self.b.ins().fmul(e, e);
+                let a = self.b.ins().fmul(px, px);
+                let b = self.b.ins().fmul(py, py);
+                let c = self.b.ins().fmul(pz, pz);
+                let ab = self.b.ins().fadd(a, b);
+                let p2 = self.b.ins().fadd(ab, c);
+                let m2 = self.b.ins().fsub(ee, p2);
+                let zero = self.b.ins().f64const(0.0);
+                let ge = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, m2, zero);
+                let r = self.b.ins().sqrt(m2);
+                let n = self.b.ins().fneg(m2);
+                let rn = self.b.ins().sqrt(n);
+                let rn = self.b.ins().fneg(rn);
+                self.b.ins().select(ge, r, rn)
+            }
+            P4Member::Eta | P4Member::Phi => {
+                let op = if m == P4Member::Eta { 0 } else { 1 };
+                self.p4fn(op, v, v)
+            }
+        }
+    }
+
+    /// A four-vector function through `cb_p4fn` (vectors passed in stack slots).
+    fn p4fn(&mut self, op: i64, a: [Value; 4], b: [Value; 4]) -> Value {
+        let slot = self.b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+            64,
+            3,
+        ));
+        for k in 0..4 {
+            self.b.ins().stack_store(I64, a[k], slot, (k * 8) as i32);
+            self.b.ins().stack_store(I64, b[k], slot, (32 + k * 8) as i32);
+        }
+        let pa = self.b.ins().stack_addr(I64, slot, 0);
+        let pb = self.b.ins().stack_addr(I64, slot, 32);
+        let o = self.iconst(op);
+        self.call(self.u.imp.p4fn, &[o, pa, pb])[0]
+    }
+
+    fn unary(&mut self, op: UnOp, a: NodeId, opt: bool) -> R<Val> {
+        let x = self.node(a)?;
+        Ok(match (op, &x.x) {
+            (UnOp::Not, X::B(b)) => {
+                let nb = self.b.ins().bxor_imm_s(*b, 1);
+                match x.p {
+                    None => Val::new(X::B(nb)),
+                    // Absent: absent when the result may be, else true.
+                    Some(p) if opt => Val {
+                        x: X::B(nb),
+                        p: Some(p),
+                    },
+                    Some(p) => {
+                        let t = self.bconst(true);
+                        Val::new(X::B(self.b.ins().select(p, nb, t)))
+                    }
+                }
+            }
+            (UnOp::Neg, X::I(i)) => Val {
+                x: X::I(self.b.ins().ineg(*i)),
+                p: x.p,
+            },
+            (UnOp::Neg, X::F(f)) => Val {
+                x: X::F(self.b.ins().fneg(*f)),
+                p: x.p,
+            },
+            (UnOp::Neg, X::P4(v)) => {
+                let mut r = *v;
+                for c in r.iter_mut() {
+                    *c = self.b.ins().fneg(*c);
+                }
+                Val {
+                    x: X::P4(r),
+                    p: x.p,
+                }
+            }
+            (UnOp::BitNot, X::I(i)) => Val {
+                x: X::I(self.b.ins().bnot(*i)),
+                p: x.p,
+            },
+            (op, x) => return Err(format!("`{op:?}` of {x:?}")),
+        })
+    }
+
+    fn binary(&mut self, op: BinOp, a: NodeId, b: NodeId, ty: &Type) -> R<Val> {
+        use BinOp::*;
+        match op {
+            And | Or => {
+                let x = self.node(a)?;
+                let tx = self.truth(&x);
+                // Short-circuit: `b` only when `a` does not decide.
+                let decide = if op == And {
+                    self.b.ins().bxor_imm_s(tx, 1)
+                } else {
+                    tx
+                };
+                let res = Type::Bool;
+                return self.branch(
+                    decide,
+                    &res,
+                    |s| Ok(Val::new(X::B(s.bconst(op == Or)))),
+                    |s| {
+                        let y = s.node(b)?;
+                        Ok(Val::new(X::B(s.truth(&y))))
+                    },
+                );
+            }
+            Coalesce => {
+                let x = self.node(a)?;
+                let Some(px) = x.p else {
+                    return Ok(x);
+                };
+                return self.branch(px, ty, |_| Ok(Val { x: x.x, p: None }), |s| s.node(b));
+            }
+            _ => {}
+        }
+        let x = self.node(a)?;
+        let y = self.node(b)?;
+        let p = self.and_p(x.p, y.p);
+        if op.is_comparison() {
+            let c = match (&x.x, &y.x) {
+                (X::B(p1), X::B(q1)) => match op {
+                    Eq => self.b.ins().icmp(IntCC::Equal, *p1, *q1),
+                    Ne => self.b.ins().icmp(IntCC::NotEqual, *p1, *q1),
+                    _ => self.bconst(false),
+                },
+                (X::I(i), X::I(j)) => {
+                    let cc = match op {
+                        Eq => IntCC::Equal,
+                        Ne => IntCC::NotEqual,
+                        Lt => IntCC::SignedLessThan,
+                        Le => IntCC::SignedLessThanOrEqual,
+                        Gt => IntCC::SignedGreaterThan,
+                        _ => IntCC::SignedGreaterThanOrEqual,
+                    };
+                    self.b.ins().icmp(cc, *i, *j)
+                }
+                (X::I(_) | X::F(_), X::I(_) | X::F(_)) => {
+                    let cc = match op {
+                        Eq => FloatCC::Equal,
+                        Ne => FloatCC::NotEqual,
+                        Lt => FloatCC::LessThan,
+                        Le => FloatCC::LessThanOrEqual,
+                        Gt => FloatCC::GreaterThan,
+                        _ => FloatCC::GreaterThanOrEqual,
+                    };
+                    let (u, v) = (self.as_f(&x.x), self.as_f(&y.x));
+                    self.b.ins().fcmp(cc, u, v)
+                }
+                (l, r) => return Err(format!("a comparison of {l:?} with {r:?}")),
+            };
+            let c = match p {
+                Some(p) => self.b.ins().band(c, p),
+                None => c,
+            };
+            return Ok(Val::new(X::B(c)));
+        }
+        let x2 = match (&x.x, &y.x) {
+            (X::P4(u), X::P4(v)) => match op {
+                Add => X::P4(self.p4_add(*u, *v, false)),
+                Sub => X::P4(self.p4_add(*u, *v, true)),
+                _ => return Err(format!("`{op:?}` of four-vectors")),
+            },
+            (X::I(i), X::I(j)) => {
+                let (i, j) = (*i, *j);
+                match op {
+                    Add => X::I(self.b.ins().iadd(i, j)),
+                    Sub => X::I(self.b.ins().isub(i, j)),
+                    Mul => X::I(self.b.ins().imul(i, j)),
+                    Div => {
+                        let (u, v) = (self.as_f(&x.x), self.as_f(&y.x));
+                        X::F(self.b.ins().fdiv(u, v))
+                    }
+                    BitAnd => X::I(self.b.ins().band(i, j)),
+                    BitOr => X::I(self.b.ins().bor(i, j)),
+                    BitXor => X::I(self.b.ins().bxor(i, j)),
+                    Rem => {
+                        let nz = self.b.ins().icmp_imm_s(IntCC::NotEqual, j, 0);
+                        let one = self.iconst(1);
+                        let d = self.b.ins().select(nz, j, one);
+                        let r = self.b.ins().srem(i, d);
+                        let p2 = self.and_p(p, Some(nz));
+                        return Ok(Val { x: X::I(r), p: p2 });
+                    }
+                    Shl | Shr => {
+                        let ok = self.b.ins().icmp_imm_s(IntCC::UnsignedLessThan, j, 64);
+                        let r = if op == Shl {
+                            self.b.ins().ishl(i, j)
+                        } else {
+                            self.b.ins().sshr(i, j)
+                        };
+                        let p2 = self.and_p(p, Some(ok));
+                        return Ok(Val { x: X::I(r), p: p2 });
+                    }
+                    _ => return Err(format!("`{op:?}` of integers")),
+                }
+            }
+            (X::I(_) | X::F(_), X::I(_) | X::F(_)) => {
+                let (u, v) = (self.as_f(&x.x), self.as_f(&y.x));
+                match op {
+                    Add => X::F(self.b.ins().fadd(u, v)),
+                    Sub => X::F(self.b.ins().fsub(u, v)),
+                    Mul => X::F(self.b.ins().fmul(u, v)),
+                    Div => X::F(self.b.ins().fdiv(u, v)),
+                    Rem => {
+                        let zero = self.b.ins().f64const(0.0);
+                        let nz = self.b.ins().fcmp(FloatCC::NotEqual, v, zero);
+                        let r = self.call(self.u.imp.fmod, &[u, v])[0];
+                        let p2 = self.and_p(p, Some(nz));
+                        return Ok(Val { x: X::F(r), p: p2 });
+                    }
+                    _ => return Err(format!("`{op:?}` of numbers")),
+                }
+            }
+            (l, r) => return Err(format!("`{op:?}` of {l:?} and {r:?}")),
+        };
+        Ok(Val { x: x2, p })
+    }
+
+    fn builtin(&mut self, f: Builtin, args: &[NodeId], ty: &Type) -> R<Val> {
+        let int_result = matches!(ty.unwrap_optional().0, Type::Int);
+        Ok(match f {
+            Builtin::Math1(m) => {
+                let x = self.node(args[0])?;
+                let r = match (m, &x.x) {
+                    (Math1::Abs, X::I(i)) => {
+                        let n = self.b.ins().ineg(*i);
+                        let lt = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, *i, 0);
+                        X::I(self.b.ins().select(lt, n, *i))
+                    }
+                    (Math1::Abs, _) => {
+                        let v = self.as_f(&x.x);
+                        X::F(self.b.ins().fabs(v))
+                    }
+                    (Math1::Sqrt, _) => {
+                        let v = self.as_f(&x.x);
+                        X::F(self.b.ins().sqrt(v))
+                    }
+                    _ => {
+                        let v = self.as_f(&x.x);
+                        let k = self.iconst(super::math_index(m));
+                        X::F(self.call(self.u.imp.math1, &[k, v])[0])
+                    }
+                };
+                Val { x: r, p: x.p }
+            }
+            Builtin::Pow | Builtin::Atan2 => {
+                let x = self.node(args[0])?;
+                let y = self.node(args[1])?;
+                let (u, v) = (self.as_f(&x.x), self.as_f(&y.x));
+                let id = if f == Builtin::Pow {
+                    self.u.imp.pow
+                } else {
+                    self.u.imp.atan2
+                };
+                let r = self.call(id, &[u, v])[0];
+                Val {
+                    x: X::F(r),
+                    p: self.and_p(x.p, y.p),
+                }
+            }
+            Builtin::MinN | Builtin::MaxN => {
+                let max = f == Builtin::MaxN;
+                let mut acc = self.node(args[0])?;
+                for a in &args[1..] {
+                    let y = self.node(*a)?;
+                    let p = self.and_p(acc.p, y.p);
+                    let x = self.min_max(max, &acc.x, &y.x);
+                    acc = Val { x, p };
+                }
+                if !int_result && let X::I(_) = acc.x {
+                    acc.x = X::F(self.as_f(&acc.x));
+                }
+                acc
+            }
+            Builtin::ListMin | Builtin::ListMax | Builtin::ListMean | Builtin::ListSum => {
+                let l = self.node(args[0])?;
+                let X::L(l) = l.x else {
+                    return Err("a reduction of a non-list".into());
+                };
+                self.reduce(f, &l, ty)?
+            }
+            Builtin::Count => {
+                let c = self.node(args[0])?;
+                match &c.x {
+                    X::C(_, len) => Val::new(X::I(*len)),
+                    X::L(l) => {
+                        let l = l.clone();
+                        Val::new(X::I(self.list_len(&l)))
+                    }
+                    _ => return Err("`count` of a non-collection".into()),
+                }
+            }
+            Builtin::ToInt => {
+                let x = self.node(args[0])?;
+                match &x.x {
+                    X::I(_) => x,
+                    X::F(v) => {
+                        let v = *v;
+                        let pv = x.p.unwrap_or_else(|| self.bconst(true));
+                        let st = self.st;
+                        let r = self.branch(
+                            pv,
+                            &Type::Optional(Box::new(Type::Int)),
+                            |s| {
+                                let ok = s.call(s.u.imp.to_int, &[st, v])[0];
+                                let bad = s.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+                                s.when(bad, |s| {
+                                    s.sstore(v, off!(err_val));
+                                    s.fault(Fault::ToInt);
+                                    Ok(())
+                                })?;
+                                let i = s.sload(I64, off!(p4tmp));
+                                Ok(Val::new(X::I(i)))
+                            },
+                            |s| {
+                                let f = s.bconst(false);
+                                Ok(Val {
+                                    x: s.zero(&Sh::I),
+                                    p: Some(f),
+                                })
+                            },
+                        )?;
+                        Val { x: r.x, p: x.p }
+                    }
+                    other => return Err(format!("`int` of {other:?}")),
+                }
+            }
+            Builtin::ToFloat => {
+                let x = self.node(args[0])?;
+                Val {
+                    x: X::F(self.as_f(&x.x)),
+                    p: x.p,
+                }
+            }
+            Builtin::PtEtaPhiM | Builtin::PxPyPzE => {
+                let mut c = Vec::new();
+                let mut p = None;
+                for a in args {
+                    let x = self.node(*a)?;
+                    p = self.and_p(p, x.p);
+                    c.push(self.as_f(&x.x));
+                }
+                let c = [c[0], c[1], c[2], c[3]];
+                let v = if f == Builtin::PtEtaPhiM {
+                    self.polar(c)
+                } else {
+                    c
+                };
+                Val { x: X::P4(v), p }
+            }
+            Builtin::DeltaR | Builtin::DeltaPhi => {
+                let a = self.node(args[0])?;
+                let b = self.node(args[1])?;
+                let (X::P4(u), X::P4(v)) = (&a.x, &b.x) else {
+                    return Err("ΔR of non-four-vectors".into());
+                };
+                let op = if f == Builtin::DeltaR { 2 } else { 3 };
+                let r = self.p4fn(op, *u, *v);
+                Val {
+                    x: X::F(r),
+                    p: self.and_p(a.p, b.p),
+                }
+            }
+        })
+    }
+
+    /// `ops::min_max`.
+    fn min_max(&mut self, max: bool, x: &X, y: &X) -> X {
+        if let (X::I(a), X::I(b)) = (x, y) {
+            return X::I(if max {
+                self.b.ins().smax(*a, *b)
+            } else {
+                self.b.ins().smin(*a, *b)
+            });
+        }
+        let (a, b) = (self.as_f(x), self.as_f(y));
+        let better = if max {
+            self.b.ins().fcmp(FloatCC::GreaterThan, b, a)
+        } else {
+            self.b.ins().fcmp(FloatCC::LessThan, b, a)
+        };
+        let pick = self.b.ins().select(better, b, a);
+        let nan = self.b.ins().fcmp(FloatCC::Unordered, a, b);
+        let q = self.b.ins().f64const(f64::NAN);
+        X::F(self.b.ins().select(nan, q, pick))
+    }
+
+    /// `sum`, `min`, `max`, `mean` of a list's items, as `eval::Frame::reduce`.
+    fn reduce(&mut self, f: Builtin, l: &Lst, ty: &Type) -> R<Val> {
+        let mut acc = Acc::new(self, f, ty);
+        self.for_items(l, |s, x| {
+            let v = Val::new(x);
+            acc.add(s, &v);
+            Ok(())
+        })?;
+        acc.finish(self)
+    }
+
+    fn keyed(&mut self, op: KeyedOp, coll: NodeId, key: NodeId, ty: &Type) -> R<Val> {
+        let c = self.node(coll)?;
+        let X::C(start, len) = c.x else {
+            return Err("a keyed operation on a non-collection".into());
+        };
+        let w = self.u.widths[coll.0 as usize];
+        match op {
+            KeyedOp::Any | KeyedOp::All => {
+                let want = op == KeyedOp::Any;
+                let r = self.b.declare_var(I8);
+                let init = self.bconst(!want);
+                self.b.def_var(r, init);
+                self.for_n(len, |s, e, exit| {
+                    let pos = s.elem_pos(start, e, w);
+                    s.scopes.push(pos);
+                    let v = s.node(key);
+                    s.scopes.pop();
+                    let v = v?;
+                    let t = s.truth(&v);
+                    let hit = if want { t } else { s.b.ins().bxor_imm_s(t, 1) };
+                    let cont = s.b.create_block();
+                    let set = s.b.create_block();
+                    s.b.ins().brif(hit, set, &[], cont, &[]);
+                    s.b.switch_to_block(set);
+                    let wv = s.bconst(want);
+                    s.b.def_var(r, wv);
+                    s.b.ins().jump(exit, &[]);
+                    s.b.switch_to_block(cont);
+                    Ok(())
+                })?;
+                Ok(Val::new(X::B(self.b.use_var(r))))
+            }
+            KeyedOp::Sum => {
+                let mut acc = Acc::new(self, Builtin::ListSum, ty);
+                self.for_n(len, |s, e, _| {
+                    let pos = s.elem_pos(start, e, w);
+                    s.scopes.push(pos);
+                    let v = s.node(key);
+                    s.scopes.pop();
+                    let v = v?;
+                    acc.add(s, &v);
+                    Ok(())
+                })?;
+                acc.finish(self)
+            }
+            KeyedOp::ArgMax | KeyedOp::ArgMin => {
+                let max = op == KeyedOp::ArgMax;
+                let found = self.b.declare_var(I8);
+                let best_k = self.b.declare_var(F64);
+                let best_e = self.b.declare_var(I64);
+                let f0 = self.bconst(false);
+                let k0 = self.b.ins().f64const(0.0);
+                let e0 = self.iconst(0);
+                self.b.def_var(found, f0);
+                self.b.def_var(best_k, k0);
+                self.b.def_var(best_e, e0);
+                self.for_n(len, |s, e, _| {
+                    let pos = s.elem_pos(start, e, w);
+                    s.scopes.push(pos);
+                    let v = s.node(key);
+                    s.scopes.pop();
+                    let v = v?;
+                    // Absent keys are NaN, and NaN keys never win.
+                    let k = s.as_f(&v.x);
+                    let k = match v.p {
+                        Some(p) => {
+                            let nan = s.b.ins().f64const(f64::NAN);
+                            s.b.ins().select(p, k, nan)
+                        }
+                        None => k,
+                    };
+                    let fd = s.b.use_var(found);
+                    let bk = s.b.use_var(best_k);
+                    let better = if max {
+                        s.b.ins().fcmp(FloatCC::GreaterThan, k, bk)
+                    } else {
+                        s.b.ins().fcmp(FloatCC::LessThan, k, bk)
+                    };
+                    let notnan = s.b.ins().fcmp(FloatCC::Ordered, k, k);
+                    let first = s.b.ins().bxor_imm_s(fd, 1);
+                    let take = s.b.ins().bor(first, better);
+                    let take = s.b.ins().band(take, notnan);
+                    let nk = s.b.ins().select(take, k, bk);
+                    let be = s.b.use_var(best_e);
+                    let ne = s.b.ins().select(take, e, be);
+                    let nf = s.b.ins().bor(fd, take);
+                    s.b.def_var(best_k, nk);
+                    s.b.def_var(best_e, ne);
+                    s.b.def_var(found, nf);
+                    Ok(())
+                })?;
+                let e = self.b.use_var(best_e);
+                let pos = self.elem_pos(start, e, w);
+                let p = self.b.use_var(found);
+                Ok(Val {
+                    x: X::E(pos),
+                    p: Some(p),
+                })
+            }
+            KeyedOp::Sort | KeyedOp::SortDesc => {
+                let desc = op == KeyedOp::SortDesc;
+                let k0 = self.sload(I64, off!(keys_len));
+                self.for_n(len, |s, e, _| {
+                    let pos = s.elem_pos(start, e, w);
+                    s.scopes.push(pos);
+                    let v = s.node(key);
+                    s.scopes.pop();
+                    let v = v?;
+                    let k = s.as_f(&v.x);
+                    let k = match v.p {
+                        Some(p) => {
+                            let nan = s.b.ins().f64const(f64::NAN);
+                            s.b.ins().select(p, k, nan)
+                        }
+                        None => k,
+                    };
+                    s.push_key(k, e);
+                    Ok(())
+                })?;
+                let st = self.st;
+                let d = self.iconst(i64::from(desc));
+                self.call(self.u.imp.sort, &[st, k0, len, d]);
+                let total = self.b.ins().imul_imm_s(len, i64::from(w));
+                let out = self.reserve(total);
+                let end = self.b.ins().iadd(out, total);
+                self.set_idx_len(end);
+                self.for_n(len, |s, j, _| {
+                    let kel = s.sload(I64, off!(kel));
+                    let at = s.b.ins().iadd(k0, j);
+                    let o = s.b.ins().imul_imm_s(at, 4);
+                    let a = s.b.ins().iadd(kel, o);
+                    let e = s.b.ins().load(types::I32, fl(), a, 0);
+                    let e = s.b.ins().uextend(I64, e);
+                    let from = s.elem_pos(start, e, w);
+                    let to = s.elem_pos(out, j, w);
+                    s.copy_leaves(from, to, w);
+                    Ok(())
+                })?;
+                self.sstore(k0, off!(keys_len));
+                Ok(Val::new(X::C(out, len)))
+            }
+        }
+    }
+
+    fn push_key(&mut self, k: Value, e: Value) {
+        let len = self.sload(I64, off!(keys_len));
+        let cap = self.sload(I64, off!(keys_cap));
+        let need = self.b.ins().iadd_imm_s(len, 1);
+        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, cap);
+        let (grow, ok) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(over, grow, &[], ok, &[]);
+        self.b.switch_to_block(grow);
+        let f = self.sload(I64, off!(grow_keys));
+        let sig = self.b.import_signature(self.u.imp.grow_idx_sig.clone());
+        let c = self.b.ins().call_indirect(sig, f, &[self.st, need]);
+        let r = self.b.inst_results(c)[0];
+        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        self.when(bad, |s| {
+            s.fault(Fault::Memory);
+            Ok(())
+        })
+        .ok();
+        self.b.ins().jump(ok, &[]);
+        self.b.switch_to_block(ok);
+        let keys = self.sload(I64, off!(keys));
+        let o = self.b.ins().imul_imm_s(len, 8);
+        let a = self.b.ins().iadd(keys, o);
+        self.b.ins().store(fl(), k, a, 0);
+        let kel = self.sload(I64, off!(kel));
+        let o = self.b.ins().imul_imm_s(len, 4);
+        let a = self.b.ins().iadd(kel, o);
+        let e32 = self.b.ins().ireduce(types::I32, e);
+        self.b.ins().store(fl(), e32, a, 0);
+        self.sstore(need, off!(keys_len));
+    }
+
+    /// Nested loops over k-subsets i0 < i1 < ... (lexicographic), appending each tuple.
+    fn combos(
+        &mut self,
+        start: Value,
+        len: Value,
+        w: u32,
+        k: usize,
+        picks: &mut Vec<Value>,
+        count: Variable,
+    ) -> R<()> {
+        if picks.len() == k {
+            let m = self.iconst(i64::from(w) * k as i64);
+            let to = self.reserve(m);
+            for (t, &p) in picks.iter().enumerate() {
+                let from = self.elem_pos(start, p, w);
+                let dst = self.b.ins().iadd_imm_s(to, i64::from(w) * t as i64);
+                self.copy_leaves(from, dst, w);
+            }
+            let end = self.b.ins().iadd(to, m);
+            self.set_idx_len(end);
+            let c = self.b.use_var(count);
+            let c1 = self.b.ins().iadd_imm_s(c, 1);
+            self.b.def_var(count, c1);
+            return Ok(());
+        }
+        let lo = match picks.last() {
+            Some(p) => self.b.ins().iadd_imm_s(*p, 1),
+            None => self.iconst(0),
+        };
+        // i from lo to len - (k - picks.len()) inclusive: n = len - lo - (k - depth - 1).
+        let rest = (k - picks.len() - 1) as i64;
+        let hi = self.b.ins().iadd_imm_s(len, -rest);
+        let n = self.b.ins().isub(hi, lo);
+        self.for_n(n, |s, i, _| {
+            let p = s.b.ins().iadd(lo, i);
+            picks.push(p);
+            let r = s.combos(start, len, w, k, picks, count);
+            picks.pop();
+            r
+        })
+    }
+
+    // ---- steps ----
+
+    /// The nominal weight of this context into `State::w` (1 for data); absent: a fault.
+    fn event_weight(&mut self) -> R<()> {
+        let plan = self.plan();
+        let is_data = self.sload(I64, off!(is_data));
+        let one = self.b.ins().f64const(1.0);
+        self.sstore(one, off!(w));
+        let mc = self.b.ins().icmp_imm_s(IntCC::Equal, is_data, 0);
+        let weights = plan.weights.clone();
+        self.when(mc, |s| {
+            let mut w: Option<Value> = None;
+            for node in weights {
+                let v = s.node(node)?;
+                if let Some(p) = v.p {
+                    let absent = s.b.ins().bxor_imm_s(p, 1);
+                    s.when(absent, |s| {
+                        s.fault(Fault::AbsentWeight);
+                        Ok(())
+                    })?;
+                }
+                let x = s.as_f(&v.x);
+                w = Some(match w {
+                    None => x,
+                    Some(acc) => s.b.ins().fmul(acc, x),
+                });
+            }
+            let w = w.unwrap_or_else(|| s.b.ins().f64const(1.0));
+            s.sstore(w, off!(w));
+            Ok(())
+        })
+    }
+
+    /// Makes the fill weights of this context known (once per event and context).
+    fn ensure_weights(&mut self) -> R<()> {
+        let Some(wk) = self.wk else {
+            return Err("a fill outside an event".into());
+        };
+        let known = self.b.use_var(wk);
+        let unknown = self.b.ins().bxor_imm_s(known, 1);
+        let plan = self.plan();
+        let ctx = self.ctx;
+        self.when(unknown, |s| {
+            if ctx > 0 {
+                s.event_weight()?;
+            } else {
+                let is_data = s.sload(I64, off!(is_data));
+                let mc = s.b.ins().icmp_imm_s(IntCC::Equal, is_data, 0);
+                s.when(mc, |s| {
+                    for (vi, var) in plan.variations.iter().enumerate() {
+                        let VariationKind::Weight(node) = var.kind else {
+                            continue;
+                        };
+                        let on = s.sload(I64, off!(wvar_on));
+                        let on = s.b.ins().load(I8, fl(), on, vi as i32);
+                        s.when(on, |s| {
+                            let v = s.node(node)?;
+                            if let Some(p) = v.p {
+                                let absent = s.b.ins().bxor_imm_s(p, 1);
+                                s.when(absent, |s| {
+                                    s.fault(Fault::AbsentVariationWeight);
+                                    Ok(())
+                                })?;
+                            }
+                            let x = s.as_f(&v.x);
+                            let fac = s.sload(I64, off!(fac));
+                            s.b.ins().store(fl(), x, fac, (vi * 8) as i32);
+                            Ok(())
+                        })?;
+                    }
+                    Ok(())
+                })?;
+            }
+            let t = s.bconst(true);
+            s.b.def_var(wk, t);
+            Ok(())
+        })
+    }
+
+    /// (kind, bits) of a fill value: 0 absent, 1 int, 2 float.
+    fn fill_bits(&mut self, v: &Val) -> R<(Value, Value)> {
+        let (kind, bits) = match &v.x {
+            X::I(i) => (1, *i),
+            X::B(b) => (1, self.b.ins().uextend(I64, *b)),
+            X::F(f) => (2, self.b.ins().bitcast(I64, MemFlagsData::new(), *f)),
+            other => return Err(format!("a fill of {other:?}")),
+        };
+        let k = self.iconst(kind);
+        let k = match v.p {
+            Some(p) => {
+                let z = self.iconst(0);
+                self.b.ins().select(p, k, z)
+            }
+            None => k,
+        };
+        Ok((k, bits))
+    }
+
+    fn step(&mut self, step: Step) -> R<()> {
+        let plan = self.plan();
+        let st = self.st;
+        let ctx = self.iconst(self.ctx as i64);
+        match step {
+            Step::Cut { .. } => {}
+            Step::Fill(h) => {
+                let spec = &plan.hists[h];
+                let hv = self.iconst(h as i64);
+                match spec.values.as_slice() {
+                    [x] => {
+                        let v = self.node(*x)?;
+                        let fill = |s: &mut Self, v: Val| -> R<()> {
+                            let (k, bits) = s.fill_bits(&v)?;
+                            let present = s.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
+                            s.when(present, |s| s.ensure_weights())?;
+                            s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits]);
+                            Ok(())
+                        };
+                        match v.x {
+                            X::L(l) => self.for_items(&l, |s, x| fill(s, Val::new(x)))?,
+                            _ => fill(self, v)?,
+                        }
+                    }
+                    [x, y] => {
+                        let vx = self.node(*x)?;
+                        let vy = self.node(*y)?;
+                        let (kx, bx) = self.fill_bits(&vx)?;
+                        let (ky, by) = self.fill_bits(&vy)?;
+                        let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, kx, 0);
+                        let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
+                        let both = self.b.ins().band(a, b);
+                        self.when(both, |s| s.ensure_weights())?;
+                        self.call(self.u.imp.fill2, &[st, hv, ctx, kx, bx, ky, by]);
+                    }
+                    _ => return Err("histograms of more than two axes".into()),
+                }
+            }
+            Step::Count(c) => {
+                let spec = &plan.counters[c];
+                let cv = self.iconst(c as i64);
+                let go = match spec.when {
+                    Some(w) => {
+                        let v = self.node(w)?;
+                        self.truth(&v)
+                    }
+                    None => self.bconst(true),
+                };
+                self.when(go, |s| {
+                    s.ensure_weights()?;
+                    s.call(s.u.imp.count, &[st, cv, ctx]);
+                    Ok(())
+                })?;
+            }
+            Step::Collect(c) => {
+                let spec = &plan.collects[c];
+                let cv = self.iconst(c as i64);
+                let take = self.call(self.u.imp.collect_begin, &[st, cv, ctx])[0];
+                let values = spec.values.clone();
+                self.when(take, |s| {
+                    for (k, v) in values.iter().enumerate() {
+                        let v = s.node(*v)?;
+                        let (tag, bits) = match &v.x {
+                            X::I(i) => (1, *i),
+                            X::F(f) => (2, s.b.ins().bitcast(I64, MemFlagsData::new(), *f)),
+                            X::B(b) => (3, s.b.ins().uextend(I64, *b)),
+                            _ => (0, s.iconst(0)),
+                        };
+                        let t = s.iconst(tag);
+                        let t = match v.p {
+                            Some(p) => {
+                                let z = s.iconst(0);
+                                s.b.ins().select(p, t, z)
+                            }
+                            None => t,
+                        };
+                        let row = s.sload(I64, off!(row));
+                        s.b.ins().store(fl(), t, row, (k * 16) as i32);
+                        s.b.ins().store(fl(), bits, row, (k * 16 + 8) as i32);
+                    }
+                    s.call(s.u.imp.collect_row, &[st, cv, ctx]);
+                    Ok(())
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One event in this context: weights, cuts, outputs, regions.
+    fn event_body(&mut self) -> R<()> {
+        let plan = self.plan();
+        let st = self.st;
+        let wk = self.b.declare_var(I8);
+        let f = self.bconst(false);
+        self.b.def_var(wk, f);
+        self.wk = Some(wk);
+        let cutflow = self.ctx == 0;
+        if cutflow {
+            self.event_weight()?;
+            self.call(self.u.imp.begin, &[st]);
+        }
+        let done = self.b.create_block();
+        let mut ncut = 0i64;
+        for step in &plan.top {
+            if let Step::Cut { cond, .. } = step {
+                let v = self.node(*cond)?;
+                let t = self.truth(&v);
+                let go = self.b.create_block();
+                self.b.ins().brif(t, go, &[], done, &[]);
+                self.b.switch_to_block(go);
+                ncut += 1;
+                if cutflow {
+                    let r = self.iconst(-1);
+                    let k = self.iconst(ncut);
+                    self.call(self.u.imp.cut, &[st, r, k]);
+                }
+            } else {
+                self.step(*step)?;
+            }
+        }
+        for (r, region) in plan.regions.iter().enumerate() {
+            let next = self.b.create_block();
+            let mut k = 0i64;
+            for step in &region.steps {
+                if let Step::Cut { cond, .. } = step {
+                    let v = self.node(*cond)?;
+                    let t = self.truth(&v);
+                    let go = self.b.create_block();
+                    self.b.ins().brif(t, go, &[], next, &[]);
+                    self.b.switch_to_block(go);
+                    if cutflow {
+                        let rv = self.iconst(r as i64);
+                        let kv = self.iconst(k);
+                        self.call(self.u.imp.cut, &[st, rv, kv]);
+                    }
+                    k += 1;
+                } else {
+                    self.step(*step)?;
+                }
+            }
+            self.b.ins().jump(next, &[]);
+            self.b.switch_to_block(next);
+        }
+        self.b.ins().jump(done, &[]);
+        self.b.switch_to_block(done);
+        Ok(())
+    }
+
+    /// Per event: the collections' first elements, a new stamp, empty arenas.
+    fn begin_event(&mut self, ev: Value) {
+        self.sstore(ev, off!(ev));
+        let s = self.sload(I64, off!(stamp));
+        let s1 = self.b.ins().iadd_imm_s(s, 1);
+        self.sstore(s1, off!(stamp));
+        let z = self.iconst(0);
+        self.sstore(z, off!(idx_len));
+        self.sstore(z, off!(keys_len));
+        let ncoll = self.plan().collections.len();
+        let offs = self.sload(I64, off!(colls));
+        let first = self.sload(I64, off!(first));
+        let o = self.b.ins().imul_imm_s(ev, 4);
+        for c in 0..ncoll {
+            let base = self.b.ins().load(I64, fl(), offs, (c * 8) as i32);
+            let at = self.b.ins().iadd(base, o);
+            let a = self.b.ins().load(types::I32, fl(), at, 0);
+            let a = self.b.ins().uextend(I64, a);
+            self.b.ins().store(fl(), a, first, (c * 8) as i32);
+        }
+    }
+
+    fn chunk_body(&mut self) -> R<()> {
+        let n = self.sload(I64, off!(entries));
+        let nctx = self.u.nctx;
+        let st = self.st;
+        self.for_n(n, |s, ev, _| {
+            s.begin_event(ev);
+            for k in 0..nctx {
+                let f = s.u.func(Func::Event(k))?;
+                let on = s.sload(I64, off!(ctx_on));
+                let on = s.b.ins().load(I8, fl(), on, k as i32);
+                s.when(on, |s| {
+                    let r = s.call(f, &[st]);
+                    s.check(r[0]);
+                    Ok(())
+                })?;
+            }
+            Ok(())
+        })
+    }
+
+    /// The replacement column of replacement `j` of the variation in slot `slot`.
+    fn rep_body(&mut self, slot: usize, j: usize) -> R<()> {
+        let plan = self.plan();
+        let v = self.u.kinematic[slot - 1];
+        let VariationKind::Kinematic(reps) = &plan.variations[v].kind else {
+            return Err("a replacement of a weight variation".into());
+        };
+        let rep = reps[j].clone();
+        let info = &plan.fields[rep.field.0 as usize];
+        let coll = info.coll;
+        let want = col_repr(info.ty).ok_or("a replaced string field")?;
+        let n = self.sload(I64, off!(entries));
+        let out = self.b.declare_var(I64);
+        let z = self.iconst(0);
+        self.b.def_var(out, z);
+        self.for_n(n, |s, ev, _| {
+            s.begin_event(ev);
+            let offs = s.sload(I64, off!(colls));
+            let base = s.b.ins().load(I64, fl(), offs, (coll.0 as i32) * 8);
+            let o = s.b.ins().imul_imm_s(ev, 4);
+            let at = s.b.ins().iadd(base, o);
+            let a = s.b.ins().load(types::I32, fl(), at, 0);
+            let b = s.b.ins().load(types::I32, fl(), at, 4);
+            let m = s.b.ins().isub(b, a);
+            let m = s.b.ins().uextend(I64, m);
+            s.for_n(m, |s, i, _| {
+                let one = s.iconst(1);
+                let pos = s.reserve(one);
+                s.idx_store(pos, i);
+                let end = s.b.ins().iadd_imm_s(pos, 1);
+                s.set_idx_len(end);
+                s.scopes.push(pos);
+                let v = s.node(rep.value);
+                s.scopes.pop();
+                let v = v?;
+                if let Some(p) = v.p {
+                    let absent = s.b.ins().bxor_imm_s(p, 1);
+                    s.when(absent, |s| {
+                        s.sstore(i, off!(err_aux));
+                        s.fault(Fault::AbsentReplacement);
+                        Ok(())
+                    })?;
+                }
+                let k = s.b.use_var(out);
+                let dst = s.sload(I64, off!(rep_out));
+                match (&want, &v.x) {
+                    (Sh::F, X::F(_) | X::I(_)) => {
+                        let f = s.as_f(&v.x);
+                        let o = s.b.ins().imul_imm_s(k, 8);
+                        let a = s.b.ins().iadd(dst, o);
+                        s.b.ins().store(fl(), f, a, 0);
+                    }
+                    (Sh::I, X::I(x)) => {
+                        let o = s.b.ins().imul_imm_s(k, 8);
+                        let a = s.b.ins().iadd(dst, o);
+                        s.b.ins().store(fl(), *x, a, 0);
+                    }
+                    (Sh::B, X::B(x)) => {
+                        let a = s.b.ins().iadd(dst, k);
+                        s.b.ins().store(fl(), *x, a, 0);
+                    }
+                    (w, x) => return Err(format!("a replacement of {x:?} for a {w:?} field")),
+                }
+                let k1 = s.b.ins().iadd_imm_s(k, 1);
+                s.b.def_var(out, k1);
+                Ok(())
+            })
+        })
+    }
+}
+
+/// The static shape of a list value (what a definition slot holds).
+#[derive(Clone, Debug)]
+enum ListShape {
+    Proj { width: u32, access: Access },
+    Scal(u32),
+    Mem(Vec<Access>),
+}
+
+/// A running `reduce` (sum, min, max, mean), as `eval::Frame::reduce`.
+struct Acc {
+    f: Builtin,
+    int_result: bool,
+    p4_result: bool,
+    n: Variable,
+    isum: Variable,
+    fsum: Variable,
+    p4: [Variable; 4],
+    ext: Variable,
+    ext_i: Variable,
+    has: Variable,
+    is_int: Option<bool>,
+}
+
+impl Acc {
+    fn new(s: &mut Fx, f: Builtin, ty: &Type) -> Acc {
+        let b = &mut s.b;
+        let mk = |b: &mut FunctionBuilder, t: CType| b.declare_var(t);
+        let n = mk(b, I64);
+        let isum = mk(b, I64);
+        let fsum = mk(b, F64);
+        let p4 = [mk(b, F64), mk(b, F64), mk(b, F64), mk(b, F64)];
+        let ext = mk(b, F64);
+        let ext_i = mk(b, I64);
+        let has = mk(b, I8);
+        let zi = b.ins().iconst(I64, 0);
+        let zf = b.ins().f64const(0.0);
+        let z8 = b.ins().iconst(I8, 0);
+        for v in [n, isum, ext_i] {
+            b.def_var(v, zi);
+        }
+        for v in [fsum, ext] {
+            b.def_var(v, zf);
+        }
+        for v in p4 {
+            b.def_var(v, zf);
+        }
+        b.def_var(has, z8);
+        Acc {
+            f,
+            int_result: matches!(ty.unwrap_optional().0, Type::Int),
+            p4_result: matches!(ty.unwrap_optional().0, Type::P4),
+            n,
+            isum,
+            fsum,
+            p4,
+            ext,
+            ext_i,
+            has,
+            is_int: None,
+        }
+    }
+
+    fn add(&mut self, s: &mut Fx, v: &Val) {
+        // Absent items are left out: the update is selected by presence.
+        let p = v.p;
+        let b = &mut s.b;
+        let sel = |b: &mut FunctionBuilder, var: Variable, new: Value| {
+            let old = b.use_var(var);
+            let x = match p {
+                Some(p) => b.ins().select(p, new, old),
+                None => new,
+            };
+            b.def_var(var, x);
+        };
+        match &v.x {
+            X::P4(c) => {
+                self.is_int = Some(false);
+                for k in 0..4 {
+                    let old = b.use_var(self.p4[k]);
+                    let nv = b.ins().fadd(old, c[k]);
+                    sel(b, self.p4[k], nv);
+                }
+            }
+            X::I(i) => {
+                self.is_int = Some(true);
+                let old = b.use_var(self.isum);
+                let ni = b.ins().iadd(old, *i);
+                sel(b, self.isum, ni);
+                let f = b.ins().fcvt_from_sint(F64, *i);
+                let old = b.use_var(self.fsum);
+                let nf = b.ins().fadd(old, f);
+                sel(b, self.fsum, nf);
+                // min/max on integers
+                let has = b.use_var(self.has);
+                let e = b.use_var(self.ext_i);
+                let m = if self.f == Builtin::ListMax {
+                    b.ins().smax(e, *i)
+                } else {
+                    b.ins().smin(e, *i)
+                };
+                let m = b.ins().select(has, m, *i);
+                sel(b, self.ext_i, m);
+            }
+            X::F(x) => {
+                self.is_int = Some(false);
+                let old = b.use_var(self.fsum);
+                let nf = b.ins().fadd(old, *x);
+                sel(b, self.fsum, nf);
+                let has = b.use_var(self.has);
+                let e = b.use_var(self.ext);
+                let better = if self.f == Builtin::ListMax {
+                    b.ins().fcmp(FloatCC::GreaterThan, *x, e)
+                } else {
+                    b.ins().fcmp(FloatCC::LessThan, *x, e)
+                };
+                let pick = b.ins().select(better, *x, e);
+                let nan = b.ins().fcmp(FloatCC::Unordered, e, *x);
+                let q = b.ins().f64const(f64::NAN);
+                let m = b.ins().select(nan, q, pick);
+                let m = b.ins().select(has, m, *x);
+                sel(b, self.ext, m);
+            }
+            X::B(x) => {
+                // Booleans are not numbers: left out (as `V::num` does).
+                let _ = x;
+                return;
+            }
+            _ => return,
+        }
+        let one = b.ins().iconst(I8, 1);
+        sel(b, self.has, one);
+        let n = b.use_var(self.n);
+        let n1 = b.ins().iadd_imm_s(n, 1);
+        sel(b, self.n, n1);
+    }
+
+    fn finish(&self, s: &mut Fx) -> R<Val> {
+        let b = &mut s.b;
+        Ok(match self.f {
+            Builtin::ListSum if self.p4_result || self.is_int == Some(false) && self.p4_result => {
+                Val::new(X::P4(self.p4.map(|v| b.use_var(v))))
+            }
+            Builtin::ListSum if self.int_result => Val::new(X::I(b.use_var(self.isum))),
+            Builtin::ListSum => Val::new(X::F(b.use_var(self.fsum))),
+            Builtin::ListMean => {
+                let n = b.use_var(self.n);
+                let nf = b.ins().fcvt_from_sint(F64, n);
+                let sum = b.use_var(self.fsum);
+                let m = b.ins().fdiv(sum, nf);
+                let has = b.use_var(self.has);
+                Val {
+                    x: X::F(m),
+                    p: Some(has),
+                }
+            }
+            Builtin::ListMin | Builtin::ListMax => {
+                let has = b.use_var(self.has);
+                let x = if self.is_int == Some(true) {
+                    let i = b.use_var(self.ext_i);
+                    if self.int_result {
+                        X::I(i)
+                    } else {
+                        X::F(b.ins().fcvt_from_sint(F64, i))
+                    }
+                } else if self.int_result {
+                    return Err("an integer extremum of non-integers".into());
+                } else {
+                    X::F(b.use_var(self.ext))
+                };
+                Val { x, p: Some(has) }
+            }
+            _ => return Err("a reduction".into()),
+        })
+    }
+}
+
+/// Compiles `plan` into whole-event kernels, or says which construct is not compiled yet.
+pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKernels, String> {
+    let t0 = std::time::Instant::now();
+    let mut fb = settings::builder();
+    let set = |fb: &mut settings::Builder, k: &str, v: &str| {
+        fb.set(k, v)
+            .map_err(|e| format!("cranelift setting {k}={v}: {e}"))
+    };
+    set(&mut fb, "opt_level", "speed")?;
+    set(&mut fb, "use_colocated_libcalls", "false")?;
+    set(&mut fb, "is_pic", "false")?;
+    let isa = cranelift_native::builder()
+        .map_err(|e| format!("no Cranelift back end for this machine: {e}"))?
+        .finish(settings::Flags::new(fb))
+        .map_err(|e| format!("cranelift ISA: {e}"))?;
+    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
+    let symbols: [(&str, *const u8); 16] = [
+        ("ev_math1", cb_math1 as *const u8),
+        ("ev_pow", cb_pow as *const u8),
+        ("ev_atan2", cb_atan2 as *const u8),
+        ("ev_fmod", cb_fmod as *const u8),
+        ("ev_to_int", cb_to_int as *const u8),
+        ("ev_polar", cb_polar as *const u8),
+        ("ev_p4fn", cb_p4fn as *const u8),
+        ("ev_random", cb_random as *const u8),
+        ("ev_sort", cb_sort as *const u8),
+        ("ev_begin", hooks.begin as *const u8),
+        ("ev_cut", hooks.cut as *const u8),
+        ("ev_fill1", hooks.fill1 as *const u8),
+        ("ev_fill2", hooks.fill2 as *const u8),
+        ("ev_count", hooks.count as *const u8),
+        ("ev_collect_begin", hooks.collect_begin as *const u8),
+        ("ev_collect_row", hooks.collect_row as *const u8),
+    ];
+    for (n, p) in symbols {
+        jb.symbol(n, p);
+    }
+    let mut module = JITModule::new(jb);
+    let cc = module.isa().default_call_conv();
+    let sig = |params: &[CType], ret: Option<CType>| {
+        let mut s = Signature::new(cc);
+        for p in params {
+            s.params.push(AbiParam::new(*p));
+        }
+        if let Some(r) = ret {
+            s.returns.push(AbiParam::new(r));
+        }
+        s
+    };
+    let err = |e: cranelift_module::ModuleError| format!("cranelift: {e}");
+    let mut import = |name: &str, s: Signature| {
+        module
+            .declare_function(name, Linkage::Import, &s)
+            .map_err(err)
+    };
+    let imp = Imports {
+        math1: import("ev_math1", sig(&[I64, F64], Some(F64)))?,
+        pow: import("ev_pow", sig(&[F64, F64], Some(F64)))?,
+        atan2: import("ev_atan2", sig(&[F64, F64], Some(F64)))?,
+        fmod: import("ev_fmod", sig(&[F64, F64], Some(F64)))?,
+        to_int: import("ev_to_int", sig(&[I64, F64], Some(I64)))?,
+        polar: import("ev_polar", sig(&[I64, F64, F64, F64, F64], None))?,
+        p4fn: import("ev_p4fn", sig(&[I64, I64, I64], Some(F64)))?,
+        random: import("ev_random", sig(&[I64, I64, I64, I64, F64, F64], Some(F64)))?,
+        sort: import("ev_sort", sig(&[I64, I64, I64, I64], None))?,
+        begin: import("ev_begin", sig(&[I64], None))?,
+        cut: import("ev_cut", sig(&[I64, I64, I64], None))?,
+        fill1: import("ev_fill1", sig(&[I64, I64, I64, I64, I64], None))?,
+        fill2: import("ev_fill2", sig(&[I64; 7], None))?,
+        count: import("ev_count", sig(&[I64, I64, I64], None))?,
+        collect_begin: import("ev_collect_begin", sig(&[I64, I64, I64], Some(I64)))?,
+        collect_row: import("ev_collect_row", sig(&[I64, I64, I64], None))?,
+        grow_idx_sig: sig(&[I64, I64], Some(I64)),
+    };
+    let kinematic: Vec<usize> = plan.kinematic().collect();
+    let widths = plan
+        .nodes
+        .iter()
+        .map(|n| match n.ty.unwrap_optional().0 {
+            Type::Collection(e) | Type::Element(e) => width(e),
+            _ => 0,
+        })
+        .collect();
+    let site_keys = plan
+        .nodes
+        .iter()
+        .map(|n| match &n.kind {
+            NodeKind::Random { site, .. } => crate::runtime::random::site_key(site),
+            _ => 0,
+        })
+        .collect();
+    let mut u = Unit {
+        plan,
+        module,
+        imp,
+        ids: HashMap::new(),
+        todo: Vec::new(),
+        kernel_sig: sig(&[I64], Some(I64)),
+        widths,
+        site_keys,
+        nctx: kinematic.len() + 1,
+        kinematic,
+    };
+    let chunk_id = u.func(Func::Chunk)?;
+    let mut rep_ids: Vec<Vec<FuncId>> = Vec::new();
+    for (k, &v) in u.kinematic.clone().iter().enumerate() {
+        let n = match &plan.variations[v].kind {
+            VariationKind::Kinematic(r) => r.len(),
+            VariationKind::Weight(_) => 0,
+        };
+        rep_ids.push(
+            (0..n)
+                .map(|j| u.func(Func::Rep(k + 1, j)))
+                .collect::<R<_>>()?,
+        );
+    }
+    let frontend = u.module.isa().frontend_config();
+    let mut fctx = FunctionBuilderContext::new();
+    let mut ctx = u.module.make_context();
+    let mut clif = Vec::new();
+    let mut functions = 0;
+    while let Some(f) = u.todo.pop() {
+        let id = u.ids[&f];
+        ctx.func.signature = u.kernel_sig.clone();
+        {
+            let mut b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let entry = b.create_block();
+            b.append_block_params_for_function_params(entry);
+            b.switch_to_block(entry);
+            let st = b.block_params(entry)[0];
+            let status = b.declare_var(I64);
+            let zero = b.ins().iconst(I64, 0);
+            b.def_var(status, zero);
+            let fail = b.create_block();
+            let fctx_ctx = match f {
+                Func::Chunk => 0,
+                Func::Event(k) | Func::Def(k, _) => k,
+                Func::Rep(..) => 0,
+            };
+            let mut fx = Fx {
+                u: &mut u,
+                b,
+                st,
+                ctx: fctx_ctx,
+                scopes: Vec::new(),
+                status,
+                fail,
+                refs: HashMap::new(),
+                wk: None,
+            };
+            match f {
+                Func::Chunk => fx.chunk_body()?,
+                Func::Event(_) => fx.event_body()?,
+                Func::Def(_, d) => fx.def_body(d)?,
+                Func::Rep(slot, j) => fx.rep_body(slot, j)?,
+            }
+            let z = fx.b.ins().iconst(I64, 0);
+            fx.b.ins().return_(&[z]);
+            fx.b.switch_to_block(fail);
+            let s = fx.b.use_var(status);
+            fx.b.ins().return_(&[s]);
+            fx.b.seal_all_blocks();
+            fx.b.finalize(frontend);
+        }
+        if want_clif {
+            clif.push((format!("{f:?}"), ctx.func.display().to_string()));
+        }
+        u.module.define_function(id, &mut ctx).map_err(|e| match e {
+            cranelift_module::ModuleError::Compilation(c) => {
+                format!("cranelift could not compile {f:?}: {c:?}")
+            }
+            e => format!("cranelift: {e}"),
+        })?;
+        u.module.clear_context(&mut ctx);
+        functions += 1;
+    }
+    u.module.finalize_definitions().map_err(err)?;
+    let get = |m: &JITModule, id: FuncId| -> KernelFn {
+        let p = m.get_finalized_function(id);
+        // Safety: every function was declared with `kernel_sig`: fn(*mut State) -> i64.
+        unsafe { std::mem::transmute::<*const u8, KernelFn>(p) }
+    };
+    let chunk = get(&u.module, chunk_id);
+    let reps = rep_ids
+        .iter()
+        .map(|v| v.iter().map(|id| get(&u.module, *id)).collect())
+        .collect();
+    Ok(EventKernels {
+        chunk,
+        reps,
+        def_bytes: u.nctx * plan.defs.len() * SLOT,
+        kinematic: u.kinematic.clone(),
+        compile_time: t0.elapsed(),
+        functions,
+        clif,
+        module: Some(u.module),
+    })
+}
