@@ -154,11 +154,8 @@ pub fn run(args: Args) -> ExitCode {
     let mut compile_time = 0.0;
     let mut fallback = None;
     if !args.interpret {
-        match crate::codegen::event::compile(
-            &prepared.plan,
-            &crate::runtime::native::HOOKS,
-            false,
-        ) {
+        match crate::codegen::event::compile(&prepared.plan, &crate::runtime::native::HOOKS, false)
+        {
             Ok(k) => {
                 compile_time = k.compile_time.as_secs_f64();
                 engine = format!("native ({} functions)", k.functions);
@@ -174,8 +171,10 @@ pub fn run(args: Args) -> ExitCode {
                         kernels = Some(std::sync::Arc::new(k));
                     }
                     Err(e) => {
-                        render(&[Diagnostic::error(runtime::EVAL, format!("internal error: {e}"))
-                            .with_help("`anac run --interpret` runs without native kernels")]);
+                        render(&[
+                            Diagnostic::error(runtime::EVAL, format!("internal error: {e}"))
+                                .with_help("`anac run --interpret` runs without native kernels"),
+                        ]);
                         return ExitCode::from(super::EXIT_ERRORS);
                     }
                 }

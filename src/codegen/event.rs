@@ -90,6 +90,9 @@ pub struct State {
     pub err_val: f64,
     pub err_aux: u64,
     pub p4tmp: [f64; 4],
+    /// Per context slot and collection: a four-vector cache, 5 words per element of the event
+    /// (stamp, px, py, pz, E), for as many elements as the chunk's largest event has.
+    pub p4c: *const *mut u64,
     /// The runtime's own data for the hooks and the `grow` call-outs.
     pub host: *mut std::ffi::c_void,
     pub grow_idx: extern "C" fn(*mut State, u64) -> u64,
@@ -234,7 +237,8 @@ extern "C" fn cb_random(st: *mut State, site: i64, element: i64, dist: i64, a: f
     // Safety: `st` is the state the kernel was called with.
     let s = unsafe { &*st };
     let element = (element >= 0).then_some(element as u32);
-    let u = crate::runtime::random::uniform01(s.file_key, s.first_entry + s.ev, element, site as u64);
+    let u =
+        crate::runtime::random::uniform01(s.file_key, s.first_entry + s.ev, element, site as u64);
     if dist == 0 {
         a + b * ops::normal_quantile(u)
     } else {
@@ -623,15 +627,46 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let Some((kind, ids)) = plan.collections[coll.0 as usize].p4 else {
                     return Err("a four-vector of a collection without one".into());
                 };
-                let mut c = Vec::new();
-                for f in ids {
-                    let x = self.field(f, i)?;
-                    c.push(self.as_f(&x));
+                if kind == P4Kind::PxPyPzE {
+                    let mut c = Vec::new();
+                    for f in ids {
+                        let x = self.field(f, i)?;
+                        c.push(self.as_f(&x));
+                    }
+                    return Ok(X::P4([c[0], c[1], c[2], c[3]]));
                 }
-                match kind {
-                    P4Kind::PxPyPzE => X::P4([c[0], c[1], c[2], c[3]]),
-                    P4Kind::PtEtaPhiM => X::P4(self.polar([c[0], c[1], c[2], c[3]])),
+                // Converted once per event, context and element: the cache of this context,
+                // or the nominal one when this context replaces none of the four fields.
+                let slot = self.p4_slot(*coll);
+                let nc = plan.collections.len();
+                let tab = self.sload(I64, off!(p4c));
+                let buf =
+                    self.b
+                        .ins()
+                        .load(I64, fl(), tab, ((slot * nc + coll.0 as usize) * 8) as i32);
+                let o = self.b.ins().imul_imm_s(i, 40);
+                let addr = self.b.ins().iadd(buf, o);
+                let stamp = self.b.ins().load(I64, fl(), addr, 0);
+                let now = self.sload(I64, off!(stamp));
+                let stale = self.b.ins().icmp(IntCC::NotEqual, stamp, now);
+                self.when(stale, |s| {
+                    let mut c = Vec::new();
+                    for f in ids {
+                        let x = s.field(f, i)?;
+                        c.push(s.as_f(&x));
+                    }
+                    let v = s.polar([c[0], c[1], c[2], c[3]]);
+                    for (k, x) in v.iter().enumerate() {
+                        s.b.ins().store(fl(), *x, addr, 8 + 8 * k as i32);
+                    }
+                    s.b.ins().store(fl(), now, addr, 0);
+                    Ok(())
+                })?;
+                let mut v = [self.iconst(0); 4];
+                for (k, x) in v.iter_mut().enumerate() {
+                    *x = self.b.ins().load(F64, fl(), addr, 8 + 8 * k as i32);
                 }
+                X::P4(v)
             }
             Access::P4Sum(parts) => {
                 let mut sum: Option<[Value; 4]> = None;
@@ -657,6 +692,28 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 parts: parts.clone(),
             }),
         })
+    }
+
+    /// The four-vector cache a collection's elements use in this context.
+    fn p4_slot(&self, coll: CollId) -> usize {
+        let plan = self.plan();
+        if self.ctx == 0 {
+            return 0;
+        }
+        let Some((_, ids)) = plan.collections[coll.0 as usize].p4 else {
+            return 0;
+        };
+        match self
+            .u
+            .kinematic
+            .get(self.ctx - 1)
+            .map(|&v| &plan.variations[v].kind)
+        {
+            Some(VariationKind::Kinematic(reps)) if reps.iter().any(|r| ids.contains(&r.field)) => {
+                self.ctx
+            }
+            _ => 0,
+        }
     }
 
     fn polar(&mut self, c: [Value; 4]) -> [Value; 4] {
@@ -1014,7 +1071,10 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, iv, 0);
                 let wrapped = self.b.ins().iadd(iv, len);
                 let j = self.b.ins().select(neg, wrapped, iv);
-                let ge0 = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThanOrEqual, j, 0);
+                let ge0 = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, j, 0);
                 let lt = self.b.ins().icmp(IntCC::SignedLessThan, j, len);
                 let inb = self.b.ins().band(ge0, lt);
                 let p = self.and_p(i.p, Some(inb));
@@ -1180,7 +1240,8 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         } else {
             None
         };
-        let word = |s: &mut Self, k: i32, t: CType| s.b.ins().load(t, fl(), defs, slot + 16 + 8 * k);
+        let word =
+            |s: &mut Self, k: i32, t: CType| s.b.ins().load(t, fl(), defs, slot + 16 + 8 * k);
         let x = match lst {
             Some(ListShape::Proj { width, access }) => X::L(Lst::Proj {
                 start: word(self, 0, I64),
@@ -1291,10 +1352,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     .iter()
                     .map(|p| self.access(p, *pos))
                     .collect::<R<_>>()?;
-                let mut acc = items
-                    .first()
-                    .cloned()
-                    .ok_or("an item of an empty tuple")?;
+                let mut acc = items.first().cloned().ok_or("an item of an empty tuple")?;
                 for (k, it) in items.iter().enumerate().skip(1) {
                     let is = self.b.ins().icmp_imm_s(IntCC::Equal, j, k as i64);
                     let a = Self::parts(&acc);
@@ -1379,14 +1437,18 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 
     /// A four-vector function through `cb_p4fn` (vectors passed in stack slots).
     fn p4fn(&mut self, op: i64, a: [Value; 4], b: [Value; 4]) -> Value {
-        let slot = self.b.create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
-            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
-            64,
-            3,
-        ));
+        let slot = self
+            .b
+            .create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                64,
+                3,
+            ));
         for k in 0..4 {
             self.b.ins().stack_store(I64, a[k], slot, (k * 8) as i32);
-            self.b.ins().stack_store(I64, b[k], slot, (32 + k * 8) as i32);
+            self.b
+                .ins()
+                .stack_store(I64, b[k], slot, (32 + k * 8) as i32);
         }
         let pa = self.b.ins().stack_addr(I64, slot, 0);
         let pb = self.b.ins().stack_addr(I64, slot, 32);
@@ -2673,12 +2735,14 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         if want_clif {
             clif.push((format!("{f:?}"), ctx.func.display().to_string()));
         }
-        u.module.define_function(id, &mut ctx).map_err(|e| match e {
-            cranelift_module::ModuleError::Compilation(c) => {
-                format!("cranelift could not compile {f:?}: {c:?}")
-            }
-            e => format!("cranelift: {e}"),
-        })?;
+        u.module
+            .define_function(id, &mut ctx)
+            .map_err(|e| match e {
+                cranelift_module::ModuleError::Compilation(c) => {
+                    format!("cranelift could not compile {f:?}: {c:?}")
+                }
+                e => format!("cranelift: {e}"),
+            })?;
         u.module.clear_context(&mut ctx);
         functions += 1;
     }

@@ -58,6 +58,9 @@ pub struct Native<'k> {
     colls: Vec<*const u32>,
     ctx_on: Vec<u8>,
     wvar_on: Vec<u8>,
+    /// Four-vector caches per context slot and collection, and their pointer table.
+    p4c: Vec<Vec<u64>>,
+    p4c_ptrs: Vec<*mut u64>,
     /// Per job context (1-based, `job.kinematic` order): the kernels' context slot.
     slots: Vec<usize>,
 }
@@ -312,6 +315,7 @@ impl<'k> Native<'k> {
             err_val: 0.0,
             err_aux: 0,
             p4tmp: [0.0; 4],
+            p4c: std::ptr::null(),
             host: std::ptr::null_mut(),
             grow_idx,
             grow_keys,
@@ -330,6 +334,8 @@ impl<'k> Native<'k> {
             colls: Vec::new(),
             ctx_on,
             wvar_on,
+            p4c: vec![Vec::new(); nslots * plan.collections.len()],
+            p4c_ptrs: Vec::new(),
             slots,
         }
     }
@@ -376,11 +382,25 @@ impl<'k> Native<'k> {
         }));
         self.colls.clear();
         self.colls.extend(ch.colls.iter().map(|c| c.as_ptr()));
+        // Four-vector caches: room for the chunk's largest event (stamps stay: they only grow).
+        let nc = ch.colls.len();
+        self.p4c_ptrs.clear();
+        for (k, cache) in self.p4c.iter_mut().enumerate() {
+            if plan.collections[k % nc].p4.is_some() {
+                let offs = &ch.colls[k % nc];
+                let most = offs.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0) as usize;
+                if cache.len() < 5 * most {
+                    cache.resize(5 * most, 0);
+                }
+            }
+            self.p4c_ptrs.push(cache.as_mut_ptr());
+        }
         let s = &mut *self.state;
         s.fields = self.fields.as_ptr();
         s.scalars = self.scalars.as_ptr();
         s.scalar_offs = self.scalar_offs.as_ptr();
         s.colls = self.colls.as_ptr();
+        s.p4c = self.p4c_ptrs.as_ptr();
         s.first = self.first.as_mut_ptr();
         s.entries = ch.entries as u64;
         s.first_entry = ch.first_entry;
