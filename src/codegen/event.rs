@@ -908,11 +908,31 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let X::E(pos) = b.x else {
                     return Err("a member of a non-element".into());
                 };
-                let x = self.access(access, pos)?;
-                if matches!(x, X::L(_)) && b.p.is_some() {
-                    return Err("a member list of an optional element".into());
+                match (b.p, access) {
+                    (None, _) => Val::new(self.access(access, pos)?),
+                    // A tuple's member list only records the position: nothing is read yet.
+                    (Some(p), Access::Members(_)) => Val {
+                        x: self.access(access, pos)?,
+                        p: Some(p),
+                    },
+                    // An absent element has no position to read from: read only when present.
+                    (Some(p), _) => {
+                        let sh = shape_of(&node.ty)?;
+                        let access = access.clone();
+                        self.branch(
+                            p,
+                            &node.ty,
+                            |s| Ok(Val::new(s.access(&access, pos)?)),
+                            |s| {
+                                let f = s.bconst(false);
+                                Ok(Val {
+                                    x: s.zero(&sh),
+                                    p: Some(f),
+                                })
+                            },
+                        )?
+                    }
                 }
-                Val { x, p: b.p }
             }
             NodeKind::P4Member { base, member } => {
                 let b = self.node(*base)?;
@@ -1078,6 +1098,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let lt = self.b.ins().icmp(IntCC::SignedLessThan, j, len);
                 let inb = self.b.ins().band(ge0, lt);
                 let p = self.and_p(i.p, Some(inb));
+                let p = self.and_p(p, b.p);
                 // A safe position for the payload when out of range.
                 let zero = self.iconst(0);
                 let j = self.b.ins().select(inb, j, zero);
@@ -2150,9 +2171,26 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                             s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits]);
                             Ok(())
                         };
-                        match v.x {
-                            X::L(l) => self.for_items(&l, |s, x| fill(s, Val::new(x)))?,
-                            _ => fill(self, v)?,
+                        match (v.x, v.p) {
+                            (X::L(l), None) => self.for_items(&l, |s, x| fill(s, Val::new(x)))?,
+                            // An absent list is one absent value.
+                            (X::L(l), Some(p)) => {
+                                let (t, e, join) = (
+                                    self.b.create_block(),
+                                    self.b.create_block(),
+                                    self.b.create_block(),
+                                );
+                                self.b.ins().brif(p, t, &[], e, &[]);
+                                self.b.switch_to_block(t);
+                                self.for_items(&l, |s, x| fill(s, Val::new(x)))?;
+                                self.b.ins().jump(join, &[]);
+                                self.b.switch_to_block(e);
+                                let z = self.iconst(0);
+                                self.call(self.u.imp.fill1, &[st, hv, ctx, z, z]);
+                                self.b.ins().jump(join, &[]);
+                                self.b.switch_to_block(join);
+                            }
+                            (x, p) => fill(self, Val { x, p })?,
                         }
                     }
                     [x, y] => {
