@@ -54,6 +54,8 @@ pub struct State {
     /// Per per-event branch: values, and for list branches the per-event offsets (else null).
     pub scalars: *const *const u8,
     pub scalar_offs: *const *const u32,
+    /// Per per-event branch of lists of lists: the inner offsets (else null).
+    pub scalar_inner: *const *const u32,
     /// Per collection: `entries + 1` element offsets.
     pub colls: *const *const u32,
     /// Per collection: the current event's first element (written by the kernels).
@@ -81,7 +83,7 @@ pub struct State {
     /// The event weight of the current context, and per variation its weight factor.
     pub w: f64,
     pub fac: *mut f64,
-    /// An event-list row: (tag, bits) per value.
+    /// An event-list row: (tag, bits, length) per value.
     pub row: *mut u64,
     /// The column a replacement kernel writes.
     pub rep_out: *mut u8,
@@ -90,6 +92,8 @@ pub struct State {
     pub err_val: f64,
     pub err_aux: u64,
     pub p4tmp: [f64; 4],
+    /// String fill values: (pointer, length) per axis.
+    pub sx: [u64; 4],
     /// Per context slot and collection: a four-vector cache, 5 words per element of the event
     /// (stamp, px, py, pz, E), for as many elements as the chunk's largest event has.
     pub p4c: *const *mut u64,
@@ -133,13 +137,15 @@ pub struct Hooks {
     pub begin: extern "C" fn(*mut State),
     /// Cut `k` passed (`region` −1: a common cut).
     pub cut: extern "C" fn(*mut State, i64, i64),
-    /// Histogram `h` in context slot `ctx`: (kind, bits) with kind 0 absent, 1 int, 2 float.
+    /// Histogram `h` in context slot `ctx`: (kind, bits) with kind 0 absent, 1 int, 2 float,
+    /// 3 a string whose (pointer, length) is in `State::sx` at the axis.
     pub fill1: extern "C" fn(*mut State, i64, i64, i64, i64),
     pub fill2: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64),
     pub count: extern "C" fn(*mut State, i64, i64),
     /// Whether event list `c` takes this event's row (also counts it as seen).
     pub collect_begin: extern "C" fn(*mut State, i64, i64) -> i64,
-    /// The row is in `State::row`: (tag, bits) per value, tag 0 null, 1 int, 2 float, 3 bool.
+    /// The row is in `State::row`: (tag, bits, length) per value, tag 0 null, 1 int, 2 float,
+    /// 3 bool, 4 a string (bits a pointer).
     pub collect_row: extern "C" fn(*mut State, i64, i64),
 }
 
@@ -158,6 +164,8 @@ pub struct EventKernels {
     /// Functions compiled, and their CLIF when asked for.
     pub functions: usize,
     pub clif: Vec<(String, String)>,
+    /// String constants the code points at (kept alive with it).
+    _strings: Vec<Box<[u8]>>,
     module: Option<JITModule>,
 }
 
@@ -197,6 +205,21 @@ extern "C" fn cb_pow(x: f64, y: f64) -> f64 {
 
 extern "C" fn cb_atan2(y: f64, x: f64) -> f64 {
     y.atan2(x)
+}
+
+extern "C" fn cb_streq(pa: *const u8, la: u64, pb: *const u8, lb: u64) -> i64 {
+    if la != lb {
+        return 0;
+    }
+    // Safety: both are (pointer, length) of string bytes the kernel read from a column or a
+    // constant the kernels own.
+    let (a, b) = unsafe {
+        (
+            std::slice::from_raw_parts(pa, la as usize),
+            std::slice::from_raw_parts(pb, lb as usize),
+        )
+    };
+    i64::from(a == b)
 }
 
 extern "C" fn cb_fmod(x: f64, y: f64) -> f64 {
@@ -271,6 +294,8 @@ enum X {
     E(Value),
     C(Value, Value),
     L(Lst),
+    /// A string: pointer and length of its bytes.
+    S(Value, Value),
 }
 
 /// A list, iterated where it is consumed.
@@ -285,6 +310,8 @@ enum Lst {
     },
     /// Items `a..b` of per-event list branch `sid`.
     Scal { sid: u32, a: Value, b: Value },
+    /// Inner lists `a..b` of per-event list-of-lists branch `sid`.
+    Nest { sid: u32, a: Value, b: Value },
     /// A tuple's members' values.
     Mem { pos: Value, parts: Vec<Access> },
 }
@@ -311,6 +338,7 @@ enum Sh {
     P4,
     E,
     C,
+    S,
 }
 
 type R<T> = Result<T, String>;
@@ -340,7 +368,7 @@ fn shape_of(t: &Type) -> R<Sh> {
         Type::P4 => Sh::P4,
         Type::Element(_) => Sh::E,
         Type::Collection(_) => Sh::C,
-        Type::Str => return Err("string values".into()),
+        Type::Str => Sh::S,
         other => return Err(format!("values of type {other:?} here")),
     })
 }
@@ -364,6 +392,7 @@ struct Imports {
     p4fn: FuncId,
     random: FuncId,
     sort: FuncId,
+    streq: FuncId,
     grow_idx_sig: Signature,
     begin: FuncId,
     cut: FuncId,
@@ -387,6 +416,8 @@ struct Unit<'p> {
     /// Kinematic variations in slot order; per slot the replacement field → replacement index.
     kinematic: Vec<usize>,
     nctx: usize,
+    /// String constants the code points at.
+    strings: Vec<Box<[u8]>>,
 }
 
 impl Unit<'_> {
@@ -592,13 +623,29 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
     fn field(&mut self, f: FieldId, i: Value) -> R<X> {
         let plan = self.plan();
         let info = &plan.fields[f.0 as usize];
-        let sh = col_repr(info.ty).ok_or("string fields")?;
         let first = self.first(info.coll);
         let row = self.b.ins().iadd(first, i);
         let table = self.sload(I64, off!(fields));
         let slot = (self.ctx * plan.fields.len() + f.0 as usize) as i32;
         let base = self.b.ins().load(I64, fl(), table, slot * 8);
-        Ok(self.load_col(base, row, &sh))
+        match col_repr(info.ty) {
+            Some(sh) => Ok(self.load_col(base, row, &sh)),
+            None => Ok(self.str_at(base, row)),
+        }
+    }
+
+    /// String `k` of a string column, whose table entry points at (offsets, bytes).
+    fn str_at(&mut self, desc: Value, k: Value) -> X {
+        let offs = self.b.ins().load(I64, fl(), desc, 0);
+        let bytes = self.b.ins().load(I64, fl(), desc, 8);
+        let o = self.b.ins().imul_imm_s(k, 4);
+        let at = self.b.ins().iadd(offs, o);
+        let a = self.b.ins().load(types::I32, fl(), at, 0);
+        let b = self.b.ins().load(types::I32, fl(), at, 4);
+        let len = self.b.ins().isub(b, a);
+        let len = self.b.ins().uextend(I64, len);
+        let a = self.b.ins().uextend(I64, a);
+        X::S(self.b.ins().iadd(bytes, a), len)
     }
 
     fn as_f(&mut self, x: &X) -> Value {
@@ -751,9 +798,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 X::P4([z; 4])
             }
             Sh::E => X::E(self.iconst(0)),
-            Sh::C => {
+            Sh::C | Sh::S => {
                 let z = self.iconst(0);
-                X::C(z, z)
+                if *sh == Sh::C { X::C(z, z) } else { X::S(z, z) }
             }
         }
     }
@@ -762,7 +809,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         match x {
             X::B(v) | X::I(v) | X::F(v) | X::E(v) => vec![*v],
             X::P4(v) => v.to_vec(),
-            X::C(a, b) => vec![*a, *b],
+            X::C(a, b) | X::S(a, b) => vec![*a, *b],
             X::L(_) => vec![],
         }
     }
@@ -775,6 +822,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             Sh::E => X::E(p[0]),
             Sh::P4 => X::P4([p[0], p[1], p[2], p[3]]),
             Sh::C => X::C(p[0], p[1]),
+            Sh::S => X::S(p[0], p[1]),
         }
     }
 
@@ -784,7 +832,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             Sh::I | Sh::E => vec![I64],
             Sh::F => vec![F64],
             Sh::P4 => vec![F64; 4],
-            Sh::C => vec![I64, I64],
+            Sh::C | Sh::S => vec![I64, I64],
         }
     }
 
@@ -890,7 +938,12 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 SValue::Int(i) => X::I(self.iconst(*i)),
                 SValue::Float(x) => X::F(self.b.ins().f64const(*x)),
                 SValue::Bool(b) => X::B(self.bconst(*b)),
-                SValue::Str(_) => return Err("string constants".into()),
+                SValue::Str(t) => {
+                    let bytes: Box<[u8]> = t.as_bytes().into();
+                    let (ptr, len) = (bytes.as_ptr() as i64, bytes.len() as i64);
+                    self.u.strings.push(bytes);
+                    X::S(self.iconst(ptr), self.iconst(len))
+                }
             }),
             NodeKind::Scalar(sid) => self.scalar(*sid)?,
             NodeKind::SampleValue(which) => Val::new(X::F(match which {
@@ -1110,6 +1163,25 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                             p,
                         }
                     }
+                    X::L(Lst::Nest { sid, a, .. }) => {
+                        // An inner list: its range read only when the index is in range.
+                        let p = p.unwrap_or_else(|| self.bconst(true));
+                        let (vx, vy) = (self.b.declare_var(I64), self.b.declare_var(I64));
+                        let z = self.iconst(0);
+                        self.b.def_var(vx, z);
+                        self.b.def_var(vy, z);
+                        self.when(p, |s| {
+                            let (x, y) = s.inner_range(sid, a, j);
+                            s.b.def_var(vx, x);
+                            s.b.def_var(vy, y);
+                            Ok(())
+                        })?;
+                        let (x, y) = (self.b.use_var(vx), self.b.use_var(vy));
+                        Val {
+                            x: X::L(Lst::Scal { sid, a: x, b: y }),
+                            p: Some(p),
+                        }
+                    }
                     X::L(l) => {
                         let item_ty = base_ty.clone();
                         let sh = shape_of(&item_ty)?;
@@ -1195,15 +1267,19 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
     fn scalar(&mut self, sid: ScalarId) -> R<Val> {
         let plan = self.plan();
         let info = &plan.scalars[sid.0 as usize];
-        let sh = col_repr(info.ty).ok_or("string branches")?;
         let table = self.sload(I64, off!(scalars));
         let base = self.b.ins().load(I64, fl(), table, (sid.0 as i32) * 8);
         let ev = self.sload(I64, off!(ev));
         match info.shape {
-            Shape::Scalar => Ok(Val::new(self.load_col(base, ev, &sh))),
-            Shape::Jagged2 => Err("per-event lists of lists".into()),
+            Shape::Scalar => Ok(Val::new(match col_repr(info.ty) {
+                Some(sh) => self.load_col(base, ev, &sh),
+                None => self.str_at(base, ev),
+            })),
+            Shape::Jagged2 => {
+                let (a, b) = self.scalar_range(sid)?;
+                Ok(Val::new(X::L(Lst::Nest { sid: sid.0, a, b })))
+            }
             _ => {
-                let _ = base;
                 let (a, b) = self.scalar_range(sid)?;
                 Ok(Val::new(X::L(Lst::Scal { sid: sid.0, a, b })))
             }
@@ -1275,6 +1351,11 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 a: word(self, 0, I64),
                 b: word(self, 1, I64),
             }),
+            Some(ListShape::Nest(sid)) => X::L(Lst::Nest {
+                sid,
+                a: word(self, 0, I64),
+                b: word(self, 1, I64),
+            }),
             Some(ListShape::Mem(parts)) => X::L(Lst::Mem {
                 pos: word(self, 0, I64),
                 parts,
@@ -1302,7 +1383,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let defs = self.sload(I64, off!(defs));
         let words: Vec<Value> = match &v.x {
             X::L(Lst::Proj { start, len, .. }) => vec![*start, *len],
-            X::L(Lst::Scal { a, b, .. }) => vec![*a, *b],
+            X::L(Lst::Scal { a, b, .. }) | X::L(Lst::Nest { a, b, .. }) => vec![*a, *b],
             X::L(Lst::Mem { pos, .. }) => vec![*pos],
             x => Self::parts(x),
         };
@@ -1324,7 +1405,14 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 width: self.u.widths[coll.0 as usize],
                 access: access.clone(),
             },
+            NodeKind::Scalar(sid) if plan.scalars[sid.0 as usize].shape == Shape::Jagged2 => {
+                ListShape::Nest(sid.0)
+            }
             NodeKind::Scalar(sid) => ListShape::Scal(sid.0),
+            NodeKind::Index { base, .. } => match self.list_shape(*base)? {
+                ListShape::Nest(sid) => ListShape::Scal(sid),
+                other => return Err(format!("an item of {other:?} that is a list")),
+            },
             NodeKind::Field {
                 access: Access::Members(parts),
                 ..
@@ -1341,7 +1429,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
     fn list_len(&mut self, l: &Lst) -> Value {
         match l {
             Lst::Proj { len, .. } => *len,
-            Lst::Scal { a, b, .. } => self.b.ins().isub(*b, *a),
+            Lst::Scal { a, b, .. } | Lst::Nest { a, b, .. } => self.b.ins().isub(*b, *a),
             Lst::Mem { parts, .. } => self.iconst(parts.len() as i64),
         }
     }
@@ -1361,11 +1449,21 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             Lst::Scal { sid, a, .. } => {
                 let plan = self.plan();
                 let info = &plan.scalars[*sid as usize];
-                let sh = col_repr(info.ty).ok_or("string branches")?;
                 let table = self.sload(I64, off!(scalars));
                 let base = self.b.ins().load(I64, fl(), table, (*sid as i32) * 8);
                 let at = self.b.ins().iadd(*a, j);
-                Ok(self.load_col(base, at, &sh))
+                Ok(match col_repr(info.ty) {
+                    Some(sh) => self.load_col(base, at, &sh),
+                    None => self.str_at(base, at),
+                })
+            }
+            Lst::Nest { sid, a, .. } => {
+                let (x, y) = self.inner_range(*sid, *a, j);
+                Ok(X::L(Lst::Scal {
+                    sid: *sid,
+                    a: x,
+                    b: y,
+                }))
             }
             Lst::Mem { pos, parts } => {
                 // Every member, then the one at `j`.
@@ -1391,12 +1489,25 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         X::F(_) => X::F(m[0]),
                         X::B(_) => X::B(m[0]),
                         X::P4(_) => X::P4([m[0], m[1], m[2], m[3]]),
+                        X::S(..) => X::S(m[0], m[1]),
                         _ => return Err("a tuple member list of elements".into()),
                     };
                 }
                 Ok(acc)
             }
         }
+    }
+
+    /// The value range of inner list `a + j` of list-of-lists branch `sid`.
+    fn inner_range(&mut self, sid: u32, a: Value, j: Value) -> (Value, Value) {
+        let t = self.sload(I64, off!(scalar_inner));
+        let inner = self.b.ins().load(I64, fl(), t, (sid as i32) * 8);
+        let k = self.b.ins().iadd(a, j);
+        let o = self.b.ins().imul_imm_s(k, 4);
+        let at = self.b.ins().iadd(inner, o);
+        let x = self.b.ins().load(types::I32, fl(), at, 0);
+        let y = self.b.ins().load(types::I32, fl(), at, 4);
+        (self.b.ins().uextend(I64, x), self.b.ins().uextend(I64, y))
     }
 
     /// Calls `body` with each item of a list, in order.
@@ -1558,6 +1669,18 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let p = self.and_p(x.p, y.p);
         if op.is_comparison() {
             let c = match (&x.x, &y.x) {
+                (X::S(pa, la), X::S(pb, lb)) => match op {
+                    Eq | Ne => {
+                        let r = self.call(self.u.imp.streq, &[*pa, *la, *pb, *lb])[0];
+                        let r = self.b.ins().ireduce(I8, r);
+                        if op == Ne {
+                            self.b.ins().bxor_imm_s(r, 1)
+                        } else {
+                            r
+                        }
+                    }
+                    _ => self.bconst(false),
+                },
                 (X::B(p1), X::B(q1)) => match op {
                     Eq => self.b.ins().icmp(IntCC::Equal, *p1, *q1),
                     Ne => self.b.ins().icmp(IntCC::NotEqual, *p1, *q1),
@@ -2134,8 +2257,14 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
     }
 
     /// (kind, bits) of a fill value: 0 absent, 1 int, 2 float.
-    fn fill_bits(&mut self, v: &Val) -> R<(Value, Value)> {
+    fn fill_bits(&mut self, v: &Val, axis: i32) -> R<(Value, Value)> {
         let (kind, bits) = match &v.x {
+            X::S(ptr, len) => {
+                let o = off!(sx) + 16 * axis;
+                self.sstore(*ptr, o);
+                self.sstore(*len, o + 8);
+                (3, *ptr)
+            }
             X::I(i) => (1, *i),
             X::B(b) => (1, self.b.ins().uextend(I64, *b)),
             X::F(f) => (2, self.b.ins().bitcast(I64, MemFlagsData::new(), *f)),
@@ -2165,7 +2294,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     [x] => {
                         let v = self.node(*x)?;
                         let fill = |s: &mut Self, v: Val| -> R<()> {
-                            let (k, bits) = s.fill_bits(&v)?;
+                            let (k, bits) = s.fill_bits(&v, 0)?;
                             let present = s.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
                             s.when(present, |s| s.ensure_weights())?;
                             s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits]);
@@ -2196,8 +2325,8 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     [x, y] => {
                         let vx = self.node(*x)?;
                         let vy = self.node(*y)?;
-                        let (kx, bx) = self.fill_bits(&vx)?;
-                        let (ky, by) = self.fill_bits(&vy)?;
+                        let (kx, bx) = self.fill_bits(&vx, 0)?;
+                        let (ky, by) = self.fill_bits(&vy, 1)?;
                         let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, kx, 0);
                         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
                         let both = self.b.ins().band(a, b);
@@ -2231,11 +2360,13 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 self.when(take, |s| {
                     for (k, v) in values.iter().enumerate() {
                         let v = s.node(*v)?;
-                        let (tag, bits) = match &v.x {
-                            X::I(i) => (1, *i),
-                            X::F(f) => (2, s.b.ins().bitcast(I64, MemFlagsData::new(), *f)),
-                            X::B(b) => (3, s.b.ins().uextend(I64, *b)),
-                            _ => (0, s.iconst(0)),
+                        let zero = s.iconst(0);
+                        let (tag, bits, len) = match &v.x {
+                            X::I(i) => (1, *i, zero),
+                            X::F(f) => (2, s.b.ins().bitcast(I64, MemFlagsData::new(), *f), zero),
+                            X::B(b) => (3, s.b.ins().uextend(I64, *b), zero),
+                            X::S(p, l) => (4, *p, *l),
+                            _ => (0, zero, zero),
                         };
                         let t = s.iconst(tag);
                         let t = match v.p {
@@ -2246,8 +2377,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                             None => t,
                         };
                         let row = s.sload(I64, off!(row));
-                        s.b.ins().store(fl(), t, row, (k * 16) as i32);
-                        s.b.ins().store(fl(), bits, row, (k * 16 + 8) as i32);
+                        s.b.ins().store(fl(), t, row, (k * 24) as i32);
+                        s.b.ins().store(fl(), bits, row, (k * 24 + 8) as i32);
+                        s.b.ins().store(fl(), len, row, (k * 24 + 16) as i32);
                     }
                     s.call(s.u.imp.collect_row, &[st, cv, ctx]);
                     Ok(())
@@ -2435,6 +2567,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 enum ListShape {
     Proj { width: u32, access: Access },
     Scal(u32),
+    Nest(u32),
     Mem(Vec<Access>),
 }
 
@@ -2622,7 +2755,8 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         .finish(settings::Flags::new(fb))
         .map_err(|e| format!("cranelift ISA: {e}"))?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    let symbols: [(&str, *const u8); 16] = [
+    let symbols: [(&str, *const u8); 17] = [
+        ("ev_streq", cb_streq as *const u8),
         ("ev_math1", cb_math1 as *const u8),
         ("ev_pow", cb_pow as *const u8),
         ("ev_atan2", cb_atan2 as *const u8),
@@ -2671,6 +2805,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         p4fn: import("ev_p4fn", sig(&[I64, I64, I64], Some(F64)))?,
         random: import("ev_random", sig(&[I64, I64, I64, I64, F64, F64], Some(F64)))?,
         sort: import("ev_sort", sig(&[I64, I64, I64, I64], None))?,
+        streq: import("ev_streq", sig(&[I64, I64, I64, I64], Some(I64)))?,
         begin: import("ev_begin", sig(&[I64], None))?,
         cut: import("ev_cut", sig(&[I64, I64, I64], None))?,
         fill1: import("ev_fill1", sig(&[I64, I64, I64, I64, I64], None))?,
@@ -2708,6 +2843,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         site_keys,
         nctx: kinematic.len() + 1,
         kinematic,
+        strings: Vec::new(),
     };
     let chunk_id = u.func(Func::Chunk)?;
     let mut rep_ids: Vec<Vec<FuncId>> = Vec::new();
@@ -2803,6 +2939,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         compile_time: t0.elapsed(),
         functions,
         clif,
+        _strings: std::mem::take(&mut u.strings),
         module: Some(u.module),
     })
 }

@@ -55,11 +55,14 @@ pub struct Native<'k> {
     fields: Vec<*const u8>,
     scalars: Vec<*const u8>,
     scalar_offs: Vec<*const u32>,
+    scalar_inner: Vec<*const u32>,
     colls: Vec<*const u32>,
     ctx_on: Vec<u8>,
     wvar_on: Vec<u8>,
     /// Four-vector caches per context slot and collection, and their pointer table.
     p4c: Vec<Vec<u64>>,
+    /// (offsets, bytes) of each string column, which the pointer tables point at.
+    str_desc: Vec<[*const u8; 2]>,
     p4c_ptrs: Vec<*mut u64>,
     /// Per job context (1-based, `job.kinematic` order): the kernels' context slot.
     slots: Vec<usize>,
@@ -146,10 +149,15 @@ extern "C" fn hook_cut(st: *mut State, region: i64, k: i64) {
     }
 }
 
-fn fill_val(kind: i64, bits: i64) -> Option<FillVal<'static>> {
+/// A fill value; strings are (pointer, length) in `State::sx` at the axis.
+fn fill_val(s: &State, axis: usize, kind: i64, bits: i64) -> Option<FillVal<'_>> {
     match kind {
         1 => Some(FillVal::I(bits)),
         2 => Some(FillVal::F(f64::from_bits(bits as u64))),
+        // Safety: the kernel stored the bytes' pointer and length of a live column or constant.
+        3 => Some(FillVal::S(unsafe {
+            std::slice::from_raw_parts(s.sx[2 * axis] as *const u8, s.sx[2 * axis + 1] as usize)
+        })),
         _ => None,
     }
 }
@@ -159,7 +167,7 @@ extern "C" fn hook_fill1(st: *mut State, h: i64, ctx: i64, kind: i64, bits: i64)
     let (s, host, res, plan) = unsafe { parts(st) };
     let h = h as usize;
     let targets = &host.targets[ctx as usize];
-    let Some(v) = fill_val(kind, bits) else {
+    let Some(v) = fill_val(s, 0, kind, bits) else {
         for &(o, _) in targets {
             res.outputs[o].hists[h].skipped += 1;
         }
@@ -178,7 +186,7 @@ extern "C" fn hook_fill2(st: *mut State, h: i64, ctx: i64, kx: i64, bx: i64, ky:
     let (s, host, res, plan) = unsafe { parts(st) };
     let h = h as usize;
     let targets = &host.targets[ctx as usize];
-    let (Some(x), Some(y)) = (fill_val(kx, bx), fill_val(ky, by)) else {
+    let (Some(x), Some(y)) = (fill_val(s, 0, kx, bx), fill_val(s, 1, ky, by)) else {
         for &(o, _) in targets {
             res.outputs[o].hists[h].skipped += 1;
         }
@@ -225,14 +233,21 @@ extern "C" fn hook_collect_row(st: *mut State, c: i64, ctx: i64) {
     let c = c as usize;
     let spec = &plan.collects[c];
     let n = spec.values.len();
-    // Safety: the kernel wrote `n` (tag, bits) pairs into `row`, sized for the widest list.
-    let words = unsafe { std::slice::from_raw_parts(s.row, 2 * n) };
+    // Safety: the kernel wrote `n` (tag, bits, length) triples into `row`, sized for the
+    // widest list; strings point at live column bytes or constants.
+    let words = unsafe { std::slice::from_raw_parts(s.row, 3 * n) };
     let row: Vec<CVal> = words
-        .chunks(2)
+        .chunks(3)
         .map(|p| match p[0] {
             1 => CVal::I(p[1] as i64),
             2 => CVal::F(f64::from_bits(p[1])),
             3 => CVal::B(p[1] != 0),
+            4 => CVal::S(
+                String::from_utf8_lossy(unsafe {
+                    std::slice::from_raw_parts(p[1] as *const u8, p[2] as usize)
+                })
+                .into(),
+            ),
             _ => CVal::Null,
         })
         .collect();
@@ -286,6 +301,7 @@ impl<'k> Native<'k> {
             fields: std::ptr::null(),
             scalars: std::ptr::null(),
             scalar_offs: std::ptr::null(),
+            scalar_inner: std::ptr::null(),
             colls: std::ptr::null(),
             first: std::ptr::null_mut(),
             entries: 0,
@@ -315,6 +331,7 @@ impl<'k> Native<'k> {
             err_val: 0.0,
             err_aux: 0,
             p4tmp: [0.0; 4],
+            sx: [0; 4],
             p4c: std::ptr::null(),
             host: std::ptr::null_mut(),
             grow_idx,
@@ -327,10 +344,12 @@ impl<'k> Native<'k> {
             defs: vec![0; k.def_bytes / 8],
             first: vec![0; plan.collections.len()],
             fac: vec![0.0; plan.variations.len()],
-            row: vec![0; 2 * row_len],
+            row: vec![0; 3 * row_len],
+            str_desc: Vec::new(),
             fields: Vec::new(),
             scalars: Vec::new(),
             scalar_offs: Vec::new(),
+            scalar_inner: Vec::new(),
             colls: Vec::new(),
             ctx_on,
             wvar_on,
@@ -352,9 +371,28 @@ impl<'k> Native<'k> {
         };
         let nf = plan.fields.len();
         let nslots = self.k.kinematic.len() + 1;
+        // String columns: the tables point at their (offsets, bytes) descriptor.
+        self.str_desc.clear();
+        for d in ch.fields[..nf].iter().chain(&ch.scalars).map(|c| &c.data) {
+            if let Data::S { offsets, bytes } = d {
+                self.str_desc
+                    .push([offsets.as_ptr() as *const u8, bytes.as_ptr()]);
+            }
+        }
+        let mut descs = self.str_desc.iter();
+        let mut ptr = |d: &Data| -> *const u8 {
+            match d {
+                Data::S { .. } => descs
+                    .next()
+                    .map_or(std::ptr::null(), |x| x.as_ptr() as *const u8),
+                d => ptr(d),
+            }
+        };
         self.fields.clear();
-        self.fields
-            .extend(ch.fields[..nf].iter().map(|c| ptr(&c.data)));
+        for c in &ch.fields[..nf] {
+            let p = ptr(&c.data);
+            self.fields.push(p);
+        }
         for _ in 1..nslots {
             self.fields.extend_from_within(0..nf);
         }
@@ -371,13 +409,24 @@ impl<'k> Native<'k> {
             }
         }
         self.scalars.clear();
-        self.scalars.extend(ch.scalars.iter().map(|c| ptr(&c.data)));
+        for c in &ch.scalars {
+            let p = ptr(&c.data);
+            self.scalars.push(p);
+        }
         self.scalar_offs.clear();
         self.scalar_offs.extend(ch.scalars.iter().map(|c| {
             if c.offsets.is_empty() {
                 std::ptr::null()
             } else {
                 c.offsets.as_ptr()
+            }
+        }));
+        self.scalar_inner.clear();
+        self.scalar_inner.extend(ch.scalars.iter().map(|c| {
+            if c.inner.is_empty() {
+                std::ptr::null()
+            } else {
+                c.inner.as_ptr()
             }
         }));
         self.colls.clear();
@@ -399,6 +448,7 @@ impl<'k> Native<'k> {
         s.fields = self.fields.as_ptr();
         s.scalars = self.scalars.as_ptr();
         s.scalar_offs = self.scalar_offs.as_ptr();
+        s.scalar_inner = self.scalar_inner.as_ptr();
         s.colls = self.colls.as_ptr();
         s.p4c = self.p4c_ptrs.as_ptr();
         s.first = self.first.as_mut_ptr();
