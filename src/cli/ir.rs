@@ -43,21 +43,36 @@ pub fn run(args: Args) -> ExitCode {
     );
     let mut text = text;
     if args.asm {
-        match crate::codegen::compile_with_clif(&p.plan) {
-            Ok((k, clif)) => {
+        // The whole-event kernels `anac run` uses; when the compiler does not cover the
+        // analysis, the expression kernels the interpreter calls instead.
+        match crate::codegen::event::compile(&p.plan, &crate::runtime::native::HOOKS, true) {
+            Ok(k) => {
                 text.push_str(&format!(
-                    "== native kernels ({}, compiled in {:.1} ms) ==\n",
-                    clif.len(),
+                    "== native kernels ({} functions, compiled in {:.1} ms) ==\n",
+                    k.clif.len(),
                     k.compile_time.as_secs_f64() * 1e3
                 ));
-                for (node, f) in clif {
-                    text.push_str(&format!("; kernel for %{node}\n{f}\n"));
+                for (name, f) in &k.clif {
+                    text.push_str(&format!("; {name}\n{f}\n"));
                 }
             }
-            Err(e) => {
-                crate::errln!("error: internal error compiling kernels: {e}");
-                return ExitCode::from(super::EXIT_ERRORS);
-            }
+            Err(why) => match crate::codegen::compile_with_clif(&p.plan) {
+                Ok((k, clif)) => {
+                    text.push_str(&format!(
+                        "== native kernels: expression kernels only ({}, compiled in {:.1} ms); \
+                         the whole-event compiler does not cover {why} yet ==\n",
+                        clif.len(),
+                        k.compile_time.as_secs_f64() * 1e3
+                    ));
+                    for (node, f) in clif {
+                        text.push_str(&format!("; kernel for %{node}\n{f}\n"));
+                    }
+                }
+                Err(e) => {
+                    crate::errln!("error: internal error compiling kernels: {e}");
+                    return ExitCode::from(super::EXIT_ERRORS);
+                }
+            },
         }
     }
     let mut out = std::io::stdout().lock();
