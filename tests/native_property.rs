@@ -470,6 +470,7 @@ fn native_kernels_equal_the_interpreter_on_random_analyses() {
                 native,
                 store: None,
                 skip_missing: false,
+                read_only: false,
             };
         let cancel = AtomicBool::new(false);
         let a = anac::runtime::execute(&prepared, &opts(None), &|_| {}, &cancel);

@@ -49,6 +49,7 @@ pub fn run(args: Args) -> ExitCode {
         quiet: args.quiet,
         force: args.force,
         interpret: true,
+        read_only: false,
         store: Some(args.store),
         force_new: false,
         units: Vec::new(),

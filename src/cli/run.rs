@@ -53,6 +53,10 @@ pub struct Args {
     /// Evaluate everything with the reference interpreter (no native kernels).
     #[arg(long)]
     pub interpret: bool,
+    /// Benchmark the reader: read and decompress every branch the analysis needs, on the same
+    /// work units and threads, compute nothing and write nothing.
+    #[arg(long)]
+    pub read_only: bool,
     /// Commit each finished work unit to this store; a run started again with the same store
     /// skips the units already there (resume after a crash or a kill).
     #[arg(long, value_name = "DIR")]
@@ -248,6 +252,7 @@ pub fn run(args: Args) -> ExitCode {
         native,
         store,
         skip_missing: args.merge_only,
+        read_only: args.read_only,
     };
     let executed = runtime::execute(&prepared, &opts, &progress, &cancel);
     if let Some(b) = &bar {
@@ -265,6 +270,18 @@ pub fn run(args: Args) -> ExitCode {
         }
     };
     let t_ran = Instant::now();
+    if args.read_only {
+        let secs = (t_ran - t_compiled).as_secs_f64();
+        let events: u64 = jobs.iter().map(|j| j.events).sum();
+        crate::errln!(
+            "read only: {events} entries of {} branches in {secs:.2} s ({:.0} entries/s, \
+             {threads} threads; read {:.2} s summed over threads); nothing written",
+            prepared.plan.branches().len(),
+            events as f64 / secs.max(1e-9),
+            timing.read.as_secs_f64()
+        );
+        return ExitCode::SUCCESS;
+    }
     if !args.units.is_empty() {
         if !args.quiet {
             crate::errln!(

@@ -59,6 +59,8 @@ pub struct EngineOptions {
     pub store: Option<super::store::Store>,
     /// Merge only: a unit not in the store contributes nothing (instead of being computed).
     pub skip_missing: bool,
+    /// Benchmark the reader: load every chunk, compute nothing.
+    pub read_only: bool,
 }
 
 /// The merged result of one job (sample).
@@ -328,6 +330,13 @@ fn run_unit(
             .load(plan, &file, &tree, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         let t1 = Instant::now();
+        if opts.read_only {
+            res.events += st.chunk.entries as u64;
+            res.read += t1 - t0;
+            progress(st.chunk.entries as u64);
+            start = end;
+            continue;
+        }
         if let Some(n) = native.as_mut() {
             n.run_chunk(plan, job, &mut st.chunk, &sample, &mut res)
                 .map_err(|(kind, m, entry)| in_file(m, entry, kind))?;
