@@ -30,17 +30,34 @@ measure() { # name, command...
   printf '%-28s median %7.2f s  %10.0f events/s   (runs: %s)\n' "$name" "$m" "$(echo "$events / $m" | bc -l)" "${times[*]}"
 }
 
-measure "anac run -j $(nproc)" "$anac" run analyses/ttbar/ttbar_deterministic.ana --samples "$yaml" -o "$out/anac" -q --force
-measure "anac run -j 1" "$anac" run analyses/ttbar/ttbar_deterministic.ana --samples "$yaml" -o "$out/anac1" -q --force -j 1
-measure "anac run -j 1 --interpret" "$anac" run analyses/ttbar/ttbar_deterministic.ana --samples "$yaml" -o "$out/anac1i" -q --force -j 1 --interpret
-measure "RDataFrame -j $(nproc)" python3 benches/peers/agc_rdf.py "$yaml" -o "$out/rdf.json" --smearing deterministic -j "$(nproc)"
+ana=analyses/ttbar/ttbar_deterministic.ana
+measure "anac --read-only -j 1" "$anac" run "$ana" --samples "$yaml" -q --read-only -j 1
+measure "anac --read-only -j 2" "$anac" run "$ana" --samples "$yaml" -q --read-only -j 2
+measure "anac run -j 1" "$anac" run "$ana" --samples "$yaml" -o "$out/anac1" -q --force -j 1
+measure "anac run -j 2" "$anac" run "$ana" --samples "$yaml" -o "$out/anac" -q --force -j 2
+measure "anac run -j 1 --interpret" "$anac" run "$ana" --samples "$yaml" -o "$out/anac1i" -q --force -j 1 --interpret
+measure "RDataFrame sequential" python3 benches/peers/agc_rdf.py "$yaml" -o "$out/rdf1.json" --smearing deterministic -j 1
+measure "RDataFrame -j 2" python3 benches/peers/agc_rdf.py "$yaml" -o "$out/rdf.json" --smearing deterministic -j 2
 measure "uproot + awkward" python3 benches/peers/agc_uproot.py "$yaml" -o "$out/uproot.json" --smearing deterministic
+if python3 -c "import coffea" 2>/dev/null; then
+  measure "coffea -j 1" python3 benches/peers/agc_coffea.py "$yaml" -o "$out/coffea1.json" -j 1
+  measure "coffea -j 2" python3 benches/peers/agc_coffea.py "$yaml" -o "$out/coffea.json" -j 2
+else
+  echo "coffea: not installed (pip install coffea), skipped"
+fi
+
+# anac's own account of one run: JIT compile time (from its summary) and peak memory.
+/usr/bin/time -f "peak RSS %M KB" -o "$out/rss" "$anac" run "$ana" --samples "$yaml" -o "$out/anac1" --force -j 1 2>"$out/summary"
+echo "anac -j 1: $(grep -oE 'compile [0-9.]+ ms' "$out/summary"), $(cat "$out/rss")"
 
 python3 - "$out" <<'PY'
 import json, sys
 d = sys.argv[1]
 ours = json.load(open(f"{d}/anac/histograms.json"))
-for peer in ("rdf", "uproot"):
+import os
+for peer in ("rdf", "uproot", "coffea"):
+    if not os.path.exists(f"{d}/{peer}.json"):
+        continue
     ref = json.load(open(f"{d}/{peer}.json"))
     bad = 0
     for name, h in ref.items():
