@@ -764,6 +764,9 @@ fn native_kernels_and_the_interpreter_give_identical_bytes() {
         ("tests/run/constructs/layouts.ana", "k-layouts"),
         ("tests/run/constructs/hzz.ana", "k-hzz"),
         ("examples/zmumu.ana", "k-zmumu"),
+        ("examples/hzz.ana", "k-hzz-example"),
+        ("examples/poet_ttbar.ana", "k-poet"),
+        ("tests/run/nanoaod_pieces.ana", "k-pieces"),
     ] {
         let a = run_ok(ana, &format!("{name}-jit"), &[]);
         let b = run_ok(ana, &format!("{name}-interp"), &["--interpret"]);
@@ -779,6 +782,9 @@ fn native_kernels_and_the_interpreter_give_identical_bytes() {
         }
         let prov = json(&a.join("provenance.json"));
         assert!(prov["timings"]["jit_compile_s"].as_f64().unwrap_or(1.0) < 0.5);
+        // Whole-event kernels ran (not the interpreter with expression kernels).
+        let engine = prov["options"]["engine"].as_str().unwrap_or("");
+        assert!(engine.starts_with("native"), "{ana}: engine {engine}");
         let _ = std::fs::remove_dir_all(a);
         let _ = std::fs::remove_dir_all(b);
     }

@@ -362,7 +362,8 @@ pub fn run(args: Args) -> ExitCode {
         );
         if let Some(why) = &fallback {
             crate::errln!(
-                "note: ran in the interpreter: the native compiler does not cover {why} yet"
+                "note: ran in the interpreter: the native compiler failed on {why} (a bug in \
+                 anac: please report it with the analysis)"
             );
         }
         if args.max_events.is_some() || args.max_files.is_some() {
