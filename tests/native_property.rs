@@ -297,7 +297,7 @@ impl Gen<'_> {
                 self.lit()
             ),
             11 => format!("(delta_r(A[0].p4, A[-1].p4) ?? {})", self.lit()),
-            12 => format!("count(pairs(A, B) where it[0].x > it[1].v)"),
+            12 => "count(pairs(A, B) where it[0].x > it[1].v)".to_string(),
             13 => format!("abs({})", self.num(d - 1)),
             14 => format!("sqrt({})", self.num(d - 1)),
             _ => format!(

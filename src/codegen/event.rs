@@ -1187,7 +1187,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         let sh = shape_of(&item_ty)?;
                         // Items are read only when in range.
                         let p = p.unwrap_or_else(|| self.bconst(true));
-                        let v = self.branch(
+                        self.branch(
                             p,
                             &Type::Optional(Box::new(item_ty)),
                             |s| Ok(Val::new(s.list_item(&l, j)?)),
@@ -1198,8 +1198,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                                     p: Some(f),
                                 })
                             },
-                        )?;
-                        v
+                        )?
                     }
                     _ => unreachable!("checked above"),
                 }
@@ -2584,6 +2583,8 @@ struct Acc {
     ext_i: Variable,
     has: Variable,
     is_int: Option<bool>,
+    /// Whether the items are four-vectors.
+    is_p4: bool,
 }
 
 impl Acc {
@@ -2622,6 +2623,7 @@ impl Acc {
             ext_i,
             has,
             is_int: None,
+            is_p4: false,
         }
     }
 
@@ -2640,10 +2642,11 @@ impl Acc {
         match &v.x {
             X::P4(c) => {
                 self.is_int = Some(false);
-                for k in 0..4 {
-                    let old = b.use_var(self.p4[k]);
-                    let nv = b.ins().fadd(old, c[k]);
-                    sel(b, self.p4[k], nv);
+                self.is_p4 = true;
+                for (var, x) in self.p4.iter().zip(c) {
+                    let old = b.use_var(*var);
+                    let nv = b.ins().fadd(old, *x);
+                    sel(b, *var, nv);
                 }
             }
             X::I(i) => {
@@ -2702,7 +2705,7 @@ impl Acc {
     fn finish(&self, s: &mut Fx) -> R<Val> {
         let b = &mut s.b;
         Ok(match self.f {
-            Builtin::ListSum if self.p4_result || self.is_int == Some(false) && self.p4_result => {
+            Builtin::ListSum if self.p4_result || self.is_p4 => {
                 Val::new(X::P4(self.p4.map(|v| b.use_var(v))))
             }
             Builtin::ListSum if self.int_result => Val::new(X::I(b.use_var(self.isum))),
