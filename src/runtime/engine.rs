@@ -109,6 +109,9 @@ impl UnitResult {
 struct ThreadState {
     chunk: Chunk,
     scratch: Scratch,
+    /// The file and tree of the thread's last unit: consecutive units of one file (the usual
+    /// order) open it and parse its tree metadata once.
+    open: Option<(std::path::PathBuf, String, RootFile, crate::io::root::Tree)>,
 }
 
 /// Runs every unit; `progress` is called with (events, bytes) as chunks finish; `cancel` stops
@@ -281,11 +284,23 @@ fn run_unit(
         file: Some(input.path.clone()),
         entry,
     };
-    let file = RootFile::open(&input.path)
-        .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
-    let tree = file
-        .tree(&job.tree)
-        .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+    let reuse = matches!(&st.open, Some((p, t, _, _)) if *p == input.path && *t == job.tree);
+    if !reuse {
+        st.open = None;
+        let file = RootFile::open(&input.path)
+            .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+        let tree = file
+            .tree(&job.tree)
+            .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+        st.open = Some((input.path.clone(), job.tree.clone(), file, tree));
+    }
+    let Some((_, _, file, tree)) = &st.open else {
+        return Err(in_file(
+            "internal: no open file".into(),
+            None,
+            RunErrorKind::Input,
+        ));
+    };
     let sample = SampleCtx {
         xsec: job.xsec,
         nevts: job.nevts as f64,
