@@ -342,7 +342,7 @@ fn run_unit(
         let end = (start + chunk).min(cluster_end).min(unit.range.end);
         let t0 = Instant::now();
         st.chunk
-            .load(plan, &file, &tree, start..end, &mut st.scratch)
+            .load(plan, file, tree, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         let t1 = Instant::now();
         if opts.read_only {
