@@ -182,7 +182,19 @@ impl Checker<'_> {
                 (if t == Type::Error { t } else { Type::Bool }, value)
             }
             UnOp::Neg => {
-                let (t, v) = self.expect_number(operand, "the operand of `-`");
+                let (t, v) = self.expr(operand);
+                // A four-vector's negation: every component negated.
+                if *t.unwrap_optional().0 == Type::P4 {
+                    return (t, None);
+                }
+                if !t.is_numeric() {
+                    self.mismatch(
+                        operand.span,
+                        &t,
+                        format!("the operand of `-` must be a number or a four-vector, found {t}"),
+                    );
+                    return (Type::Error, None);
+                }
                 let value = match v {
                     Some(Value::Int(i)) => i.checked_neg().map(Value::Int),
                     Some(Value::Float(f)) => Some(Value::Float(-f)),
@@ -309,7 +321,7 @@ impl Checker<'_> {
                 }
             }
             _ => {
-                if op == BinOp::Add && ai == Type::P4 && bi == Type::P4 {
+                if matches!(op, BinOp::Add | BinOp::Sub) && ai == Type::P4 && bi == Type::P4 {
                     Type::P4
                 } else {
                     for (t, s) in [(&a, lhs.span), (&b, rhs.span)] {
