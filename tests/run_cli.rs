@@ -1140,3 +1140,52 @@ fn a_coffea_fileset_with_an_overlay_gives_the_same_results() {
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn nanoaod_minus_one_indices_are_absent_and_constant_negative_indices_count_from_the_end() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let ana = scratch_analysis(
+        "nidx-ana",
+        "const last = -1\nlet k = -1\nlet mj = Jet[Muon[0].jetIdx]\n\
+         collect rows = (Muon[0].jetIdx ?? -99, mj.pt ?? -1, Jet[last].pt ?? -2, \
+         Jet[k].pt ?? -3, Jet[nJet - 1].pt ?? -4)",
+        &file,
+    );
+    let ana = ana.to_str().expect("utf-8");
+    for engine in [&[][..], &["--interpret"][..]] {
+        let out = run_ok(ana, "nidx-out", engine);
+        let ev = json(&out.join("events.json"));
+        let rows = ev
+            .as_object()
+            .and_then(|m| m.values().next())
+            .map(|v| v["rows"].as_array().expect("rows").clone())
+            .expect("one event list");
+        assert_eq!(rows.len(), 200);
+        // uproot: the first muon of entries 21 and 198 has Muon_jetIdx == -1.
+        let unmatched: Vec<usize> = (0..rows.len())
+            .filter(|&i| rows[i][0].as_i64() == Some(-1))
+            .collect();
+        assert_eq!(unmatched, vec![21, 198], "{engine:?}");
+        for r in &rows {
+            let idx = r[0].as_i64().expect("int");
+            if idx == -1 {
+                assert_eq!(r[1].as_f64(), Some(-1.0), "a -1 index is absent: {r:?}");
+            }
+            // A constant -1 is the last jet; a `let` of -1 is computed, hence absent.
+            // (both absent in an event without jets)
+            let last = if r[2].as_f64() == Some(-2.0) {
+                -4.0
+            } else {
+                r[2].as_f64().unwrap()
+            };
+            assert_eq!(r[4].as_f64(), Some(last), "{r:?}");
+            assert_eq!(r[3].as_f64(), Some(-3.0), "{r:?}");
+        }
+        assert!(
+            rows.iter()
+                .any(|r| r[0].as_i64().unwrap_or(-1) >= 0 && r[1] != -1.0)
+        );
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

@@ -1130,7 +1130,11 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let n = self.b.ins().imul(la, lb);
                 Val::new(X::C(out, n))
             }
-            NodeKind::Index { base, index } => {
+            NodeKind::Index {
+                base,
+                index,
+                from_end,
+            } => {
                 let b = self.node(*base)?;
                 let i = self.node(*index)?;
                 let X::I(iv) = i.x else {
@@ -1141,9 +1145,14 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     X::L(l) => self.list_len(l),
                     _ => return Err("an index into a non-collection".into()),
                 };
-                let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, iv, 0);
-                let wrapped = self.b.ins().iadd(iv, len);
-                let j = self.b.ins().select(neg, wrapped, iv);
+                // A constant negative index counts from the end; a computed one is absent.
+                let j = if *from_end {
+                    let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, iv, 0);
+                    let wrapped = self.b.ins().iadd(iv, len);
+                    self.b.ins().select(neg, wrapped, iv)
+                } else {
+                    iv
+                };
                 let ge0 = self
                     .b
                     .ins()

@@ -613,6 +613,8 @@ impl Lower<'_> {
                     _ => NodeKind::Index {
                         base: b,
                         index: self.expr(index)?,
+                        // Only a constant index counts from the end.
+                        from_end: matches!(self.checked.values.get(&index.id), Some(Value::Int(_))),
                     },
                 }
             }
@@ -767,7 +769,11 @@ impl Lower<'_> {
             ("first", 1) => {
                 let base = self.expr(&args[0])?;
                 let index = self.constant(Value::Int(0));
-                return Ok(NodeKind::Index { base, index });
+                return Ok(NodeKind::Index {
+                    base,
+                    index,
+                    from_end: true,
+                });
             }
             ("combinations", 2) => {
                 let coll = self.expr(&args[0])?;

@@ -162,10 +162,13 @@ pub enum NodeKind {
         a: NodeId,
         b: NodeId,
     },
-    /// `c[i]` or `list[i]`; negative indices count from the end; absent out of range.
+    /// `c[i]` or `list[i]`; absent out of range. A negative index counts from the end when it is
+    /// a constant (`jets[-1]`, `from_end`); an index computed per event that is negative is
+    /// absent (NanoAOD's `-1` for "no match" in `Muon_jetIdx`).
     Index {
         base: NodeId,
         index: NodeId,
+        from_end: bool,
     },
     /// `normal(a, b)` / `uniform(a, b)`, keyed by [`RandomSite`].
     Random {
@@ -581,7 +584,7 @@ impl Plan {
             NodeKind::Keyed { coll, key, .. } => vec![*coll, *key],
             NodeKind::Combinations { coll, .. } => vec![*coll],
             NodeKind::Pairs { a, b } => vec![*a, *b],
-            NodeKind::Index { base, index } => vec![*base, *index],
+            NodeKind::Index { base, index, .. } => vec![*base, *index],
             NodeKind::Random { a, b, .. } => vec![*a, *b],
         }
     }

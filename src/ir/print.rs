@@ -181,7 +181,7 @@ impl Plan {
             NodeKind::Keyed { op, coll, key } => write!(s, "{op:?}({}, {})", n(coll), n(key)),
             NodeKind::Combinations { coll, k } => write!(s, "combinations({}, {k})", n(coll)),
             NodeKind::Pairs { a, b } => write!(s, "pairs({}, {})", n(a), n(b)),
-            NodeKind::Index { base, index } => write!(s, "{}[{}]", n(base), n(index)),
+            NodeKind::Index { base, index, .. } => write!(s, "{}[{}]", n(base), n(index)),
             NodeKind::Random { dist, a, b, site } => write!(
                 s,
                 "{dist:?}({}, {}) site {}#{}{}",

@@ -325,9 +325,14 @@ impl Maps {
                 k: *k,
             },
             NodeKind::Pairs { a, b } => NodeKind::Pairs { a: n(a), b: n(b) },
-            NodeKind::Index { base, index } => NodeKind::Index {
+            NodeKind::Index {
+                base,
+                index,
+                from_end,
+            } => NodeKind::Index {
                 base: n(base),
                 index: n(index),
+                from_end: *from_end,
             },
             NodeKind::Random { dist, a, b, site } => NodeKind::Random {
                 dist: *dist,

@@ -534,7 +534,11 @@ impl<'p> Frame<'p> {
                     len: la * lb,
                 }
             }
-            NodeKind::Index { base, index } => {
+            NodeKind::Index {
+                base,
+                index,
+                from_end,
+            } => {
                 let b = self.eval(ch, s, *base)?;
                 let i = match self.eval(ch, s, *index)? {
                     V::I(i) => i,
@@ -546,7 +550,11 @@ impl<'p> Frame<'p> {
                     V::L { start, len } => (start, len, true),
                     _ => return Ok(V::Absent),
                 };
-                let i = if i < 0 { i + len as i64 } else { i };
+                let i = if i < 0 && *from_end {
+                    i + len as i64
+                } else {
+                    i
+                };
                 if i < 0 || i >= len as i64 {
                     V::Absent
                 } else if is_list {

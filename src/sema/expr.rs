@@ -431,7 +431,11 @@ impl Checker<'_> {
     fn index(&mut self, base: &Expr, index: &Expr) -> Typed {
         let (bt, _) = self.expr(base);
         let (it, iv) = self.expr(index);
-        if !matches!(it, Type::Int | Type::Unknown | Type::Error) {
+        // An optional index (`Muon[0].jetIdx`) gives an absent element when it is absent.
+        if !matches!(
+            it.unwrap_optional().0,
+            Type::Int | Type::Unknown | Type::Error
+        ) {
             self.mismatch(
                 index.span,
                 &it,
