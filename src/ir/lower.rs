@@ -568,6 +568,7 @@ impl Lower<'_> {
                 then: self.expr(then)?,
                 otherwise: self.expr(otherwise)?,
             },
+            ExprKind::Named { collection, .. } => return self.expr(collection),
             ExprKind::Where { collection, cond } => {
                 let coll = self.expr(collection)?;
                 let el = self.coll_elem(collection)?;
@@ -866,6 +867,7 @@ fn collect_randoms(e: &Expr, out: &mut HashMap<ExprId, u32>) {
             collect_randoms(then, out);
             collect_randoms(otherwise, out);
         }
+        ExprKind::Named { collection, .. } => collect_randoms(collection, out),
         ExprKind::Where { collection, cond } => {
             collect_randoms(collection, out);
             collect_randoms(cond, out);

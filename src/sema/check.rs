@@ -23,6 +23,10 @@ pub const UNKNOWN_NAME: Code = Code("anac::sema::unknown-name");
 pub const SCHEMA_UNAVAILABLE: Code = Code("anac::sema::schema-unavailable");
 /// A field of an element shadows an outer definition of the same name.
 pub const FIELD_SHADOWS: Code = Code("anac::sema::field-shadows");
+/// A bare field name is a field of the innermost element and of an outer one.
+pub const AMBIGUOUS_FIELD: Code = Code("anac::sema::ambiguous-field");
+/// `COLL as NAME` where no condition or key follows.
+pub const MISPLACED_NAME: Code = Code("anac::sema::misplaced-name");
 
 /// Names every analysis can use that come from the samples file, per sample.
 pub const SAMPLE_VALUES: &[&str] = &["xsec", "nevts"];
@@ -38,6 +42,10 @@ pub(super) struct Checker<'a> {
     pub region: Option<(String, HashMap<String, SymbolId>)>,
     /// Element scopes, outermost first.
     pub elems: Vec<Elem>,
+    /// Per element scope: the name `COLL as NAME` gave it.
+    pub elem_names: Vec<Option<String>>,
+    /// A name from `COLL as NAME` waiting for the element scope that follows.
+    pub pending_name: Option<(String, Span)>,
     /// Whether `normal`/`uniform` may appear in the expression being checked.
     pub random_ok: bool,
     /// The `for` variable of the `vary` being checked, with its first value (for typing).
@@ -232,6 +240,20 @@ impl<'a> Checker<'a> {
                 }
             };
         }
+        // Elements named with `as`, innermost first.
+        if let Some(depth) = self
+            .elem_names
+            .iter()
+            .rev()
+            .position(|n| n.as_deref() == Some(name))
+            && let Some(e) = self.elems.iter().rev().nth(depth)
+        {
+            return (
+                Type::Element(e.clone()),
+                None,
+                Some(Resolution::Element { depth }),
+            );
+        }
         // Fields the schema knows, innermost element first.
         let schema = self.env.schema;
         let mut opaque = None;
@@ -242,6 +264,31 @@ impl<'a> Checker<'a> {
             }
             if let Some(ty) = field_type(elem, name, schema) {
                 let elem = elem.clone();
+                // The same field on an outer element: the bare name may mean either.
+                let outer = self
+                    .elems
+                    .iter()
+                    .rev()
+                    .skip(depth + 1)
+                    .find(|o| !o.is_opaque() && field_type(o, name, schema).is_some())
+                    .cloned();
+                if let Some(outer) = outer {
+                    self.push(
+                        Diagnostic::error(
+                            AMBIGUOUS_FIELD,
+                            format!(
+                                "`{name}` is a field of {elem} (the inner element) and of {outer} \
+                                 (an outer one)"
+                            ),
+                        )
+                        .with_primary(span, format!("this is {elem}'s `{name}`"))
+                        .with_help(format!(
+                            "write `it.{name}` for {elem}'s field; to use {outer}'s, name it \
+                             with `as` (e.g. `{} as o where ...`) and write `o.{name}`",
+                            outer.to_string().trim_start_matches("an element of ")
+                        )),
+                    );
+                }
                 if let Some(def) = self.lookup_def(name) {
                     let def_span = self.out.symbols[def.0 as usize].span;
                     self.push(
@@ -437,6 +484,8 @@ pub(super) fn run(
         top: HashMap::new(),
         region: None,
         elems: Vec::new(),
+        elem_names: Vec::new(),
+        pending_name: None,
         random_ok: false,
         loop_var: None,
         in_vary: false,

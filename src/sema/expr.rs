@@ -77,6 +77,15 @@ impl Checker<'_> {
 
     /// Checks that `e` is a collection; returns its element kind.
     pub fn expect_collection(&mut self, e: &Expr, what: &str) -> Option<Elem> {
+        // `COLL as NAME`: the name waits for the element scope that follows.
+        if let ExprKind::Named { collection, name } = &e.kind {
+            let el = self.expect_collection(collection, what);
+            if let Some(t) = self.out.types.get(&collection.id).cloned() {
+                self.out.types.insert(e.id, t);
+            }
+            self.pending_name = Some((name.name.clone(), name.span));
+            return el;
+        }
         let (t, _) = self.expr(e);
         match t {
             Type::Collection(el) => Some(el),
@@ -96,9 +105,29 @@ impl Checker<'_> {
     /// Checks `e` with `elem`'s fields in scope (a `where` condition, a key).
     pub fn with_element<T>(&mut self, elem: Elem, f: impl FnOnce(&mut Self) -> T) -> T {
         self.elems.push(elem);
+        self.elem_names
+            .push(self.pending_name.take().map(|(n, _)| n));
         let r = f(self);
         self.elems.pop();
+        self.elem_names.pop();
         r
+    }
+
+    /// A `COLL as NAME` that no element scope took.
+    fn misplaced_name(&mut self) {
+        if let Some((name, span)) = self.pending_name.take() {
+            self.error(
+                super::check::MISPLACED_NAME,
+                span,
+                format!("`as {name}` names no element here"),
+                "nothing follows to use it",
+            )
+            .help = Some(
+                "`as` names the element in a `where` condition or in the condition or key of \
+                 `any`, `all`, `sum`, `argmax`, `argmin`, `sort`, `sort_desc`"
+                    .into(),
+            );
+        }
     }
 
     fn expr_inner(&mut self, e: &Expr) -> Typed {
@@ -132,6 +161,11 @@ impl Checker<'_> {
                 };
                 (ty, value)
             }
+            ExprKind::Named { collection, name } => {
+                self.pending_name = Some((name.name.clone(), name.span));
+                self.misplaced_name();
+                self.expr(collection)
+            }
             ExprKind::Where { collection, cond } => {
                 let Some(elem) = self.expect_collection(collection, "the left side of `where`")
                 else {
@@ -146,7 +180,12 @@ impl Checker<'_> {
                 self.field(&bt, &name.name, name.span, base.span)
             }
             ExprKind::Index { base, index } => self.index(base, index),
-            ExprKind::Call { func, args } => self.call(func, args, e.span),
+            ExprKind::Call { func, args } => {
+                let r = self.call(func, args, e.span);
+                // `first(Jet as j)`, `combinations(Jet as j, 2)`: no scope took the name.
+                self.misplaced_name();
+                r
+            }
         }
     }
 

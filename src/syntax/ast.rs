@@ -274,6 +274,12 @@ pub enum ExprKind {
         then: Box<Expr>,
         otherwise: Box<Expr>,
     },
+    /// `COLL as NAME`: the collection, its element named `NAME` in the `where` conditions and
+    /// keyed-function arguments that follow (valid only there).
+    Named {
+        collection: Box<Expr>,
+        name: Ident,
+    },
     /// `COLL where COND`.
     Where {
         collection: Box<Expr>,

@@ -67,11 +67,30 @@ impl Builder<'_> {
 
     /// `expr = cond_expr (where cond_expr)*`.
     pub(super) fn expr(&mut self, pair: Pair<Rule>) -> Res {
-        let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_where);
+        let mut inner = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_where | Rule::kw_as))
+            .peekable();
         let Some(first) = inner.next() else {
             return Err(self.internal(Span::default()));
         };
         let mut acc = self.cond_expr(first)?;
+        if let Some(name) = inner.next_if(|p| p.as_rule() == Rule::ident) {
+            let ident = Ident {
+                name: name.as_str().to_string(),
+                span: span_of(&name),
+            };
+            let span = acc.expr.span.to(ident.span);
+            let depth = acc.depth + 1;
+            acc = self.node(
+                ExprKind::Named {
+                    collection: Box::new(acc.expr),
+                    name: ident,
+                },
+                span,
+                depth,
+            )?;
+        }
         for cond in inner {
             let c = self.cond_expr(cond)?;
             let span = acc.expr.span.to(c.expr.span);

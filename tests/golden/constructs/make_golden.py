@@ -328,6 +328,16 @@ def member(e, i):
     return None if e is None else e[i]
 
 
+def v_sub(a, b):
+    if a is None or b is None:
+        return None
+    return (a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3])
+
+
+def v_neg(a):
+    return None if a is None else (-a[0], -a[1], -a[2], -a[3])
+
+
 def v_e(v):
     return None if v is None else v[3]
 
@@ -900,6 +910,10 @@ def hzz_values(ev):
     dphi_met = G.delta_phi(p4(lead_mu), met)
     dr_jj = G.delta_r(p4(at(jets, 0)), p4(at(jets, -1)))
     lep_sys = v_add(v_add(all_mu, v_sum([p4(e) for e in electrons])), met_xyz)
+    recoil = v_sub(lep_sys, dimu)
+    back = v_neg(all_mu)
+    clean_jets = [j for j in Jet if not any(lt(G.delta_r(p4(m), p4(j)), 0.4) for m in Muon)]
+    n_near_mu = lsum([len([m for m in Muon if lt(G.delta_r(p4(m), p4(j)), 0.8)]) for j in Jet], 0)
     V.update(locals())
     return V
 
@@ -994,6 +1008,9 @@ def hzz_event(ev, rec):
         rec.hist("Zmumu", "m_vs_n", (v_mass(zp4), len(jets)))
         rec.hist("Zmumu", "z0_pt", v_pt(p4(member(z, 0))))
         rec.counter("Zmumu", "on_peak", lt(fabs(sub(v_mass(zp4), mz)), 10))
+        rec.collect("Zmumu", "named", [
+            len(V["clean_jets"]), V["n_near_mu"], v_mass(V["recoil"]), v_comp(V["recoil"], 2),
+            v_comp(V["back"], 2), v_comp(V["back"], 3)])
         rec.collect("Zmumu", "z_rows", [v_mass(zp4), field(member(z, 0), "Charge"),
                                         field(member(z, 1), "Charge"), len(V["mu_pairs"])])
 
@@ -1069,7 +1086,7 @@ HZZ = dict(
     counters=[("all", "all_events"), ("all", "with_photon"), ("all", "any_neg_events"),
               ("all", "all_iso_events"), ("Zmumu", "on_peak"), ("near_jets", "near_b")],
     collects=[("sample", "elements", 300), ("sample", "kinematics", 300),
-              ("Zmumu", "z_rows", 25)],
+              ("Zmumu", "z_rows", 25), ("Zmumu", "named", 40)],
     cuts=["single-muon trigger", "an object"],
     regions={"sample": ["sampled"],
              "Zmumu": ["a muon", "an opposite-charge muon pair"],
