@@ -366,15 +366,29 @@ impl Gen<'_> {
                 2 => "variable(-10, 0, 1, 5, 30, 100)".to_string(),
                 _ => "regular(7, 0, 1)".to_string(),
             };
-            let v = match g.r.below(5) {
+            let v = match g.r.below(6) {
                 0 => {
                     let (c, k) = g.coll(1);
                     format!("{c}.{}", if k == "A" { "x" } else { "v" })
                 }
+                5 => {
+                    // A histogram's own weight: per element (same collection), per event, or
+                    // a list of another length (a run-time error both engines report alike).
+                    let (c, k) = g.coll(1);
+                    let f = if k == "A" { "x" } else { "v" };
+                    let w = match g.r.below(4) {
+                        0 => format!("{c}.{}", if k == "A" { "pt" } else { "k" }),
+                        1 => g.num(1),
+                        2 => "(A[0].pt ?? 1)".to_string(),
+                        _ => "B.v".to_string(),
+                    };
+                    format!("{c}.{f} weight {w}")
+                }
                 1 => format!(
-                    "({}, {}) in regular(4, 0, 10), integer(0, 3)",
+                    "({}, {}){} in regular(4, 0, 10), integer(0, 3)",
                     g.num(1),
-                    g.num(0)
+                    g.num(0),
+                    if g.r.chance(30) { " weight s_f" } else { "" }
                 ),
                 _ => g.num(2),
             };

@@ -1189,3 +1189,38 @@ fn nanoaod_minus_one_indices_are_absent_and_constant_negative_indices_count_from
         let _ = std::fs::remove_dir_all(out);
     }
 }
+
+#[test]
+fn a_histogram_weight_multiplies_each_fill_per_event_or_per_element() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let ana = scratch_analysis(
+        "hw-ana",
+        "hist per_jet = Jet.pt weight Jet.mass in regular(1, -1e9, 1e9)\n\
+         hist per_event = nJet weight MET_pt in regular(1, -1e9, 1e9)\n\
+         hist plain = nJet in regular(1, -1e9, 1e9)\n\
+         collect rows = (sum(Jet.mass), MET_pt, nJet)",
+        &file,
+    );
+    let ana = ana.to_str().expect("utf-8");
+    for engine in [&[][..], &["--interpret"][..]] {
+        let out = run_ok(ana, "hw-out", engine);
+        let h = json(&out.join("histograms.json"));
+        let sum = |name: &str| -> f64 {
+            let v = h[name]["storage"]["values"].as_array().expect("values");
+            v.iter().map(|x| x.as_f64().expect("number")).sum()
+        };
+        let ev = json(&out.join("events.json"));
+        let rows = ev
+            .as_object()
+            .and_then(|m| m.values().next())
+            .map(|v| v["rows"].as_array().expect("rows").clone())
+            .expect("one event list");
+        let col = |k: usize| -> f64 { rows.iter().map(|r| r[k].as_f64().expect("num")).sum() };
+        // Σ over jets of the jet's mass; Σ over events of MET; the unweighted count.
+        assert!(close(sum("all_per_jet_ttbar"), col(0)), "{engine:?}");
+        assert!(close(sum("all_per_event_ttbar"), col(1)), "{engine:?}");
+        assert_eq!(sum("all_plain_ttbar"), 200.0);
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

@@ -91,6 +91,7 @@ pub struct State {
     pub err_code: u64,
     pub err_val: f64,
     pub err_aux: u64,
+    pub err_aux2: u64,
     pub p4tmp: [f64; 4],
     /// String fill values: (pointer, length) per axis.
     pub sx: [u64; 4],
@@ -115,6 +116,10 @@ pub enum Fault {
     AbsentReplacement = 4,
     /// A buffer could not grow.
     Memory = 5,
+    /// Histogram `err_aux`'s own weight was absent.
+    AbsentHistWeight = 6,
+    /// Histogram `err_aux` had `err_aux2` weights for `err_val` values.
+    HistWeightCount = 7,
 }
 
 impl Fault {
@@ -125,6 +130,8 @@ impl Fault {
             3 => Fault::AbsentVariationWeight,
             4 => Fault::AbsentReplacement,
             5 => Fault::Memory,
+            6 => Fault::AbsentHistWeight,
+            7 => Fault::HistWeightCount,
             _ => return None,
         })
     }
@@ -138,9 +145,10 @@ pub struct Hooks {
     /// Cut `k` passed (`region` −1: a common cut).
     pub cut: extern "C" fn(*mut State, i64, i64),
     /// Histogram `h` in context slot `ctx`: (kind, bits) with kind 0 absent, 1 int, 2 float,
-    /// 3 a string whose (pointer, length) is in `State::sx` at the axis.
-    pub fill1: extern "C" fn(*mut State, i64, i64, i64, i64),
-    pub fill2: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64),
+    /// 3 a string whose (pointer, length) is in `State::sx` at the axis; then the histogram's
+    /// own weight and whether it has one.
+    pub fill1: extern "C" fn(*mut State, i64, i64, i64, i64, f64, i64),
+    pub fill2: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64, f64, i64),
     pub count: extern "C" fn(*mut State, i64, i64),
     /// Whether event list `c` takes this event's row (also counts it as seen).
     pub collect_begin: extern "C" fn(*mut State, i64, i64) -> i64,
@@ -2298,36 +2306,47 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             Step::Fill(h) => {
                 let spec = &plan.hists[h];
                 let hv = self.iconst(h as i64);
+                let weight = spec.weight;
+                let none = self.b.ins().f64const(0.0);
+                let has = self.iconst(i64::from(weight.is_some()));
                 match spec.values.as_slice() {
                     [x] => {
                         let v = self.node(*x)?;
-                        let fill = |s: &mut Self, v: Val| -> R<()> {
-                            let (k, bits) = s.fill_bits(&v, 0)?;
-                            let present = s.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
-                            s.when(present, |s| s.ensure_weights())?;
-                            s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits]);
-                            Ok(())
-                        };
                         match (v.x, v.p) {
-                            (X::L(l), None) => self.for_items(&l, |s, x| fill(s, Val::new(x)))?,
-                            // An absent list is one absent value.
-                            (X::L(l), Some(p)) => {
+                            (X::L(l), p) => {
+                                // An absent list is one absent value.
+                                let present = p.unwrap_or_else(|| self.bconst(true));
                                 let (t, e, join) = (
                                     self.b.create_block(),
                                     self.b.create_block(),
                                     self.b.create_block(),
                                 );
-                                self.b.ins().brif(p, t, &[], e, &[]);
+                                self.b.ins().brif(present, t, &[], e, &[]);
                                 self.b.switch_to_block(t);
-                                self.for_items(&l, |s, x| fill(s, Val::new(x)))?;
+                                self.fill_list(h, &l, weight)?;
                                 self.b.ins().jump(join, &[]);
                                 self.b.switch_to_block(e);
                                 let z = self.iconst(0);
-                                self.call(self.u.imp.fill1, &[st, hv, ctx, z, z]);
+                                self.call(self.u.imp.fill1, &[st, hv, ctx, z, z, none, has]);
                                 self.b.ins().jump(join, &[]);
                                 self.b.switch_to_block(join);
                             }
-                            (x, p) => fill(self, Val { x, p })?,
+                            (x, p) => {
+                                let (k, bits) = self.fill_bits(&Val { x, p }, 0)?;
+                                let present = self.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
+                                let wv = self.b.declare_var(F64);
+                                self.b.def_var(wv, none);
+                                self.when(present, |s| {
+                                    s.ensure_weights()?;
+                                    if let Some(w) = weight {
+                                        let x = s.hist_weight_number(h, w)?;
+                                        s.b.def_var(wv, x);
+                                    }
+                                    Ok(())
+                                })?;
+                                let w = self.b.use_var(wv);
+                                self.call(self.u.imp.fill1, &[st, hv, ctx, k, bits, w, has]);
+                            }
                         }
                     }
                     [x, y] => {
@@ -2338,8 +2357,18 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, kx, 0);
                         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
                         let both = self.b.ins().band(a, b);
-                        self.when(both, |s| s.ensure_weights())?;
-                        self.call(self.u.imp.fill2, &[st, hv, ctx, kx, bx, ky, by]);
+                        let wv = self.b.declare_var(F64);
+                        self.b.def_var(wv, none);
+                        self.when(both, |s| {
+                            s.ensure_weights()?;
+                            if let Some(w) = weight {
+                                let x = s.hist_weight_number(h, w)?;
+                                s.b.def_var(wv, x);
+                            }
+                            Ok(())
+                        })?;
+                        let w = self.b.use_var(wv);
+                        self.call(self.u.imp.fill2, &[st, hv, ctx, kx, bx, ky, by, w, has]);
                     }
                     _ => return Err("histograms of more than two axes".into()),
                 }
@@ -2395,6 +2424,91 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             }
         }
         Ok(())
+    }
+
+    /// Histogram `h`'s own weight `w` as a number; absent: a fault.
+    fn hist_weight_number(&mut self, h: usize, w: NodeId) -> R<Value> {
+        let v = self.node(w)?;
+        if let Some(p) = v.p {
+            let absent = self.b.ins().bxor_imm_s(p, 1);
+            self.when(absent, |s| {
+                let hv = s.iconst(h as i64);
+                s.sstore(hv, off!(err_aux));
+                s.fault(Fault::AbsentHistWeight);
+                Ok(())
+            })?;
+        }
+        match &v.x {
+            X::I(_) | X::F(_) | X::B(_) => Ok(self.as_f(&v.x)),
+            other => Err(format!("a histogram weight of {other:?}")),
+        }
+    }
+
+    /// Fills histogram `h` once per item of list `l` (present): the fill weights and the
+    /// histogram's own weight (a number, or a list with one item per value) first.
+    fn fill_list(&mut self, h: usize, l: &Lst, weight: Option<NodeId>) -> R<()> {
+        let st = self.st;
+        let ctx = self.iconst(self.ctx as i64);
+        let hv = self.iconst(h as i64);
+        let n = self.list_len(l);
+        let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
+        let l = l.clone();
+        self.when(any, |s| {
+            s.ensure_weights()?;
+            // The weight: per event, or per element.
+            enum W {
+                None,
+                One(Value),
+                List(Lst),
+            }
+            let w = match weight {
+                None => W::None,
+                Some(w) => {
+                    let v = s.node(w)?;
+                    match v.x {
+                        X::L(wl) => {
+                            if let Some(p) = v.p {
+                                let absent = s.b.ins().bxor_imm_s(p, 1);
+                                s.when(absent, |s| {
+                                    let hv = s.iconst(h as i64);
+                                    s.sstore(hv, off!(err_aux));
+                                    s.fault(Fault::AbsentHistWeight);
+                                    Ok(())
+                                })?;
+                            }
+                            let m = s.list_len(&wl);
+                            let bad = s.b.ins().icmp(IntCC::NotEqual, m, n);
+                            s.when(bad, |s| {
+                                let hv = s.iconst(h as i64);
+                                s.sstore(hv, off!(err_aux));
+                                s.sstore(m, off!(err_aux2));
+                                let nf = s.b.ins().fcvt_from_sint(F64, n);
+                                s.sstore(nf, off!(err_val));
+                                s.fault(Fault::HistWeightCount);
+                                Ok(())
+                            })?;
+                            W::List(wl)
+                        }
+                        _ => W::One(s.hist_weight_number(h, w)?),
+                    }
+                }
+            };
+            let has = s.iconst(i64::from(weight.is_some()));
+            s.for_n(n, |s, j, _| {
+                let x = s.list_item(&l, j)?;
+                let (k, bits) = s.fill_bits(&Val::new(x), 0)?;
+                let wj = match &w {
+                    W::None => s.b.ins().f64const(0.0),
+                    W::One(x) => *x,
+                    W::List(wl) => {
+                        let x = s.list_item(wl, j)?;
+                        s.as_f(&x)
+                    }
+                };
+                s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits, wj, has]);
+                Ok(())
+            })
+        })
     }
 
     /// One event in this context: weights, cuts, outputs, regions.
@@ -2820,8 +2934,11 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         streq: import("ev_streq", sig(&[I64, I64, I64, I64], Some(I64)))?,
         begin: import("ev_begin", sig(&[I64], None))?,
         cut: import("ev_cut", sig(&[I64, I64, I64], None))?,
-        fill1: import("ev_fill1", sig(&[I64, I64, I64, I64, I64], None))?,
-        fill2: import("ev_fill2", sig(&[I64; 7], None))?,
+        fill1: import("ev_fill1", sig(&[I64, I64, I64, I64, I64, F64, I64], None))?,
+        fill2: import(
+            "ev_fill2",
+            sig(&[I64, I64, I64, I64, I64, I64, I64, F64, I64], None),
+        )?,
         count: import("ev_count", sig(&[I64, I64, I64], None))?,
         collect_begin: import("ev_collect_begin", sig(&[I64, I64, I64], Some(I64)))?,
         collect_row: import("ev_collect_row", sig(&[I64, I64, I64], None))?,

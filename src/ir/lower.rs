@@ -207,12 +207,13 @@ impl Lower<'_> {
                 self.plan.weights.push(w);
             }
             StmtKind::Hist(h) => {
-                let exprs: Vec<&Expr> = h.fills.iter().collect();
+                let exprs: Vec<&Expr> = h.fills.iter().chain(&h.weight).collect();
                 self.begin_site(format!("hist:{prefix}{}", h.name.name), &exprs, None);
                 let mut values = Vec::new();
                 for f in &h.fills {
                     values.push(self.expr(f)?);
                 }
+                let weight = h.weight.as_ref().map(|w| self.expr(w)).transpose()?;
                 let mut axes = Vec::new();
                 for a in &h.axes {
                     axes.push(self.axis(a)?);
@@ -222,6 +223,7 @@ impl Lower<'_> {
                     name: h.name.name.clone(),
                     region: region_name,
                     values,
+                    weight,
                     axes,
                 });
             }

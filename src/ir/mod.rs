@@ -408,6 +408,9 @@ pub struct HistSpec {
     pub region: String,
     /// One value per axis.
     pub values: Vec<NodeId>,
+    /// The histogram's own weight factor (`hist h = x weight W in ...`): a number, or for a list
+    /// fill a list with one factor per filled element.
+    pub weight: Option<NodeId>,
     pub axes: Vec<AxisSpec>,
 }
 
@@ -544,7 +547,10 @@ impl Plan {
         for s in steps {
             match *s {
                 Step::Cut { cond, .. } => r.push(cond),
-                Step::Fill(h) => r.extend(self.hists[h].values.iter().copied()),
+                Step::Fill(h) => {
+                    r.extend(self.hists[h].values.iter().copied());
+                    r.extend(self.hists[h].weight);
+                }
                 Step::Count(c) => r.extend(self.counters[c].when),
                 Step::Collect(c) => r.extend(self.collects[c].values.iter().copied()),
             }

@@ -101,7 +101,10 @@ impl Plan {
                 Step::Fill(h) => {
                     let h = &self.hists[h];
                     let v: Vec<String> = h.values.iter().map(|n| format!("%{}", n.0)).collect();
-                    writeln!(f, "  fill {} ({}) {:?}", h.name, v.join(", "), h.axes)?
+                    let w = h
+                        .weight
+                        .map_or(String::new(), |w| format!(" weight %{}", w.0));
+                    writeln!(f, "  fill {} ({}){w} {:?}", h.name, v.join(", "), h.axes)?
                 }
                 Step::Count(c) => {
                     let c = &self.counters[c];

@@ -173,6 +173,7 @@ pub fn run(plan: Plan) -> Plan {
             .iter()
             .map(|h| HistSpec {
                 values: h.values.iter().map(|v| maps.n(*v)).collect(),
+                weight: h.weight.map(|w| maps.n(w)),
                 ..h.clone()
             })
             .collect(),

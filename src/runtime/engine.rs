@@ -642,8 +642,14 @@ impl<'p> EventRunner<'p> {
                             V::L { .. } => f.list(v)[i],
                             _ => v,
                         };
+                        // The histogram's own weight: one number, or one per element.
+                        let mut hw = HistWeight::None;
                         if (0..n).any(|i| fill_val(f, ch, item(f, i)).is_some()) {
                             self.fill_weights(f, ch, s, ctx)?;
+                            if let Some(w) = spec.weight {
+                                let v = ev(f.eval(ch, s, w))?;
+                                hw = hist_weight(v, &spec.name, n)?;
+                            }
                         }
                         for i in 0..n {
                             let Some(fv) = fill_val(f, ch, item(f, i)) else {
@@ -652,10 +658,17 @@ impl<'p> EventRunner<'p> {
                                 }
                                 continue;
                             };
+                            let k = match hw {
+                                HistWeight::None => None,
+                                HistWeight::One(x) => Some(x),
+                                HistWeight::List(start) => {
+                                    Some(list_weight(f, start + i as u32, &spec.name)?)
+                                }
+                            };
                             let (c, nan) = cell(&spec.axes[0].kind, fv);
                             for t in 0..nt {
                                 let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
-                                acc.add(c, self.weights[t]);
+                                acc.add(c, k.map_or(self.weights[t], |k| self.weights[t] * k));
                                 acc.nan += nan as u64;
                             }
                         }
@@ -673,10 +686,17 @@ impl<'p> EventRunner<'p> {
                         let (cx, nx) = cell(&spec.axes[0].kind, fx);
                         let (cy, ny) = cell(&spec.axes[1].kind, fy);
                         self.fill_weights(f, ch, s, ctx)?;
+                        let k = match spec.weight {
+                            Some(w) => match hist_weight(ev(f.eval(ch, s, w))?, &spec.name, 1)? {
+                                HistWeight::One(x) => Some(x),
+                                _ => None,
+                            },
+                            None => None,
+                        };
                         let at = flat(&spec.axes, &[cx, cy]);
                         for t in 0..nt {
                             let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
-                            acc.add(at, self.weights[t]);
+                            acc.add(at, k.map_or(self.weights[t], |k| self.weights[t] * k));
                             acc.nan += (nx || ny) as u64;
                         }
                     }
@@ -728,6 +748,49 @@ impl<'p> EventRunner<'p> {
             }
         }
         Ok(())
+    }
+}
+
+/// A histogram's own weight for one fill statement.
+#[derive(Clone, Copy)]
+enum HistWeight {
+    None,
+    One(f64),
+    /// One per filled element: the list's items start at `vals[start]`.
+    List(u32),
+}
+
+/// The histogram weight `v` of histogram `name` filled with `n` values: absent is an error, a
+/// list must have one item per value.
+fn hist_weight(v: V, name: &str, n: usize) -> Result<HistWeight, EvErr> {
+    match v {
+        V::L { start, len } => {
+            if len as usize != n {
+                return Err((
+                    RunErrorKind::Eval,
+                    format!("histogram `{name}`: {len} weights for {n} values"),
+                ));
+            }
+            Ok(HistWeight::List(start))
+        }
+        v => match v.num() {
+            Some(x) => Ok(HistWeight::One(x.f())),
+            None => Err((
+                RunErrorKind::AbsentWeight,
+                format!("the weight of histogram `{name}` is absent for this event"),
+            )),
+        },
+    }
+}
+
+/// Item `at` of a weight list.
+fn list_weight(f: &Frame, at: u32, name: &str) -> Result<f64, EvErr> {
+    match f.list_item_at(at).num() {
+        Some(x) => Ok(x.f()),
+        None => Err((
+            RunErrorKind::AbsentWeight,
+            format!("the weight of histogram `{name}` is absent for this event"),
+        )),
     }
 }
 

@@ -274,6 +274,11 @@ impl<'p> Frame<'p> {
         }
     }
 
+    /// Item `at` of the list arena.
+    pub fn list_item_at(&self, at: u32) -> V {
+        self.vals.get(at as usize).copied().unwrap_or(V::Absent)
+    }
+
     /// The bytes of a string value.
     pub fn str_bytes<'c>(&'c self, ch: &'c Chunk, s: Str) -> &'c [u8] {
         match s {

@@ -123,6 +123,11 @@ fn weight(s: &State, factor: Option<usize>) -> f64 {
     }
 }
 
+/// A fill weight times the histogram's own weight, when it has one (as the interpreter).
+fn with_hist_weight(w: f64, hw: f64, has: i64) -> f64 {
+    if has != 0 { w * hw } else { w }
+}
+
 extern "C" fn hook_begin(st: *mut State) {
     // Safety: see `parts`.
     let (s, _, res, _) = unsafe { parts(st) };
@@ -162,7 +167,15 @@ fn fill_val(s: &State, axis: usize, kind: i64, bits: i64) -> Option<FillVal<'_>>
     }
 }
 
-extern "C" fn hook_fill1(st: *mut State, h: i64, ctx: i64, kind: i64, bits: i64) {
+extern "C" fn hook_fill1(
+    st: *mut State,
+    h: i64,
+    ctx: i64,
+    kind: i64,
+    bits: i64,
+    hw: f64,
+    has: i64,
+) {
     // Safety: see `parts`.
     let (s, host, res, plan) = unsafe { parts(st) };
     let h = h as usize;
@@ -176,12 +189,23 @@ extern "C" fn hook_fill1(st: *mut State, h: i64, ctx: i64, kind: i64, bits: i64)
     let (c, nan) = cell(&plan.hists[h].axes[0].kind, v);
     for &(o, f) in targets {
         let acc = &mut res.outputs[o].hists[h];
-        acc.add(c, weight(s, f));
+        acc.add(c, with_hist_weight(weight(s, f), hw, has));
         acc.nan += nan as u64;
     }
 }
 
-extern "C" fn hook_fill2(st: *mut State, h: i64, ctx: i64, kx: i64, bx: i64, ky: i64, by: i64) {
+#[allow(clippy::too_many_arguments)]
+extern "C" fn hook_fill2(
+    st: *mut State,
+    h: i64,
+    ctx: i64,
+    kx: i64,
+    bx: i64,
+    ky: i64,
+    by: i64,
+    hw: f64,
+    has: i64,
+) {
     // Safety: see `parts`.
     let (s, host, res, plan) = unsafe { parts(st) };
     let h = h as usize;
@@ -198,7 +222,7 @@ extern "C" fn hook_fill2(st: *mut State, h: i64, ctx: i64, kx: i64, bx: i64, ky:
     let at = flat(&spec.axes, &[cx, cy]);
     for &(o, f) in targets {
         let acc = &mut res.outputs[o].hists[h];
-        acc.add(at, weight(s, f));
+        acc.add(at, with_hist_weight(weight(s, f), hw, has));
         acc.nan += (nx || ny) as u64;
     }
 }
@@ -330,6 +354,7 @@ impl<'k> Native<'k> {
             err_code: 0,
             err_val: 0.0,
             err_aux: 0,
+            err_aux2: 0,
             p4tmp: [0.0; 4],
             sx: [0; 4],
             p4c: std::ptr::null(),
@@ -502,6 +527,28 @@ impl<'k> Native<'k> {
                     entry,
                 )
             }
+            Some(Fault::AbsentHistWeight) => (
+                RunErrorKind::AbsentWeight,
+                format!(
+                    "the weight of histogram `{}` is absent for this event",
+                    plan.hists
+                        .get(s.err_aux as usize)
+                        .map_or("?", |h| h.name.as_str())
+                ),
+                entry,
+            ),
+            Some(Fault::HistWeightCount) => (
+                RunErrorKind::Eval,
+                format!(
+                    "histogram `{}`: {} weights for {} values",
+                    plan.hists
+                        .get(s.err_aux as usize)
+                        .map_or("?", |h| h.name.as_str()),
+                    s.err_aux2,
+                    s.err_val
+                ),
+                entry,
+            ),
             Some(Fault::Memory) => (
                 RunErrorKind::Eval,
                 "an event needs more than 4 billion collection elements".into(),

@@ -15,6 +15,8 @@ use crate::syntax::ast::{self, Stmt, StmtKind};
 
 /// Two definitions with the same name in one scope.
 pub const DUPLICATE_NAME: Code = Code("anac::sema::duplicate-name");
+/// A top-level `weight` statement below a fill (it applies to that fill too).
+pub const WEIGHT_AFTER_FILL: Code = Code("anac::sema::weight-after-fill");
 /// Two cuts with the same label.
 pub const DUPLICATE_CUT: Code = Code("anac::sema::duplicate-cut");
 /// Two regions with the same name.
@@ -37,6 +39,8 @@ pub(super) struct Facts {
     pub kinematic: Vec<(String, String, Span, String)>,
     /// Whether anything is filled (hist, counter, collect).
     pub has_outputs: bool,
+    /// The first fill statement (hist, counter, collect) in file order.
+    pub first_fill: Option<Span>,
     /// `vary` weight statements: (name span).
     pub weight_varies: Vec<Span>,
 }
@@ -90,6 +94,37 @@ impl Checker<'_> {
             .with_help("rename one of them"),
         );
         false
+    }
+
+    /// `hist h = x weight W in ...`: W is a number, or a list of numbers for a list fill.
+    fn hist_weight(&mut self, w: &ast::Expr, h: &ast::Hist) {
+        self.random_ok = true;
+        let (t, _) = self.expr(w);
+        let fill_is_list = h.fills.len() == 1
+            && matches!(
+                self.out
+                    .types
+                    .get(&h.fills[0].id)
+                    .map(|t| t.unwrap_optional().0),
+                Some(Type::List(_))
+            );
+        let ok = match t.unwrap_optional().0 {
+            Type::List(item) if fill_is_list => item.unwrap_optional().0.is_numeric(),
+            inner => inner.is_numeric() || *inner == Type::Error,
+        };
+        if !ok {
+            let what = if fill_is_list {
+                "a number, or a list of numbers (one per filled element)"
+            } else {
+                "a number"
+            };
+            self.mismatch(
+                w.span,
+                &t,
+                format!("a histogram's weight must be {what}, found {t}"),
+            );
+        }
+        self.random_ok = false;
     }
 
     fn stmt(
@@ -181,15 +216,39 @@ impl Checker<'_> {
             StmtKind::Weight { value } => {
                 self.random_ok = true;
                 self.expect_number(value, "a weight");
+                // Every `weight` applies to every fill, also those above it: one written after a
+                // fill reads as that fill's weight (a `hist` line followed by `weight`).
+                if let Some(fill) = facts.first_fill {
+                    let d = self.error(
+                        WEIGHT_AFTER_FILL,
+                        Span::new(s.span.start, value.span.end),
+                        "a `weight` statement after a histogram, counter or event list".into(),
+                        "this weight applies to every fill, also those above it",
+                    );
+                    d.labels.push(crate::diagnostics::Label {
+                        span: fill,
+                        message: "the first fill it also applies to".into(),
+                        primary: false,
+                    });
+                    d.help = Some(
+                        "move the `weight` above the first `hist`; for one histogram's own weight \
+                         write `hist NAME = VALUE weight W in AXIS`"
+                            .into(),
+                    );
+                }
             }
             StmtKind::Hist(h) => {
                 facts.has_outputs = true;
+                facts.first_fill.get_or_insert(s.span);
                 let region = self
                     .region
                     .as_ref()
                     .map_or("all".to_string(), |(r, _)| r.clone());
                 for f in &h.fills {
                     self.fill_value(f, "a histogram fill value");
+                }
+                if let Some(w) = &h.weight {
+                    self.hist_weight(w, h);
                 }
                 if h.fills.len() != h.axes.len() {
                     self.error(
@@ -239,6 +298,7 @@ impl Checker<'_> {
             }
             StmtKind::Counter { name, when } => {
                 facts.has_outputs = true;
+                facts.first_fill.get_or_insert(s.span);
                 if let Some(w) = when {
                     self.expect_bool(w, "a counter's `when` condition");
                 }
@@ -246,6 +306,7 @@ impl Checker<'_> {
             }
             StmtKind::Collect { name, values, max } => {
                 facts.has_outputs = true;
+                facts.first_fill.get_or_insert(s.span);
                 for v in values {
                     let (t, _) = self.expr(v);
                     let inner = t.unwrap_optional().0;

@@ -153,6 +153,9 @@ pub struct Hist {
     pub name: Ident,
     /// One fill expression per axis (sema checks the counts agree).
     pub fills: Vec<Expr>,
+    /// `hist h = x weight W in ...`: this histogram's own weight factor (per element when it is
+    /// a list, like a list fill).
+    pub weight: Option<Expr>,
     pub axes: Vec<Axis>,
 }
 

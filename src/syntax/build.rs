@@ -257,13 +257,22 @@ impl<'s> Builder<'s> {
                 } else {
                     vec![self.expr_of(fill)?]
                 };
+                let mut weight = None;
                 let mut axes = Vec::new();
                 for a in it {
-                    axes.push(self.axis(a)?);
+                    if a.as_rule() == Rule::hist_weight {
+                        let Some(e) = a.into_inner().find(|p| p.as_rule() == Rule::expr) else {
+                            return Err(self.internal(span));
+                        };
+                        weight = Some(self.expr_of(e)?);
+                    } else {
+                        axes.push(self.axis(a)?);
+                    }
                 }
                 StmtKind::Hist(Hist {
                     name: ident(&n),
                     fills,
+                    weight,
                     axes,
                 })
             }

@@ -46,6 +46,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_down => "`down`",
         kw_max => "`max`",
         kw_when => "`when`",
+        kw_as => "`as`",
+        hist_weight => "`weight W` (the histogram's own weight)",
         vary_for => "`for`",
         vary_on => "`on`",
         vary_weight | vary_kin | replacement => "`weight` or `COLLECTION.FIELD = ...`",
