@@ -530,6 +530,7 @@ pub(super) fn run(
     c.check_output(file, &facts);
     c.lint_unused(&facts);
     c.lint_vary_unused(&facts);
+    c.lint_absent_weights(file);
     let mut used: Vec<(String, String)> = c.used_fields.iter().cloned().collect();
     used.sort();
     c.out.used_fields = used;

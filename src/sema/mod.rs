@@ -22,6 +22,7 @@ mod derive;
 mod expr;
 mod lints;
 mod output;
+mod presence;
 mod stmts;
 pub mod types;
 pub mod value;
