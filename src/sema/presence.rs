@@ -98,20 +98,18 @@ impl Checker<'_> {
         let common = common.unwrap_or_default();
         for s in &file.stmts {
             match &s.kind {
-                StmtKind::Weight { value } => {
-                    if self.is_optional(value) {
-                        let d = Diagnostic::warning(
-                            WEIGHT_MAY_BE_ABSENT,
-                            "this weight factor may be absent; the cutflow weighs every event, \
+                StmtKind::Weight { value } if self.is_optional(value) => {
+                    let d = Diagnostic::warning(
+                        WEIGHT_MAY_BE_ABSENT,
+                        "this weight factor may be absent; the cutflow weighs every event, \
                              so an event where it is absent stops the run",
-                        )
-                        .with_primary(value.span, "may be absent")
-                        .with_help(
-                            "give it a value for those events: `weight (...) ?? 1`, or move \
+                    )
+                    .with_primary(value.span, "may be absent")
+                    .with_help(
+                        "give it a value for those events: `weight (...) ?? 1`, or move \
                              the factor into a histogram's own weight",
-                        );
-                        self.push(d);
-                    }
+                    );
+                    self.push(d);
                 }
                 StmtKind::Vary(v) => {
                     let loop_max = v.index.as_ref().map(|f| {
