@@ -207,6 +207,7 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
         let s = SampleCtx {
             xsec: 1.0,
             nevts: 1.0,
+            sumw: 1.0,
             file_key: 7,
         };
         let mut a = Frame::new(&plan, &[], None);

@@ -1224,3 +1224,45 @@ fn a_histogram_weight_multiplies_each_fill_per_event_or_per_element() {
         let _ = std::fs::remove_dir_all(out);
     }
 }
+
+#[test]
+fn sumw_normalises_by_the_runs_trees_generator_weights_as_uproot_computes() {
+    // The shipped toy files carry negative generator weights and a `Runs` tree; no ../shared.
+    let out = run_ok("tests/run/toy_sumw.ana", "toy-sumw", &[]);
+    let ours = json(&out.join("histograms.json"));
+    let gold = json(&root().join("tests/golden/run/toy_sumw.json"));
+    let gold = gold.as_object().expect("golden object");
+    assert_eq!(gold.len(), 18);
+    for (name, g) in gold {
+        let a = ours[name]["storage"]["values"]
+            .as_array()
+            .expect("our values");
+        let b = g["values"].as_array().expect("golden values");
+        assert_eq!(a.len(), b.len(), "{name}");
+        for (x, y) in a.iter().zip(b) {
+            let (x, y) = (x.as_f64().expect("num"), y.as_f64().expect("num"));
+            assert!(close(x, y), "{name}: anac {x}, uproot {y}");
+        }
+    }
+    let prov = json(&out.join("provenance.json"));
+    let text = prov.to_string();
+    assert!(text.contains("\"sumw\""), "provenance names sumw");
+    let _ = std::fs::remove_dir_all(out);
+}
+
+#[test]
+fn sumw_on_files_without_a_runs_tree_is_refused_before_any_event() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let ana = scratch_analysis(
+        "sumw-missing",
+        "weight genWeight * xsec * lumi / sumw\nhist n = nJet in integer(0, 10)",
+        &file,
+    );
+    let (code, err) = run_fails(&ana, "sumw-missing-out");
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("has no `Runs` tree") && err.contains("genEventSumw"),
+        "{err}"
+    );
+}

@@ -409,6 +409,7 @@ fn provenance(
         .map(|(j, r)| {
             json!({"process": j.process, "variation": j.variation, "is_data": j.is_data,
                    "events": r.events, "nevts": j.nevts, "xsec": num(j.xsec),
+                   "sumw": j.sumw.map(num),
                    "max_event_weight": num(r.max_weight),
                    "outputs": j.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>()})
         })

@@ -71,6 +71,7 @@ pub struct State {
     pub is_data: u64,
     pub xsec: f64,
     pub nevts: f64,
+    pub sumw: f64,
     pub file_key: u64,
     pub defs: *mut u8,
     pub idx: *mut u32,
@@ -957,6 +958,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             NodeKind::SampleValue(which) => Val::new(X::F(match which {
                 SampleValue::Xsec => self.sload(F64, off!(xsec)),
                 SampleValue::Nevts => self.sload(F64, off!(nevts)),
+                SampleValue::Sumw => self.sload(F64, off!(sumw)),
             })),
             NodeKind::Def(d) => self.def(*d, &node.ty)?,
             NodeKind::Elem { depth } => Val::new(X::E(self.scope(*depth)?)),

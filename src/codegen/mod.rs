@@ -50,6 +50,7 @@ pub struct Env {
     pub ev: u64,
     pub xsec: f64,
     pub nevts: f64,
+    pub sumw: f64,
 }
 
 impl Default for Env {
@@ -64,6 +65,7 @@ impl Default for Env {
             ev: 0,
             xsec: 0.0,
             nevts: 0.0,
+            sumw: 0.0,
         }
     }
 }
@@ -288,6 +290,7 @@ impl Gen<'_, '_> {
                 let off = match which {
                     SampleValue::Xsec => std::mem::offset_of!(Env, xsec),
                     SampleValue::Nevts => std::mem::offset_of!(Env, nevts),
+                    SampleValue::Sumw => std::mem::offset_of!(Env, sumw),
                 };
                 (self.env_field(off, types::F64), Repr::F)
             }

@@ -3,7 +3,8 @@
 //!
 //! Output: `DIR/toy/{process}__{variation}__{k}.root` (tree `Events`, the branches the AGC
 //! analysis reads, with NanoAOD's types: `nJet` uint32 + `Jet_pt[nJet]` float, ...) and
-//! `DIR/toy.yaml` listing them with cross sections. The events are toy physics, plausible in
+//! `DIR/toy.yaml` listing them with cross sections. Events carry `genWeight` (some negative, as an
+//! NLO generator gives them) and each file a `Runs` tree with `genEventSumw`, for `sumw`. The events are toy physics, plausible in
 //! shape only: ttbar has four or more jets with two b-tagged ones and often one lepton, W+jets
 //! mostly fewer jets and rarely a b tag, single top in between; the ttbar sample variations shift
 //! the jets a little. Labelled toy data in the tree title and the YAML.
@@ -172,6 +173,7 @@ struct Cols {
     mu_tight: Vec<bool>,
     met: [Vec<f32>; 2],
     event: Vec<u64>,
+    gen_weight: Vec<f32>,
 }
 
 fn event(c: &mut Cols, d: &mut Draws, s: &Sample, number: u64) {
@@ -273,6 +275,41 @@ fn event(c: &mut Cols, d: &mut Draws, s: &Sample, number: u64) {
     c.met[0].push(d.exp(40.0) as f32);
     c.met[1].push(d.range(-PI, PI) as f32);
     c.event.push(number);
+    // Generator weights as an NLO generator gives them: a fixed size, some negative (the last
+    // draw of the event, so that the others do not depend on it).
+    let negative = match s.kind {
+        Kind::Ttbar => 0.0,
+        Kind::SingleTop => 0.15,
+        Kind::Wjets => 0.25,
+    };
+    let size = match s.kind {
+        Kind::Wjets => 0.75,
+        _ => 1.0,
+    };
+    c.gen_weight
+        .push(if d.chance(negative) { -size } else { size } as f32);
+}
+
+/// The `Runs` tree of a file: one run, with the counts and sums of generator weights NanoAOD
+/// keeps (`genEventCount`, `genEventSumw`, `genEventSumw2`).
+fn runs_tree(weights: &[f32]) -> Tree {
+    let scalar = |name: &str, col: Column| Branch {
+        name: name.into(),
+        data: BranchData::Scalar(col),
+    };
+    let sumw: f64 = weights.iter().map(|&w| f64::from(w)).sum();
+    let sumw2: f64 = weights.iter().map(|&w| f64::from(w) * f64::from(w)).sum();
+    Tree {
+        name: "Runs".into(),
+        title: "anac toy runs (not real data)".into(),
+        branches: vec![
+            scalar("run", Column::U32(vec![1])),
+            scalar("genEventCount", Column::I64(vec![weights.len() as i64])),
+            scalar("genEventSumw", Column::F64(vec![sumw])),
+            scalar("genEventSumw2", Column::F64(vec![sumw2])),
+        ],
+        cluster_size: 0,
+    }
 }
 
 fn tree(c: Cols) -> Tree {
@@ -320,6 +357,7 @@ fn tree(c: Cols) -> Tree {
             counted("Jet_jetId", "nJet", Column::I32(c.jet_id)),
             scalar("MET_pt", Column::F32(met)),
             scalar("MET_phi", Column::F32(met_phi)),
+            scalar("genWeight", Column::F32(c.gen_weight)),
         ],
         cluster_size: 0,
     }
@@ -361,7 +399,9 @@ pub fn write(dir: &Path) -> Result<usize, WriteError> {
             }
             let path = files_dir.join(&name);
             let mut w = RootWriter::create_reproducible(&path, name.as_bytes())?;
+            let runs = runs_tree(&cols.gen_weight);
             w.write_tree(&tree(cols))?;
+            w.write_tree(&runs)?;
             w.finish()?;
             yaml.push_str(&format!(
                 "    - path: toy/{name}\n      nevts: {}\n",

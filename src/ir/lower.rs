@@ -685,6 +685,7 @@ impl Lower<'_> {
             Resolution::SampleValue(v) => NodeKind::SampleValue(match v.as_str() {
                 "xsec" => SampleValue::Xsec,
                 "nevts" => SampleValue::Nevts,
+                "sumw" => SampleValue::Sumw,
                 _ => return err(format!("sample value `{v}`")),
             }),
             Resolution::Lumi => NodeKind::Const(Value::Float(

@@ -183,6 +183,8 @@ pub enum NodeKind {
 pub enum SampleValue {
     Xsec,
     Nevts,
+    /// The sum of generator weights of the sample's files (`genEventSumw` of their `Runs` trees).
+    Sumw,
 }
 
 /// How a field is read from an element (resolved from the element's static type).

@@ -304,6 +304,7 @@ fn run_unit(
     let sample = SampleCtx {
         xsec: job.xsec,
         nevts: job.nevts as f64,
+        sumw: job.sumw.unwrap_or(f64::NAN),
         file_key: random::file_key(&input.uuid, &job.tree),
     };
     let mut frame = Frame::new(plan, &job.kinematic, opts.kernels.as_deref());

@@ -73,6 +73,8 @@ impl V {
 pub struct SampleCtx {
     pub xsec: f64,
     pub nevts: f64,
+    /// The sum of generator weights (NaN unless the analysis uses `sumw`).
+    pub sumw: f64,
     /// `random::file_key` of the file being read.
     pub file_key: u64,
 }
@@ -231,6 +233,7 @@ impl<'p> Frame<'p> {
             ev: self.ev as u64,
             xsec: s.xsec,
             nevts: s.nevts,
+            sumw: s.sumw,
         };
         let bits = (k.f)(&self.env);
         match k.repr {
@@ -388,6 +391,7 @@ impl<'p> Frame<'p> {
             NodeKind::Scalar(sid) => self.scalar(ch, *sid),
             NodeKind::SampleValue(SampleValue::Xsec) => V::F(s.xsec),
             NodeKind::SampleValue(SampleValue::Nevts) => V::F(s.nevts),
+            NodeKind::SampleValue(SampleValue::Sumw) => V::F(s.sumw),
             NodeKind::Def(d) => self.def(ch, s, *d)?,
             NodeKind::Elem { depth } => V::E(self.scope(*depth)?),
             NodeKind::Field { depth, access } => {

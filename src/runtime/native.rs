@@ -337,6 +337,7 @@ impl<'k> Native<'k> {
             is_data: u64::from(job.is_data),
             xsec: 0.0,
             nevts: 0.0,
+            sumw: 0.0,
             file_key: 0,
             defs: std::ptr::null_mut(),
             idx: std::ptr::null_mut(),
@@ -575,6 +576,7 @@ impl<'k> Native<'k> {
             let s = &mut *self.state;
             s.xsec = sample.xsec;
             s.nevts = sample.nevts;
+            s.sumw = sample.sumw;
             s.file_key = sample.file_key;
         }
         self.host.res = res;

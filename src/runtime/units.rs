@@ -69,6 +69,8 @@ pub struct Job {
     pub xsec: f64,
     /// Events processed for this sample (the value of `nevts` in the analysis).
     pub nevts: u64,
+    /// The sum of generator weights of the sample's files (`sumw`), when the analysis uses it.
+    pub sumw: Option<f64>,
     pub files: Vec<InputFile>,
     pub outputs: Vec<OutVar>,
     /// Kinematic variations run for this sample, in context order (context k is `kinematic[k-1]`).
@@ -107,11 +109,54 @@ fn perr(message: String, help: Option<&str>) -> PlanError {
     }
 }
 
+/// The sum of generator weights of a NanoAOD file: `genEventSumw` (or the older `genEventSumw_`)
+/// over every entry (run) of its `Runs` tree.
+fn sum_gen_weights(path: &std::path::Path) -> Result<f64, PlanError> {
+    let fail = |why: String| {
+        perr(
+            format!(
+                "`sumw` needs the sum of generator weights, but `{}` {why}",
+                path.display()
+            ),
+            Some(
+                "`sumw` reads `genEventSumw` from the file's `Runs` tree (NanoAOD); for other \
+                 files normalise with `nevts`",
+            ),
+        )
+    };
+    let file = RootFile::open(path).map_err(|e| fail(format!("cannot be read: {e}")))?;
+    let runs = file
+        .tree("Runs")
+        .map_err(|_| fail("has no `Runs` tree".into()))?;
+    let name = ["genEventSumw", "genEventSumw_"]
+        .into_iter()
+        .find(|n| runs.branches().iter().any(|b| b.name == *n))
+        .ok_or_else(|| fail("has no `genEventSumw` in its `Runs` tree".into()))?;
+    let col = runs
+        .read(&file, name, 0..runs.entries())
+        .map_err(|e| fail(format!("has an unreadable `{name}`: {e}")))?;
+    let values: Vec<f64> = match col.values {
+        crate::io::root::ColumnValues::F64(v) => v,
+        crate::io::root::ColumnValues::F32(v) => v.into_iter().map(f64::from).collect(),
+        _ => return Err(fail(format!("has a `{name}` that is not a float"))),
+    };
+    if col.offsets.is_some() {
+        return Err(fail(format!(
+            "has a `{name}` that is not one number per run"
+        )));
+    }
+    Ok(values.iter().sum())
+}
+
 /// Opens every input and splits the samples into units.
 pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunPlan, PlanError> {
     let mut jobs = Vec::new();
     let mut units = Vec::new();
     let mut warnings = Vec::new();
+    let uses_sumw = plan
+        .nodes
+        .iter()
+        .any(|n| n.kind == crate::ir::NodeKind::SampleValue(crate::ir::SampleValue::Sumw));
     for process in &samples.processes {
         for var in &process.variations {
             let take = opts.max_files.unwrap_or(usize::MAX);
@@ -160,6 +205,22 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                 });
             }
             let nevts: u64 = ranges.iter().map(|(_, r)| r.end - r.start).sum();
+            let sumw = if uses_sumw && !var.is_data {
+                let mut total = 0.0;
+                for f in &files {
+                    total += sum_gen_weights(&f.path)?;
+                }
+                if opts.max_events.is_some() {
+                    warnings.push(format!(
+                        "{}/{}: `sumw` sums whole files' generator weights, but --max-events \
+                         processes only part of them",
+                        process.name, var.name
+                    ));
+                }
+                Some(total)
+            } else {
+                None
+            };
             let mut outputs = vec![OutVar {
                 name: var.name.clone(),
                 kind: OutKind::Nominal,
@@ -203,6 +264,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                 is_data: var.is_data,
                 xsec: var.xsec.unwrap_or(f64::NAN),
                 nevts,
+                sumw,
                 files,
                 outputs,
                 kinematic,

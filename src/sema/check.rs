@@ -29,7 +29,7 @@ pub const AMBIGUOUS_FIELD: Code = Code("anac::sema::ambiguous-field");
 pub const MISPLACED_NAME: Code = Code("anac::sema::misplaced-name");
 
 /// Names every analysis can use that come from the samples file, per sample.
-pub const SAMPLE_VALUES: &[&str] = &["xsec", "nevts"];
+pub const SAMPLE_VALUES: &[&str] = &["xsec", "nevts", "sumw"];
 
 pub(super) struct Checker<'a> {
     pub source: &'a Arc<SourceFile>,
