@@ -1266,3 +1266,75 @@ fn sumw_on_files_without_a_runs_tree_is_refused_before_any_event() {
         "{err}"
     );
 }
+
+#[test]
+fn a_luminosity_mask_keeps_only_certified_sections_of_data() {
+    let Some(data) = shared_data() else { return };
+    let dir = tmp("lumi-mask");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    // The NanoAOD excerpt as data: run 1, luminosity sections 2272915..2272920.
+    std::fs::write(
+        dir.join("golden.json"),
+        r#"{"1": [[2272919, 2272919], [2272915, 2272916]], "2": [[1, 100]]}"#,
+    )
+    .expect("json");
+    std::fs::write(
+        dir.join("s.yaml"),
+        format!(
+            "data:\n  nominal:\n    is_data: true\n    lumi_mask: golden.json\n    files:\n    - path: {}\n",
+            data.join("nanoAOD_2015_CMS_Open_Data_ttbar.root").display()
+        ),
+    )
+    .expect("yaml");
+    std::fs::write(
+        dir.join("a.ana"),
+        "analysis m\ntree Events\nsamples \"s.yaml\"\nlumi 1\n\
+         counter all\nhist n_jets = nJet in regular(1, 0, 1000)\n",
+    )
+    .expect("ana");
+    let ana = dir.join("a.ana");
+    let ana = ana.to_str().expect("utf-8");
+    for engine in [&[][..], &["--interpret"][..]] {
+        let out = run_ok(ana, "lumi-mask-out", engine);
+        // uproot: 124 of the 200 events lie in sections 2272915-2272916 or 2272919; they hold
+        // 358 jets.
+        let cf = json(&out.join("cutflow.json"));
+        let text = cf.to_string();
+        assert!(text.contains("124"), "{engine:?}: {text}");
+        let h = json(&out.join("histograms.json"));
+        let n: f64 = h["all_n_jets_data"]["storage"]["values"]
+            .as_array()
+            .or_else(|| {
+                h.as_object()
+                    .and_then(|m| m.values().next())
+                    .and_then(|v| v["storage"]["values"].as_array())
+            })
+            .expect("values")
+            .iter()
+            .map(|x| x.as_f64().unwrap_or(0.0))
+            .sum();
+        assert_eq!(n, 124.0, "{engine:?}");
+        let prov = json(&out.join("provenance.json"));
+        let s = prov.to_string();
+        assert!(
+            s.contains("\"analysed_events\":124") && s.contains("golden.json"),
+            "{s}"
+        );
+        let _ = std::fs::remove_dir_all(out);
+    }
+    // A malformed mask is refused before any event, at its line in the YAML.
+    std::fs::write(dir.join("golden.json"), r#"{"1": [[5, 2]]}"#).expect("json");
+    let r = anac(&[
+        "run",
+        ana,
+        "-o",
+        tmp("lumi-bad").to_str().expect("utf-8"),
+        "-q",
+    ]);
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("invalid-lumi-mask") && err.contains("[5, 2]"),
+        "{err}"
+    );
+}

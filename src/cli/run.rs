@@ -410,6 +410,8 @@ fn provenance(
             json!({"process": j.process, "variation": j.variation, "is_data": j.is_data,
                    "events": r.events, "nevts": j.nevts, "xsec": num(j.xsec),
                    "sumw": j.sumw.map(num),
+                   "lumi_mask": j.lumi_mask.as_ref().map(|m| m.path.display().to_string()),
+                   "analysed_events": r.cutflow.common.first().map(|c| c.0),
                    "max_event_weight": num(r.max_weight),
                    "outputs": j.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>()})
         })

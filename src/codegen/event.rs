@@ -61,6 +61,8 @@ pub struct State {
     /// Per collection: the current event's first element (written by the kernels).
     pub first: *mut u64,
     pub entries: u64,
+    /// Per event of the chunk: 1 to skip it (outside a data sample's luminosity mask), or null.
+    pub skip: *const u8,
     pub first_entry: u64,
     pub ev: u64,
     pub stamp: u64,
@@ -2600,19 +2602,38 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let nctx = self.u.nctx;
         let st = self.st;
         self.for_n(n, |s, ev, _| {
-            s.begin_event(ev);
-            for k in 0..nctx {
-                let f = s.u.func(Func::Event(k))?;
-                let on = s.sload(I64, off!(ctx_on));
-                let on = s.b.ins().load(I8, fl(), on, k as i32);
-                s.when(on, |s| {
-                    let r = s.call(f, &[st]);
-                    s.check(r[0]);
-                    Ok(())
-                })?;
-            }
-            Ok(())
+            // Events outside a luminosity mask are not analysed at all.
+            let skipv = s.b.declare_var(I8);
+            let no = s.bconst(false);
+            s.b.def_var(skipv, no);
+            let table = s.sload(I64, off!(skip));
+            let has = s.b.ins().icmp_imm_s(IntCC::NotEqual, table, 0);
+            s.when(has, |s| {
+                let at = s.b.ins().iadd(table, ev);
+                let v = s.b.ins().load(I8, fl(), at, 0);
+                s.b.def_var(skipv, v);
+                Ok(())
+            })?;
+            let skipped = s.b.use_var(skipv);
+            let go = s.b.ins().icmp_imm_s(IntCC::Equal, skipped, 0);
+            s.when(go, |s| s.event_all(ev, nctx, st))
         })
+    }
+
+    /// One event: a new stamp, then every context the sample runs.
+    fn event_all(&mut self, ev: Value, nctx: usize, st: Value) -> R<()> {
+        self.begin_event(ev);
+        for k in 0..nctx {
+            let f = self.u.func(Func::Event(k))?;
+            let on = self.sload(I64, off!(ctx_on));
+            let on = self.b.ins().load(I8, fl(), on, k as i32);
+            self.when(on, |s| {
+                let r = s.call(f, &[st]);
+                s.check(r[0]);
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// The replacement column of replacement `j` of the variation in slot `slot`.

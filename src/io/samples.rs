@@ -11,6 +11,7 @@
 //!     nevts_total: 3000        # optional: must equal the files' nevts when all are given
 //!     xsec: 729.84             # cross section in pb; required unless `is_data: true`
 //!     is_data: false           # optional, default false
+//!     lumi_mask: Cert.json     # data only, optional: certified (run, luminosity section) ranges
 //! ```
 //! Everything here is about the text and the file system: each problem is a [`Diagnostic`] in the
 //! YAML at the offending key or value. Checking files against their ROOT trees (entries, schema)
@@ -48,6 +49,8 @@ pub const IGNORED_XSEC: Code = Code("anac::samples::ignored-xsec");
 pub const MIXED_DATA: Code = Code("anac::samples::mixed-data");
 /// The same file listed twice.
 pub const DUPLICATE_FILE: Code = Code("anac::samples::duplicate-file");
+/// A certified-luminosity JSON (`lumi_mask`) that cannot be used.
+pub const INVALID_LUMI_MASK: Code = Code("anac::samples::invalid-lumi-mask");
 
 /// All samples of an analysis, in file order.
 #[derive(Debug, Clone)]
@@ -86,6 +89,71 @@ pub struct Variation {
     pub is_data: bool,
     /// The tree to read in these files, when it is not the analysis' `tree` header.
     pub tree: Option<String>,
+    /// Data only: the certified luminosity sections (`lumi_mask: Cert.json`); other events are
+    /// not analysed.
+    pub lumi_mask: Option<std::sync::Arc<LumiMask>>,
+}
+
+/// A certified-luminosity JSON (CMS "golden JSON"): per run, inclusive ranges of luminosity
+/// sections, `{"273158": [[1, 1279]], ...}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LumiMask {
+    pub path: PathBuf,
+    /// Sorted by run; each run's ranges sorted and inclusive.
+    pub runs: std::collections::BTreeMap<u64, Vec<(u64, u64)>>,
+}
+
+impl LumiMask {
+    /// Whether luminosity section `lumi` of run `run` is certified.
+    pub fn contains(&self, run: u64, lumi: u64) -> bool {
+        self.runs.get(&run).is_some_and(|rs| {
+            let i = rs.partition_point(|&(_, hi)| hi < lumi);
+            rs.get(i).is_some_and(|&(lo, _)| lo <= lumi)
+        })
+    }
+
+    /// Parses the JSON text; the error says what is wrong.
+    pub fn parse(path: PathBuf, text: &str) -> Result<LumiMask, String> {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("is not valid JSON: {e}"))?;
+        let obj = v
+            .as_object()
+            .ok_or("is not a JSON object of runs (`{\"run\": [[first, last], ...]}`)")?;
+        let mut runs = std::collections::BTreeMap::new();
+        for (run, ranges) in obj {
+            let r: u64 = run
+                .parse()
+                .map_err(|_| format!("has a run `{run}` that is not a run number"))?;
+            let list = ranges
+                .as_array()
+                .ok_or_else(|| format!("run {run}: expected a list of [first, last] ranges"))?;
+            let mut rs = Vec::new();
+            for x in list {
+                let pair = x.as_array().filter(|p| p.len() == 2);
+                let (lo, hi) = match pair.map(|p| (p[0].as_u64(), p[1].as_u64())) {
+                    Some((Some(lo), Some(hi))) => (lo, hi),
+                    _ => {
+                        return Err(format!(
+                            "run {run}: `{x}` is not a [first, last] pair of section numbers"
+                        ));
+                    }
+                };
+                if lo > hi {
+                    return Err(format!("run {run}: the range [{lo}, {hi}] is empty"));
+                }
+                rs.push((lo, hi));
+            }
+            rs.sort_unstable();
+            if let Some(w) = rs.windows(2).find(|w| w[1].0 <= w[0].1) {
+                return Err(format!(
+                    "run {run}: ranges [{}, {}] and [{}, {}] overlap",
+                    w[0].0, w[0].1, w[1].0, w[1].1
+                ));
+            }
+            runs.insert(r, rs);
+        }
+        Ok(LumiMask { path, runs })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -303,7 +371,14 @@ fn with_overlay(
     (inner, diags)
 }
 
-const VARIATION_KEYS: &[&str] = &["files", "nevts_total", "xsec", "is_data", "tree"];
+const VARIATION_KEYS: &[&str] = &[
+    "files",
+    "nevts_total",
+    "xsec",
+    "is_data",
+    "tree",
+    "lumi_mask",
+];
 const FILE_KEYS: &[&str] = &["path", "nevts", "size_bytes"];
 
 impl Reader<'_> {
@@ -422,6 +497,7 @@ impl Reader<'_> {
                 xsec: None,
                 is_data: false,
                 tree: None,
+                lumi_mask: None,
             };
             if let Some(Value::Map(files)) = field("files").map(|f| &f.value) {
                 for (path, tree) in files {
@@ -542,6 +618,7 @@ impl Reader<'_> {
             xsec: None,
             is_data: false,
             tree: None,
+            lumi_mask: None,
         };
         let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
         for (k, _) in entries {
@@ -591,8 +668,58 @@ impl Reader<'_> {
         if var.xsec.is_none() {
             self.xsec(field("xsec"), key, &context, &mut var);
         }
+        if let Some((k, v)) = field("lumi_mask") {
+            self.lumi_mask(k, v, &context, &mut var);
+        }
         self.check_total(&var);
         Some(var)
+    }
+
+    fn lumi_mask(&mut self, k: &Key, v: &Node, context: &str, var: &mut Variation) {
+        let Value::Scalar(Scalar::Str(written)) = &v.value else {
+            self.wrong_type(v, "the path of a certified-luminosity JSON", "`lumi_mask`");
+            return;
+        };
+        if !var.is_data {
+            self.error(
+                INVALID_LUMI_MASK,
+                k.span,
+                format!("{context} is simulation: a luminosity mask selects data"),
+                "not a data sample",
+            )
+            .help = Some("add `is_data: true`, or remove `lumi_mask`".into());
+            return;
+        }
+        let full = self.base.join(written);
+        let text = match crate::io::text::read_text(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                self.error(
+                    INVALID_LUMI_MASK,
+                    v.span,
+                    format!("cannot read the luminosity mask `{written}`: {e}"),
+                    "unreadable",
+                )
+                .help = Some("paths are relative to the samples file".into());
+                return;
+            }
+        };
+        match LumiMask::parse(full, &text) {
+            Ok(m) => var.lumi_mask = Some(std::sync::Arc::new(m)),
+            Err(why) => {
+                self.error(
+                    INVALID_LUMI_MASK,
+                    v.span,
+                    format!("the luminosity mask `{written}` {why}"),
+                    "not a certified-luminosity JSON",
+                )
+                .help = Some(
+                    "the CMS format: `{\"RUN\": [[FIRST, LAST], ...], ...}` with inclusive \
+                     luminosity-section ranges"
+                        .into(),
+                );
+            }
+        }
     }
 
     fn xsec(&mut self, field: Option<&(Key, Node)>, key: &Key, context: &str, var: &mut Variation) {

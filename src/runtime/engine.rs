@@ -112,6 +112,9 @@ struct ThreadState {
     /// The file and tree of the thread's last unit: consecutive units of one file (the usual
     /// order) open it and parse its tree metadata once.
     open: Option<(std::path::PathBuf, String, RootFile, crate::io::root::Tree)>,
+    /// A luminosity mask's columns and the chunk's events to skip.
+    lumi: [crate::io::root::Column; 2],
+    skip: Vec<u8>,
 }
 
 /// Runs every unit; `progress` is called with (events, bytes) as chunks finish; `cancel` stops
@@ -345,6 +348,24 @@ fn run_unit(
         st.chunk
             .load(plan, file, tree, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+        // Data outside its luminosity mask: those events are skipped (not analysed, not counted
+        // in the cutflow).
+        let masked = match &job.lumi_mask {
+            Some(mask) => {
+                certified(
+                    mask,
+                    file,
+                    tree,
+                    start..end,
+                    &mut st.lumi,
+                    &mut st.scratch,
+                    &mut st.skip,
+                )
+                .map_err(|e| in_file(e, None, RunErrorKind::Input))?;
+                true
+            }
+            None => false,
+        };
         let t1 = Instant::now();
         if opts.read_only {
             res.events += st.chunk.entries as u64;
@@ -354,7 +375,8 @@ fn run_unit(
             continue;
         }
         if let Some(n) = native.as_mut() {
-            n.run_chunk(plan, job, &mut st.chunk, &sample, &mut res)
+            let skip = masked.then_some(st.skip.as_slice());
+            n.run_chunk(plan, job, &mut st.chunk, &sample, &mut res, skip)
                 .map_err(|(kind, m, entry)| in_file(m, entry, kind))?;
             res.events += st.chunk.entries as u64;
             res.read += t1 - t0;
@@ -369,6 +391,9 @@ fn run_unit(
             .map_err(|(m, entry)| in_file(m, Some(entry), RunErrorKind::Eval))?;
         frame.bind_chunk(&st.chunk);
         for i in 0..st.chunk.entries {
+            if masked && st.skip[i] != 0 {
+                continue;
+            }
             let entry = start + i as u64;
             frame.begin_event(&st.chunk, i, entry);
             for ctx in 0..=job.kinematic.len() {
@@ -384,6 +409,51 @@ fn run_unit(
         start = end;
     }
     Ok(res)
+}
+
+/// Reads `run` and `luminosityBlock` of `range` and marks in `st.skip` the events outside `mask`.
+#[allow(clippy::too_many_arguments)]
+fn certified(
+    mask: &crate::io::samples::LumiMask,
+    file: &RootFile,
+    tree: &crate::io::root::Tree,
+    range: std::ops::Range<u64>,
+    cols: &mut [crate::io::root::Column; 2],
+    scratch: &mut Scratch,
+    skip: &mut Vec<u8>,
+) -> Result<(), String> {
+    use crate::io::root::ColumnValues as CV;
+    let as_u64 = |c: &crate::io::root::Column, i: usize| -> Option<u64> {
+        match &c.values {
+            CV::U32(v) => v.get(i).map(|&x| u64::from(x)),
+            CV::I32(v) => v.get(i).and_then(|&x| u64::try_from(x).ok()),
+            CV::U64(v) => v.get(i).copied(),
+            CV::I64(v) => v.get(i).and_then(|&x| u64::try_from(x).ok()),
+            _ => None,
+        }
+    };
+    for (k, b) in super::units::LUMI_BRANCHES.iter().enumerate() {
+        tree.read_into(file, b, range.clone(), &mut cols[k], scratch)
+            .map_err(|e| e.to_string())?;
+    }
+    let n = (range.end - range.start) as usize;
+    skip.clear();
+    let mut last: Option<(u64, u64, bool)> = None;
+    for i in 0..n {
+        let (Some(run), Some(lumi)) = (as_u64(&cols[0], i), as_u64(&cols[1], i)) else {
+            return Err(format!(
+                "`run` / `luminosityBlock` of entry {} are not non-negative integers",
+                range.start + i as u64
+            ));
+        };
+        let ok = match last {
+            Some((r, l, ok)) if r == run && l == lumi => ok,
+            _ => mask.contains(run, lumi),
+        };
+        last = Some((run, lumi, ok));
+        skip.push(u8::from(!ok));
+    }
+    Ok(())
 }
 
 /// Computes the replaced field columns of every kinematic variation for the chunk, per element

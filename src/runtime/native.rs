@@ -329,6 +329,7 @@ impl<'k> Native<'k> {
             colls: std::ptr::null(),
             first: std::ptr::null_mut(),
             entries: 0,
+            skip: std::ptr::null(),
             first_entry: 0,
             ev: 0,
             stamp: 0,
@@ -571,6 +572,7 @@ impl<'k> Native<'k> {
         ch: &mut Chunk,
         sample: &SampleCtx,
         res: &mut UnitResult,
+        skip: Option<&[u8]>,
     ) -> Result<(), NativeError> {
         {
             let s = &mut *self.state;
@@ -643,7 +645,10 @@ impl<'k> Native<'k> {
             }
         }
         self.bind(plan, ch, &job.kinematic);
+        // Safety of the pointer: `skip` has one byte per event of the chunk and outlives the call.
+        self.state.skip = skip.map_or(std::ptr::null(), |s| s.as_ptr());
         let st = (self.k.chunk)(&mut *self.state);
+        self.state.skip = std::ptr::null();
         self.host.res = std::ptr::null_mut();
         if st != 0 {
             return Err(self.fault(plan, st, None));

@@ -71,6 +71,8 @@ pub struct Job {
     pub nevts: u64,
     /// The sum of generator weights of the sample's files (`sumw`), when the analysis uses it.
     pub sumw: Option<f64>,
+    /// Data only: the certified luminosity sections; other events are skipped.
+    pub lumi_mask: Option<std::sync::Arc<crate::io::samples::LumiMask>>,
     pub files: Vec<InputFile>,
     pub outputs: Vec<OutVar>,
     /// Kinematic variations run for this sample, in context order (context k is `kinematic[k-1]`).
@@ -108,6 +110,9 @@ fn perr(message: String, help: Option<&str>) -> PlanError {
         help: help.map(str::to_string),
     }
 }
+
+/// The branches a luminosity mask reads.
+pub const LUMI_BRANCHES: [&str; 2] = ["run", "luminosityBlock"];
 
 /// The sum of generator weights of a NanoAOD file: `genEventSumw` (or the older `genEventSumw_`)
 /// over every entry (run) of its `Runs` tree.
@@ -178,6 +183,22 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                     )
                 })?;
                 check_branches(plan, &tree, &tree_name, &f.path)?;
+                if var.lumi_mask.is_some() {
+                    for b in LUMI_BRANCHES {
+                        if !tree.branches().iter().any(|x| x.name == b) {
+                            return Err(perr(
+                                format!(
+                                    "input `{}` has no branch `{b}`, which the luminosity mask \
+                                     of {}/{} needs",
+                                    f.path.display(),
+                                    process.name,
+                                    var.name
+                                ),
+                                Some("a `lumi_mask` selects events by `run` and `luminosityBlock`"),
+                            ));
+                        }
+                    }
+                }
                 let entries = tree.entries();
                 for r in group_clusters(&tree.clusters(), entries) {
                     if budget == 0 {
@@ -265,6 +286,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                 xsec: var.xsec.unwrap_or(f64::NAN),
                 nevts,
                 sumw,
+                lumi_mask: var.lumi_mask.clone(),
                 files,
                 outputs,
                 kinematic,
