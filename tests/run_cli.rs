@@ -1338,3 +1338,40 @@ fn a_luminosity_mask_keeps_only_certified_sections_of_data() {
         "{err}"
     );
 }
+
+#[test]
+fn a_store_is_refused_when_a_cross_section_changed() {
+    let Some(data) = shared_data() else { return };
+    let file = data.join("nanoAOD_2015_CMS_Open_Data_ttbar.root");
+    let ana = scratch_analysis(
+        "store-xsec",
+        "weight xsec * lumi / nevts\nhist n = nJet in integer(0, 10)",
+        &file,
+    );
+    let store = tmp("store-xsec-store");
+    let s = store.to_str().expect("utf-8");
+    let a = ana.to_str().expect("utf-8");
+    let out = tmp("store-xsec-out");
+    let o = out.to_str().expect("utf-8");
+    let r = anac(&["run", a, "-o", o, "-q", "--store", s]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    // Same files, same analysis, another cross section: the committed units are not reusable.
+    let yaml = ana.with_file_name("s.yaml");
+    let text = std::fs::read_to_string(&yaml).expect("yaml");
+    std::fs::write(&yaml, text.replace("xsec: 1.0", "xsec: 2.0")).expect("yaml");
+    let r = anac(&["run", a, "-o", o, "-q", "--force", "--store", s]);
+    assert_eq!(
+        r.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(String::from_utf8_lossy(&r.stderr).contains("another run"));
+    let _ = std::fs::remove_dir_all(store);
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -56,6 +56,19 @@ pub struct Partial {
 pub fn identity(plan: &Plan, rp: &RunPlan) -> String {
     let mut text = format!("anac {}\n{plan}\n", env!("CARGO_PKG_VERSION"));
     for j in &rp.jobs {
+        // Everything per sample that changes what a unit fills: its weights' inputs, which
+        // outputs it fills, and which events a luminosity mask keeps.
+        text.push_str(&format!(
+            "job {}/{} data {} xsec {:x} nevts {} sumw {:?} outputs {:?} mask {:?}\n",
+            j.process,
+            j.variation,
+            j.is_data,
+            j.xsec.to_bits(),
+            j.nevts,
+            j.sumw.map(f64::to_bits),
+            j.outputs.iter().map(|o| &o.name).collect::<Vec<_>>(),
+            j.lumi_mask.as_ref().map(|m| &m.runs)
+        ));
         for f in &j.files {
             // The file's identity, not how its path was spelled (relative or absolute).
             let path = std::fs::canonicalize(&f.path).unwrap_or_else(|_| f.path.clone());
