@@ -177,17 +177,7 @@ pub struct EventKernels {
     pub clif: Vec<(String, String)>,
     /// String constants the code points at (kept alive with it).
     _strings: Vec<Box<[u8]>>,
-    module: Option<JITModule>,
-}
-
-impl Drop for EventKernels {
-    fn drop(&mut self) {
-        if let Some(m) = self.module.take() {
-            // Safety: the function pointers are dropped with `self`; the runtime only calls
-            // them while it borrows `self`.
-            unsafe { m.free_memory() };
-        }
-    }
+    _module: super::JitCode,
 }
 
 // The kernels are functions of their state argument only.
@@ -559,13 +549,20 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
     /// Makes room for `n` more arena entries; returns the current length.
     fn reserve(&mut self, n: Value) -> Value {
         let len = self.sload(I64, off!(idx_len));
-        let cap = self.sload(I64, off!(idx_cap));
         let need = self.b.ins().iadd(len, n);
+        self.ensure(need, off!(idx_cap), off!(grow_idx));
+        len
+    }
+
+    /// Makes a buffer whose capacity is at `cap` hold `need` items, growing it through the
+    /// call-out whose pointer is at `grow` (a fault when it cannot grow).
+    fn ensure(&mut self, need: Value, cap: i32, grow: i32) {
+        let cap = self.sload(I64, cap);
         let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, cap);
-        let (grow, ok) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(over, grow, &[], ok, &[]);
-        self.b.switch_to_block(grow);
-        let f = self.sload(I64, off!(grow_idx));
+        let (grow_b, ok) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(over, grow_b, &[], ok, &[]);
+        self.b.switch_to_block(grow_b);
+        let f = self.sload(I64, grow);
         let sig = self.b.import_signature(self.u.imp.grow_idx_sig.clone());
         let c = self.b.ins().call_indirect(sig, f, &[self.st, need]);
         let r = self.b.inst_results(c)[0];
@@ -577,7 +574,6 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         .ok();
         self.b.ins().jump(ok, &[]);
         self.b.switch_to_block(ok);
-        len
     }
 
     fn idx_addr(&mut self, pos: Value) -> Value {
@@ -2125,24 +2121,8 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 
     fn push_key(&mut self, k: Value, e: Value) {
         let len = self.sload(I64, off!(keys_len));
-        let cap = self.sload(I64, off!(keys_cap));
         let need = self.b.ins().iadd_imm_s(len, 1);
-        let over = self.b.ins().icmp(IntCC::UnsignedGreaterThan, need, cap);
-        let (grow, ok) = (self.b.create_block(), self.b.create_block());
-        self.b.ins().brif(over, grow, &[], ok, &[]);
-        self.b.switch_to_block(grow);
-        let f = self.sload(I64, off!(grow_keys));
-        let sig = self.b.import_signature(self.u.imp.grow_idx_sig.clone());
-        let c = self.b.ins().call_indirect(sig, f, &[self.st, need]);
-        let r = self.b.inst_results(c)[0];
-        let bad = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
-        self.when(bad, |s| {
-            s.fault(Fault::Memory);
-            Ok(())
-        })
-        .ok();
-        self.b.ins().jump(ok, &[]);
-        self.b.switch_to_block(ok);
+        self.ensure(need, off!(keys_cap), off!(grow_keys));
         let keys = self.sload(I64, off!(keys));
         let o = self.b.ins().imul_imm_s(len, 8);
         let a = self.b.ins().iadd(keys, o);
@@ -2968,22 +2948,8 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         grow_idx_sig: sig(&[I64, I64], Some(I64)),
     };
     let kinematic: Vec<usize> = plan.kinematic().collect();
-    let widths = plan
-        .nodes
-        .iter()
-        .map(|n| match n.ty.unwrap_optional().0 {
-            Type::Collection(e) | Type::Element(e) => width(e),
-            _ => 0,
-        })
-        .collect();
-    let site_keys = plan
-        .nodes
-        .iter()
-        .map(|n| match &n.kind {
-            NodeKind::Random { site, .. } => crate::runtime::random::site_key(site),
-            _ => 0,
-        })
-        .collect();
+    let widths = plan.element_widths();
+    let site_keys = crate::runtime::random::site_keys(plan);
     let mut u = Unit {
         plan,
         module,
@@ -3092,6 +3058,6 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         functions,
         clif,
         _strings: std::mem::take(&mut u.strings),
-        module: Some(u.module),
+        _module: super::JitCode(Some(u.module)),
     })
 }

@@ -92,14 +92,18 @@ pub struct Kernels {
     pub by_node: Vec<Option<Kernel>>,
     /// Time spent compiling.
     pub compile_time: std::time::Duration,
-    module: Option<JITModule>,
+    _module: JitCode,
 }
 
-impl Drop for Kernels {
+/// Compiled code, freed on drop. Whoever holds the function pointers holds this, and calls
+/// them only while they borrow it.
+pub(crate) struct JitCode(pub(crate) Option<JITModule>);
+
+impl Drop for JitCode {
     fn drop(&mut self) {
-        if let Some(m) = self.module.take() {
-            // Safety: every kernel pointer is dropped with `self`; the interpreter only calls
-            // kernels while it borrows the `Kernels`.
+        if let Some(m) = self.0.take() {
+            // Safety: every function pointer into this module lives in the struct that owns
+            // this `JitCode` and is dropped with it.
             unsafe { m.free_memory() };
         }
     }
@@ -541,7 +545,7 @@ fn compile_inner(
         return Ok(Kernels {
             by_node,
             compile_time: t0.elapsed(),
-            module: None,
+            _module: JitCode(None),
         });
     }
     let mut flag_builder = settings::builder();
@@ -651,6 +655,6 @@ fn compile_inner(
     Ok(Kernels {
         by_node,
         compile_time: t0.elapsed(),
-        module: Some(module),
+        _module: JitCode(Some(module)),
     })
 }

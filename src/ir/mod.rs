@@ -516,6 +516,18 @@ impl Plan {
         &self.nodes[id.0 as usize]
     }
 
+    /// Per node: the element width (leaves per element) of collection- and element-typed
+    /// nodes, else 0.
+    pub fn element_widths(&self) -> Vec<u32> {
+        self.nodes
+            .iter()
+            .map(|n| match n.ty.unwrap_optional().0 {
+                Type::Collection(e) | Type::Element(e) => width(e),
+                _ => 0,
+            })
+            .collect()
+    }
+
     /// The branches the plan reads, sorted and without duplicates.
     pub fn branches(&self) -> Vec<String> {
         let mut v: Vec<String> = self

@@ -30,6 +30,16 @@ impl Default for Data {
 }
 
 impl Data {
+    /// The values' address (f64, i64 or bool bytes), for native code; null for strings.
+    pub fn as_ptr(&self) -> *const u8 {
+        match self {
+            Data::F(v) => v.as_ptr() as *const u8,
+            Data::I(v) => v.as_ptr() as *const u8,
+            Data::B(v) => v.as_ptr() as *const u8,
+            Data::S { .. } => std::ptr::null(),
+        }
+    }
+
     /// The bytes of string `i`.
     pub fn str_at(&self, i: usize) -> &[u8] {
         match self {

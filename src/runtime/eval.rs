@@ -120,22 +120,8 @@ impl<'p> Frame<'p> {
     /// variations (indices into `plan.variations`), with their replaced fields in columns
     /// `plan.fields.len() + j` of the chunk, in replacement order.
     pub fn new(plan: &'p Plan, kinematic: &[usize], kernels: Option<&'p Kernels>) -> Self {
-        let widths = plan
-            .nodes
-            .iter()
-            .map(|n| match n.ty.unwrap_optional().0 {
-                Type::Collection(e) | Type::Element(e) => width(e),
-                _ => 0,
-            })
-            .collect();
-        let site_keys = plan
-            .nodes
-            .iter()
-            .map(|n| match &n.kind {
-                NodeKind::Random { site, .. } => random::site_key(site),
-                _ => 0,
-            })
-            .collect();
+        let widths = plan.element_widths();
+        let site_keys = random::site_keys(plan);
         let nominal: Vec<u32> = (0..plan.fields.len() as u32).collect();
         let mut fmaps = vec![nominal.clone()];
         let mut shared = vec![vec![false; plan.defs.len()]];
@@ -189,14 +175,7 @@ impl<'p> Frame<'p> {
         if self.kernels.is_none() {
             return;
         }
-        let ptr = |d: &Data| -> *const u8 {
-            match d {
-                Data::F(v) => v.as_ptr() as *const u8,
-                Data::I(v) => v.as_ptr() as *const u8,
-                Data::B(v) => v.as_ptr() as *const u8,
-                Data::S { .. } => std::ptr::null(),
-            }
-        };
+        let ptr = |d: &Data| d.as_ptr();
         self.field_ptrs.clear();
         for m in &self.fmaps {
             for &col in m {

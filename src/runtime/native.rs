@@ -388,14 +388,7 @@ impl<'k> Native<'k> {
 
     /// Points the state at the chunk's columns and at this object's buffers.
     fn bind(&mut self, plan: &Plan, ch: &Chunk, job_kinematic: &[usize]) {
-        let ptr = |d: &Data| -> *const u8 {
-            match d {
-                Data::F(v) => v.as_ptr() as *const u8,
-                Data::I(v) => v.as_ptr() as *const u8,
-                Data::B(v) => v.as_ptr() as *const u8,
-                Data::S { .. } => std::ptr::null(),
-            }
-        };
+        let ptr = |d: &Data| d.as_ptr();
         let nf = plan.fields.len();
         let nslots = self.k.kinematic.len() + 1;
         // String columns: the tables point at their (offsets, bytes) descriptor.

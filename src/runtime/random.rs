@@ -38,6 +38,17 @@ pub fn site_key(site: &RandomSite) -> u64 {
 }
 
 /// u in (0, 1) for one draw.
+/// Per node of `plan`: the site key of random nodes (else 0).
+pub fn site_keys(plan: &crate::ir::Plan) -> Vec<u64> {
+    plan.nodes
+        .iter()
+        .map(|n| match &n.kind {
+            crate::ir::NodeKind::Random { site, .. } => site_key(site),
+            _ => 0,
+        })
+        .collect()
+}
+
 pub fn uniform01(file: u64, entry: u64, element: Option<u32>, site: u64) -> f64 {
     let mut h = mix(file ^ GOLDEN);
     h = mix(h ^ entry.wrapping_add(GOLDEN));
