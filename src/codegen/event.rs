@@ -1267,6 +1267,28 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         Ok(v)
     }
 
+    /// Node `id` evaluated with element `e` of the collection at `start` (width `w`) in scope.
+    fn in_element(&mut self, start: Value, e: Value, w: u32, id: NodeId) -> R<Val> {
+        let pos = self.elem_pos(start, e, w);
+        self.scopes.push(pos);
+        let v = self.node(id);
+        self.scopes.pop();
+        v
+    }
+
+    /// A sort or argmax key: the value as a float, NaN when absent (NaN keys never win and
+    /// sort last).
+    fn key_or_nan(&mut self, v: &Val) -> Value {
+        let k = self.as_f(&v.x);
+        match v.p {
+            Some(p) => {
+                let nan = self.b.ins().f64const(f64::NAN);
+                self.b.ins().select(p, k, nan)
+            }
+            None => k,
+        }
+    }
+
     fn elem_pos(&mut self, start: Value, e: Value, w: u32) -> Value {
         let o = self.b.ins().imul_imm_s(e, i64::from(w));
         self.b.ins().iadd(start, o)
@@ -1988,11 +2010,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let init = self.bconst(!want);
                 self.b.def_var(r, init);
                 self.for_n(len, |s, e, exit| {
-                    let pos = s.elem_pos(start, e, w);
-                    s.scopes.push(pos);
-                    let v = s.node(key);
-                    s.scopes.pop();
-                    let v = v?;
+                    let v = s.in_element(start, e, w, key)?;
                     let t = s.truth(&v);
                     let hit = if want { t } else { s.b.ins().bxor_imm_s(t, 1) };
                     let cont = s.b.create_block();
@@ -2010,11 +2028,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             KeyedOp::Sum => {
                 let mut acc = Acc::new(self, Builtin::ListSum, ty);
                 self.for_n(len, |s, e, _| {
-                    let pos = s.elem_pos(start, e, w);
-                    s.scopes.push(pos);
-                    let v = s.node(key);
-                    s.scopes.pop();
-                    let v = v?;
+                    let v = s.in_element(start, e, w, key)?;
                     acc.add(s, &v);
                     Ok(())
                 })?;
@@ -2032,20 +2046,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 self.b.def_var(best_k, k0);
                 self.b.def_var(best_e, e0);
                 self.for_n(len, |s, e, _| {
-                    let pos = s.elem_pos(start, e, w);
-                    s.scopes.push(pos);
-                    let v = s.node(key);
-                    s.scopes.pop();
-                    let v = v?;
+                    let v = s.in_element(start, e, w, key)?;
                     // Absent keys are NaN, and NaN keys never win.
-                    let k = s.as_f(&v.x);
-                    let k = match v.p {
-                        Some(p) => {
-                            let nan = s.b.ins().f64const(f64::NAN);
-                            s.b.ins().select(p, k, nan)
-                        }
-                        None => k,
-                    };
+                    let k = s.key_or_nan(&v);
                     let fd = s.b.use_var(found);
                     let bk = s.b.use_var(best_k);
                     let better = if max {
@@ -2078,19 +2081,8 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let desc = op == KeyedOp::SortDesc;
                 let k0 = self.sload(I64, off!(keys_len));
                 self.for_n(len, |s, e, _| {
-                    let pos = s.elem_pos(start, e, w);
-                    s.scopes.push(pos);
-                    let v = s.node(key);
-                    s.scopes.pop();
-                    let v = v?;
-                    let k = s.as_f(&v.x);
-                    let k = match v.p {
-                        Some(p) => {
-                            let nan = s.b.ins().f64const(f64::NAN);
-                            s.b.ins().select(p, k, nan)
-                        }
-                        None => k,
-                    };
+                    let v = s.in_element(start, e, w, key)?;
+                    let k = s.key_or_nan(&v);
                     s.push_key(k, e);
                     Ok(())
                 })?;
