@@ -468,3 +468,18 @@ fn diagnostics_cost_grows_linearly_with_the_input() {
         );
     }
 }
+
+#[test]
+fn an_analysis_over_the_size_limit_is_one_clear_error() {
+    let dir = scratch("too-large");
+    let body: String = (0..60_000)
+        .map(|i| format!("let value_{i} = {i} * 2\n"))
+        .collect();
+    assert!(body.len() > anac::syntax::MAX_SOURCE_BYTES);
+    let p = write(&dir, "big.ana", &format!("tree Events\n{body}"));
+    let out = anac(&["check", &p, "--format", "json"]);
+    assert_eq!(code(&out), 1);
+    let v = json(&out);
+    let codes: Vec<String> = found(&v).into_iter().map(|d| d.0).collect();
+    assert_eq!(codes, vec!["anac::syntax::too-large".to_string()], "{v}");
+}

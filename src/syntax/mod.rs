@@ -32,6 +32,12 @@ pub const DUPLICATE_HEADER: Code = Code("anac::syntax::duplicate-header");
 pub const MISPLACED_HEADER: Code = Code("anac::syntax::misplaced-header");
 /// A parse tree the builder did not expect (a bug in anac, reported instead of panicking).
 pub const INTERNAL: Code = Code("anac::syntax::internal");
+/// The file is larger than anac parses as an analysis.
+pub const TOO_LARGE: Code = Code("anac::syntax::too-large");
+
+/// The largest analysis anac parses (1 MiB, some twenty times the longest analysis written so
+/// far): parsing costs memory in proportion to the text (about 75 MB at the limit).
+pub const MAX_SOURCE_BYTES: usize = 1 << 20;
 
 /// How deep expressions and brackets may nest. Real analyses stay below 20.
 pub const MAX_DEPTH: usize = 256;
@@ -44,6 +50,22 @@ struct AnaParser;
 /// errors even when an AST is returned (e.g. a duplicated header, reported and ignored).
 pub fn parse(source: &Arc<SourceFile>) -> (Option<ast::File>, Vec<Diagnostic>) {
     let text: &str = &source.text;
+    if text.len() > MAX_SOURCE_BYTES {
+        let d = Diagnostic::error(
+            TOO_LARGE,
+            format!(
+                "the file has {} bytes; anac parses analyses of up to {} MiB",
+                text.len(),
+                MAX_SOURCE_BYTES >> 20
+            ),
+        )
+        .in_file(source)
+        .with_help(
+            "an analysis this long is likely generated: generate a shorter one (a `vary ... for` \
+             family, a region per selection), or split it into several analyses",
+        );
+        return (None, vec![d]);
+    }
     if let Some(deep) = depth::prescan(text, MAX_DEPTH) {
         let (span, what) = match deep {
             depth::TooDeep::Nesting(s) => (s, format!("nesting deeper than {MAX_DEPTH} levels")),
