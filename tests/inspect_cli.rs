@@ -250,3 +250,66 @@ fn a_corrupt_file_is_bad_input_exit_1() {
     assert!(stderr(&o).contains("cut.root"), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn scan_streams_block_by_block_and_shows_a_repeated_branch_once() {
+    let Some(f) = nanoaod() else { return };
+    let o = anac(&[
+        "inspect",
+        &f,
+        "Events",
+        "--scan",
+        "nJet,event,nJet",
+        "--format",
+        "json",
+    ]);
+    let v = json_of(&o);
+    assert_eq!(v["branches"], json!(["nJet", "event"]));
+    let n = v["values"]["nJet"].as_array().expect("nJet values");
+    assert_eq!(n.len(), 200);
+    assert_eq!(n[0], json!(2));
+    assert_eq!(v["values"]["event"][0], json!(227291401u64));
+    let t = anac(&[
+        "inspect",
+        &f,
+        "Events",
+        "--scan",
+        "nJet,nJet",
+        "--entries",
+        "0:3",
+    ]);
+    let text = String::from_utf8_lossy(&t.stdout);
+    assert_eq!(text.matches("nJet").count(), 1, "{text}");
+    assert!(text.contains("==> 3 entries [0, 3)"), "{text}");
+}
+
+#[test]
+fn scan_across_blocks_equals_the_blocks_scanned_separately() {
+    // 1500 entries: more than one 1024-entry block.
+    let Some(f) = anac::testing::shared_file("agc-small/ttbar__nominal__0000.root") else {
+        return;
+    };
+    let f = f.to_str().expect("utf-8").to_string();
+    let scan = |range: &str| {
+        let o = anac(&[
+            "inspect",
+            &f,
+            "Events",
+            "--scan",
+            "nJet,Jet_pt",
+            "--entries",
+            range,
+            "--format",
+            "json",
+        ]);
+        json_of(&o)
+    };
+    let all = scan("0:1500");
+    let (a, b) = (scan("0:1024"), scan("1024:1500"));
+    for br in ["nJet", "Jet_pt"] {
+        let mut joined = a["values"][br].as_array().expect("a").clone();
+        joined.extend(b["values"][br].as_array().expect("b").iter().cloned());
+        assert_eq!(all["values"][br], json!(joined), "{br}");
+    }
+    assert_eq!(all["values"]["nJet"].as_array().map(Vec::len), Some(1500));
+}

@@ -49,23 +49,20 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    match inspect(&args) {
-        Ok(text) => {
-            // Names, titles and string values come from the file: control bytes (an escape
-            // sequence in a branch title) are shown escaped, never sent to the terminal.
-            let text = escape_controls(&text);
-            // A closed pipe (`anac inspect f.root | head`) is not an error worth a panic.
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-                Err(e) => {
-                    crate::errln!("error: cannot write the output: {e}");
-                    ExitCode::from(super::EXIT_USAGE)
-                }
-            }
+    // Names, titles and string values come from the file: control bytes (an escape sequence in a
+    // branch title) are shown escaped, never sent to the terminal (`Escaped`).
+    let stdout = std::io::stdout();
+    let mut out = Escaped(std::io::BufWriter::new(stdout.lock()));
+    let r = inspect_to(&args, &mut out).and_then(|()| out.0.flush().map_err(Failure::Io));
+    match r {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`anac inspect f.root | head`) is not an error worth a panic.
+        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Io(e)) => {
+            crate::errln!("error: cannot write the output: {e}");
+            ExitCode::from(super::EXIT_USAGE)
         }
-        Err(diag) => {
+        Err(Failure::Diag(diag)) => {
             crate::err!("{}", render_human(&diag, std::io::stderr().is_terminal()));
             // The one exit-code contract: a bad argument is a usage problem (2); a missing,
             // unreadable or corrupt ROOT file is bad input (1).
@@ -78,8 +75,48 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
-/// The whole output as text, or the diagnostic to show instead.
+/// Why `inspect` stopped: a diagnostic to show, or the output could not be written.
+pub enum Failure {
+    Diag(Box<Diagnostic>),
+    Io(std::io::Error),
+}
+
+impl From<Box<Diagnostic>> for Failure {
+    fn from(d: Box<Diagnostic>) -> Self {
+        Failure::Diag(d)
+    }
+}
+
+/// A writer that escapes control characters (other than newline and tab) of what passes.
+struct Escaped<W: Write>(W);
+
+impl<W: Write> Escaped<W> {
+    fn put(&mut self, text: &str) -> Result<(), Failure> {
+        self.0
+            .write_all(escape_controls(text).as_bytes())
+            .map_err(Failure::Io)
+    }
+}
+
+/// Entries read at a time by `--scan`: memory is bounded by a block, not by the range.
+const SCAN_BLOCK: u64 = 1024;
+
+/// The whole output as text, or the diagnostic to show instead (for tests and callers that
+/// want a string; the command streams with [`inspect_to`]).
 pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
+    let mut out = Escaped(Vec::new());
+    match inspect_to(args, &mut out) {
+        Ok(()) => Ok(String::from_utf8_lossy(&out.0).into_owned()),
+        Err(Failure::Diag(d)) => Err(d),
+        Err(Failure::Io(e)) => Err(Box::new(Diagnostic::error(
+            BAD_ARGUMENT,
+            format!("cannot write the output: {e}"),
+        ))),
+    }
+}
+
+/// Writes the output to `out` as it is made.
+fn inspect_to<W: Write>(args: &Args, out: &mut Escaped<W>) -> Result<(), Failure> {
     let file = RootFile::open(&args.file).map_err(root_err)?;
     let names = match &args.tree {
         Some(t) => vec![t.clone()],
@@ -87,7 +124,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
     };
     if !args.scan.is_empty() {
         let [name] = names.as_slice() else {
-            return Err(Box::new(
+            return Err(Failure::Diag(Box::new(
                 Diagnostic::error(
                     BAD_ARGUMENT,
                     format!(
@@ -98,7 +135,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
                     ),
                 )
                 .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"),
-            ));
+            )));
         };
         let tree = file.tree(name).map_err(root_err)?;
         let default_len = match args.format {
@@ -106,25 +143,32 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
             Format::Json => tree.entries(),
         };
         let range = parse_entries(args.entries.as_deref(), tree.entries(), default_len)?;
-        let columns = args
-            .scan
+        // A branch named twice is shown once.
+        let mut branches: Vec<&String> = Vec::new();
+        for b in &args.scan {
+            if !branches.contains(&b) {
+                branches.push(b);
+            }
+        }
+        let kinds = branches
             .iter()
-            .map(|b| {
-                let kind = scan_kind(&file, &tree, b)?;
-                let col = tree.read(&file, b, range.clone()).map_err(root_err)?;
-                Ok((b.clone(), kind, col))
-            })
+            .map(|b| Ok(((*b).clone(), scan_kind(&file, &tree, b)?)))
             .collect::<Result<Vec<_>, Box<Diagnostic>>>()?;
-        return Ok(match args.format {
-            Format::Human => scan_human(&columns, range),
-            Format::Json => scan_json(&tree, &columns, range),
-        });
+        let scan = Scan {
+            file: &file,
+            tree: &tree,
+            kinds: &kinds,
+        };
+        return match args.format {
+            Format::Human => scan.human(range, out),
+            Format::Json => scan.json(range, out),
+        };
     }
     let trees = names
         .iter()
         .map(|n| file.tree(n).map_err(root_err))
         .collect::<Result<Vec<Tree>, Box<Diagnostic>>>()?;
-    Ok(match args.format {
+    out.put(&match args.format {
         Format::Human => summary_human(&file, &trees),
         Format::Json => summary_json(&file, &trees),
     })
@@ -573,28 +617,6 @@ fn cells_or_error(kind: &ColumnKind, col: &Column, n: usize, name: &str) -> Vec<
         .unwrap_or_else(|e| vec![Cell::One(Value::from(format!("<{name}: {e}>"))); n])
 }
 
-fn scan_json(tree: &Tree, columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> String {
-    let n = (range.end - range.start) as usize;
-    let mut values = serde_json::Map::new();
-    for (name, kind, col) in columns {
-        let arr: Vec<Value> = cells_or_error(kind, col, n, name)
-            .into_iter()
-            .map(|c| match c {
-                Cell::One(v) => v,
-                Cell::List(l) => Value::Array(l),
-                Cell::Lists(ls) => Value::Array(ls.into_iter().map(Value::Array).collect()),
-            })
-            .collect();
-        values.insert(name.clone(), Value::Array(arr));
-    }
-    json_text(&serde_json::json!({
-        "tree": tree.name(),
-        "entries": [range.start, range.end],
-        "branches": columns.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
-        "values": values,
-    }))
-}
-
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -602,18 +624,128 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// `TTree::Scan`-like table: one row per entry and instance; scalars show on instance 0.
-fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> String {
-    let n = (range.end - range.start) as usize;
-    let per_col: Vec<Vec<Cell>> = columns
-        .iter()
-        .map(|(name, kind, col)| cells_or_error(kind, col, n, name))
-        .collect();
-    let mut header = vec!["Row".to_string(), "Instance".to_string()];
-    header.extend(columns.iter().map(|c| c.0.clone()));
-    let mut rows: Vec<Vec<String>> = Vec::new();
+/// The branches `--scan` shows, read block by block.
+struct Scan<'a> {
+    file: &'a RootFile,
+    tree: &'a Tree,
+    kinds: &'a [(String, ColumnKind)],
+}
+
+impl Scan<'_> {
+    /// The cells of every branch for the entries `r`.
+    fn block(&self, r: Range<u64>) -> Result<Vec<Vec<Cell>>, Failure> {
+        let n = (r.end - r.start) as usize;
+        self.kinds
+            .iter()
+            .map(|(name, kind)| {
+                let col = self
+                    .tree
+                    .read(self.file, name, r.clone())
+                    .map_err(root_err)?;
+                Ok(cells_or_error(kind, &col, n, name))
+            })
+            .collect()
+    }
+
+    fn blocks(range: &Range<u64>) -> impl Iterator<Item = Range<u64>> + '_ {
+        (range.start..range.end)
+            .step_by(SCAN_BLOCK as usize)
+            .map(|a| a..(a + SCAN_BLOCK).min(range.end))
+    }
+
+    /// `TTree::Scan`-like table: one row per entry and instance; scalars show on instance 0.
+    /// Two passes over the blocks (column widths, then the rows), so memory holds one block.
+    fn human<W: Write>(&self, range: Range<u64>, out: &mut Escaped<W>) -> Result<(), Failure> {
+        let mut header = vec!["Row".to_string(), "Instance".to_string()];
+        header.extend(self.kinds.iter().map(|c| c.0.clone()));
+        let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+        for r in Self::blocks(&range) {
+            let cols = self.block(r.clone())?;
+            for_rows(&cols, r.start, |row| {
+                for (w, c) in width.iter_mut().zip(row) {
+                    *w = (*w).max(c.chars().count());
+                }
+                Ok(())
+            })?;
+        }
+        let rule: String = format!(
+            "{}\n",
+            "*".repeat(width.iter().map(|w| w + 3).sum::<usize>() + 1)
+        );
+        let line = |cells: &[String]| {
+            let mut s = String::from("*");
+            for (c, w) in cells.iter().zip(&width) {
+                s.push_str(&format!(" {c:>w$} *"));
+            }
+            s + "\n"
+        };
+        out.put(&rule)?;
+        out.put(&line(&header))?;
+        out.put(&rule)?;
+        for r in Self::blocks(&range) {
+            let cols = self.block(r.clone())?;
+            for_rows(&cols, r.start, |row| out.put(&line(row)))?;
+        }
+        out.put(&rule)?;
+        out.put(&format!(
+            "==> {} entries [{}, {})\n",
+            range.end - range.start,
+            range.start,
+            range.end
+        ))
+    }
+
+    /// `{"tree", "entries", "branches", "values": {branch: [...]}}`, one branch at a time.
+    fn json<W: Write>(&self, range: Range<u64>, out: &mut Escaped<W>) -> Result<(), Failure> {
+        let js = |v: &Value| serde_json::to_string(v).unwrap_or_else(|_| "null".into());
+        out.put(&format!(
+            "{{\n  \"tree\": {},\n  \"entries\": [{}, {}],\n  \"branches\": {},\n  \"values\": {{",
+            js(&Value::from(self.tree.name())),
+            range.start,
+            range.end,
+            js(&Value::from(
+                self.kinds.iter().map(|c| c.0.clone()).collect::<Vec<_>>()
+            ))
+        ))?;
+        for (k, (name, kind)) in self.kinds.iter().enumerate() {
+            out.put(&format!(
+                "{}\n    {}: [",
+                if k == 0 { "" } else { "," },
+                js(&Value::from(name.as_str()))
+            ))?;
+            let mut first = true;
+            for r in Self::blocks(&range) {
+                let n = (r.end - r.start) as usize;
+                let col = self
+                    .tree
+                    .read(self.file, name, r.clone())
+                    .map_err(root_err)?;
+                for c in cells_or_error(kind, &col, n, name) {
+                    let v = match c {
+                        Cell::One(v) => v,
+                        Cell::List(l) => Value::Array(l),
+                        Cell::Lists(ls) => Value::Array(ls.into_iter().map(Value::Array).collect()),
+                    };
+                    out.put(&format!("{}{}", if first { "" } else { ", " }, js(&v)))?;
+                    first = false;
+                }
+            }
+            out.put("]")?;
+        }
+        out.put("\n  }\n}\n")
+    }
+}
+
+/// Calls `f` with each table row of a block (entry number, instance, one cell per branch).
+fn for_rows(
+    cols: &[Vec<Cell>],
+    first: u64,
+    mut f: impl FnMut(&[String]) -> Result<(), Failure>,
+) -> Result<(), Failure> {
+    let n = cols.first().map_or(0, Vec::len);
+    let mut row: Vec<String> = Vec::with_capacity(cols.len() + 2);
     for e in 0..n {
-        let instances = per_col
+        let instances = cols
             .iter()
             .map(|c| match &c[e] {
                 Cell::One(_) => 1,
@@ -624,8 +756,10 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
             .unwrap_or(1)
             .max(1);
         for k in 0..instances {
-            let mut row = vec![(range.start + e as u64).to_string(), k.to_string()];
-            for c in &per_col {
+            row.clear();
+            row.push((first + e as u64).to_string());
+            row.push(k.to_string());
+            for c in cols {
                 row.push(match &c[e] {
                     Cell::One(v) if k == 0 => text(v),
                     Cell::One(_) => String::new(),
@@ -641,38 +775,10 @@ fn scan_human(columns: &[(String, ColumnKind, Column)], range: Range<u64>) -> St
                         .unwrap_or_default(),
                 });
             }
-            rows.push(row);
+            f(&row)?;
         }
     }
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-    for r in &rows {
-        for (w, c) in width.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let rule: String = format!(
-        "{}\n",
-        "*".repeat(width.iter().map(|w| w + 3).sum::<usize>() + 1)
-    );
-    let line = |cells: &[String]| {
-        let mut s = String::from("*");
-        for (c, w) in cells.iter().zip(&width) {
-            s.push_str(&format!(" {c:>w$} *"));
-        }
-        s + "\n"
-    };
-    let mut o = rule.clone();
-    o.push_str(&line(&header));
-    o.push_str(&rule);
-    for r in &rows {
-        o.push_str(&line(r));
-    }
-    o.push_str(&rule);
-    o.push_str(&format!(
-        "==> {n} entries [{}, {})\n",
-        range.start, range.end
-    ));
-    o
+    Ok(())
 }
 
 /// `text` with control characters other than newline and tab written as `\u{..}`.
