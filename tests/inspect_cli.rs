@@ -313,3 +313,24 @@ fn scan_across_blocks_equals_the_blocks_scanned_separately() {
     }
     assert_eq!(all["values"]["nJet"].as_array().map(Vec::len), Some(1500));
 }
+
+#[test]
+fn a_corrupt_compressed_block_is_described_in_words() {
+    let Some(f) = nanoaod() else { return };
+    let mut bytes = std::fs::read(&f).expect("read");
+    // Scramble 400 bytes inside the compressed TTree metadata of this file.
+    for b in &mut bytes[200_000..200_400] {
+        *b ^= 0x5a;
+    }
+    let p = std::env::temp_dir().join(format!("anac-corrupt-{}.root", std::process::id()));
+    std::fs::write(&p, &bytes).expect("write");
+    let o = anac(&["inspect", p.to_str().expect("utf-8"), "Events"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("the compressed data is corrupt"), "{err}");
+    assert!(
+        !err.contains("BadData"),
+        "a library's error name leaked: {err}"
+    );
+    let _ = std::fs::remove_file(p);
+}

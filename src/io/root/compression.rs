@@ -69,10 +69,15 @@ pub fn decompress(dec: &mut Decoders, src: &[u8], out: &mut [u8]) -> Result<(), 
         let input = &src[ip..ip + csize];
         let dst = &mut out[op..op + usize_];
         let n = match &tag {
-            b"ZL" => dec
-                .zlib
-                .zlib_decompress(input, dst)
-                .map_err(|e| Bad(format!("zlib block {block}: {e:?}")))?,
+            b"ZL" => dec.zlib.zlib_decompress(input, dst).map_err(|e| {
+                let what = match e {
+                    libdeflater::DecompressionError::BadData => "the compressed data is corrupt",
+                    libdeflater::DecompressionError::InsufficientSpace => {
+                        "it decompresses to more bytes than its header declares"
+                    }
+                };
+                Bad(format!("zlib block {block}: {what}"))
+            })?,
             b"XZ" => lzma(input, dst).map_err(|e| e.context(format!("lzma block {block}")))?,
             b"L4" => {
                 if input.len() < 8 {
