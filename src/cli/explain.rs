@@ -6,14 +6,28 @@ use std::process::ExitCode;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The code, with or without the `anac::` prefix.
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present_any = ["list", "builtins"])]
     pub code: Option<String>,
     /// List every documented code.
     #[arg(long)]
     pub list: bool,
+    /// List the builtin functions with their signatures.
+    #[arg(long)]
+    pub builtins: bool,
 }
 
 pub fn run(args: Args) -> ExitCode {
+    if args.builtins {
+        let width = crate::sema::BUILTIN_SIGNATURES
+            .iter()
+            .map(|(s, _)| s.chars().count())
+            .max()
+            .unwrap_or(0);
+        for (sig, what) in crate::sema::BUILTIN_SIGNATURES {
+            crate::outln!("{sig:<width$}  {what}");
+        }
+        return ExitCode::SUCCESS;
+    }
     if args.list {
         for code in Code::documented() {
             crate::outln!("{code}");

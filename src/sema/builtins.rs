@@ -91,6 +91,70 @@ pub const ALL: &[&str] = &[
     "delta_phi",
 ];
 
+/// Every builtin with its signature and what it gives (`anac explain --builtins`).
+pub const SIGNATURES: &[(&str, &str)] = &[
+    ("abs(x)", "absolute value (an int stays an int)"),
+    ("sqrt(x), exp(x), log(x), log10(x)", "float functions"),
+    (
+        "sin(x), cos(x), tan(x), asin(x), acos(x), atan(x)",
+        "trigonometry (radians)",
+    ),
+    ("sinh(x), cosh(x), tanh(x)", "hyperbolic functions"),
+    (
+        "floor(x), ceil(x), round(x)",
+        "rounding (halves away from zero)",
+    ),
+    ("pow(x, y), atan2(y, x)", "power, two-argument arctangent"),
+    (
+        "min(a, b, ...), max(a, b, ...)",
+        "smallest / largest of numbers (NaN propagates)",
+    ),
+    (
+        "min(list), max(list), mean(list)",
+        "of a list; absent when empty",
+    ),
+    (
+        "sum(list), sum(c, EXPR)",
+        "sum of a list, or of EXPR per element; 0 when empty",
+    ),
+    ("count(c)", "number of elements of a collection or a list"),
+    (
+        "any(c, COND), all(c, COND)",
+        "whether some / every element satisfies COND",
+    ),
+    ("first(c)", "c[0]; absent when empty"),
+    (
+        "sort(c, KEY), sort_desc(c, KEY)",
+        "the collection ordered by KEY (stable)",
+    ),
+    (
+        "argmax(c, KEY), argmin(c, KEY)",
+        "the element with the largest / smallest KEY; absent if none",
+    ),
+    (
+        "combinations(c, k)",
+        "all k-tuples (k = 2..4) of distinct elements, in order",
+    ),
+    ("pairs(a, b)", "all (element of a, element of b) pairs"),
+    (
+        "int(x), float(x)",
+        "conversions (int truncates; a run-time error for NaN or out of range)",
+    ),
+    (
+        "ptetaphim(pt, eta, phi, m), pxpypze(px, py, pz, e)",
+        "four-vectors",
+    ),
+    (
+        "delta_r(a, b), delta_phi(a, b)",
+        "ΔR and Δφ of four-vectors (Δφ in (−π, π])",
+    ),
+    (
+        "normal(mean, sigma), uniform(a, b)",
+        "reproducible random numbers (in let, weight, vary)",
+    ),
+    ("normal_quantile(p)", "the standard normal quantile Φ⁻¹(p)"),
+];
+
 impl Checker<'_> {
     fn arity(&mut self, func: &Ident, args: &[Expr], allowed: &[usize], span: Span) -> bool {
         if allowed.contains(&args.len()) {
@@ -183,7 +247,12 @@ impl Checker<'_> {
                         format!("`{name}` is only allowed in `let`, `weight` and `vary`"),
                         "random numbers not allowed here",
                     )
-                    .help = Some("define the random value with `let` and use its name here".into());
+                    .help = Some(
+                        "put the whole expression in a `let` (`let sel = Jet where pt * \
+                         normal(1, 0.1) > 30`): inside it each element draws its own number. A \
+                         `let` of the draw alone is one number per event, shared by every element"
+                            .into(),
+                    );
                 }
                 if !self.arity(func, args, &[2], span) {
                     return (Type::Error, None);
@@ -383,7 +452,12 @@ impl Checker<'_> {
                 for a in args {
                     self.expr(a);
                 }
-                let hint = suggest(name, ALL.iter().copied());
+                // Only a close spelling: a different name with the same prefix (`delta_eta`) is
+                // most likely a function the user expects to exist, not a typo of `delta_r`.
+                let hint = suggest(name, ALL.iter().copied()).filter(|h| {
+                    let d = strsim::damerau_levenshtein(&name.to_ascii_lowercase(), h);
+                    d <= (name.len() / 4).max(1)
+                });
                 let d = self.error(
                     UNKNOWN_FUNCTION,
                     func.span,
@@ -391,8 +465,12 @@ impl Checker<'_> {
                     "not a builtin",
                 );
                 d.help = Some(match hint {
-                    Some(h) => format!("did you mean `{h}`?"),
-                    None => "see the list of builtins in docs/language.md".into(),
+                    Some(h) => format!(
+                        "did you mean `{h}`? (`anac explain --builtins` lists the builtins)"
+                    ),
+                    None => "there is no such builtin; `anac explain --builtins` lists them with \
+                             their signatures"
+                        .into(),
                 });
                 (Type::Error, None)
             }

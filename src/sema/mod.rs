@@ -35,6 +35,7 @@ use crate::diagnostics::{Diagnostic, SourceFile, Span};
 use crate::io::schema::TreeSchema;
 use crate::syntax::ast::{self, ExprId};
 
+pub use builtins::SIGNATURES as BUILTIN_SIGNATURES;
 pub use output::{OutputPart, OutputTemplate};
 pub use types::{Elem, Type};
 pub use value::Value;

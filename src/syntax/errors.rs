@@ -51,7 +51,7 @@ fn describe(rule: Rule) -> &'static str {
         vary_for => "`for`",
         vary_on => "`on`",
         vary_weight | vary_kin | replacement => "`weight` or `COLLECTION.FIELD = ...`",
-        d_expr | d_term | d_unary | d_primary | d_call | d_ref | d_arg => {
+        d_expr | d_term | d_unary | d_primary | d_call | d_ref | d_arg | proc_name => {
             "a process, a number or a call"
         }
         _ => "",
