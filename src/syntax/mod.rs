@@ -69,9 +69,10 @@ pub fn parse(source: &Arc<SourceFile>) -> (Option<ast::File>, Vec<Diagnostic>) {
     if let Some(deep) = depth::prescan(text, MAX_DEPTH) {
         let (span, what) = match deep {
             depth::TooDeep::Nesting(s) => (s, format!("nesting deeper than {MAX_DEPTH} levels")),
-            depth::TooDeep::OperatorChain(s) => {
-                (s, format!("more than {MAX_DEPTH} operators in one chain"))
-            }
+            depth::TooDeep::OperatorChain(s) => (
+                s,
+                format!("more than {MAX_DEPTH} operators or `else if` branches in one chain"),
+            ),
         };
         let d = Diagnostic::error(TOO_DEEP, format!("input too deeply nested: {what}"))
             .in_file(source)
