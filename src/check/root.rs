@@ -1,7 +1,7 @@
 //! The production [`TreeOpener`]: anac's own ROOT reader (`io::root`).
 
 use super::trees::{OpenError, TreeInfo, TreeOpener};
-use crate::io::root::{RootError, RootFile};
+use crate::io::root::RootError;
 use std::path::Path;
 
 /// Opens trees with `io::root`.
@@ -9,8 +9,7 @@ pub struct RootOpener;
 
 impl TreeOpener for RootOpener {
     fn open(&self, path: &Path, tree: &str, want_schema: bool) -> Result<TreeInfo, OpenError> {
-        let file = RootFile::open(path).map_err(open_error)?;
-        let t = file.tree(tree).map_err(open_error)?;
+        let (_, t) = crate::io::root::cache::open_tree(path, tree).map_err(open_error)?;
         Ok(TreeInfo {
             entries: t.entries(),
             schema: want_schema.then(|| t.schema()),

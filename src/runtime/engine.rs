@@ -111,7 +111,12 @@ struct ThreadState {
     scratch: Scratch,
     /// The file and tree of the thread's last unit: consecutive units of one file (the usual
     /// order) open it and parse its tree metadata once.
-    open: Option<(std::path::PathBuf, String, RootFile, crate::io::root::Tree)>,
+    open: Option<(
+        std::path::PathBuf,
+        String,
+        std::sync::Arc<RootFile>,
+        crate::io::root::Tree,
+    )>,
     /// A luminosity mask's columns and the chunk's events to skip.
     lumi: [crate::io::root::Column; 2],
     skip: Vec<u8>,
@@ -290,10 +295,7 @@ fn run_unit(
     let reuse = matches!(&st.open, Some((p, t, _, _)) if *p == input.path && *t == job.tree);
     if !reuse {
         st.open = None;
-        let file = RootFile::open(&input.path)
-            .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
-        let tree = file
-            .tree(&job.tree)
+        let (file, tree) = crate::io::root::cache::open_tree(&input.path, &job.tree)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         st.open = Some((input.path.clone(), job.tree.clone(), file, tree));
     }

@@ -23,7 +23,6 @@ use std::sync::atomic::AtomicBool;
 
 use crate::check::{Options as CheckOptions, RootOpener, check_path, process_infos};
 use crate::diagnostics::{Code, Diagnostic, SourceFile, common};
-use crate::io::root::RootFile;
 use crate::io::samples::{self, Samples};
 use crate::ir::{self, Plan};
 use crate::sema::{self, SemaEnv};
@@ -119,9 +118,8 @@ pub fn prepare(
             )
         })
         .ok_or_else(|| internal("the samples file lists no input files".into()))?;
-    let schema = RootFile::open(&first)
-        .and_then(|f| f.tree(&first_tree))
-        .map(|t| t.schema())
+    let schema = crate::io::root::cache::open_tree(&first, &first_tree)
+        .map(|(_, t)| t.schema())
         .map_err(|e| internal(format!("cannot read `{}`: {e}", first.display())))?;
     let processes = process_infos(&samples);
     let env = SemaEnv {

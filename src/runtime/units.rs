@@ -170,18 +170,21 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
             let mut ranges: Vec<(usize, Range<u64>)> = Vec::new();
             let mut budget = opts.max_events.unwrap_or(u64::MAX);
             for (fi, f) in var.files.iter().take(take).enumerate() {
-                let file = RootFile::open(&f.path).map_err(|e| {
-                    perr(
-                        format!("cannot read input `{}`: {e}", f.path.display()),
-                        Some("check the path in the samples file and that the file is a ROOT file"),
-                    )
-                })?;
-                let tree = file.tree(&tree_name).map_err(|e| {
-                    perr(
-                        format!("input `{}`: {e}", f.path.display()),
-                        Some("the analysis' `tree` header names the tree to read"),
-                    )
-                })?;
+                let (file, tree) = crate::io::root::cache::open_tree(&f.path, &tree_name).map_err(
+                    |e| match e {
+                        crate::io::root::RootError::NotFound { .. } => perr(
+                            format!("input `{}`: {e}", f.path.display()),
+                            Some("the analysis' `tree` header names the tree to read"),
+                        ),
+                        _ => perr(
+                            format!("cannot read input `{}`: {e}", f.path.display()),
+                            Some(
+                                "check the path in the samples file and that the file is a ROOT \
+                                 file",
+                            ),
+                        ),
+                    },
+                )?;
                 check_branches(plan, &tree, &tree_name, &f.path)?;
                 if var.lumi_mask.is_some() {
                     for b in LUMI_BRANCHES {

@@ -8,6 +8,7 @@
 //!
 //! Write side: [`write::RootWriter`] writes TH1D/TH2D and TTrees (own streamer-info records).
 
+pub mod cache;
 mod column;
 mod compression;
 mod cursor;
