@@ -1375,3 +1375,18 @@ fn a_store_is_refused_when_a_cross_section_changed() {
     let _ = std::fs::remove_dir_all(store);
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn a_category_histogram_is_plotted_with_its_labels() {
+    if shared_data().is_none() {
+        return;
+    }
+    let out = run_ok("examples/zmumu.ana", "cat-plot", &[]);
+    let svg = std::fs::read_to_string(out.join("plots/all_muon_types.svg")).expect("a plot");
+    let png = std::fs::read(out.join("plots/all_muon_types.png")).expect("a png");
+    assert!(png.starts_with(b"\x89PNG"));
+    // Text is drawn as glyph outlines (no fonts needed to view it), so the labels are paths:
+    // the plot exists and is drawn (it was not made at all before category axes were read).
+    assert!(svg.len() > 1000 && svg.contains("<path"), "an empty plot");
+    let _ = std::fs::remove_dir_all(out);
+}

@@ -3,7 +3,8 @@
 //! simulated processes with data (or, without data, the first derived histogram such as
 //! pseudodata) as points and a data/prediction ratio panel; per kinematic variation, the nominal
 //! prediction against the varied one with their ratio. PNG and SVG, drawn by `io::canvas` with an
-//! embedded font. 1-D histograms on regular, variable and integer axes are plotted.
+//! embedded font. 1-D histograms on regular, variable, integer and category axes are plotted
+//! (a category axis with one labelled unit bin per category).
 
 use serde_json::Value;
 
@@ -31,6 +32,8 @@ const PALETTE: [Rgb; 8] = [
 /// One 1-D histogram read back: in-range bin edges and contents/variances (flow bins dropped).
 struct H1 {
     edges: Vec<f64>,
+    /// A category axis' labels (its bins are then unit bins 0, 1, ...).
+    cats: Option<Vec<String>>,
     values: Vec<f64>,
     variances: Vec<f64>,
     label: String,
@@ -39,7 +42,24 @@ struct H1 {
 fn read_h1(h: &Value) -> Option<H1> {
     let axes = h["axes"].as_array()?;
     let [a] = axes.as_slice() else { return None };
+    let mut cats = None;
+    let mut flow = 2;
     let edges: Vec<f64> = match a["type"].as_str()? {
+        // Categories: one unit bin each, plus an overflow bin ("other") but no underflow.
+        "category_str" | "category_int" => {
+            let names: Vec<String> = a["categories"]
+                .as_array()?
+                .iter()
+                .map(|c| match c {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            let n = names.len();
+            cats = Some(names);
+            flow = if a["flow"] == true { 1 } else { 0 };
+            (0..=n).map(|i| i as f64).collect()
+        }
         "regular" => {
             let (lo, hi, n) = (
                 a["lower"].as_f64()?,
@@ -66,13 +86,16 @@ fn read_h1(h: &Value) -> Option<H1> {
     let values = nums(&h["storage"]["values"])?;
     let variances = nums(&h["storage"]["variances"])?;
     let n = edges.len().checked_sub(1)?;
-    if values.len() != n + 2 || variances.len() != n + 2 {
+    if values.len() != n + flow || variances.len() != n + flow {
         return None;
     }
+    // In-range bins: after the underflow bin of numeric axes; categories have none.
+    let first = if cats.is_some() { 0 } else { 1 };
     Some(H1 {
         edges,
-        values: values[1..=n].to_vec(),
-        variances: variances[1..=n].to_vec(),
+        cats,
+        values: values[first..first + n].to_vec(),
+        variances: variances[first..first + n].to_vec(),
         label: a["metadata"]["label"].as_str().unwrap_or("").to_string(),
     })
 }
@@ -122,7 +145,7 @@ impl Frame {
 }
 
 /// The frame, ticks and tick labels of one panel.
-fn axes(c: &mut Canvas, f: &Frame, x_labels: bool, y_title: &str) {
+fn axes(c: &mut Canvas, f: &Frame, x_labels: bool, y_title: &str, cats: Option<&[String]>) {
     c.line(
         vec![
             (LEFT, f.top),
@@ -134,9 +157,19 @@ fn axes(c: &mut Canvas, f: &Frame, x_labels: bool, y_title: &str) {
         BLACK,
         1.2,
     );
+    // A category axis: one tick and label per category, at the bin's centre.
+    if let Some(cats) = cats {
+        for (i, name) in cats.iter().enumerate() {
+            let p = f.px(i as f64 + 0.5);
+            c.line(vec![(p, f.bottom), (p, f.bottom - 8.0)], BLACK, 1.0);
+            if x_labels {
+                c.text(p, f.bottom + 20.0, 14.0, name, Anchor::Middle, false);
+            }
+        }
+    }
     let xs = nice_step(f.x1 - f.x0, 8);
     let mut x = (f.x0 / xs).ceil() * xs;
-    while x <= f.x1 + 1e-9 * xs {
+    while cats.is_none() && x <= f.x1 + 1e-9 * xs {
         let p = f.px(x);
         c.line(vec![(p, f.bottom), (p, f.bottom - 8.0)], BLACK, 1.0);
         if x_labels {
@@ -227,7 +260,13 @@ fn legend(c: &mut Canvas, entries: &[(String, Option<Rgb>)]) {
     }
 }
 
-fn ratio_panel(c: &mut Canvas, f: &Frame, edges: &[f64], num: &[f64], var: &[f64], den: &[f64]) {
+fn ratio_panel(
+    c: &mut Canvas,
+    f: &Frame,
+    edges: &[f64],
+    (num, var, den): (&[f64], &[f64], &[f64]),
+    cats: Option<&[String]>,
+) {
     let rf = Frame {
         y0: 0.5,
         y1: 1.5,
@@ -235,7 +274,7 @@ fn ratio_panel(c: &mut Canvas, f: &Frame, edges: &[f64], num: &[f64], var: &[f64
         bottom: BOTTOM,
         ..*f
     };
-    axes(c, &rf, true, "ratio");
+    axes(c, &rf, true, "ratio", cats);
     c.line(vec![(LEFT, rf.py(1.0)), (RIGHT, rf.py(1.0))], GREY, 1.0);
     let r: Vec<f64> = num
         .iter()
@@ -322,6 +361,8 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
             continue;
         };
         let edges = first.edges.clone();
+        let cats = first.cats.clone();
+        let cats = cats.as_deref();
         let nb = edges.len() - 1;
         // Points: data, else the first derived histogram (e.g. pseudodata).
         let data: Vec<H1> = process_order
@@ -397,7 +438,7 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
             let err: Vec<f64> = e.iter().map(|x| x.sqrt()).collect();
             points(&mut c, &f, &edges, v, &err);
         }
-        axes(&mut c, &f, false, "events");
+        axes(&mut c, &f, false, "events", cats);
         let mut entries: Vec<(String, Option<Rgb>)> = Vec::new();
         if pts.is_some() {
             entries.push((points_name.clone(), None));
@@ -408,10 +449,10 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
         legend(&mut c, &entries);
         labels(&mut c, &region, lumi);
         if let Some((v, e)) = &pts {
-            ratio_panel(&mut c, &f, &edges, v, e, &total);
+            ratio_panel(&mut c, &f, &edges, (v, e, &total), cats);
         } else {
             let flat = vec![1.0; nb];
-            ratio_panel(&mut c, &f, &edges, &flat, &vec![0.0; nb], &flat);
+            ratio_panel(&mut c, &f, &edges, (&flat, &vec![0.0; nb], &flat), cats);
         }
         c.text(RIGHT, BOTTOM + 45.0, 16.0, &first.label, Anchor::End, false);
         finish(c, &format!("{region}_{hist}"), &mut out);
@@ -444,7 +485,7 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
             let mut c = Canvas::new(W, H);
             step_line(&mut c, &f, &edges, &nom, BLACK, 2.0);
             step_line(&mut c, &f, &edges, &alt, PALETTE[2], 2.0);
-            axes(&mut c, &f, false, "events");
+            axes(&mut c, &f, false, "events", cats);
             legend(
                 &mut c,
                 &[
@@ -453,7 +494,7 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
                 ],
             );
             labels(&mut c, &region, lumi);
-            ratio_panel(&mut c, &f, &edges, &alt, &alt_var, &nom);
+            ratio_panel(&mut c, &f, &edges, (&alt, &alt_var, &nom), cats);
             c.text(RIGHT, BOTTOM + 45.0, 16.0, &first.label, Anchor::End, false);
             finish(c, &format!("{region}_{hist}__{var}"), &mut out);
         }
