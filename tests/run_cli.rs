@@ -1388,5 +1388,8 @@ fn a_category_histogram_is_plotted_with_its_labels() {
     // Text is drawn as glyph outlines (no fonts needed to view it), so the labels are paths:
     // the plot exists and is drawn (it was not made at all before category axes were read).
     assert!(svg.len() > 1000 && svg.contains("<path"), "an empty plot");
+    // A 2-D histogram: a heat map of the simulated processes' sum.
+    let heat = std::fs::read(out.join("plots/all_eta1_eta2.png")).expect("a 2-D plot");
+    assert!(heat.starts_with(b"\x89PNG"));
     let _ = std::fs::remove_dir_all(out);
 }

@@ -4,7 +4,8 @@
 //! pseudodata) as points and a data/prediction ratio panel; per kinematic variation, the nominal
 //! prediction against the varied one with their ratio. PNG and SVG, drawn by `io::canvas` with an
 //! embedded font. 1-D histograms on regular, variable, integer and category axes are plotted
-//! (a category axis with one labelled unit bin per category).
+//! (a category axis with one labelled unit bin per category); a 2-D histogram is drawn as a heat
+//! map of the simulated processes' sum, with a colour bar.
 
 use serde_json::Value;
 
@@ -39,12 +40,18 @@ struct H1 {
     label: String,
 }
 
-fn read_h1(h: &Value) -> Option<H1> {
-    let axes = h["axes"].as_array()?;
-    let [a] = axes.as_slice() else { return None };
-    let mut cats = None;
-    let mut flow = 2;
-    let edges: Vec<f64> = match a["type"].as_str()? {
+/// One axis of a UHI histogram: in-range edges, category names, flow bins before and after.
+struct Axis {
+    edges: Vec<f64>,
+    cats: Option<Vec<String>>,
+    under: usize,
+    over: usize,
+    label: String,
+}
+
+fn read_axis(a: &Value) -> Option<Axis> {
+    let flag = |k: &str| usize::from(a[k] == true);
+    let (edges, cats, under, over) = match a["type"].as_str()? {
         // Categories: one unit bin each, plus an overflow bin ("other") but no underflow.
         "category_str" | "category_int" => {
             let names: Vec<String> = a["categories"]
@@ -55,10 +62,8 @@ fn read_h1(h: &Value) -> Option<H1> {
                     other => other.to_string(),
                 })
                 .collect();
-            let n = names.len();
-            cats = Some(names);
-            flow = if a["flow"] == true { 1 } else { 0 };
-            (0..=n).map(|i| i as f64).collect()
+            let edges = (0..=names.len()).map(|i| i as f64).collect();
+            (edges, Some(names), 0, flag("flow"))
         }
         "regular" => {
             let (lo, hi, n) = (
@@ -66,38 +71,177 @@ fn read_h1(h: &Value) -> Option<H1> {
                 a["upper"].as_f64()?,
                 a["bins"].as_u64()?,
             );
-            (0..=n)
+            let edges = (0..=n)
                 .map(|i| lo + (hi - lo) * i as f64 / n as f64)
-                .collect()
+                .collect();
+            (edges, None, flag("underflow"), flag("overflow"))
         }
-        "variable" => a["edges"]
-            .as_array()?
-            .iter()
-            .filter_map(Value::as_f64)
-            .collect(),
+        "variable" => {
+            let edges = a["edges"]
+                .as_array()?
+                .iter()
+                .filter_map(Value::as_f64)
+                .collect();
+            (edges, None, flag("underflow"), flag("overflow"))
+        }
         _ => return None,
     };
-    let nums = |v: &Value| -> Option<Vec<f64>> {
-        v.as_array()?
-            .iter()
-            .map(|x| x.as_f64().or(Some(f64::NAN)))
-            .collect()
-    };
-    let values = nums(&h["storage"]["values"])?;
-    let variances = nums(&h["storage"]["variances"])?;
-    let n = edges.len().checked_sub(1)?;
-    if values.len() != n + flow || variances.len() != n + flow {
-        return None;
-    }
-    // In-range bins: after the underflow bin of numeric axes; categories have none.
-    let first = if cats.is_some() { 0 } else { 1 };
-    Some(H1 {
+    Some(Axis {
         edges,
         cats,
-        values: values[first..first + n].to_vec(),
-        variances: variances[first..first + n].to_vec(),
+        under,
+        over,
         label: a["metadata"]["label"].as_str().unwrap_or("").to_string(),
     })
+}
+
+fn numbers(v: &Value) -> Option<Vec<f64>> {
+    v.as_array()?
+        .iter()
+        .map(|x| x.as_f64().or(Some(f64::NAN)))
+        .collect()
+}
+
+fn read_h1(h: &Value) -> Option<H1> {
+    let [a] = h["axes"].as_array()?.as_slice() else {
+        return None;
+    };
+    let a = read_axis(a)?;
+    let values = numbers(&h["storage"]["values"])?;
+    let variances = numbers(&h["storage"]["variances"])?;
+    let n = a.edges.len().checked_sub(1)?;
+    let total = a.under + n + a.over;
+    if values.len() != total || variances.len() != total {
+        return None;
+    }
+    Some(H1 {
+        values: values[a.under..a.under + n].to_vec(),
+        variances: variances[a.under..a.under + n].to_vec(),
+        edges: a.edges,
+        cats: a.cats,
+        label: a.label,
+    })
+}
+
+/// A 2-D histogram read back: both axes and the in-range contents, `values[ix][iy]`.
+struct H2 {
+    x: Axis,
+    y: Axis,
+    values: Vec<Vec<f64>>,
+}
+
+fn read_h2(h: &Value) -> Option<H2> {
+    let [ax, ay] = h["axes"].as_array()?.as_slice() else {
+        return None;
+    };
+    let (x, y) = (read_axis(ax)?, read_axis(ay)?);
+    // UHI writes an N-D storage as nested lists (x outer), flow bins included.
+    let mut flat = Vec::new();
+    for row in h["storage"]["values"].as_array()? {
+        flat.extend(numbers(row)?);
+    }
+    let (nx, ny) = (x.edges.len().checked_sub(1)?, y.edges.len().checked_sub(1)?);
+    let ext_y = y.under + ny + y.over;
+    if flat.len() != (x.under + nx + x.over) * ext_y {
+        return None;
+    }
+    // Cells are x-major (cell = ix * extent(y) + iy).
+    let values = (0..nx)
+        .map(|ix| {
+            (0..ny)
+                .map(|iy| flat[(ix + x.under) * ext_y + iy + y.under])
+                .collect()
+        })
+        .collect();
+    Some(H2 { x, y, values })
+}
+
+/// A perceptual colour scale (dark blue → green → yellow) for t in [0, 1].
+fn heat(t: f64) -> Rgb {
+    const STOPS: [(f64, [f64; 3]); 5] = [
+        (0.0, [68.0, 1.0, 84.0]),
+        (0.25, [59.0, 82.0, 139.0]),
+        (0.5, [33.0, 145.0, 140.0]),
+        (0.75, [94.0, 201.0, 98.0]),
+        (1.0, [253.0, 231.0, 37.0]),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let k = STOPS.iter().position(|s| s.0 >= t).unwrap_or(4).max(1);
+    let (t0, c0) = STOPS[k - 1];
+    let (t1, c1) = STOPS[k];
+    let u = if t1 > t0 { (t - t0) / (t1 - t0) } else { 0.0 };
+    let mix = |i: usize| (c0[i] + (c1[i] - c0[i]) * u).round() as u8;
+    Rgb(mix(0), mix(1), mix(2))
+}
+
+/// The sum of the simulated processes of a 2-D histogram as a heat map with a colour bar.
+fn heat_map(h: &H2, region: &str, lumi: Option<f64>) -> Canvas {
+    let right = RIGHT - 70.0;
+    let (nx, ny) = (h.x.edges.len() - 1, h.y.edges.len() - 1);
+    let f = Frame {
+        x0: h.x.edges[0],
+        x1: h.x.edges[nx],
+        y0: h.y.edges[0],
+        y1: h.y.edges[ny],
+        top: TOP,
+        bottom: BOTTOM,
+        left: LEFT,
+        right,
+    };
+    let vmax = h
+        .values
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let mut c = Canvas::new(W, H);
+    for ix in 0..nx {
+        for iy in 0..ny {
+            let v = h.values[ix][iy];
+            if v > 0.0 && v.is_finite() && vmax > 0.0 {
+                let (x0, x1) = (f.px(h.x.edges[ix]), f.px(h.x.edges[ix + 1]));
+                let (y1, y0) = (f.py(h.y.edges[iy]), f.py(h.y.edges[iy + 1]));
+                c.rect(x0, y0, x1, y1, heat(v / vmax));
+            }
+        }
+    }
+    axes(&mut c, &f, true, &h.y.label, None);
+    // The x axis' categories, if any, label their bins.
+    if let Some(cats) = &h.x.cats {
+        for (i, name) in cats.iter().enumerate() {
+            c.text(
+                f.px(i as f64 + 0.5),
+                BOTTOM + 38.0,
+                12.0,
+                name,
+                Anchor::Middle,
+                false,
+            );
+        }
+    }
+    c.text(right, BOTTOM + 50.0, 16.0, &h.x.label, Anchor::End, false);
+    // Colour bar: 0 at the bottom, the largest bin at the top.
+    let (bx0, bx1) = (right + 15.0, right + 35.0);
+    let steps = 64;
+    for k in 0..steps {
+        let y0 = BOTTOM - (k + 1) as f32 * (BOTTOM - TOP) / steps as f32;
+        let y1 = BOTTOM - k as f32 * (BOTTOM - TOP) / steps as f32;
+        c.rect(bx0, y0, bx1, y1, heat((k as f64 + 0.5) / steps as f64));
+    }
+    let top_label = if vmax >= 100.0 {
+        format!("{vmax:.0}")
+    } else if vmax >= 10.0 {
+        format!("{vmax:.1}")
+    } else if vmax >= 1.0 {
+        format!("{vmax:.2}")
+    } else {
+        format!("{vmax:.3e}")
+    };
+    c.text(bx1 + 8.0, TOP - 4.0, 12.0, &top_label, Anchor::End, false);
+    c.text(bx1, BOTTOM + 16.0, 12.0, "0", Anchor::End, false);
+    labels_at(&mut c, region, lumi, right);
+    c
 }
 
 fn nice_step(range: f64, target: usize) -> f64 {
@@ -125,6 +269,7 @@ fn fmt_tick(x: f64, step: f64) -> String {
     }
 }
 
+#[derive(Clone, Copy)]
 struct Frame {
     x0: f64,
     x1: f64,
@@ -132,11 +277,13 @@ struct Frame {
     y1: f64,
     top: f32,
     bottom: f32,
+    left: f32,
+    right: f32,
 }
 
 impl Frame {
     fn px(&self, x: f64) -> f32 {
-        LEFT + ((x - self.x0) / (self.x1 - self.x0)) as f32 * (RIGHT - LEFT)
+        self.left + ((x - self.x0) / (self.x1 - self.x0)) as f32 * (self.right - self.left)
     }
     fn py(&self, y: f64) -> f32 {
         let t = ((y - self.y0) / (self.y1 - self.y0)).clamp(-0.05, 1.05);
@@ -148,11 +295,11 @@ impl Frame {
 fn axes(c: &mut Canvas, f: &Frame, x_labels: bool, y_title: &str, cats: Option<&[String]>) {
     c.line(
         vec![
-            (LEFT, f.top),
-            (RIGHT, f.top),
-            (RIGHT, f.bottom),
-            (LEFT, f.bottom),
-            (LEFT, f.top),
+            (f.left, f.top),
+            (f.right, f.top),
+            (f.right, f.bottom),
+            (f.left, f.bottom),
+            (f.left, f.top),
         ],
         BLACK,
         1.2,
@@ -228,6 +375,11 @@ fn points(c: &mut Canvas, f: &Frame, edges: &[f64], v: &[f64], err: &[f64]) {
 }
 
 fn labels(c: &mut Canvas, region: &str, lumi: Option<f64>) {
+    labels_at(c, region, lumi, RIGHT);
+}
+
+/// The title and the luminosity, the latter ending at `right`.
+fn labels_at(c: &mut Canvas, region: &str, lumi: Option<f64>, right: f32) {
     c.text(
         LEFT,
         TOP - 12.0,
@@ -238,7 +390,7 @@ fn labels(c: &mut Canvas, region: &str, lumi: Option<f64>) {
     );
     if let Some(l) = lumi {
         c.text(
-            RIGHT,
+            right,
             TOP - 12.0,
             16.0,
             &format!("{} pb^{{-1}}", (l * 1000.0).round() / 1000.0),
@@ -352,6 +504,42 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
                 })
                 .and_then(read_h1)
         };
+        // A 2-D histogram: the simulated processes summed, as a heat map.
+        let pick2 = |process: &str| -> Option<H2> {
+            all.values()
+                .find(|h| {
+                    let m = &h["metadata"];
+                    m["region"] == region.as_str()
+                        && m["hist"] == hist.as_str()
+                        && m["process"] == process
+                        && m["variation"] == "nominal"
+                })
+                .and_then(read_h2)
+        };
+        let mut sum2: Option<H2> = None;
+        for p in process_order.iter().filter(|p| !is_data(p)) {
+            if let Some(h) = pick2(p) {
+                match &mut sum2 {
+                    None => sum2 = Some(h),
+                    Some(acc) if acc.values.len() == h.values.len() => {
+                        for (a, b) in acc.values.iter_mut().zip(&h.values) {
+                            for (x, y) in a.iter_mut().zip(b) {
+                                *x += y;
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        if let Some(h) = sum2 {
+            finish(
+                heat_map(&h, &region, lumi),
+                &format!("{region}_{hist}"),
+                &mut out,
+            );
+            continue;
+        }
         let mc: Vec<(String, H1)> = process_order
             .iter()
             .filter(|p| !is_data(p))
@@ -417,6 +605,8 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
             y1: if ymax > 0.0 { ymax * 1.45 } else { 1.0 },
             top: TOP,
             bottom: SPLIT,
+            left: LEFT,
+            right: RIGHT,
         };
         let mut c = Canvas::new(W, H);
         for (k, (_, _)) in mc.iter().enumerate() {
