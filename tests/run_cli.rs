@@ -1393,3 +1393,84 @@ fn a_category_histogram_is_plotted_with_its_labels() {
     assert!(heat.starts_with(b"\x89PNG"));
     let _ = std::fs::remove_dir_all(out);
 }
+
+#[test]
+fn a_sigkilled_run_is_shown_by_status_and_resumes_to_identical_results() {
+    if shared_data().is_none() {
+        return;
+    }
+    let reference = run_ok("analyses/ttbar/ttbar_deterministic.ana", "sigkill-ref", &[]);
+    let want = std::fs::read(reference.join("histograms.json")).expect("reference");
+    let store = tmp("sigkill-store");
+    let out = tmp("sigkill-out");
+    let (s, o) = (store.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+    let args = [
+        "run",
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "-o",
+        o,
+        "-q",
+        "-j",
+        "1",
+        "--chunk-size",
+        "100",
+        "--store",
+        s,
+    ];
+    // A real SIGKILL at whatever moment the first unit has been committed.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_anac"))
+        .current_dir(root())
+        .args(args)
+        .env("ANAC_TEST_SLOW_CHUNKS_MS", "10")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("anac starts");
+    let units = store.join("units");
+    let t0 = std::time::Instant::now();
+    let committed = |dir: &Path| {
+        std::fs::read_dir(dir).map_or(0, |r| {
+            r.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".unit"))
+            })
+            .count()
+        })
+    };
+    while committed(&units) == 0 && t0.elapsed() < std::time::Duration::from_secs(120) {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let _ = child.kill(); // SIGKILL on Unix
+    let _ = child.wait();
+    let status = anac(&["status", s]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(status.status.success(), "{text}");
+    assert!(
+        text.contains("units done") && !text.contains("11 of 11 units done"),
+        "the run was not killed midway: {text}"
+    );
+    // The unit the killed process had started is shown as interrupted (its process is gone),
+    // never as running.
+    assert!(!text.contains("  running "), "{text}");
+    assert!(text.contains("  interrupted "), "{text}");
+    let resumed = anac(&args);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    let got = std::fs::read(out.join("histograms.json")).expect("resumed");
+    assert!(got == want, "resumed histograms.json differs");
+    let status = anac(&["status", s]);
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("11 of 11 units done") && text.contains("rate:"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(store);
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_dir_all(reference);
+}

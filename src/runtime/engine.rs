@@ -255,7 +255,19 @@ fn stored_or_run(
     if opts.skip_missing {
         return Ok(UnitResult::empty(plan, job));
     }
-    let r = run_unit(plan, job, unit, opts, st, progress, cancel)?;
+    let began = std::time::SystemTime::now();
+    if let Some(store) = &opts.store {
+        store.started(&unit.id).map_err(store_err)?;
+    }
+    let r = match run_unit(plan, job, unit, opts, st, progress, cancel) {
+        Ok(r) => r,
+        Err(e) => {
+            if let Some(store) = &opts.store {
+                store.ended(&unit.id, began, Err(&e.message));
+            }
+            return Err(e);
+        }
+    };
     if let Some(store) = &opts.store {
         let part = super::store::Partial {
             outputs: r.outputs.clone(),
@@ -264,6 +276,7 @@ fn stored_or_run(
             max_weight: r.max_weight,
         };
         store.save(&unit.id, &part).map_err(store_err)?;
+        store.ended(&unit.id, began, Ok(r.events));
         let k = COMMITTED.fetch_add(1, Ordering::SeqCst) + 1;
         if std::env::var("ANAC_TEST_ABORT_AFTER_UNITS")
             .ok()
@@ -329,6 +342,11 @@ fn run_unit(
         .map(|k| super::native::Native::new(plan, job, k));
     let chunk = opts.chunk_size.max(1) as u64;
     let clusters = tree.clusters();
+    // Kill tests: with `ANAC_TEST_SLOW_CHUNKS_MS=n`, each chunk takes n ms more, so that a test
+    // can kill the process while a unit is under way.
+    let slow = std::env::var("ANAC_TEST_SLOW_CHUNKS_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok());
     let mut start = unit.range.start;
     while start < unit.range.end {
         if cancel.load(Ordering::Relaxed) {
@@ -347,6 +365,9 @@ fn run_unit(
             .unwrap_or(unit.range.end);
         let end = (start + chunk).min(cluster_end).min(unit.range.end);
         let t0 = Instant::now();
+        if let Some(ms) = slow {
+            std::thread::sleep(Duration::from_millis(ms));
+        }
         st.chunk
             .load(plan, file, tree, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;

@@ -171,6 +171,99 @@ impl Store {
     pub fn save(&self, id: &str, part: &Partial) -> Result<(), String> {
         write_atomic(&self.unit_path(id), &encode(id, part))
     }
+
+    /// The history marker of unit `id` in `state` (`running`, `done`, `failed`) by this process.
+    fn marker(&self, id: &str, state: &str) -> PathBuf {
+        let w = Worker::current();
+        self.dir
+            .join("history")
+            .join(format!("{id}.{state}.{}.{}.json", w.host, w.pid))
+    }
+
+    /// Records that this process started unit `id` (shown as running by `anac status`).
+    pub fn started(&self, id: &str) -> Result<(), String> {
+        std::fs::create_dir_all(self.dir.join("history")).map_err(io(&self.dir))?;
+        let rec = Worker::current().record(id, None, None);
+        write_atomic(
+            &self.marker(id, "running"),
+            &crate::io::outputs::pretty(&rec),
+        )
+    }
+
+    /// Records how unit `id` ended: `Ok(events)` when committed, `Err(message)` when it failed.
+    pub fn ended(&self, id: &str, started: std::time::SystemTime, outcome: Result<u64, &str>) {
+        let w = Worker::current();
+        let secs = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
+        let (state, rec) = match outcome {
+            Ok(events) => (
+                "done",
+                w.record(id, Some(secs), Some(serde_json::json!({"events": events}))),
+            ),
+            Err(m) => (
+                "failed",
+                w.record(id, Some(secs), Some(serde_json::json!({"error": m}))),
+            ),
+        };
+        // The history is advisory: a failure to write it never fails the run.
+        let _ = std::fs::create_dir_all(self.dir.join("history"));
+        let _ = write_atomic(&self.marker(id, state), &crate::io::outputs::pretty(&rec));
+        let _ = std::fs::remove_file(self.marker(id, "running"));
+    }
+}
+
+/// Who runs a unit: host, process, batch job, anac version.
+pub struct Worker {
+    pub host: String,
+    pub pid: u32,
+    pub slurm: Option<String>,
+}
+
+impl Worker {
+    pub fn current() -> Worker {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            })
+            .unwrap_or_else(|| "unknown-host".into());
+        let slurm = match (
+            std::env::var("SLURM_ARRAY_JOB_ID"),
+            std::env::var("SLURM_ARRAY_TASK_ID"),
+            std::env::var("SLURM_JOB_ID"),
+        ) {
+            (Ok(a), Ok(t), _) => Some(format!("{a}_{t}")),
+            (_, _, Ok(j)) => Some(j),
+            _ => None,
+        };
+        Worker {
+            host,
+            pid: std::process::id(),
+            slurm,
+        }
+    }
+
+    fn record(
+        &self,
+        id: &str,
+        secs: Option<f64>,
+        extra: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
+        let mut v = serde_json::json!({
+            "unit": id, "host": self.host, "pid": self.pid, "slurm_job": self.slurm,
+            "anac_version": env!("CARGO_PKG_VERSION"), "time": now, "seconds": secs,
+        });
+        if let (Some(obj), Some(serde_json::Value::Object(x))) = (v.as_object_mut(), extra) {
+            obj.extend(x);
+        }
+        v
+    }
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
