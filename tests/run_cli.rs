@@ -1068,7 +1068,11 @@ fn plan_then_four_processes_then_merge_equals_one_run() {
     assert!(String::from_utf8_lossy(&r.stderr).contains("1 of 11 work units"));
     let st = String::from_utf8_lossy(&anac(&["status", &s]).stdout).to_string();
     assert!(
-        st.contains("10 of 11 units done") && st.contains(&format!("pending {}", ids[0])),
+        st.contains("10 of 11 units done")
+            && st.lines().any(|l| {
+                let w: Vec<&str> = l.split_whitespace().collect();
+                w.first() == Some(&"pending") && w.get(1) == Some(&ids[0].as_str())
+            }),
         "{st}"
     );
     let r = anac(&["merge", &s, "-o", m, "-q", "--partial"]);
@@ -1443,6 +1447,8 @@ fn a_sigkilled_run_is_shown_by_status_and_resumes_to_identical_results() {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    // Into the next unit (each takes ≥ 150 ms here: 15 chunks of ≥ 10 ms), then SIGKILL.
+    std::thread::sleep(std::time::Duration::from_millis(60));
     let _ = child.kill(); // SIGKILL on Unix
     let _ = child.wait();
     let status = anac(&["status", s]);
