@@ -2310,17 +2310,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                             (x, p) => {
                                 let (k, bits) = self.fill_bits(&Val { x, p }, 0)?;
                                 let present = self.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
-                                let wv = self.b.declare_var(F64);
-                                self.b.def_var(wv, none);
-                                self.when(present, |s| {
-                                    s.ensure_weights()?;
-                                    if let Some(w) = weight {
-                                        let x = s.hist_weight_number(h, w)?;
-                                        s.b.def_var(wv, x);
-                                    }
-                                    Ok(())
-                                })?;
-                                let w = self.b.use_var(wv);
+                                let w = self.fill_weight(present, h, weight, none)?;
                                 self.call(self.u.imp.fill1, &[st, hv, ctx, k, bits, w, has]);
                             }
                         }
@@ -2333,17 +2323,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, kx, 0);
                         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
                         let both = self.b.ins().band(a, b);
-                        let wv = self.b.declare_var(F64);
-                        self.b.def_var(wv, none);
-                        self.when(both, |s| {
-                            s.ensure_weights()?;
-                            if let Some(w) = weight {
-                                let x = s.hist_weight_number(h, w)?;
-                                s.b.def_var(wv, x);
-                            }
-                            Ok(())
-                        })?;
-                        let w = self.b.use_var(wv);
+                        let w = self.fill_weight(both, h, weight, none)?;
                         self.call(self.u.imp.fill2, &[st, hv, ctx, kx, bx, ky, by, w, has]);
                     }
                     _ => return Err("histograms of more than two axes".into()),
@@ -2400,6 +2380,28 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             }
         }
         Ok(())
+    }
+
+    /// When a value is filled (`present`): the fill weights made known, and histogram `h`'s own
+    /// weight (else `none`).
+    fn fill_weight(
+        &mut self,
+        present: Value,
+        h: usize,
+        weight: Option<NodeId>,
+        none: Value,
+    ) -> R<Value> {
+        let wv = self.b.declare_var(F64);
+        self.b.def_var(wv, none);
+        self.when(present, |s| {
+            s.ensure_weights()?;
+            if let Some(w) = weight {
+                let x = s.hist_weight_number(h, w)?;
+                s.b.def_var(wv, x);
+            }
+            Ok(())
+        })?;
+        Ok(self.b.use_var(wv))
     }
 
     /// Histogram `h`'s own weight `w` as a number; absent: a fault.
