@@ -418,6 +418,90 @@ fn mangled_inputs_never_panic_or_hit_internal_errors() {
     assert!(checked > 400, "{checked}");
 }
 
+/// Whole-file manglings: CRLF and CR-only line endings (diagnostics at the same line and
+/// column as with LF), a very long line, a huge number of statements, non-ASCII and control
+/// characters sprinkled through the file. None panics or hits an internal error, every
+/// rendering is bounded and no control character of the file reaches the rendered text.
+#[test]
+fn whole_file_manglings_keep_positions_and_never_panic() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("analyses/ttbar/ttbar.ana");
+    // The real analysis plus two mistakes, so that there are diagnostics to place.
+    let text = std::fs::read_to_string(&path).unwrap()
+        + "let wrong = count(jest) + 1\nhist bad = wrong in regular(4, 0, 4)\n";
+    let schema = nanoaod();
+    let procs = agc_processes();
+    let env = SemaEnv {
+        schema: Some(&schema),
+        processes: Some(&procs),
+    };
+    let diagnose = |name: &str, text: String| {
+        let source = SourceFile::new(name, text);
+        let (_, diags) = check_source(&source, &env);
+        for d in &diags {
+            assert_ne!(d.code.as_str(), "anac::syntax::internal", "{name}");
+            assert!(!d.message.is_empty(), "{name}");
+            let shown = anac::diagnostics::render_human(d, false);
+            assert!(
+                shown.len() < 20_000,
+                "{name}: {} bytes rendered",
+                shown.len()
+            );
+            for c in shown.chars() {
+                assert!(
+                    !c.is_control() || c == '\n',
+                    "{name}: control character {c:?} rendered"
+                );
+            }
+        }
+        diags
+            .iter()
+            .map(|d| (d.code.as_str().to_string(), d.position()))
+            .collect::<Vec<_>>()
+    };
+    let lf = diagnose("lf.ana", text.clone());
+    assert!(
+        lf.iter().any(|(c, _)| c == "anac::sema::unknown-name"),
+        "{lf:?}"
+    );
+    assert_eq!(diagnose("crlf.ana", text.replace('\n', "\r\n")), lf);
+    assert_eq!(diagnose("cr.ana", text.replace('\n', "\r")), lf);
+
+    // A 300,000-character line with a mistake at its end, and a line of 2,000 statements.
+    let long = format!(
+        "tree Events\ncut \"{}\" nope > 1\n{}\n",
+        "x".repeat(300_000),
+        (0..2000)
+            .map(|i| format!("let t{i} = 2 "))
+            .collect::<String>()
+    );
+    let got = diagnose("long.ana", long);
+    assert_eq!(
+        got[0],
+        ("anac::sema::unknown-name".into(), Some((2, 300_008)))
+    );
+    assert_eq!(got.len(), 2001, "one unknown name, 2000 unused definitions");
+
+    // Twenty thousand statements, each a warning (unused): bounded and all reported.
+    let many: String = (0..20_000).map(|i| format!("let v{i} = {i}\n")).collect();
+    let got = diagnose("many.ana", format!("tree Events\n{many}"));
+    assert_eq!(got.len(), 20_000, "one unused-definition each");
+
+    // Non-ASCII look-alikes and control characters at many places of the real file.
+    let specials = [
+        '\u{430}', '\u{200b}', '\u{a0}', '\0', '\u{1b}', '\u{7}', '\u{7f}', '\u{85}', '\u{202e}',
+        'é', '→',
+    ];
+    let boundaries: Vec<usize> = (0..text.len())
+        .filter(|i| text.is_char_boundary(*i))
+        .step_by(53)
+        .collect();
+    for (k, &i) in boundaries.iter().enumerate() {
+        let c = specials[k % specials.len()];
+        let variant = format!("{}{c}{}", &text[..i], &text[i..]);
+        diagnose(&format!("special-{i}.ana"), variant);
+    }
+}
+
 /// The help lines carry the fix: a close name (with its type for fields), or why a branch that
 /// exists in the file is not available.
 #[test]

@@ -26,10 +26,7 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let desc = match crate::runtime::store::describe(&args.store) {
         Ok(v) => v,
-        Err(e) => {
-            crate::errln!("error: {e}");
-            return ExitCode::from(super::EXIT_USAGE);
-        }
+        Err(e) => return super::Failure::from(e).report(),
     };
     let (Some(ana), Some(samples)) = (desc["analysis"].as_str(), desc["samples"].as_str()) else {
         crate::errln!(

@@ -24,6 +24,49 @@ pub const EXIT_ERRORS: u8 = 1;
 /// Exit code for usage and I/O problems (a missing file, bad flags).
 pub const EXIT_USAGE: u8 = 2;
 
+/// A command's failure: its message and the exit code of the contract.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    /// Bad input: exit 1.
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_ERRORS,
+            message: message.into(),
+        }
+    }
+
+    /// Printed as `error: ...`, with its exit code.
+    pub fn report(self) -> ExitCode {
+        crate::errln!("error: {}", self.message);
+        ExitCode::from(self.code)
+    }
+}
+
+/// Usage or I/O: exit 2.
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message,
+        }
+    }
+}
+
+/// An unreadable JSON file is I/O (exit 2); one that is not JSON is bad input (exit 1).
+impl From<crate::io::text::JsonError> for Failure {
+    fn from(e: crate::io::text::JsonError) -> Failure {
+        match e {
+            crate::io::text::JsonError::Unreadable(m) => Failure::from(m),
+            crate::io::text::JsonError::Invalid(m) => Failure::input(m),
+        }
+    }
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "anac",

@@ -11,18 +11,10 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> ExitCode {
-    let read = |name: &str| -> Result<serde_json::Value, String> {
-        let p = args.results.join(name);
-        let text = crate::io::text::read_text(&p)
-            .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", p.display()))
-    };
+    let read = |name: &str| crate::io::text::read_json(&args.results.join(name));
     let (h, p) = match (read("histograms.json"), read("provenance.json")) {
         (Ok(h), Ok(p)) => (h, p),
-        (Err(e), _) | (_, Err(e)) => {
-            crate::errln!("error: {e}");
-            return ExitCode::from(super::EXIT_USAGE);
-        }
+        (Err(e), _) | (_, Err(e)) => return super::Failure::from(e).report(),
     };
     let files = crate::io::plots::make(&h, &p);
     for (name, bytes) in &files {

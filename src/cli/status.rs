@@ -14,10 +14,7 @@ pub struct Args {
 pub fn run(args: Args) -> ExitCode {
     let desc = match crate::runtime::store::describe(&args.store) {
         Ok(v) => v,
-        Err(e) => {
-            crate::errln!("error: {e}");
-            return ExitCode::from(super::EXIT_USAGE);
-        }
+        Err(e) => return super::Failure::from(e).report(),
     };
     let units = desc["units"].as_array().cloned().unwrap_or_default();
     let history = read_history(&args.store.join("history"));

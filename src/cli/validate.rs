@@ -31,24 +31,18 @@ pub struct Args {
     pub dump_json: Option<PathBuf>,
 }
 
-fn read_json(p: &std::path::Path) -> Result<Value, String> {
-    let text =
-        crate::io::text::read_text(p).map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("`{}` is not valid JSON: {e}", p.display()))
-}
+use super::Failure;
+use crate::io::text::read_json;
 
 pub fn run(args: Args) -> ExitCode {
     match validate(&args) {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(super::EXIT_ERRORS),
-        Err(e) => {
-            crate::errln!("error: {e}");
-            ExitCode::from(super::EXIT_USAGE)
-        }
+        Err(e) => e.report(),
     }
 }
 
-fn validate(args: &Args) -> Result<bool, String> {
+fn validate(args: &Args) -> Result<bool, Failure> {
     let ours: BTreeMap<String, RefHist> =
         from_results(&read_json(&args.results.join("histograms.json"))?)
             .into_iter()
@@ -72,7 +66,7 @@ fn validate(args: &Args) -> Result<bool, String> {
         return Ok(true);
     };
     let refs = parse_reference(&read_json(reference)?)
-        .map_err(|e| format!("`{}`: {e}", reference.display()))?;
+        .map_err(|e| Failure::input(format!("`{}`: {e}", reference.display())))?;
     // The size of one event: the largest single-event weight of the histogram's sample (process
     // and sample variation; a `vary` variation's sample is the nominal one).
     let prov = read_json(&args.results.join("provenance.json"))?;

@@ -80,7 +80,11 @@ impl<'a> Report<'a> {
             .iter()
             .map(|r| clamp(r.start).saturating_sub(start)..clamp(r.end).saturating_sub(start))
             .collect();
-        let (excerpt, spans) = elide_long_lines(piece, &local);
+        // A lone "\r" ends a line (old Mac files) for anac but not for miette: make it "\n",
+        // which is one byte too, so the spans stay.
+        let piece = lone_cr_as_lf(piece);
+        let (excerpt, spans) = elide_long_lines(&piece, &local);
+        let (excerpt, spans) = picture_controls(&excerpt, &spans);
         let columns = ranges
             .iter()
             .map(|r| {
@@ -182,6 +186,76 @@ fn elide_long_lines(
     (out, spans)
 }
 
+/// `text` with every "\r" not followed by "\n" replaced by "\n".
+fn lone_cr_as_lf(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let lone = |i: usize| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n');
+    if !(0..b.len()).any(lone) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = b.to_vec();
+    for (i, c) in out.iter_mut().enumerate() {
+        if lone(i) {
+            *c = b'\n';
+        }
+    }
+    std::borrow::Cow::Owned(String::from_utf8(out).expect("ASCII for ASCII keeps UTF-8"))
+}
+
+/// What a character of the file or of a message is drawn as, when it must not reach the
+/// terminal as itself: C0 controls (but tab and line ends) and DEL as their Unicode control
+/// pictures (U+241B for ESC), C1 controls and bidirectional overrides as U+FFFD. The diagnostic
+/// that points at such a character names its code point.
+fn picture(c: char) -> Option<char> {
+    match c {
+        '\t' | '\n' | '\r' => None,
+        '\0'..='\u{1f}' => char::from_u32(0x2400 + c as u32),
+        '\u{7f}' => Some('\u{2421}'),
+        '\u{80}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => Some('\u{fffd}'),
+        _ => None,
+    }
+}
+
+/// `s` with every character [`picture`] replaces drawn as its picture.
+fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().all(|c| picture(c).is_none()) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(s.chars().map(|c| picture(c).unwrap_or(c)).collect())
+}
+
+/// [`visible`] for an excerpt, with the label ranges moved to match (a picture is longer in
+/// UTF-8 than the control it stands for).
+fn picture_controls(
+    text: &str,
+    ranges: &[std::ops::Range<usize>],
+) -> (String, Vec<std::ops::Range<usize>>) {
+    if text.chars().all(|c| picture(c).is_none()) {
+        return (text.to_string(), ranges.to_vec());
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    // (old offset just after a replaced character, shift from there on), increasing.
+    let mut map: Vec<(usize, usize)> = Vec::new();
+    for (i, c) in text.char_indices() {
+        match picture(c) {
+            Some(p) => {
+                out.push(p);
+                map.push((i + c.len_utf8(), out.len() - (i + c.len_utf8())));
+            }
+            None => out.push(c),
+        }
+    }
+    let moved = |x: usize| -> usize {
+        let k = map.partition_point(|(at, _)| *at <= x);
+        x + if k == 0 { 0 } else { map[k - 1].1 }
+    };
+    let spans = ranges
+        .iter()
+        .map(|r| moved(r.start)..moved(r.end))
+        .collect();
+    (out, spans)
+}
+
 impl fmt::Debug for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.diag.message)
@@ -190,7 +264,7 @@ impl fmt::Debug for Report<'_> {
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diag.message)
+        f.write_str(&visible(&self.diag.message))
     }
 }
 
@@ -212,7 +286,7 @@ impl miette::Diagnostic for Report<'_> {
         self.diag
             .help
             .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+            .map(|h| Box::new(visible(h).into_owned()) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -230,8 +304,11 @@ impl miette::Diagnostic for Report<'_> {
                 .map(|(i, (l, r))| {
                     let column = self.columns.get(i).copied().flatten();
                     let text = match column {
-                        Some(c) => Some(format!("{} (column {c} of a long line)", l.message)),
-                        None => (!l.message.is_empty()).then(|| l.message.clone()),
+                        Some(c) => Some(format!(
+                            "{} (column {c} of a long line)",
+                            visible(&l.message)
+                        )),
+                        None => (!l.message.is_empty()).then(|| visible(&l.message).into_owned()),
                     };
                     if l.primary {
                         LabeledSpan::new_primary_with_span(text, r.clone())
@@ -268,7 +345,7 @@ pub fn render_human(diag: &Diagnostic, color: bool) -> String {
             "{}[{}]: {}\n",
             severity_word(diag.severity),
             diag.code,
-            diag.message
+            visible(&diag.message)
         );
     }
     out
@@ -360,6 +437,42 @@ pub fn render_json(diags: &[Diagnostic]) -> String {
 mod tests {
     use super::*;
     use crate::diagnostics::{Code, SourceFile, Span};
+
+    #[test]
+    fn control_characters_of_the_file_never_reach_the_terminal() {
+        // ESC [31m would turn a terminal red; NUL, BEL, DEL and a bidi override likewise stay out.
+        let src = SourceFile::new("t.ana", "let a\u{1b}[31m = \u{7}\0\u{7f} x\u{202e}y\n");
+        let at = src.text.find('x').unwrap();
+        let d = Diagnostic::error(Code("anac::syntax::unexpected"), "bad `\u{1b}`")
+            .in_file(&src)
+            .with_primary(Span::new(at, at + 1), "here\u{7}")
+            .with_help("\u{1b}[0m");
+        for color in [false, true] {
+            let text = render_human(&d, color);
+            let plain: String = text.replace("\u{1b}[", "");
+            for bad in ['\u{1b}', '\u{7}', '\0', '\u{7f}', '\u{202e}'] {
+                assert!(
+                    color && bad == '\u{1b}' || !text.contains(bad),
+                    "{bad:?} in {text:?}"
+                );
+            }
+            assert!(
+                !plain.contains("[31m") || plain.contains('\u{241b}'),
+                "{text}"
+            );
+            assert!(text.contains("t.ana:1:"), "{text}");
+        }
+        let text = render_human(&d, false);
+        assert!(
+            text.contains("let a\u{241b}[31m = \u{2407}\u{2400}\u{2421}"),
+            "{text}"
+        );
+        // The label still points at `x`, after the pictures that are longer than their bytes.
+        let line = text.lines().find(|l| l.contains("let a")).unwrap();
+        let mark = text.lines().find(|l| l.contains('┬')).unwrap();
+        let col = |s: &str, c: char| s.chars().position(|x| x == c).unwrap();
+        assert_eq!(col(line, 'x'), col(mark, '┬'), "{text}");
+    }
 
     #[test]
     fn human_rendering_shows_code_position_label_and_help() {

@@ -68,6 +68,10 @@ pub fn write_dir(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    if parent.exists() && !parent.is_dir() {
+        let e = std::io::Error::new(std::io::ErrorKind::NotADirectory, "it is not a folder");
+        return Err(io_err(&parent)(e));
+    }
     std::fs::create_dir_all(&parent).map_err(io_err(&parent))?;
     let tmp = parent.join(format!(".{name}.anac-tmp-{}", std::process::id()));
     if tmp.exists() {

@@ -85,6 +85,31 @@ pub fn read_text(path: &Path) -> Result<String, String> {
     })
 }
 
+/// Why a JSON input (a store description, a results file, a reference) could not be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonError {
+    /// It could not be read (missing, not a regular file, not UTF-8): an I/O problem.
+    Unreadable(String),
+    /// It was read but is not valid JSON: bad input.
+    Invalid(String),
+}
+
+impl JsonError {
+    pub fn message(&self) -> &str {
+        match self {
+            JsonError::Unreadable(m) | JsonError::Invalid(m) => m,
+        }
+    }
+}
+
+/// Reads `path` as JSON; the messages name the file.
+pub fn read_json(path: &Path) -> Result<serde_json::Value, JsonError> {
+    let text = read_text(path)
+        .map_err(|e| JsonError::Unreadable(format!("cannot read `{}`: {e}", path.display())))?;
+    serde_json::from_str(&text)
+        .map_err(|e| JsonError::Invalid(format!("`{}` is not valid JSON: {e}", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

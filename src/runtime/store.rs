@@ -29,11 +29,8 @@ pub struct Origin {
 }
 
 /// A store's description (`DIR/store.json`): identity, analysis, samples and units.
-pub fn describe(dir: &Path) -> Result<serde_json::Value, String> {
-    let meta = dir.join("store.json");
-    let text = crate::io::text::read_text(&meta)
-        .map_err(|e| format!("cannot read `{}`: {e}", meta.display()))?;
-    serde_json::from_str(&text).map_err(|e| format!("`{}` is not a store: {e}", meta.display()))
+pub fn describe(dir: &Path) -> Result<serde_json::Value, crate::io::text::JsonError> {
+    crate::io::text::read_json(&dir.join("store.json"))
 }
 
 /// An open store.
