@@ -483,3 +483,42 @@ fn an_analysis_over_the_size_limit_is_one_clear_error() {
     let codes: Vec<String> = found(&v).into_iter().map(|d| d.0).collect();
     assert_eq!(codes, vec!["anac::syntax::too-large".to_string()], "{v}");
 }
+
+/// The largest analysis anac accepts checks inside a 512 MiB address-space cap (the parser used to
+/// take 50-90 bytes per input byte), and an 8 MiB one is refused inside a 256 MiB cap.
+#[test]
+fn the_largest_accepted_analysis_checks_under_a_memory_cap() {
+    let dir = scratch("memory-cap");
+    let mut body = String::from("tree Events\n");
+    let mut i = 0;
+    while body.len() < anac::syntax::MAX_SOURCE_BYTES - 100 {
+        let prev = if i == 0 {
+            "1".to_string()
+        } else {
+            format!("v{}", i - 1)
+        };
+        body.push_str(&format!("let v{i} = {prev} * 2 + {i}\n"));
+        i += 1;
+    }
+    body.push_str(&format!("hist h = v{} in regular(10, 0, 1)\n", i - 1));
+    let big = write(&dir, "largest.ana", &body);
+    let huge = write(&dir, "huge.ana", &body.repeat(8));
+    let capped = |kib: u64, ana: &str| {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {kib} && exec \"$0\" check \"$1\" --format json"
+            ))
+            .arg(env!("CARGO_BIN_EXE_anac"))
+            .arg(ana)
+            .output()
+            .expect("sh runs")
+    };
+    let out = capped(512 << 10, &big);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["errors"], 0);
+    let out = capped(256 << 10, &huge);
+    assert_eq!(code(&out), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let codes: Vec<String> = found(&json(&out)).into_iter().map(|d| d.0).collect();
+    assert_eq!(codes, vec!["anac::syntax::too-large".to_string()]);
+}
