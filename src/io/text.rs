@@ -58,6 +58,20 @@ pub fn read_text(path: &Path) -> Result<String, String> {
             MAX_TEXT_BYTES >> 20
         ));
     }
+    // UTF-16 without a byte-order mark may be valid UTF-8 (ASCII with a NUL between
+    // characters): say what it is rather than pointing at the first NUL.
+    let looks_utf16 = |b: &[u8]| {
+        b.starts_with(&[0xff, 0xfe])
+            || b.starts_with(&[0xfe, 0xff])
+            || b.iter().take(200).filter(|&&c| c == 0).count() > 20
+    };
+    if looks_utf16(&bytes) && std::str::from_utf8(&bytes).is_ok() {
+        return Err(
+            "it looks like UTF-16 (a zero byte beside every character): save the file as \
+                    UTF-8"
+                .into(),
+        );
+    }
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
         let at = e.utf8_error().valid_up_to();
@@ -70,10 +84,7 @@ pub fn read_text(path: &Path) -> Result<String, String> {
             .chars()
             .count()
             + 1;
-        let utf16 = bytes.starts_with(&[0xff, 0xfe])
-            || bytes.starts_with(&[0xfe, 0xff])
-            || bytes.iter().take(200).filter(|&&b| b == 0).count() > 20;
-        let hint = if utf16 {
+        let hint = if looks_utf16(bytes) {
             "; this looks like UTF-16: save the file as UTF-8"
         } else {
             ""
@@ -137,6 +148,13 @@ mod tests {
         let u16 = tmp("u16.ana");
         std::fs::write(&u16, b"\xff\xfel\x00e\x00t\x00").unwrap();
         assert!(read_text(&u16).unwrap_err().contains("UTF-16"));
+        // Big-endian without a byte-order mark is valid UTF-8, but not text.
+        let be: Vec<u8> = "tree Events\nlet a = 1\n"
+            .bytes()
+            .flat_map(|b| [0, b])
+            .collect();
+        std::fs::write(&u16, be).unwrap();
+        assert!(read_text(&u16).unwrap_err().contains("looks like UTF-16"));
         let good = tmp("good.ana");
         std::fs::write(&good, "tree Events\n").unwrap();
         assert_eq!(read_text(&good).unwrap(), "tree Events\n");
