@@ -17,7 +17,7 @@ pub struct Args {
     pub file: PathBuf,
     /// Samples YAML to check against, instead of the one the analysis names (a relative path is
     /// relative to the current directory).
-    #[arg(long, value_name = "FILE.yaml")]
+    #[arg(long, value_name = "FILE.yaml", long_help = super::SAMPLES_HELP)]
     pub samples: Option<PathBuf>,
     /// Output format: `human` (stderr) or `json` (stdout).
     #[arg(long, value_enum, default_value_t = Format::Human)]

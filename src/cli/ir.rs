@@ -12,7 +12,7 @@ pub struct Args {
     /// The analysis file (`.ana`).
     pub file: PathBuf,
     /// Samples YAML to plan with, instead of the one the analysis names.
-    #[arg(long, value_name = "FILE.yaml")]
+    #[arg(long, value_name = "FILE.yaml", long_help = super::SAMPLES_HELP)]
     pub samples: Option<PathBuf>,
     /// Also print the Cranelift IR (CLIF) of every native kernel.
     #[arg(long)]

@@ -24,6 +24,29 @@ pub const EXIT_ERRORS: u8 = 1;
 /// Exit code for usage and I/O problems (a missing file, bad flags).
 pub const EXIT_USAGE: u8 = 2;
 
+/// The long help of every `--samples` flag: the forms a samples file takes and the
+/// normalisation rule (the same words as docs/language.md, "Normalisation").
+pub const SAMPLES_HELP: &str = "\
+Samples file to use instead of the one the analysis names (a relative path is relative to the \
+current directory; paths inside it are relative to it).
+
+Forms:
+  YAML        PROCESS: {VARIATION: {files: [PATH or {path, nevts, size_bytes}], xsec: PB,
+              nevts_total: N, is_data: BOOL, tree: NAME, lumi_mask: GOLDEN.json}}
+              (`nominal` is the nominal sample; every other variation is a sample variation)
+  overlay     {fileset: FILESET.json, xsec: {PROCESS: PB}, data: [PROCESS]} where the fileset
+              is the AGC's nanoaod_inputs.json form (PROCESS: {VARIATION: {files, nevts_total}})
+              or coffea's form (DATASET: {files: {PATH: TREE}, metadata: {process, variation,
+              xsec, is_data}})
+  File lists take globs (one that matches nothing is an error).
+
+Normalisation: `nevts` is the number of entries of the files processed for that sample, counted
+from the files (a declared `nevts` or `nevts_total` is checked, never used in their place): with
+--max-files N the first N files as listed, with --max-events N the first N events. `sumw` is the
+sum of genEventSumw over the files' `Runs` trees (whole files); normalise a skimmed sample, or one
+with negative weights, with `weight genWeight * xsec * lumi / sumw`. Data (`is_data: true`) has
+weight 1 and no variations.";
+
 /// A command's failure: its message and the exit code of the contract.
 #[derive(Debug)]
 pub struct Failure {

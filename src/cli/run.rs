@@ -26,7 +26,7 @@ pub struct Args {
     /// The analysis file (`.ana`).
     pub file: PathBuf,
     /// Samples YAML to run on, instead of the one the analysis names.
-    #[arg(long, value_name = "FILE.yaml")]
+    #[arg(long, value_name = "FILE.yaml", long_help = super::SAMPLES_HELP)]
     pub samples: Option<PathBuf>,
     /// The results folder (written whole, then renamed into place).
     #[arg(short, long, value_name = "DIR", default_value = "results")]
