@@ -669,15 +669,32 @@ fn validate_accepts_the_peers_and_tells_a_migration_from_a_difference() {
     }
     let out = run_ok("analyses/ttbar/ttbar_deterministic.ana", "validate", &[]);
     let o = out.to_str().expect("utf-8");
+    // The results folder, and its ROOT file alone (read back by anac's reader).
+    let root_file = out.join("histograms.root");
+    let rf = root_file.to_str().expect("utf-8");
     for peer in ["tests/golden/agc/rdf.json", "tests/golden/agc/uproot.json"] {
-        let r = anac(&["validate", o, "--reference", peer]);
-        let text = String::from_utf8_lossy(&r.stdout);
-        assert!(r.status.success(), "{peer}: {text}");
-        assert!(
-            text.contains("124 reference histograms, 0 failures, 0 edge migrations"),
-            "{text}"
-        );
+        for ours in [o, rf] {
+            let r = anac(&["validate", ours, "--reference", peer]);
+            let text = String::from_utf8_lossy(&r.stdout);
+            assert!(r.status.success(), "{peer} vs {ours}: {text}");
+            assert!(
+                text.contains("124 reference histograms, 0 failures, 0 edge migrations"),
+                "{text}"
+            );
+        }
     }
+    // Both sides dump the same reference, bit for bit.
+    let (from_dir, from_root) = (tmp("validate-dir.json"), tmp("validate-root.json"));
+    for (src, dump) in [(o, &from_dir), (rf, &from_root)] {
+        let r = anac(&[
+            "validate",
+            src,
+            "--dump-json",
+            dump.to_str().expect("utf-8"),
+        ]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    }
+    assert_eq!(json(&from_dir), json(&from_root));
     // Move one event of 4j1b_ttbar to the neighbouring bin: a migration, reported, accepted.
     let mut reference = json(&root().join("tests/golden/agc/rdf.json"));
     let h = &mut reference["4j1b_ttbar"];
@@ -692,13 +709,16 @@ fn validate_accepts_the_peers_and_tells_a_migration_from_a_difference() {
     let path = tmp("validate-ref.json");
     std::fs::write(&path, reference.to_string()).expect("write");
     let p = path.to_str().expect("utf-8");
-    let r = anac(&["validate", o, "--reference", p]);
-    let text = String::from_utf8_lossy(&r.stdout);
-    assert!(r.status.success(), "{text}");
-    assert!(
-        text.contains("MIGRATION 4j1b_ttbar") && text.contains("1 edge migrations"),
-        "{text}"
-    );
+    // From the ROOT file alone the event weight is estimated from the variances: the same.
+    for ours in [o, rf] {
+        let r = anac(&["validate", ours, "--reference", p]);
+        let text = String::from_utf8_lossy(&r.stdout);
+        assert!(r.status.success(), "{ours}: {text}");
+        assert!(
+            text.contains("MIGRATION 4j1b_ttbar") && text.contains("1 edge migrations"),
+            "{text}"
+        );
+    }
     // Two events: beyond k = 1, a failure (exit 1).
     let contents = reference["4j1b_ttbar"]["contents"]
         .as_array_mut()
@@ -710,7 +730,9 @@ fn validate_accepts_the_peers_and_tells_a_migration_from_a_difference() {
     assert_eq!(r.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&r.stdout).contains("DIFFERS 4j1b_ttbar"));
     let _ = std::fs::remove_dir_all(out);
-    let _ = std::fs::remove_file(path);
+    for f in [path, from_dir, from_root] {
+        let _ = std::fs::remove_file(f);
+    }
 }
 
 #[test]

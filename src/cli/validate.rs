@@ -14,7 +14,7 @@ use crate::runtime::validate::{Finding, RefHist, compare, from_results, parse_re
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A results folder written by `anac run`.
+    /// A results folder written by `anac run`, or a ROOT file of histograms (`histograms.root`).
     pub results: PathBuf,
     /// The reference histograms: `{name: {edges, contents[, variances]}}`, flow bins included.
     #[arg(long, value_name = "REF.json", required_unless_present = "dump_json")]
@@ -42,13 +42,99 @@ pub fn run(args: Args) -> ExitCode {
     }
 }
 
+/// Our side of the comparison: the histograms, and the largest single-event weight of each.
+struct Ours {
+    hists: BTreeMap<String, RefHist>,
+    weights: BTreeMap<String, f64>,
+}
+
+/// A results folder: the histograms of `histograms.json`; the event weight of each from its
+/// sample (process and sample variation; a `vary` variation's sample is the nominal one) in
+/// `provenance.json`, the largest of any sample for a derived histogram such as pseudodata.
+fn from_folder(dir: &std::path::Path) -> Result<Ours, Failure> {
+    let hist_json = read_json(&dir.join("histograms.json"))?;
+    let hists: BTreeMap<String, RefHist> = from_results(&hist_json).into_iter().collect();
+    let prov = read_json(&dir.join("provenance.json"))?;
+    let mut by_sample: BTreeMap<(String, String), f64> = BTreeMap::new();
+    for s in prov["samples"].as_array().map_or(&[][..], |a| a.as_slice()) {
+        let (Some(p), Some(v), Some(w)) = (
+            s["process"].as_str(),
+            s["variation"].as_str(),
+            s["max_event_weight"].as_f64(),
+        ) else {
+            continue;
+        };
+        by_sample.insert((p.to_string(), v.to_string()), w);
+    }
+    let largest = by_sample.values().copied().fold(0.0, f64::max);
+    let weights = hists
+        .keys()
+        .map(|name| {
+            let meta = &hist_json[name]["metadata"];
+            let process = meta["process"].as_str().unwrap_or("").to_string();
+            let variation = meta["variation"].as_str().unwrap_or("").to_string();
+            let w = by_sample
+                .get(&(process.clone(), variation))
+                .or_else(|| by_sample.get(&(process, "nominal".to_string())))
+                .copied()
+                .unwrap_or(largest);
+            (name.clone(), w)
+        })
+        .collect();
+    Ok(Ours { hists, weights })
+}
+
+/// A bare ROOT file (anac's `histograms.root` or another tool's): its 1-D histograms. Without a
+/// provenance the event weight of each histogram is estimated from its variances: the largest
+/// Σw²/Σw of a bin (exact when a bin's events share one weight; 1 without variances).
+fn from_root(path: &std::path::Path) -> Result<Ours, Failure> {
+    let file = crate::io::root::RootFile::open(path).map_err(|e| Failure::input(e.to_string()))?;
+    let read = file
+        .histograms_1d()
+        .map_err(|e| Failure::input(e.to_string()))?;
+    let mut ours = Ours {
+        hists: BTreeMap::new(),
+        weights: BTreeMap::new(),
+    };
+    for h in read {
+        let w = match &h.sumw2 {
+            Some(v2) => h
+                .sumw
+                .iter()
+                .zip(v2)
+                .filter(|(w, _)| **w > 0.0)
+                .map(|(w, w2)| w2 / w)
+                .fold(0.0, f64::max),
+            None => 1.0,
+        };
+        ours.weights.insert(h.name.clone(), w);
+        ours.hists.insert(
+            h.name,
+            RefHist {
+                edges: h.edges,
+                contents: h.sumw,
+                variances: h.sumw2,
+            },
+        );
+    }
+    crate::errln!(
+        "validate: `{}` is a ROOT file without a provenance: each histogram's event weight (for \
+         edge migrations) is estimated as the largest sum of squared weights over sum of weights \
+         of its bins",
+        path.display()
+    );
+    Ok(ours)
+}
+
 fn validate(args: &Args) -> Result<bool, Failure> {
-    let ours: BTreeMap<String, RefHist> =
-        from_results(&read_json(&args.results.join("histograms.json"))?)
-            .into_iter()
-            .collect();
+    let ours = if args.results.is_file() || args.results.extension().is_some_and(|e| e == "root") {
+        from_root(&args.results)?
+    } else {
+        from_folder(&args.results)?
+    };
     if let Some(out) = &args.dump_json {
         let doc: BTreeMap<&String, Value> = ours
+            .hists
             .iter()
             .map(|(n, h)| {
                 (
@@ -67,38 +153,14 @@ fn validate(args: &Args) -> Result<bool, Failure> {
     };
     let refs = parse_reference(&read_json(reference)?)
         .map_err(|e| Failure::input(format!("`{}`: {e}", reference.display())))?;
-    // The size of one event: the largest single-event weight of the histogram's sample (process
-    // and sample variation; a `vary` variation's sample is the nominal one).
-    let prov = read_json(&args.results.join("provenance.json"))?;
-    let mut weights: BTreeMap<(String, String), f64> = BTreeMap::new();
-    for s in prov["samples"].as_array().map_or(&[][..], |a| a.as_slice()) {
-        let (Some(p), Some(v), Some(w)) = (
-            s["process"].as_str(),
-            s["variation"].as_str(),
-            s["max_event_weight"].as_f64(),
-        ) else {
-            continue;
-        };
-        weights.insert((p.to_string(), v.to_string()), w);
-    }
-    let largest = weights.values().copied().fold(0.0, f64::max);
-    let hist_meta = read_json(&args.results.join("histograms.json"))?;
     let (mut failed, mut migrations) = (0, 0);
     for (name, r) in &refs {
-        let Some(h) = ours.get(name) else {
+        let Some(h) = ours.hists.get(name) else {
             crate::outln!("MISSING {name}");
             failed += 1;
             continue;
         };
-        let meta = &hist_meta[name]["metadata"];
-        let process = meta["process"].as_str().unwrap_or("").to_string();
-        let variation = meta["variation"].as_str().unwrap_or("").to_string();
-        // A derived histogram (pseudodata) mixes samples: the largest weight of any.
-        let w = weights
-            .get(&(process.clone(), variation))
-            .or_else(|| weights.get(&(process, "nominal".to_string())))
-            .copied()
-            .unwrap_or(largest);
+        let w = ours.weights[name];
         for f in compare(h, r, args.rtol, args.k, w) {
             match f {
                 Finding::Missing => {}
