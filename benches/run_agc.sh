@@ -65,3 +65,14 @@ for peer in ("rdf", "uproot", "coffea"):
         bad += any(abs(x - y) > 1e-9 * max(abs(x), abs(y)) for x, y in zip(a, b))
     print(f"anac vs {peer}: {len(ref)} histograms, {bad} differ beyond 1e-9 relative")
 PY
+
+# The same check through anac's own validator, on the results folder and on its ROOT file alone.
+for peer in rdf uproot coffea; do
+  [ -f "$out/$peer.json" ] || continue
+  for ours in "$out/anac" "$out/anac/histograms.root"; do
+    t0=$(date +%s.%N)
+    verdict=$("$anac" validate "$ours" --reference "$out/$peer.json" 2>/dev/null | tail -1) || true
+    t1=$(date +%s.%N)
+    printf 'anac validate %s vs %s: %s (%.2f s)\n' "${ours#"$out"/}" "$peer" "$verdict" "$(echo "$t1 - $t0" | bc)"
+  done
+done

@@ -12,6 +12,7 @@ pub mod out;
 pub mod plan;
 pub mod plot;
 pub mod run;
+pub mod slurm;
 pub mod status;
 mod summary;
 pub mod validate;
@@ -125,6 +126,8 @@ pub enum Command {
     Merge(merge::Args),
     /// What a store holds: units done and pending.
     Status(status::Args),
+    /// Spread an analysis over a Slurm job array that fills a store, and merge it after.
+    Slurm(slurm::Args),
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -140,6 +143,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan::run(args),
         Command::Merge(args) => merge::run(args),
         Command::Status(args) => status::run(args),
+        Command::Slurm(args) => slurm::run(args),
     };
     out::exit_code(code)
 }
