@@ -176,6 +176,11 @@ fn every_command_keeps_the_exit_code_contract() {
             (&["merge", "st", "-q", "-o", "merged", "--partial"], 0),
             (&["merge", "junk-store", "-q", "-o", "m2"], 1),
             (&["merge", "no-store", "-q", "-o", "m3"], 2),
+            // slurm (writing the scripts; submitting is tests/slurm.rs)
+            (&["slurm", "ttbar.ana", "--store", "sl"], 0),
+            (&["slurm", "bad.ana", "--store", "sl-bad"], 1),
+            (&["slurm", "ttbar.ana"], 2),
+            (&["slurm", "ttbar.ana", "--store", "sl", "--units-per-task", "0"], 2),
             // validate
             (&["validate", "out", "--dump-json", "ref.json"], 0),
             (&["validate", "out", "--reference", "ref.json"], 0),
