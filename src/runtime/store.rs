@@ -181,9 +181,10 @@ impl Store {
     pub fn started(&self, id: &str) -> Result<(), String> {
         std::fs::create_dir_all(self.dir.join("history")).map_err(io(&self.dir))?;
         let rec = Worker::current().record(id, None, None);
-        write_atomic(
+        write_replacing(
             &self.marker(id, "running"),
             &crate::io::outputs::pretty(&rec),
+            false,
         )
     }
 
@@ -203,7 +204,11 @@ impl Store {
         };
         // The history is advisory: a failure to write it never fails the run.
         let _ = std::fs::create_dir_all(self.dir.join("history"));
-        let _ = write_atomic(&self.marker(id, state), &crate::io::outputs::pretty(&rec));
+        let _ = write_replacing(
+            &self.marker(id, state),
+            &crate::io::outputs::pretty(&rec),
+            false,
+        );
         let _ = std::fs::remove_file(self.marker(id, "running"));
     }
 }
@@ -263,13 +268,22 @@ impl Worker {
     }
 }
 
+/// Writes `bytes` to `path` whole or not at all: a temporary file, flushed to disk, renamed.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    write_replacing(path, bytes, true)
+}
+
+/// As [`write_atomic`]; `durable: false` skips the flush to disk (history markers: a crash of
+/// the machine may lose one, never half-write one).
+fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), String> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("unit");
     let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
     {
         let mut f = std::fs::File::create(&tmp).map_err(io(&tmp))?;
         f.write_all(bytes).map_err(io(&tmp))?;
-        f.sync_all().map_err(io(&tmp))?;
+        if durable {
+            f.sync_all().map_err(io(&tmp))?;
+        }
     }
     std::fs::rename(&tmp, path).map_err(io(path))
 }
