@@ -180,7 +180,17 @@ fn every_command_keeps_the_exit_code_contract() {
             (&["slurm", "ttbar.ana", "--store", "sl"], 0),
             (&["slurm", "bad.ana", "--store", "sl-bad"], 1),
             (&["slurm", "ttbar.ana"], 2),
-            (&["slurm", "ttbar.ana", "--store", "sl", "--units-per-task", "0"], 2),
+            (
+                &[
+                    "slurm",
+                    "ttbar.ana",
+                    "--store",
+                    "sl",
+                    "--units-per-task",
+                    "0",
+                ],
+                2,
+            ),
             // validate
             (&["validate", "out", "--dump-json", "ref.json"], 0),
             (&["validate", "out", "--reference", "ref.json"], 0),

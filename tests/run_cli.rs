@@ -964,11 +964,17 @@ fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
     let reference = run_ok("analyses/ttbar/ttbar_deterministic.ana", "resume-ref", &[]);
     let want = std::fs::read(reference.join("histograms.json")).expect("reference");
     let want_root = std::fs::read(reference.join("histograms.root")).expect("reference");
-    // agc-small is 11 work units: kill after each possible number of committed units.
-    for k in 1..=10 {
-        let store = tmp(&format!("store-{k}"));
-        let out = tmp(&format!("resume-out-{k}"));
+    // agc-small is 11 work units: kill after each possible number of committed units (`--batch
+    // 1`: every unit its own commit file), then with commits of 4 units (`.batch` files).
+    let cases: Vec<(u32, usize)> = (1..=10)
+        .map(|k| (1, k))
+        .chain([(4, 1), (4, 5), (4, 9)])
+        .collect();
+    for (batch, k) in cases {
+        let store = tmp(&format!("store-{batch}-{k}"));
+        let out = tmp(&format!("resume-out-{batch}-{k}"));
         let (s, o) = (store.to_str().expect("utf-8"), out.to_str().expect("utf-8"));
+        let b = batch.to_string();
         let args = [
             "run",
             "analyses/ttbar/ttbar_deterministic.ana",
@@ -977,6 +983,8 @@ fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
             "-q",
             "--store",
             s,
+            "--batch",
+            &b,
         ];
         let killed = Command::new(env!("CARGO_BIN_EXE_anac"))
             .current_dir(root())
@@ -986,14 +994,29 @@ fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
             .expect("anac runs");
         assert!(!killed.status.success(), "k={k}: the run was not killed");
         assert!(!out.exists(), "k={k}: a killed run wrote results");
-        let committed = std::fs::read_dir(store.join("units"))
+        let files: Vec<String> = std::fs::read_dir(store.join("units"))
             .expect("units")
-            .filter(|e| {
-                e.as_ref()
-                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".unit"))
-            })
-            .count();
-        assert!(committed >= k, "k={k}: only {committed} units committed");
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|f| !f.starts_with('.')) // another thread's commit cut short by the kill
+            .collect();
+        let ext = if batch == 1 { ".unit" } else { ".batch" };
+        assert!(files.iter().all(|f| f.ends_with(ext)), "{files:?}");
+        let status = anac(&["status", s]);
+        let said = String::from_utf8_lossy(&status.stdout).to_string();
+        let done: usize = said
+            .split(" of 11 units done")
+            .next()
+            .and_then(|h| h.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{said}"));
+        let want_done = if batch == 1 {
+            k
+        } else {
+            (k.div_ceil(4) * 4).min(11)
+        };
+        // The other thread may have committed too before the kill.
+        assert!(done >= want_done, "k={k} batch {batch}: {said}");
         let resumed = anac(&args);
         assert!(
             resumed.status.success(),
@@ -1001,7 +1024,10 @@ fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
             String::from_utf8_lossy(&resumed.stderr)
         );
         let got = std::fs::read(out.join("histograms.json")).expect("resumed");
-        assert!(got == want, "k={k}: resumed histograms.json differs");
+        assert!(
+            got == want,
+            "k={k} batch {batch}: resumed histograms.json differs"
+        );
         let got_root = std::fs::read(out.join("histograms.root")).expect("resumed");
         assert!(
             got_root == want_root,
@@ -1010,6 +1036,27 @@ fn a_run_killed_after_any_unit_resumes_from_its_store_to_identical_results() {
         let _ = std::fs::remove_dir_all(store);
         let _ = std::fs::remove_dir_all(out);
     }
+    // By default small units are committed in batches: fewer commit files than units, the
+    // same results.
+    let store = tmp("store-batched");
+    let s = store.to_str().expect("utf-8");
+    let batched = run_ok(
+        "analyses/ttbar/ttbar_deterministic.ana",
+        "batched",
+        &["--store", s],
+    );
+    let files = std::fs::read_dir(store.join("units"))
+        .expect("units")
+        .count();
+    assert!(
+        (1..11).contains(&files),
+        "{files} commit files for 11 units"
+    );
+    assert!(std::fs::read(batched.join("histograms.json")).expect("batched") == want);
+    let said = String::from_utf8_lossy(&anac(&["status", s]).stdout).to_string();
+    assert!(said.contains("11 of 11 units done"), "{said}");
+    let _ = std::fs::remove_dir_all(&store);
+    let _ = std::fs::remove_dir_all(batched);
     // A store of another analysis is refused (exit 2), then accepted with --force-new.
     let store = tmp("store-foreign");
     let s = store.to_str().expect("utf-8");
@@ -1061,6 +1108,7 @@ fn plan_then_four_processes_then_merge_equals_one_run() {
             Command::new(env!("CARGO_BIN_EXE_anac"))
                 .current_dir(root())
                 .args(["run", ana, "-q", "--store", &s, "--units", &group.join(",")])
+                .args(["--batch", "1"]) // one file per unit: the test removes one below
                 .spawn()
                 .expect("anac starts")
         })
@@ -1454,11 +1502,12 @@ fn a_sigkilled_run_is_shown_by_status_and_resumes_to_identical_results() {
         .expect("anac starts");
     let units = store.join("units");
     let t0 = std::time::Instant::now();
+    // Commit files (`.unit`, or `.batch` of the units of about a second), not temporaries.
     let committed = |dir: &Path| {
         std::fs::read_dir(dir).map_or(0, |r| {
             r.filter(|e| {
                 e.as_ref()
-                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".unit"))
+                    .is_ok_and(|e| !e.file_name().to_string_lossy().starts_with('.'))
             })
             .count()
         })
@@ -1469,7 +1518,7 @@ fn a_sigkilled_run_is_shown_by_status_and_resumes_to_identical_results() {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    // Into the next unit (each takes ≥ 150 ms here: 15 chunks of ≥ 10 ms), then SIGKILL.
+    // Into the next units (each takes ≥ 150 ms here: 15 chunks of ≥ 10 ms), then SIGKILL.
     std::thread::sleep(std::time::Duration::from_millis(60));
     let _ = child.kill(); // SIGKILL on Unix
     let _ = child.wait();

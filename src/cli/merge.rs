@@ -49,6 +49,7 @@ pub fn run(args: Args) -> ExitCode {
         read_only: false,
         store: Some(args.store),
         force_new: false,
+        batch: None,
         units: Vec::new(),
         merge_only: true,
         partial: args.partial,

@@ -64,6 +64,10 @@ pub struct Args {
     /// Empty a store made for another analysis or other inputs instead of refusing it.
     #[arg(long, requires = "store")]
     pub force_new: bool,
+    /// Commit finished units to the store N at a time (default: by time, about once a second,
+    /// so that many small units do not cost a flush to disk each; 1 commits every unit alone).
+    #[arg(long, value_name = "N", requires = "store", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch: Option<u32>,
     /// Run only these work units (ids from `anac plan`, comma-separated) into the store, and
     /// write no results: `anac merge` writes them when all units are done.
     #[arg(
@@ -201,7 +205,7 @@ pub fn run(args: Args) -> ExitCode {
                 args.force_new,
             );
             match opened {
-                Ok(s) => Some(s),
+                Ok(s) => Some(s.with_batch(args.batch.map(|n| n as usize))),
                 Err(e) => {
                     render(&[Diagnostic::error(OUTPUT, e)]);
                     return ExitCode::from(super::EXIT_USAGE);

@@ -17,6 +17,10 @@ pub fn run(args: Args) -> ExitCode {
         Err(e) => return super::Failure::from(e).report(),
     };
     let units = desc["units"].as_array().cloned().unwrap_or_default();
+    let committed = match crate::runtime::store::committed_units(&args.store) {
+        Ok(c) => c,
+        Err(e) => return super::Failure::input(e).report(),
+    };
     let history = read_history(&args.store.join("history"));
     let here = crate::runtime::store::Worker::current().host;
     let (mut done, mut events_done, mut events_all, mut busy) = (0usize, 0u64, 0u64, 0.0f64);
@@ -50,12 +54,7 @@ pub fn run(args: Args) -> ExitCode {
                 r["pid"]
             )
         };
-        if args
-            .store
-            .join("units")
-            .join(format!("{id}.unit"))
-            .is_file()
-        {
+        if committed.contains_key(id) {
             done += 1;
             events_done += n;
             if let Some((_, r)) = recs.iter().find(|(s, _)| s == "done") {

@@ -173,6 +173,16 @@ pub fn run(
             })
             .collect()
     });
+    // Units that finished are whole, whatever happened to the others: commit the last batch.
+    if let Some(store) = &opts.store {
+        let n = store.flush().map_err(|message| RunError {
+            kind: RunErrorKind::Input,
+            message,
+            file: None,
+            entry: None,
+        })?;
+        abort_if_committed(n);
+    }
     // The first error in plan order that is not a consequence of another one.
     let mut first_err: Option<RunError> = None;
     for r in &results {
@@ -218,7 +228,7 @@ pub fn run(
 }
 
 /// Kill switch for the resume tests: with `ANAC_TEST_ABORT_AFTER_UNITS=k`, the process aborts
-/// (as SIGKILL would end it) right after committing its k-th unit to the store.
+/// (as SIGKILL would end it) right after the commit that brings its committed units to k or more.
 static COMMITTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// A unit's result: from the store when an earlier run committed it, else computed (and then
@@ -275,18 +285,26 @@ fn stored_or_run(
             events: r.events,
             max_weight: r.max_weight,
         };
-        store.save(&unit.id, &part).map_err(store_err)?;
-        store.ended(&unit.id, began, Ok(r.events));
-        let k = COMMITTED.fetch_add(1, Ordering::SeqCst) + 1;
-        if std::env::var("ANAC_TEST_ABORT_AFTER_UNITS")
-            .ok()
-            .and_then(|v| v.parse::<usize>().ok())
-            == Some(k)
-        {
-            std::process::abort();
-        }
+        let n = store.commit(&unit.id, &part, began).map_err(store_err)?;
+        abort_if_committed(n);
     }
     Ok(r)
+}
+
+/// The test kill switch: aborts when the `n` units just committed reach the k of
+/// `ANAC_TEST_ABORT_AFTER_UNITS`.
+fn abort_if_committed(n: usize) {
+    if n == 0 {
+        return;
+    }
+    let before = COMMITTED.fetch_add(n, Ordering::SeqCst);
+    if let Some(k) = std::env::var("ANAC_TEST_ABORT_AFTER_UNITS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        && (before + 1..=before + n).contains(&k)
+    {
+        std::process::abort();
+    }
 }
 
 fn run_unit(

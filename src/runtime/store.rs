@@ -2,10 +2,15 @@
 //! continues where it stopped (`anac run ... --store DIR`).
 //!
 //! Layout: `DIR/store.json` (the store's identity: a hash of the optimised plan, the inputs —
-//! paths, sizes, UUIDs — and the anac version, plus the list of unit ids), `DIR/units/ID.unit`
-//! (one finished unit's partial accumulators, binary, with an xxh64 checksum).
+//! paths, sizes, UUIDs — and the anac version, plus the list of unit ids), and commit files in
+//! `DIR/units/`: `ID.unit` (one finished unit's partial accumulators, binary, with an xxh64
+//! checksum) or `ID.batch` (several small units committed together, each record a unit file's
+//! bytes, the whole checksummed; named after its first unit, which no other commit holds).
+//! Batching: a run commits finished units at most about once a second per store (and every
+//! unit alone that took longer), or every N units with `--batch N`, so small units cost one
+//! flush to disk per batch, not per unit; on a kill, at most the last batch is computed again.
 //!
-//! Invariants: a unit file is written under a temporary name, flushed to disk and renamed, so it
+//! Invariants: a commit file is written under a temporary name, flushed to disk and renamed, so it
 //! is either complete or absent (a process killed at any moment leaves no half-written unit); a
 //! unit file whose checksum or id does not match is an error naming the file, never a silent
 //! partial; a store made for another plan or other inputs is refused. Partials encode every float
@@ -19,6 +24,11 @@ use super::units::RunPlan;
 use crate::ir::Plan;
 
 const MAGIC: &[u8; 8] = b"ANACUNIT";
+const BATCH_MAGIC: &[u8; 8] = b"ANACBTCH";
+/// Without `--batch`, a batch is committed once it holds this much computing time ...
+const BATCH_SECONDS: f64 = 1.0;
+/// ... or this many units, or is this old.
+const BATCH_MAX_UNITS: usize = 256;
 const VERSION: u32 = 1;
 
 /// What a store was made from, so that `anac merge` can name the results again.
@@ -33,11 +43,92 @@ pub fn describe(dir: &Path) -> Result<serde_json::Value, crate::io::text::JsonEr
     crate::io::text::read_json(&dir.join("store.json"))
 }
 
-/// An open store.
+/// An open store. Clones share the index and the batch being filled.
 #[derive(Debug, Clone)]
 pub struct Store {
     pub dir: PathBuf,
     pub identity: String,
+    /// The units committed when the store was opened: id → commit file.
+    committed: std::sync::Arc<std::collections::HashMap<String, PathBuf>>,
+    /// Finished units not yet committed.
+    pending: std::sync::Arc<std::sync::Mutex<Batch>>,
+    /// Units per commit (`--batch N`); `None`: by time.
+    batch_units: Option<usize>,
+    /// The last batch file read by [`Store::load`] (a merge reads its units one after another).
+    last_read: std::sync::Arc<std::sync::Mutex<Option<ReadBatch>>>,
+}
+
+/// A batch file's path and bytes.
+type ReadBatch = (PathBuf, std::sync::Arc<Vec<u8>>);
+
+#[derive(Debug)]
+struct Batch {
+    /// (unit id, encoded partial, events, seconds it ran).
+    items: Vec<(String, Vec<u8>, u64, f64)>,
+    /// Computing time of the items, seconds.
+    work: f64,
+    /// When the last commit was written (or the store opened).
+    since: std::time::Instant,
+}
+
+/// The committed units of the store in `dir`: id → commit file. A damaged commit file is an
+/// error naming it.
+pub fn committed_units(dir: &Path) -> Result<std::collections::HashMap<String, PathBuf>, String> {
+    let mut out = std::collections::HashMap::new();
+    let units = dir.join("units");
+    let Ok(entries) = std::fs::read_dir(&units) else {
+        return Ok(out);
+    };
+    for e in entries {
+        let e = e.map_err(io(&units))?;
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue; // a commit being written
+        }
+        let path = e.path();
+        if let Some(id) = name.strip_suffix(".unit") {
+            out.insert(id.to_string(), path);
+        } else if name.ends_with(".batch") {
+            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let records = batch_records(&bytes)
+                .map_err(|e| format!("store commit `{}` is damaged: {e}", path.display()))?;
+            for (id, _) in records {
+                out.insert(id, path.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The (unit id, unit bytes) records of a batch file, checksum verified.
+fn batch_records(bytes: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
+    if bytes.len() < 28 || &bytes[..8] != BATCH_MAGIC {
+        return Err("not an anac batch file".into());
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - 8);
+    let mut s = [0u8; 8];
+    s.copy_from_slice(sum);
+    if xxhash_rust::xxh64::xxh64(body, 0) != u64::from_le_bytes(s) {
+        return Err("checksum mismatch".into());
+    }
+    let mut r = Reader { b: body, at: 8 };
+    if r.take(4)? != VERSION.to_le_bytes() {
+        return Err("written by another anac version".into());
+    }
+    let n = r.count(8)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        let len = r.count(1)?;
+        let start = r.at;
+        let unit = r.take(len)?;
+        // The unit's id follows its magic and version.
+        let mut u = Reader { b: unit, at: 12 };
+        let id = u
+            .str()
+            .map_err(|e| format!("record at byte {start}: {e}"))?;
+        out.push((id, &body[start..start + len]));
+    }
+    Ok(out)
 }
 
 /// A unit's partial results, as stored.
@@ -140,12 +231,26 @@ impl Store {
         Ok(Store {
             dir: dir.to_path_buf(),
             identity: id.to_string(),
+            committed: std::sync::Arc::new(committed_units(dir)?),
+            pending: std::sync::Arc::new(std::sync::Mutex::new(Batch {
+                items: Vec::new(),
+                work: 0.0,
+                since: std::time::Instant::now(),
+            })),
+            batch_units: None,
+            last_read: Default::default(),
         })
     }
 
-    /// Whether unit `id` is committed.
+    /// Commits every `n` finished units together instead of by time.
+    pub fn with_batch(mut self, n: Option<usize>) -> Store {
+        self.batch_units = n.map(|n| n.max(1));
+        self
+    }
+
+    /// Whether unit `id` was committed when the store was opened.
     pub fn has(&self, id: &str) -> bool {
-        self.unit_path(id).is_file()
+        self.committed.contains_key(id)
     }
 
     fn unit_path(&self, id: &str) -> PathBuf {
@@ -154,19 +259,90 @@ impl Store {
 
     /// The stored partial of unit `id`, if it finished in an earlier run.
     pub fn load(&self, id: &str) -> Result<Option<Partial>, String> {
-        let p = self.unit_path(id);
-        if !p.is_file() {
+        let Some(p) = self.committed.get(id) else {
             return Ok(None);
+        };
+        let damaged = |e: String| format!("store unit `{id}` in `{}` is damaged: {e}", p.display());
+        if p.extension().is_some_and(|e| e == "unit") {
+            let bytes = std::fs::read(p).map_err(io(p))?;
+            return decode(&bytes, id).map(Some).map_err(damaged);
         }
-        let bytes = std::fs::read(&p).map_err(io(&p))?;
-        decode(&bytes, id)
-            .map(Some)
-            .map_err(|e| format!("store unit `{}` is damaged: {e}", p.display()))
+        let bytes = {
+            let mut last = self.last_read.lock().map_err(|_| "store lock poisoned")?;
+            match &*last {
+                Some((q, b)) if q == p => b.clone(),
+                _ => {
+                    let b = std::sync::Arc::new(std::fs::read(p).map_err(io(p))?);
+                    *last = Some((p.clone(), b.clone()));
+                    b
+                }
+            }
+        };
+        let records = batch_records(&bytes).map_err(damaged)?;
+        let Some((_, unit)) = records.iter().find(|(u, _)| u == id) else {
+            return Err(damaged("the unit is not in it".into()));
+        };
+        decode(unit, id).map(Some).map_err(damaged)
     }
 
-    /// Commits a finished unit: written, flushed and renamed into place.
-    pub fn save(&self, id: &str, part: &Partial) -> Result<(), String> {
-        write_atomic(&self.unit_path(id), &encode(id, part))
+    /// Adds a finished unit to the batch and commits the batch when it is due (see the module
+    /// notes). Returns how many units this call committed.
+    pub fn commit(
+        &self,
+        id: &str,
+        part: &Partial,
+        started: std::time::SystemTime,
+    ) -> Result<usize, String> {
+        let bytes = encode(id, part);
+        let secs = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
+        let mut b = self.pending.lock().map_err(|_| "store lock poisoned")?;
+        b.work += secs;
+        b.items.push((id.to_string(), bytes, part.events, secs));
+        let due = match self.batch_units {
+            Some(n) => b.items.len() >= n,
+            None => {
+                b.work >= BATCH_SECONDS
+                    || b.items.len() >= BATCH_MAX_UNITS
+                    || b.since.elapsed().as_secs_f64() >= BATCH_SECONDS
+            }
+        };
+        if due { self.write_batch(&mut b) } else { Ok(0) }
+    }
+
+    /// Commits the units still in the batch (at the end of a run, also a failed or interrupted
+    /// one: finished units are whole). Returns how many.
+    pub fn flush(&self) -> Result<usize, String> {
+        let mut b = self.pending.lock().map_err(|_| "store lock poisoned")?;
+        self.write_batch(&mut b)
+    }
+
+    fn write_batch(&self, b: &mut Batch) -> Result<usize, String> {
+        let items = std::mem::take(&mut b.items);
+        b.work = 0.0;
+        b.since = std::time::Instant::now();
+        let n = items.len();
+        match items.as_slice() {
+            [] => return Ok(0),
+            [(id, bytes, _, _)] => write_atomic(&self.unit_path(id), bytes)?,
+            [(first, ..), ..] => {
+                let mut out = Vec::new();
+                out.extend_from_slice(BATCH_MAGIC);
+                out.extend_from_slice(&VERSION.to_le_bytes());
+                put_u64(&mut out, n as u64);
+                for (_, bytes, _, _) in &items {
+                    put_u64(&mut out, bytes.len() as u64);
+                    out.extend_from_slice(bytes);
+                }
+                let sum = xxhash_rust::xxh64::xxh64(&out, 0);
+                put_u64(&mut out, sum);
+                let path = self.dir.join("units").join(format!("{first}.batch"));
+                write_atomic(&path, &out)?;
+            }
+        }
+        for (id, _, events, secs) in &items {
+            self.record_end(id, *secs, Ok(*events));
+        }
+        Ok(n)
     }
 
     /// The history marker of unit `id` in `state` (`running`, `done`, `failed`) by this process.
@@ -190,8 +366,13 @@ impl Store {
 
     /// Records how unit `id` ended: `Ok(events)` when committed, `Err(message)` when it failed.
     pub fn ended(&self, id: &str, started: std::time::SystemTime, outcome: Result<u64, &str>) {
-        let w = Worker::current();
         let secs = started.elapsed().map_or(0.0, |d| d.as_secs_f64());
+        self.record_end(id, secs, outcome);
+    }
+
+    /// The history marker of a unit that ran `secs` seconds and ended with `outcome`.
+    fn record_end(&self, id: &str, secs: f64, outcome: Result<u64, &str>) {
+        let w = Worker::current();
         let (state, rec) = match outcome {
             Ok(events) => (
                 "done",
