@@ -217,7 +217,7 @@ fn bad_arguments_exit_2_and_bad_files_exit_1_with_a_diagnostic() {
         "--scan",
         "nJet",
         "--entries",
-        "190:250",
+        "250:190",
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(
@@ -225,7 +225,7 @@ fn bad_arguments_exit_2_and_bad_files_exit_1_with_a_diagnostic() {
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("200"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("start 250 is after stop 190"), "{}", stderr(&o));
 
     // A missing input file is bad input (1), as for every command.
     let o = anac(&["inspect", "/nonexistent/dir/missing.root"]);
@@ -339,4 +339,32 @@ fn a_corrupt_compressed_block_is_described_in_words() {
         "a library's error name leaked: {err}"
     );
     let _ = std::fs::remove_file(p);
+}
+
+/// `--entries A:B` past the end of the tree reads to the end and says so (as `TTree::Scan` and
+/// uproot do); Double32_t/Float16_t leaves print their values.
+#[test]
+fn entries_past_the_end_read_to_the_end_and_say_so() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/root/packed/packed.root"
+    );
+    let o = anac(&[
+        "inspect",
+        f,
+        "t",
+        "--scan",
+        "n,d32r,j16",
+        "--entries",
+        "497:600",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("==> 3 entries [497, 500)"), "{out}");
+    assert!(
+        stderr(&o)
+            .contains("goes past the end of tree `t` (500 entries): showing entries 497..500"),
+        "{}",
+        stderr(&o)
+    );
 }

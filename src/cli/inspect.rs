@@ -143,6 +143,17 @@ fn inspect_to<W: Write>(args: &Args, out: &mut Escaped<W>) -> Result<(), Failure
             Format::Json => tree.entries(),
         };
         let range = parse_entries(args.entries.as_deref(), tree.entries(), default_len)?;
+        if let Some(spec) = &args.entries
+            && past_end(spec, tree.entries())
+        {
+            crate::errln!(
+                "note: --entries {spec} goes past the end of tree `{name}` ({} entries): \
+                 showing entries {}..{}",
+                tree.entries(),
+                range.start,
+                range.end
+            );
+        }
         // A branch named twice is shown once.
         let mut branches: Vec<&String> = Vec::new();
         for b in &args.scan {
@@ -242,12 +253,18 @@ fn parse_entries(
     if a > b {
         return Err(Box::new(bad(format!("start {a} is after stop {b}"))));
     }
-    if b > entries {
-        return Err(Box::new(bad(format!(
-            "the tree has only {entries} entries"
-        ))));
+    // Past the end: read to the end, as TTree::Scan and uproot do (the caller says so).
+    Ok(a.min(entries)..b.min(entries))
+}
+
+/// Whether `--entries spec` names entries past the end of a tree of `entries` (an explicit
+/// stop beyond it, or a start at or after it).
+fn past_end(spec: &str, entries: u64) -> bool {
+    let n = |s: &str| s.trim().parse::<u64>().ok();
+    match spec.split_once(':') {
+        Some((a, b)) => n(b).is_some_and(|b| b > entries) || n(a).is_some_and(|a| a > entries),
+        None => n(spec).is_some_and(|a| a >= entries),
     }
-    Ok(a..b)
 }
 
 /// `float`, `float[3]`, `float[nJet]`, `float[]`, `float[][]`.
@@ -830,7 +847,8 @@ mod tests {
         assert_eq!(parse_entries(Some("190:"), 200, 10).unwrap(), 190..200);
         assert_eq!(parse_entries(Some("5"), 200, 10).unwrap(), 5..6);
         assert!(parse_entries(Some("7:3"), 200, 10).is_err());
-        assert!(parse_entries(Some("0:201"), 200, 10).is_err());
+        assert_eq!(parse_entries(Some("0:201"), 200, 10).unwrap(), 0..200);
+        assert_eq!(parse_entries(Some("250:300"), 200, 10).unwrap(), 200..200);
         assert!(parse_entries(Some("x:3"), 200, 10).is_err());
     }
 

@@ -5,7 +5,7 @@
 //! not supported, and the internal [`Layout`] the reader decodes with.
 
 use super::meta::RawTree;
-use super::tree::{ColumnKind, Layout};
+use super::tree::{ColumnKind, Layout, Packed};
 use crate::io::schema::{ScalarType, Shape};
 
 type Classified = (String, Result<ColumnKind, String>, Option<Layout>);
@@ -55,8 +55,7 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
         "TLeafF" => ("Float_t", ScalarType::F32),
         "TLeafD" => ("Double_t", ScalarType::F64),
         "TLeafC" => ("char*", ScalarType::Str),
-        "TLeafF16" => return refuse("Float16_t".into(), "Float16_t is not supported"),
-        "TLeafD32" => return refuse("Double32_t".into(), "Double32_t is not supported"),
+        "TLeafF16" | "TLeafD32" => return classify_packed(raw, leaf),
         other => {
             return refuse(
                 other.to_string(),
@@ -120,6 +119,195 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
             }),
             Some(Layout::Fixed { ty, n }),
         ),
+    }
+}
+
+/// A `Double32_t` (`TLeafD32`) or `Float16_t` (`TLeafF16`) leaf: its packing from the range in
+/// the leaf title (`x[3]/d[0,10,12]`: after the type code), as ROOT wrote it.
+fn classify_packed(raw: &RawTree, leaf: &super::meta::RawLeaf) -> Classified {
+    let float16 = leaf.class == "TLeafF16";
+    let (cpp, ty) = if float16 {
+        ("Float16_t", ScalarType::F32)
+    } else {
+        ("Double32_t", ScalarType::F64)
+    };
+    let enc = match packing(&leaf.title, float16) {
+        Ok(e) => e,
+        Err(e) => return refuse(cpp.into(), e),
+    };
+    let counter = leaf
+        .count
+        .and_then(|c| raw.leaves.get(c))
+        .and_then(|l| l.branch)
+        .and_then(|bi| raw.branches.get(bi))
+        .map(|b| b.name.clone());
+    if leaf.count.is_some() && counter.is_none() {
+        return refuse(format!("{cpp}[?]"), "its counter branch cannot be found");
+    }
+    if leaf.len < 1 {
+        return refuse(cpp.into(), format!("leaf length {} is invalid", leaf.len));
+    }
+    let n = leaf.len as usize;
+    let (name, shape, jagged) = match (&counter, n) {
+        (Some(c), 1) => (format!("{cpp}[{c}]"), Shape::Jagged, true),
+        (Some(c), _) => {
+            return refuse(
+                format!("{cpp}[{c}][{n}]"),
+                "counter arrays with a fixed inner dimension are not supported",
+            );
+        }
+        (None, 1) => (cpp.to_string(), Shape::Scalar, false),
+        (None, _) => (format!("{cpp}[{n}]"), Shape::Fixed(n), false),
+    };
+    (
+        name,
+        Ok(ColumnKind { ty, shape, counter }),
+        Some(Layout::Packed { enc, ty, n, jagged }),
+    )
+}
+
+/// The packing of a Double32_t/Float16_t leaf from its title: `[low, high]` or `[low, high,
+/// bits]` after the type code (numbers, `pi`, and `+ - * /`). Without one, Double32_t is a
+/// `float` and Float16_t a 12-bit truncated float; `[0, 0, bits]` truncates to `bits`.
+pub(crate) fn packing(title: &str, float16: bool) -> Result<Packed, String> {
+    // `name[dims]/T[spec]`: the first `/` ends the name (the spec may divide).
+    let spec = title
+        .find('/')
+        .and_then(|slash| {
+            let rest = &title[slash..];
+            let open = rest.find('[')?;
+            let close = rest.rfind(']')?;
+            (close > open).then(|| &rest[open + 1..close])
+        })
+        .map(str::trim);
+    let Some(spec) = spec else {
+        return Ok(if float16 {
+            Packed::Truncated { bits: 12 }
+        } else {
+            Packed::F32
+        });
+    };
+    let parts: Vec<&str> = spec.split(',').map(str::trim).collect();
+    let bad = || format!("cannot read the packing range `[{spec}]` of its title `{title}`");
+    let num = |t: &str| eval_range_number(t).ok_or_else(bad);
+    let (low, high, bits) = match parts.as_slice() {
+        [l, h] => (num(l)?, num(h)?, 32u32),
+        [l, h, b] => {
+            let bits: u32 = b.parse().map_err(|_| bad())?;
+            (
+                num(l)?,
+                num(h)?,
+                if (2..=32).contains(&bits) { bits } else { 32 },
+            )
+        }
+        _ => return Err(bad()),
+    };
+    if low == 0.0 && high == 0.0 {
+        if !(2..=22).contains(&bits) {
+            return Err(format!(
+                "a truncated float of {bits} mantissa bits is not supported"
+            ));
+        }
+        return Ok(Packed::Truncated { bits });
+    }
+    if high <= low {
+        return Err(format!("its packing range [{low}, {high}] is empty"));
+    }
+    Ok(Packed::Range { low, high, bits })
+}
+
+/// A number of a packing range: literals, `pi`, `+ - * /`, unary minus and parentheses (ROOT
+/// allows expressions such as `2*pi`).
+fn eval_range_number(t: &str) -> Option<f64> {
+    let b = t.as_bytes();
+    let mut at = 0;
+    let x = range_sum(b, &mut at)?;
+    while at < b.len() && b[at] == b' ' {
+        at += 1;
+    }
+    (at == b.len() && x.is_finite()).then_some(x)
+}
+
+fn skip_spaces(b: &[u8], at: &mut usize) {
+    while *at < b.len() && b[*at] == b' ' {
+        *at += 1;
+    }
+}
+
+fn range_sum(b: &[u8], at: &mut usize) -> Option<f64> {
+    let mut x = range_product(b, at)?;
+    loop {
+        skip_spaces(b, at);
+        match b.get(*at) {
+            Some(b'+') => {
+                *at += 1;
+                x += range_product(b, at)?;
+            }
+            Some(b'-') => {
+                *at += 1;
+                x -= range_product(b, at)?;
+            }
+            _ => return Some(x),
+        }
+    }
+}
+
+fn range_product(b: &[u8], at: &mut usize) -> Option<f64> {
+    let mut x = range_atom(b, at)?;
+    loop {
+        skip_spaces(b, at);
+        match b.get(*at) {
+            Some(b'*') => {
+                *at += 1;
+                x *= range_atom(b, at)?;
+            }
+            Some(b'/') => {
+                *at += 1;
+                x /= range_atom(b, at)?;
+            }
+            _ => return Some(x),
+        }
+    }
+}
+
+fn range_atom(b: &[u8], at: &mut usize) -> Option<f64> {
+    skip_spaces(b, at);
+    match *b.get(*at)? {
+        b'-' => {
+            *at += 1;
+            range_atom(b, at).map(|x| -x)
+        }
+        b'(' => {
+            *at += 1;
+            let x = range_sum(b, at)?;
+            skip_spaces(b, at);
+            (b.get(*at) == Some(&b')')).then(|| *at += 1)?;
+            Some(x)
+        }
+        c if c.is_ascii_alphabetic() => {
+            let start = *at;
+            while *at < b.len() && (b[*at].is_ascii_alphanumeric() || b"_:()".contains(&b[*at])) {
+                *at += 1;
+            }
+            let word = std::str::from_utf8(&b[start..*at])
+                .ok()?
+                .to_ascii_lowercase();
+            matches!(word.as_str(), "pi" | "tmath::pi()").then_some(std::f64::consts::PI)
+        }
+        _ => {
+            let start = *at;
+            while *at < b.len()
+                && (b[*at].is_ascii_digit()
+                    || b[*at] == b'.'
+                    || matches!(b[*at], b'e' | b'E')
+                    || (*at > start
+                        && matches!(b[*at], b'+' | b'-')
+                        && matches!(b[*at - 1], b'e' | b'E')))
+            {
+                *at += 1;
+            }
+            std::str::from_utf8(&b[start..*at]).ok()?.parse().ok()
+        }
     }
 }
 
@@ -288,5 +476,51 @@ mod tests {
         assert!(classify_element("vector<float>", 41, 9).1.is_err());
         let (_, k, _) = classify_element("Track", 41, 5);
         assert_eq!(k.unwrap().shape, Shape::Jagged);
+    }
+
+    #[test]
+    fn packing_ranges_are_read_from_the_leaf_title() {
+        use super::super::tree::Packed;
+        let pi = std::f64::consts::PI;
+        assert_eq!(packing("x", false), Ok(Packed::F32));
+        assert_eq!(packing("x", true), Ok(Packed::Truncated { bits: 12 }));
+        assert_eq!(
+            packing("x[3]/d[0,10,12]", false),
+            Ok(Packed::Range {
+                low: 0.0,
+                high: 10.0,
+                bits: 12
+            })
+        );
+        assert_eq!(
+            packing("x/d[-2*pi, 2*pi, 10]", false),
+            Ok(Packed::Range {
+                low: -2.0 * pi,
+                high: 2.0 * pi,
+                bits: 10
+            })
+        );
+        assert_eq!(
+            packing("x/d[1e-5, (1+1)/4]", false),
+            Ok(Packed::Range {
+                low: 1e-5,
+                high: 0.5,
+                bits: 32
+            })
+        );
+        assert_eq!(
+            packing("x/d[0,0,10]", false),
+            Ok(Packed::Truncated { bits: 10 })
+        );
+        for bad in [
+            "x/d[a,b]",
+            "x/d[1]",
+            "x/d[5,1]",
+            "x/d[0,0,30]",
+            "x/d[+,1]",
+            "x/d[1,2,x]",
+        ] {
+            assert!(packing(bad, false).is_err(), "{bad}");
+        }
     }
 }

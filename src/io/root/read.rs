@@ -134,7 +134,10 @@ impl Tree {
 
 fn reset(out: &mut Column, layout: Layout) {
     let ty = match layout {
-        Layout::Fixed { ty, .. } | Layout::Jagged { ty, .. } | Layout::Jagged2 { ty } => ty,
+        Layout::Fixed { ty, .. }
+        | Layout::Jagged { ty, .. }
+        | Layout::Jagged2 { ty }
+        | Layout::Packed { ty, .. } => ty,
         Layout::Str | Layout::StrList => crate::io::schema::ScalarType::Str,
     };
     out.values.reset(ty);
@@ -144,11 +147,11 @@ fn reset(out: &mut Column, layout: Layout) {
         v.push(0);
     };
     match layout {
-        Layout::Fixed { .. } | Layout::Str => {
+        Layout::Fixed { .. } | Layout::Str | Layout::Packed { jagged: false, .. } => {
             out.offsets = None;
             out.inner_offsets = None;
         }
-        Layout::Jagged { .. } | Layout::StrList => {
+        Layout::Jagged { .. } | Layout::StrList | Layout::Packed { jagged: true, .. } => {
             start_offsets(&mut out.offsets);
             out.inner_offsets = None;
         }
@@ -162,9 +165,14 @@ fn reset(out: &mut Column, layout: Layout) {
 fn check_lengths(out: &Column, layout: Layout, n: usize) -> Result<(), Bad> {
     let values = out.values.len();
     let ok = match layout {
-        Layout::Fixed { n: per, .. } => values == n * per,
+        Layout::Fixed { n: per, .. }
+        | Layout::Packed {
+            n: per,
+            jagged: false,
+            ..
+        } => values == n * per,
         Layout::Str => values == n,
-        Layout::Jagged { .. } | Layout::StrList => out
+        Layout::Jagged { .. } | Layout::StrList | Layout::Packed { jagged: true, .. } => out
             .offsets
             .as_ref()
             .is_some_and(|o| o.len() == n + 1 && o.last().copied() == Some(values as u32)),
@@ -270,6 +278,44 @@ fn load_free<'a>(
 /// Appends entries `range` (basket-local) of one basket to `out`.
 fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Result<(), Bad> {
     match layout {
+        Layout::Packed {
+            enc,
+            n,
+            jagged: false,
+            ..
+        } => {
+            let per = n * enc.size();
+            if v.data.len() != v.nev * per {
+                return bad!(
+                    "{} bytes of data for {} entries of {per} bytes each",
+                    v.data.len(),
+                    v.nev
+                );
+            }
+            push_packed(enc, &v.data[range.start * per..range.end * per], out)
+        }
+        Layout::Packed {
+            enc, jagged: true, ..
+        } => {
+            let Some(offs) = v.offsets else {
+                return bad!("variable-length data without entry offsets");
+            };
+            let size = enc.size();
+            let Some(o) = out.offsets.as_mut() else {
+                return bad!("internal: jagged column without offsets");
+            };
+            let mut total = o.last().copied().unwrap_or(0) as usize;
+            for i in range.clone() {
+                let len = (offs[i + 1] - offs[i]) as usize;
+                if !len.is_multiple_of(size) {
+                    return bad!("entry {i} has {len} bytes, not a multiple of {size}");
+                }
+                total += len / size;
+                o.push(to_u32(total)?);
+            }
+            let (a, b) = (offs[range.start] as usize, offs[range.end] as usize);
+            push_packed(enc, &v.data[a..b], out)
+        }
         Layout::Fixed { ty, n } => {
             let per = n * size_of(ty);
             if v.data.len() != v.nev * per {
@@ -423,6 +469,17 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
             Ok(())
         }
     }
+}
+
+/// Appends the values of packed `Double32_t`/`Float16_t` items to an f64 or f32 column.
+fn push_packed(enc: super::tree::Packed, bytes: &[u8], out: &mut Column) -> Result<(), Bad> {
+    let items = bytes.chunks_exact(enc.size());
+    match &mut out.values {
+        ColumnValues::F64(v) => v.extend(items.map(|b| enc.value(b))),
+        ColumnValues::F32(v) => v.extend(items.map(|b| enc.value(b) as f32)),
+        _ => return bad!("internal: packed floats into a column of another type"),
+    }
+    Ok(())
 }
 
 /// Checks a streamed `std::vector` header (byte count, version, size) and returns the size.

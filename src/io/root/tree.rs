@@ -65,6 +65,70 @@ pub(crate) enum Layout {
     Str,
     /// `std::vector<std::string>`: a vector header, then length-prefixed strings.
     StrList,
+    /// `Double32_t` / `Float16_t` leaves, decoded to `ty` (f64 / f32): `n` values per entry,
+    /// or a counter-sized array when `jagged`.
+    Packed {
+        enc: Packed,
+        ty: ScalarType,
+        n: usize,
+        jagged: bool,
+    },
+}
+
+/// How a `Double32_t` or `Float16_t` value is stored (ROOT's `TBufferFile::WriteDouble32` and
+/// `WriteFloat16`; read as ROOT reads them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Packed {
+    /// A big-endian `float` (Double32_t without a range).
+    F32,
+    /// A big-endian `uint32` `r`: the value is `low + r / (2^bits / (high - low))`.
+    Range { low: f64, high: f64, bits: u32 },
+    /// An exponent byte and a 16-bit mantissa of `bits` bits (no range, or `[0, 0, bits]`).
+    Truncated { bits: u32 },
+}
+
+/// The range bounds are finite (checked when the title is read), so equality is reflexive.
+impl Eq for Packed {}
+
+impl Packed {
+    /// Bytes per stored value.
+    pub(crate) fn size(self) -> usize {
+        match self {
+            Packed::F32 | Packed::Range { .. } => 4,
+            Packed::Truncated { .. } => 3,
+        }
+    }
+
+    /// The value of one stored item (`b` holds [`Packed::size`] bytes).
+    pub(crate) fn value(self, b: &[u8]) -> f64 {
+        match self {
+            Packed::F32 => f32::from_be_bytes([b[0], b[1], b[2], b[3]]) as f64,
+            Packed::Range { low, high, bits } => {
+                let raw = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                // As ROOT reads it (`TBufferFile::ReadWithFactor`): raw / factor + low, with
+                // factor = 2^bits / (high - low) and 2^32 - 1 for 32 bits. (uproot multiplies
+                // by the inverse: the last bit may differ for ranges like [-pi, pi].)
+                let steps = if bits < 32 {
+                    (1u64 << bits) as f64
+                } else {
+                    u32::MAX as f64
+                };
+                raw as f64 / (steps / (high - low)) + low
+            }
+            Packed::Truncated { bits } => {
+                let exponent = b[0] as u32;
+                let mantissa = u16::from_be_bytes([b[1], b[2]]) as u32;
+                let mask = (1u32 << (bits + 1)) - 1;
+                let word = (exponent << 23) | ((mantissa & mask) << (23 - bits));
+                let sign = if mantissa & (1 << (bits + 1)) != 0 {
+                    -1.0
+                } else {
+                    1.0
+                };
+                (f32::from_bits(word) * sign) as f64
+            }
+        }
+    }
 }
 
 #[derive(Debug)]
