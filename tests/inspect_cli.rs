@@ -225,7 +225,11 @@ fn bad_arguments_exit_2_and_bad_files_exit_1_with_a_diagnostic() {
         "{}",
         stderr(&o)
     );
-    assert!(stderr(&o).contains("start 250 is after stop 190"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("start 250 is after stop 190"),
+        "{}",
+        stderr(&o)
+    );
 
     // A missing input file is bad input (1), as for every command.
     let o = anac(&["inspect", "/nonexistent/dir/missing.root"]);

@@ -171,9 +171,18 @@ fn temp_dir(tag: &str) -> PathBuf {
     d
 }
 
+/// A file of the shared data, or of the repository when `rel` starts with `tests/`.
+fn source(rel: &str) -> Option<PathBuf> {
+    if rel.starts_with("tests/") {
+        Some(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+    } else {
+        anac::testing::shared_file(rel)
+    }
+}
+
 /// Truncated copies at several lengths.
 fn truncations(rel: &str) {
-    let Some(src) = anac::testing::shared_file(rel) else {
+    let Some(src) = source(rel) else {
         return;
     };
     let bytes = std::fs::read(&src).unwrap();
@@ -214,7 +223,7 @@ fn truncations(rel: &str) {
 
 /// Byte-flipped copies at the positions in `mutations.json`.
 fn flips(rel: &str) {
-    let Some(src) = anac::testing::shared_file(rel) else {
+    let Some(src) = source(rel) else {
         return;
     };
     let spec = &mutations()[rel];
@@ -349,6 +358,11 @@ fn flipped_layouts_uncompressed() {
 }
 
 /// A path that does not exist and a file that is not ROOT are errors naming the file.
+#[test]
+fn truncated_packed_floats() {
+    truncations("tests/golden/root/packed/packed.root");
+}
+
 #[test]
 fn missing_and_non_root_files() {
     let dir = temp_dir("nonroot");
