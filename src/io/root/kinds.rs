@@ -122,6 +122,83 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
     }
 }
 
+/// The members of a leaf list (a branch of several leaves, `x/F:y/F:n/I`): `None` for any
+/// other branch; for each leaf its name, C++ type, kind and layout within the entry record, or
+/// why the list cannot be read (a leaf sized by a counter, strings, packed floats).
+pub(crate) type Member = (String, String, ColumnKind, Layout);
+
+pub(crate) fn leaf_list(raw: &RawTree, b: usize) -> Option<Result<Vec<Member>, String>> {
+    let br = &raw.branches[b];
+    if br.element.is_some() || br.class == "TBranchObject" || br.leaves.len() < 2 {
+        return None;
+    }
+    let mut members = Vec::new();
+    let mut offset = 0usize;
+    for &l in &br.leaves {
+        let Some(leaf) = raw.leaves.get(l) else {
+            return Some(Err("a leaf of the leaf list is missing".into()));
+        };
+        let u = leaf.is_unsigned;
+        let (cpp, ty) = match leaf.class.as_str() {
+            "TLeafO" => ("Bool_t", ScalarType::Bool),
+            "TLeafB" if u => ("UChar_t", ScalarType::U8),
+            "TLeafB" => ("Char_t", ScalarType::I8),
+            "TLeafS" if u => ("UShort_t", ScalarType::U16),
+            "TLeafS" => ("Short_t", ScalarType::I16),
+            "TLeafI" if u => ("UInt_t", ScalarType::U32),
+            "TLeafI" => ("Int_t", ScalarType::I32),
+            "TLeafL" | "TLeafG" if u => ("ULong64_t", ScalarType::U64),
+            "TLeafL" | "TLeafG" => ("Long64_t", ScalarType::I64),
+            "TLeafF" => ("Float_t", ScalarType::F32),
+            "TLeafD" => ("Double_t", ScalarType::F64),
+            other => {
+                return Some(Err(format!(
+                    "a leaf list with a {other} leaf (`{}`) is not supported",
+                    leaf.name
+                )));
+            }
+        };
+        if leaf.count.is_some() {
+            return Some(Err(format!(
+                "a leaf list whose leaf `{}` is sized by a counter is not supported",
+                leaf.name
+            )));
+        }
+        if leaf.len < 1 {
+            return Some(Err(format!("leaf `{}` has length {}", leaf.name, leaf.len)));
+        }
+        let n = leaf.len as usize;
+        let (type_name, shape) = if n == 1 {
+            (cpp.to_string(), Shape::Scalar)
+        } else {
+            (format!("{cpp}[{n}]"), Shape::Fixed(n))
+        };
+        let kind = ColumnKind {
+            ty,
+            shape,
+            counter: None,
+        };
+        members.push((
+            leaf.name.clone(),
+            type_name,
+            kind,
+            Layout::Member {
+                ty,
+                n,
+                offset,
+                stride: 0,
+            },
+        ));
+        offset += n * super::column::size_of(ty);
+    }
+    for m in &mut members {
+        if let Layout::Member { stride, .. } = &mut m.3 {
+            *stride = offset;
+        }
+    }
+    Some(Ok(members))
+}
+
 /// A `Double32_t` (`TLeafD32`) or `Float16_t` (`TLeafF16`) leaf: its packing from the range in
 /// the leaf title (`x[3]/d[0,10,12]`: after the type code), as ROOT wrote it.
 fn classify_packed(raw: &RawTree, leaf: &super::meta::RawLeaf) -> Classified {

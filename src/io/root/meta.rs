@@ -57,8 +57,9 @@ pub struct Element {
 #[derive(Debug, Clone, Default)]
 pub struct RawLeaf {
     pub class: String,
-    /// The leaf's title (`x[3]/d[0,10,12]`: name, dimensions, type code and, for
-    /// Double32_t/Float16_t, the packing range).
+    /// The leaf's name (a member of a leaf list) and title (`x[3]/d[0,10,12]`: name,
+    /// dimensions, type code and, for Double32_t/Float16_t, the packing range).
+    pub name: String,
     pub title: String,
     pub len: i32,
     pub is_unsigned: bool,
@@ -332,7 +333,7 @@ impl Parser {
     fn read_leaf(&mut self, c: &mut Cursor, class: &str) -> Result<usize, Bad> {
         let outer = read_header(c)?;
         let h = read_header(c)?;
-        let (_name, title) = read_tnamed(c)?;
+        let (name, title) = read_tnamed(c)?;
         let len = c.i32()?;
         let _len_type = c.i32()?;
         let _offset = c.i32()?;
@@ -356,6 +357,7 @@ impl Parser {
         finish(c, outer, class)?;
         self.leaves.push(RawLeaf {
             class: class.to_string(),
+            name,
             title,
             len,
             is_unsigned,

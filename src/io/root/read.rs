@@ -137,7 +137,8 @@ fn reset(out: &mut Column, layout: Layout) {
         Layout::Fixed { ty, .. }
         | Layout::Jagged { ty, .. }
         | Layout::Jagged2 { ty }
-        | Layout::Packed { ty, .. } => ty,
+        | Layout::Packed { ty, .. }
+        | Layout::Member { ty, .. } => ty,
         Layout::Str | Layout::StrList => crate::io::schema::ScalarType::Str,
     };
     out.values.reset(ty);
@@ -147,7 +148,10 @@ fn reset(out: &mut Column, layout: Layout) {
         v.push(0);
     };
     match layout {
-        Layout::Fixed { .. } | Layout::Str | Layout::Packed { jagged: false, .. } => {
+        Layout::Fixed { .. }
+        | Layout::Str
+        | Layout::Member { .. }
+        | Layout::Packed { jagged: false, .. } => {
             out.offsets = None;
             out.inner_offsets = None;
         }
@@ -166,6 +170,7 @@ fn check_lengths(out: &Column, layout: Layout, n: usize) -> Result<(), Bad> {
     let values = out.values.len();
     let ok = match layout {
         Layout::Fixed { n: per, .. }
+        | Layout::Member { n: per, .. }
         | Layout::Packed {
             n: per,
             jagged: false,
@@ -278,6 +283,26 @@ fn load_free<'a>(
 /// Appends entries `range` (basket-local) of one basket to `out`.
 fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Result<(), Bad> {
     match layout {
+        Layout::Member {
+            ty,
+            n,
+            offset,
+            stride,
+        } => {
+            if v.data.len() != v.nev * stride {
+                return bad!(
+                    "{} bytes of data for {} leaf-list records of {stride} bytes each",
+                    v.data.len(),
+                    v.nev
+                );
+            }
+            let width = n * size_of(ty);
+            for i in range {
+                let at = i * stride + offset;
+                out.values.extend_be(&v.data[at..at + width]);
+            }
+            Ok(())
+        }
         Layout::Packed {
             enc,
             n,

@@ -65,6 +65,14 @@ pub(crate) enum Layout {
     Str,
     /// `std::vector<std::string>`: a vector header, then length-prefixed strings.
     StrList,
+    /// One leaf of a leaf list (`x/F:y/F:n/I`): `n` values at byte `offset` of every entry's
+    /// `stride`-byte record.
+    Member {
+        ty: ScalarType,
+        n: usize,
+        offset: usize,
+        stride: usize,
+    },
     /// `Double32_t` / `Float16_t` leaves, decoded to `ty` (f64 / f32): `n` values per entry,
     /// or a counter-sized array when `jagged`.
     Packed {
@@ -196,7 +204,26 @@ fn build(raw: RawTree, name: &str, file_compress: i32) -> Result<Tree, Bad> {
     let mut index = HashMap::new();
     for &b in &order {
         let br = &raw.branches[b];
-        let (type_name, mut kind, mut layout) = super::kinds::classify(&raw, b);
+        let members = super::kinds::leaf_list(&raw, b);
+        let (type_name, mut kind, mut layout) = match &members {
+            Some(Ok(m)) => {
+                let names: Vec<String> = m
+                    .iter()
+                    .map(|(n, ..)| format!("`{}.{n}`", br.name))
+                    .collect();
+                (
+                    br.title.clone(),
+                    Err(format!(
+                        "a leaf list: the reader gives its leaves as {} (`anac inspect \
+                         --scan` shows them); analyses cannot name them yet",
+                        names.join(", ")
+                    )),
+                    None,
+                )
+            }
+            Some(Err(why)) => (br.title.clone(), Err(why.clone()), None),
+            None => super::kinds::classify(&raw, b),
+        };
         // A branch whose basket table is inconsistent is refused alone; the tree still opens.
         let (baskets, embedded) = match basket_table(br, entries) {
             Ok(t) => t,
@@ -222,6 +249,35 @@ fn build(raw: RawTree, name: &str, file_compress: i32) -> Result<Tree, Bad> {
             compression: setting_name(compress),
         });
         data.push(BranchData { layout, embedded });
+        // The leaves of a leaf list: one branch each, `branch.leaf`, sharing its baskets.
+        if let Some(Ok(members)) = members {
+            let parent = branches.len() - 1;
+            let table_ok = basket_table(br, entries).is_ok();
+            for (leaf, type_name, member_kind, member_layout) in members {
+                let name = format!("{}.{leaf}", br.name);
+                index.entry(name.clone()).or_insert(branches.len());
+                let p = &branches[parent];
+                let info = BranchInfo {
+                    name,
+                    type_name,
+                    kind: if table_ok {
+                        Ok(member_kind)
+                    } else {
+                        Err("its branch's basket table is invalid".into())
+                    },
+                    compressed_bytes: p.compressed_bytes,
+                    uncompressed_bytes: p.uncompressed_bytes,
+                    baskets: p.baskets.clone(),
+                    compression: p.compression.clone(),
+                };
+                branches.push(info);
+                let embedded = data[parent].embedded.clone();
+                data.push(BranchData {
+                    layout: Some(member_layout),
+                    embedded,
+                });
+            }
+        }
     }
     let clusters = clusters(&raw, entries, &branches);
     Ok(Tree {

@@ -1,5 +1,5 @@
 """Writes `packed.root`: Double32_t and Float16_t leaves (scalars, fixed arrays, counter arrays;
-without a range, with a range and bit count, truncated) plus a leaf list and a 2-D fixed array,
+without a range, with a range and bit count, truncated) and a leaf list (`rec`: x/F:y/D:k/I:s[2]/S),
 with PyROOT, and `packed.json`: every value as ROOT itself reads it back (TTree::GetEntry) and,
 where uproot 5.7.7 reads the branch, as uproot does.
 
@@ -11,6 +11,7 @@ Float16_t counter array without a range (it raises). ROOT is the reference there
 """
 
 import array
+import struct
 import json
 import math
 import os
@@ -42,6 +43,10 @@ branch("a16", "a16[2]/f", "f", 2)
 branch("j32", "j32[n]/d[-5,5,20]", "d", 5)
 branch("j32f", "j32f[n]/d", "d", 5)
 branch("j16", "j16[n]/f", "f", 5)
+# A leaf list: one record per entry, leaves packed one after another (native byte order here).
+REC = struct.Struct("=fdi2h")
+buf["rec"] = array.array("B", bytes(REC.size))
+t.Branch("rec", buf["rec"], "x/F:y/D:k/I:s[2]/S")
 rng = ROOT.TRandom3(11)
 for i in range(500):
     buf["n"][0] = i % 6
@@ -55,6 +60,9 @@ for i in range(500):
         buf["a32"][k] = rng.Uniform(0, 10)
     for k in range(2):
         buf["a16"][k] = rng.Exp(5)
+    REC.pack_into(
+        buf["rec"], 0, rng.Gaus(0, 10), rng.Gaus(0, 1e6), i * 7 - 1000, i % 300, -i
+    )
     for k in range(5):
         buf["j32"][k] = rng.Uniform(-5, 5)
         buf["j32f"][k] = rng.Gaus(0, 3)
@@ -69,8 +77,9 @@ t = f.Get("t")
 names = list(buf)
 back = {name: array.array(buf[name].typecode, [0] * len(buf[name])) for name in names}
 for name in names:
-    t.SetBranchAddress(name, back[name])
-root_values = {name: [] for name in names}
+    if name != "rec":
+        t.SetBranchAddress(name, back[name])
+root_values = {name: [] for name in names if name != "rec"}
 for i in range(t.GetEntries()):
     t.GetEntry(i)
     n = back["n"][0]
@@ -78,6 +87,14 @@ for i in range(t.GetEntries()):
         v = back[name]
         if name == "n":
             root_values[name].append(int(v[0]))
+        elif name == "rec":
+            # The leaf list through ROOT's own leaves (TLeaf::GetValue).
+            leaf = lambda n: t.GetBranch("rec").GetLeaf(n)  # noqa: E731
+            root_values.setdefault("rec.x", []).append(leaf("x").GetValue())
+            root_values.setdefault("rec.y", []).append(leaf("y").GetValue())
+            root_values.setdefault("rec.k", []).append(int(leaf("k").GetValue()))
+            s_leaf = leaf("s")
+            root_values.setdefault("rec.s", []).append([int(s_leaf.GetValue(j)) for j in range(2)])
         elif name.startswith("j"):
             root_values[name].append([float(v[k]) for k in range(n)])
         elif name.startswith("a"):
@@ -89,7 +106,12 @@ f.Close()
 
 uproot_values = {}
 with uproot.open(path) as u:
+    rec = u["t"]["rec"].array(library="np")
+    for leaf in ["x", "y", "k", "s"]:
+        uproot_values["rec." + leaf] = rec[leaf].tolist()
     for name in names:
+        if name == "rec":
+            continue
         try:
             uproot_values[name] = u["t"][name].array(library="np").tolist()
         except Exception as e:  # noqa: BLE001 - recorded, compared against ROOT only
