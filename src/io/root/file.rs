@@ -48,6 +48,12 @@ pub struct RootFile {
     compress: i32,
     /// The file's UUID (from its top directory): its identity, whatever its path.
     uuid: [u8; 16],
+    /// Where the streamer-info record is, and its size (0 when absent).
+    pub(crate) seek_info: u64,
+    pub(crate) nbytes_info: u32,
+    /// The streamer info, read on first use (`streamers.rs`).
+    pub(crate) streamers:
+        std::sync::OnceLock<Result<std::sync::Arc<super::streamers::Classes>, String>>,
 }
 
 impl std::fmt::Debug for RootFile {
@@ -113,6 +119,9 @@ impl RootFile {
             nbytes_keys: 0,
             compress: 0,
             uuid: [0; 16],
+            seek_info: 0,
+            nbytes_info: 0,
+            streamers: std::sync::OnceLock::new(),
         };
         f.read_header().map_err(|b| b.into_invalid(&f.path))?;
         Ok(f)
@@ -179,6 +188,15 @@ impl RootFile {
         let nbytes_name = c.i32()?;
         let _units = c.u8()?;
         self.compress = c.i32()?;
+        let (seek_info, nbytes_info) = if large {
+            (c.i64()?, c.i32()?)
+        } else {
+            (c.i32()? as i64, c.i32()?)
+        };
+        if seek_info > 0 && nbytes_info > 0 {
+            self.seek_info = seek_info as u64;
+            self.nbytes_info = nbytes_info as u32;
+        }
         if begin <= 0 || nbytes_name < 0 {
             return bad!("header has an invalid start ({begin}) or name length ({nbytes_name})");
         }

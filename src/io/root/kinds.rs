@@ -5,6 +5,7 @@
 //! not supported, and the internal [`Layout`] the reader decodes with.
 
 use super::meta::RawTree;
+use super::streamers::Classes;
 use super::tree::{ColumnKind, Layout, Packed};
 use crate::io::schema::{ScalarType, Shape};
 
@@ -14,9 +15,12 @@ fn refuse(type_name: String, reason: impl Into<String>) -> Classified {
     (type_name, Err(reason.into()), None)
 }
 
-pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
+pub(crate) fn classify(raw: &RawTree, b: usize, classes: Option<&Classes>) -> Classified {
     let br = &raw.branches[b];
     if let Some(el) = &br.element {
+        if matches!(el.streamer_type, 9 | 19 | 300) {
+            return classify_member(el, classes);
+        }
         return classify_element(&el.class_name, el.ftype, el.streamer_type);
     }
     if br.class == "TBranchObject" {
@@ -120,6 +124,81 @@ pub(crate) fn classify(raw: &RawTree, b: usize) -> Classified {
             Some(Layout::Fixed { ty, n }),
         ),
     }
+}
+
+/// A member of a split object whose decoding needs the file's streamer info: `Double32_t`
+/// (type 9) and `Float16_t` (19) members with the packing range of the element's title, and
+/// STL-container members (300: `std::vector<T>`, nested vectors, strings) read as the same
+/// container at the top level is.
+fn classify_member(el: &super::meta::Element, classes: Option<&Classes>) -> Classified {
+    let what = format!("{}::?", el.class_name);
+    let Some(classes) = classes else {
+        return refuse(what, "the file's streamer info cannot be read");
+    };
+    let Some(info) = classes
+        .get(&el.class_name)
+        .and_then(|elements| elements.get(usize::try_from(el.id).ok()?))
+        .and_then(|e| e.as_ref())
+    else {
+        return refuse(
+            what,
+            format!(
+                "element {} of class `{}` is not in the file's streamer info",
+                el.id, el.class_name
+            ),
+        );
+    };
+    if el.streamer_type == 300 {
+        if el.ftype != 0 {
+            return refuse(
+                info.type_name.clone(),
+                format!(
+                    "containers inside split collections (branch type {}) are not supported",
+                    el.ftype
+                ),
+            );
+        }
+        return classify_element(&info.type_name, -1, -1);
+    }
+    let float16 = el.streamer_type == 19;
+    let (cpp, ty) = if float16 {
+        ("Float16_t", ScalarType::F32)
+    } else {
+        ("Double32_t", ScalarType::F64)
+    };
+    // The element title is the member's comment: `[low, high, bits]` first, then any text.
+    let spec = info.title.find('[').and_then(|open| {
+        let close = info.title[open..].find(']')? + open;
+        Some(&info.title[open + 1..close])
+    });
+    let enc = match packing_of_spec(spec.map(str::trim), &info.title, float16) {
+        Ok(e) => e,
+        Err(e) => return refuse(cpp.into(), e),
+    };
+    let (name, shape, jagged) = match el.ftype {
+        0 => (cpp.to_string(), Shape::Scalar, false),
+        31 | 41 => (format!("{cpp}[]"), Shape::Jagged, true),
+        t => {
+            return refuse(
+                cpp.into(),
+                format!("members of branch type {t} are not supported"),
+            );
+        }
+    };
+    (
+        name,
+        Ok(ColumnKind {
+            ty,
+            shape,
+            counter: None,
+        }),
+        Some(Layout::Packed {
+            enc,
+            ty,
+            n: 1,
+            jagged,
+        }),
+    )
 }
 
 /// The members of a leaf list (a branch of several leaves, `x/F:y/F:n/I`): `None` for any
@@ -257,6 +336,11 @@ pub(crate) fn packing(title: &str, float16: bool) -> Result<Packed, String> {
             (close > open).then(|| &rest[open + 1..close])
         })
         .map(str::trim);
+    packing_of_spec(spec, title, float16)
+}
+
+/// The packing given the text between the brackets of a range (`None`: no range).
+fn packing_of_spec(spec: Option<&str>, title: &str, float16: bool) -> Result<Packed, String> {
     let Some(spec) = spec else {
         return Ok(if float16 {
             Packed::Truncated { bits: 12 }

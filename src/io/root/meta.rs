@@ -49,7 +49,10 @@ pub struct RawBranch {
 
 #[derive(Debug, Clone)]
 pub struct Element {
+    /// For a member of a split object: the class it belongs to, and `id` its element index in
+    /// that class's streamer info.
     pub class_name: String,
+    pub id: i32,
     pub ftype: i32,
     pub streamer_type: i32,
 }
@@ -382,7 +385,7 @@ impl Parser {
         } else {
             c.i32()?;
         }
-        let _id = c.i32()?;
+        let id = c.i32()?;
         let ftype = c.i32()?;
         let streamer_type = c.i32()?;
         let _maximum = c.i32()?;
@@ -392,6 +395,7 @@ impl Parser {
         if let Some(b) = self.branches.get_mut(bi) {
             b.element = Some(Element {
                 class_name,
+                id,
                 ftype,
                 streamer_type,
             });

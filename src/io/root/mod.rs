@@ -20,6 +20,7 @@ mod meta;
 mod read;
 mod schema;
 mod streamer;
+mod streamers;
 #[cfg(test)]
 mod tests;
 mod tree;

@@ -173,11 +173,27 @@ impl RootFile {
         };
         let buf = self.read_object(&key, &mut dec).map_err(ctx)?;
         let raw = parse_tree(&buf, key.keylen as usize, &key.class_name).map_err(ctx)?;
-        build(raw, name, self.compression()).map_err(ctx)
+        // Only members of split objects need the streamer info; read it only then.
+        let needs_streamers = raw.branches.iter().any(|b| {
+            b.element
+                .as_ref()
+                .is_some_and(|e| matches!(e.streamer_type, 9 | 19 | 300))
+        });
+        let classes = if needs_streamers {
+            self.streamer_classes().ok()
+        } else {
+            None
+        };
+        build(raw, name, self.compression(), classes.as_deref()).map_err(ctx)
     }
 }
 
-fn build(raw: RawTree, name: &str, file_compress: i32) -> Result<Tree, Bad> {
+fn build(
+    raw: RawTree,
+    name: &str,
+    file_compress: i32,
+    classes: Option<&super::streamers::Classes>,
+) -> Result<Tree, Bad> {
     if raw.entries < 0 {
         return Err(Bad(format!("negative entry count {}", raw.entries)));
     }
@@ -222,7 +238,7 @@ fn build(raw: RawTree, name: &str, file_compress: i32) -> Result<Tree, Bad> {
                 )
             }
             Some(Err(why)) => (br.title.clone(), Err(why.clone()), None),
-            None => super::kinds::classify(&raw, b),
+            None => super::kinds::classify(&raw, b, classes),
         };
         // A branch whose basket table is inconsistent is refused alone; the tree still opens.
         let (baskets, embedded) = match basket_table(br, entries) {
