@@ -158,6 +158,14 @@ fn classify_member(el: &super::meta::Element, classes: Option<&Classes>) -> Clas
                 ),
             );
         }
+        if matches!(info.type_name.trim(), "string" | "std::string") {
+            let kind = ColumnKind {
+                ty: ScalarType::Str,
+                shape: Shape::Scalar,
+                counter: None,
+            };
+            return (info.type_name.clone(), Ok(kind), Some(Layout::MemberStr));
+        }
         return classify_element(&info.type_name, -1, -1);
     }
     let float16 = el.streamer_type == 19;

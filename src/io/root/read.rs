@@ -139,7 +139,7 @@ fn reset(out: &mut Column, layout: Layout) {
         | Layout::Jagged2 { ty }
         | Layout::Packed { ty, .. }
         | Layout::Member { ty, .. } => ty,
-        Layout::Str | Layout::StrList => crate::io::schema::ScalarType::Str,
+        Layout::Str | Layout::MemberStr | Layout::StrList => crate::io::schema::ScalarType::Str,
     };
     out.values.reset(ty);
     let start_offsets = |o: &mut Option<Vec<u32>>| {
@@ -150,6 +150,7 @@ fn reset(out: &mut Column, layout: Layout) {
     match layout {
         Layout::Fixed { .. }
         | Layout::Str
+        | Layout::MemberStr
         | Layout::Member { .. }
         | Layout::Packed { jagged: false, .. } => {
             out.offsets = None;
@@ -176,7 +177,7 @@ fn check_lengths(out: &Column, layout: Layout, n: usize) -> Result<(), Bad> {
             jagged: false,
             ..
         } => values == n * per,
-        Layout::Str => values == n,
+        Layout::Str | Layout::MemberStr => values == n,
         Layout::Jagged { .. } | Layout::StrList | Layout::Packed { jagged: true, .. } => out
             .offsets
             .as_ref()
@@ -456,6 +457,29 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
                     return bad!("entry {i}: {} bytes left after its strings", c.remaining());
                 }
                 o.push(to_u32(offsets.len() - 1)?);
+            }
+            Ok(())
+        }
+        Layout::MemberStr => {
+            let ColumnValues::Str { offsets, bytes } = &mut out.values else {
+                return bad!("internal: string column of another type");
+            };
+            let Some(offs) = v.offsets else {
+                return bad!("string members without entry offsets");
+            };
+            for i in range {
+                let (a, b) = (offs[i] as usize, offs[i + 1] as usize);
+                let mut c = Cursor::new(&v.data[a..b]);
+                let h = super::streamer::read_header(&mut c)
+                    .map_err(|e| e.context(format!("string of entry {i}")))?;
+                let s = c
+                    .string_bytes()
+                    .map_err(|e| e.context(format!("string of entry {i}")))?;
+                if h.end.is_some_and(|end| end != c.pos()) || c.remaining() != 0 {
+                    return bad!("entry {i}: the string does not fill its {} bytes", b - a);
+                }
+                bytes.extend_from_slice(s);
+                offsets.push(to_u32(bytes.len())?);
             }
             Ok(())
         }

@@ -110,8 +110,12 @@ fn streamer_info(
         }
         for _ in 0..n {
             elements.push(match read_pointer(c, tags)? {
-                Pointer::New { end: Some(end), .. } => {
-                    let e = element(c).ok();
+                Pointer::New {
+                    class,
+                    end: Some(end),
+                    ..
+                } => {
+                    let e = element(c, &class).ok();
                     c.seek(end)?;
                     e
                 }
@@ -132,9 +136,13 @@ fn streamer_info(
     Ok((name, elements))
 }
 
-/// A `TStreamerElement` subclass object: its own header, then the `TStreamerElement` part.
-fn element(c: &mut Cursor) -> Result<ElementInfo, Bad> {
+/// A `TStreamerElement` subclass object: its own header (and `TStreamerSTL`'s, for
+/// `TStreamerSTLstring`), then the `TStreamerElement` part.
+fn element(c: &mut Cursor, class: &str) -> Result<ElementInfo, Bad> {
     let _own = read_header(c)?;
+    if class == "TStreamerSTLstring" {
+        let _stl = read_header(c)?;
+    }
     let h = read_header(c)?;
     let (name, title) = read_tnamed(c)?;
     let ftype = c.i32()?;

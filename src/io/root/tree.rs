@@ -63,6 +63,9 @@ pub(crate) enum Layout {
     Jagged2 { ty: ScalarType },
     /// Length-prefixed strings (`char*`, `std::string`).
     Str,
+    /// A `std::string` member of a split object: a 6-byte header (byte count, version), then
+    /// the length-prefixed string, per entry.
+    MemberStr,
     /// `std::vector<std::string>`: a vector header, then length-prefixed strings.
     StrList,
     /// One leaf of a leaf list (`x/F:y/F:n/I`): `n` values at byte `offset` of every entry's
