@@ -500,7 +500,9 @@ fn primitive(name: &str) -> Option<ScalarType> {
     })
 }
 
-/// `vector<T>` / `std::vector<T>` / `ROOT::VecOps::RVec<T>` / `ROOT::RVec<T>` → `T`.
+/// `vector<T>` / `std::vector<T>` / `ROOT::VecOps::RVec<T>` / `ROOT::RVec<T>` → `T`; an
+/// allocator argument (`vector<float, ROOT::Detail::VecOps::RAdoptAllocator<float> >`, as
+/// RDataFrame snapshots write) does not change the layout and is dropped.
 fn list_element(class: &str) -> Option<&str> {
     let c = class.trim();
     for prefix in [
@@ -511,7 +513,31 @@ fn list_element(class: &str) -> Option<&str> {
         "RVec<",
     ] {
         if let Some(rest) = c.strip_prefix(prefix) {
-            return rest.strip_suffix('>').map(str::trim);
+            let inner = rest.strip_suffix('>')?.trim();
+            return Some(match top_level_comma(inner) {
+                Some(i)
+                    if inner[i + 1..].contains("allocator<")
+                        || inner[i + 1..].contains("Allocator<") =>
+                {
+                    inner[..i].trim()
+                }
+                Some(_) => return None,
+                None => inner,
+            });
+        }
+    }
+    None
+}
+
+/// The byte position of the first comma of `s` outside angle brackets.
+fn top_level_comma(s: &str) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, c) in s.char_indices() {
+        match c {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => return Some(i),
+            _ => {}
         }
     }
     None
@@ -691,5 +717,25 @@ mod tests {
         ] {
             assert!(packing(bad, false).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn allocators_in_vector_type_names_are_dropped() {
+        assert_eq!(
+            list_element("vector<float,ROOT::Detail::VecOps::RAdoptAllocator<float> >"),
+            Some("float")
+        );
+        assert_eq!(
+            list_element("vector<vector<int>, std::allocator<vector<int> > >"),
+            Some("vector<int>")
+        );
+        assert_eq!(list_element("vector<pair<int,float> >"), Some("pair<int,float>"));
+        assert_eq!(list_element("vector<int, MyThing>"), None);
+        let (_, kind, _) = classify_element(
+            "vector<double,ROOT::Detail::VecOps::RAdoptAllocator<double> >",
+            -1,
+            -1,
+        );
+        assert_eq!(kind.map(|k| k.ty), Ok(ScalarType::F64));
     }
 }
