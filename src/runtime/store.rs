@@ -102,19 +102,8 @@ pub fn committed_units(dir: &Path) -> Result<std::collections::HashMap<String, P
 
 /// The (unit id, unit bytes) records of a batch file, checksum verified.
 fn batch_records(bytes: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
-    if bytes.len() < 28 || &bytes[..8] != BATCH_MAGIC {
-        return Err("not an anac batch file".into());
-    }
-    let (body, sum) = bytes.split_at(bytes.len() - 8);
-    let mut s = [0u8; 8];
-    s.copy_from_slice(sum);
-    if xxhash_rust::xxh64::xxh64(body, 0) != u64::from_le_bytes(s) {
-        return Err("checksum mismatch".into());
-    }
-    let mut r = Reader { b: body, at: 8 };
-    if r.take(4)? != VERSION.to_le_bytes() {
-        return Err("written by another anac version".into());
-    }
+    let mut r = checked(bytes, BATCH_MAGIC, "batch")?;
+    let body = r.b;
     let n = r.count(8)?;
     let mut out = Vec::with_capacity(n);
     for _ in 0..n {
@@ -597,9 +586,11 @@ impl Reader<'_> {
     }
 }
 
-fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
-    if bytes.len() < 20 || &bytes[..8] != MAGIC {
-        return Err("not an anac unit file".into());
+/// A reader past the magic and version of a commit file (`what`: "unit" or "batch") whose
+/// trailing xxh64 checksum matches.
+fn checked<'a>(bytes: &'a [u8], magic: &[u8; 8], what: &str) -> Result<Reader<'a>, String> {
+    if bytes.len() < 20 || &bytes[..8] != magic {
+        return Err(format!("not an anac {what} file"));
     }
     let (body, sum) = bytes.split_at(bytes.len() - 8);
     let mut s = [0u8; 8];
@@ -608,10 +599,14 @@ fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
         return Err("checksum mismatch".into());
     }
     let mut r = Reader { b: body, at: 8 };
-    let v = r.take(4)?;
-    if v != VERSION.to_le_bytes() {
+    if r.take(4)? != VERSION.to_le_bytes() {
         return Err("written by another anac version".into());
     }
+    Ok(r)
+}
+
+fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
+    let mut r = checked(bytes, MAGIC, "unit")?;
     let stored = r.str()?;
     if stored != id {
         return Err(format!("holds unit {stored}, not {id}"));
@@ -681,8 +676,8 @@ fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
     let regions = (0..nreg).map(|_| rows(&mut r)).collect::<Result<_, _>>()?;
     let events = r.u64()?;
     let max_weight = f64::from_bits(r.u64()?);
-    if r.at != body.len() {
-        return Err(format!("{} bytes left over", body.len() - r.at));
+    if r.at != r.b.len() {
+        return Err(format!("{} bytes left over", r.b.len() - r.at));
     }
     Ok(Partial {
         outputs,

@@ -45,21 +45,10 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Option<&Classes>) -> Cl
             );
         }
     };
-    let u = leaf.is_unsigned;
     let (cpp, ty) = match leaf.class.as_str() {
-        "TLeafO" => ("Bool_t", ScalarType::Bool),
-        "TLeafB" if u => ("UChar_t", ScalarType::U8),
-        "TLeafB" => ("Char_t", ScalarType::I8),
-        "TLeafS" if u => ("UShort_t", ScalarType::U16),
-        "TLeafS" => ("Short_t", ScalarType::I16),
-        "TLeafI" if u => ("UInt_t", ScalarType::U32),
-        "TLeafI" => ("Int_t", ScalarType::I32),
-        "TLeafL" | "TLeafG" if u => ("ULong64_t", ScalarType::U64),
-        "TLeafL" | "TLeafG" => ("Long64_t", ScalarType::I64),
-        "TLeafF" => ("Float_t", ScalarType::F32),
-        "TLeafD" => ("Double_t", ScalarType::F64),
         "TLeafC" => ("char*", ScalarType::Str),
         "TLeafF16" | "TLeafD32" => return classify_packed(raw, leaf),
+        class if let Some(t) = leaf_scalar(class, leaf.is_unsigned) => t,
         other => {
             return refuse(
                 other.to_string(),
@@ -67,15 +56,10 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Option<&Classes>) -> Cl
             );
         }
     };
-    let counter = leaf
-        .count
-        .and_then(|c| raw.leaves.get(c))
-        .and_then(|l| l.branch)
-        .and_then(|bi| raw.branches.get(bi))
-        .map(|b| b.name.clone());
-    if leaf.count.is_some() && counter.is_none() {
-        return refuse(format!("{cpp}[?]"), "its counter branch cannot be found");
-    }
+    let counter = match counter_branch(raw, leaf) {
+        Ok(c) => c,
+        Err(why) => return refuse(format!("{cpp}[?]"), why),
+    };
     if ty == ScalarType::Str {
         if counter.is_some() {
             return refuse("char*[]".into(), "arrays of strings are not supported");
@@ -225,20 +209,10 @@ pub(crate) fn leaf_list(raw: &RawTree, b: usize) -> Option<Result<Vec<Member>, S
         let Some(leaf) = raw.leaves.get(l) else {
             return Some(Err("a leaf of the leaf list is missing".into()));
         };
-        let u = leaf.is_unsigned;
-        let (cpp, ty) = match leaf.class.as_str() {
-            "TLeafO" => ("Bool_t", ScalarType::Bool),
-            "TLeafB" if u => ("UChar_t", ScalarType::U8),
-            "TLeafB" => ("Char_t", ScalarType::I8),
-            "TLeafS" if u => ("UShort_t", ScalarType::U16),
-            "TLeafS" => ("Short_t", ScalarType::I16),
-            "TLeafI" if u => ("UInt_t", ScalarType::U32),
-            "TLeafI" => ("Int_t", ScalarType::I32),
-            "TLeafL" | "TLeafG" if u => ("ULong64_t", ScalarType::U64),
-            "TLeafL" | "TLeafG" => ("Long64_t", ScalarType::I64),
-            "TLeafF" => ("Float_t", ScalarType::F32),
-            "TLeafD" => ("Double_t", ScalarType::F64),
-            other => {
+        let (cpp, ty) = match leaf_scalar(&leaf.class, leaf.is_unsigned) {
+            Some(t) => t,
+            None => {
+                let other = &leaf.class;
                 return Some(Err(format!(
                     "a leaf list with a {other} leaf (`{}`) is not supported",
                     leaf.name
@@ -286,6 +260,39 @@ pub(crate) fn leaf_list(raw: &RawTree, b: usize) -> Option<Result<Vec<Member>, S
     Some(Ok(members))
 }
 
+/// The name of the branch holding a leaf's counter (`None`: not a counter array).
+fn counter_branch(raw: &RawTree, leaf: &super::meta::RawLeaf) -> Result<Option<String>, String> {
+    let counter = leaf
+        .count
+        .and_then(|c| raw.leaves.get(c))
+        .and_then(|l| l.branch)
+        .and_then(|bi| raw.branches.get(bi))
+        .map(|b| b.name.clone());
+    if leaf.count.is_some() && counter.is_none() {
+        return Err("its counter branch cannot be found".into());
+    }
+    Ok(counter)
+}
+
+/// The C++ and scalar type of a numeric leaf class (`TLeafF` → `Float_t`).
+fn leaf_scalar(class: &str, unsigned: bool) -> Option<(&'static str, ScalarType)> {
+    let u = unsigned;
+    Some(match class {
+        "TLeafO" => ("Bool_t", ScalarType::Bool),
+        "TLeafB" if u => ("UChar_t", ScalarType::U8),
+        "TLeafB" => ("Char_t", ScalarType::I8),
+        "TLeafS" if u => ("UShort_t", ScalarType::U16),
+        "TLeafS" => ("Short_t", ScalarType::I16),
+        "TLeafI" if u => ("UInt_t", ScalarType::U32),
+        "TLeafI" => ("Int_t", ScalarType::I32),
+        "TLeafL" | "TLeafG" if u => ("ULong64_t", ScalarType::U64),
+        "TLeafL" | "TLeafG" => ("Long64_t", ScalarType::I64),
+        "TLeafF" => ("Float_t", ScalarType::F32),
+        "TLeafD" => ("Double_t", ScalarType::F64),
+        _ => return None,
+    })
+}
+
 /// A `Double32_t` (`TLeafD32`) or `Float16_t` (`TLeafF16`) leaf: its packing from the range in
 /// the leaf title (`x[3]/d[0,10,12]`: after the type code), as ROOT wrote it.
 fn classify_packed(raw: &RawTree, leaf: &super::meta::RawLeaf) -> Classified {
@@ -299,15 +306,10 @@ fn classify_packed(raw: &RawTree, leaf: &super::meta::RawLeaf) -> Classified {
         Ok(e) => e,
         Err(e) => return refuse(cpp.into(), e),
     };
-    let counter = leaf
-        .count
-        .and_then(|c| raw.leaves.get(c))
-        .and_then(|l| l.branch)
-        .and_then(|bi| raw.branches.get(bi))
-        .map(|b| b.name.clone());
-    if leaf.count.is_some() && counter.is_none() {
-        return refuse(format!("{cpp}[?]"), "its counter branch cannot be found");
-    }
+    let counter = match counter_branch(raw, leaf) {
+        Ok(c) => c,
+        Err(why) => return refuse(format!("{cpp}[?]"), why),
+    };
     if leaf.len < 1 {
         return refuse(cpp.into(), format!("leaf length {} is invalid", leaf.len));
     }
@@ -729,7 +731,10 @@ mod tests {
             list_element("vector<vector<int>, std::allocator<vector<int> > >"),
             Some("vector<int>")
         );
-        assert_eq!(list_element("vector<pair<int,float> >"), Some("pair<int,float>"));
+        assert_eq!(
+            list_element("vector<pair<int,float> >"),
+            Some("pair<int,float>")
+        );
         assert_eq!(list_element("vector<int, MyThing>"), None);
         let (_, kind, _) = classify_element(
             "vector<double,ROOT::Detail::VecOps::RAdoptAllocator<double> >",
