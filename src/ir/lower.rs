@@ -577,6 +577,10 @@ impl Lower<'_> {
                 let cond = self.scoped(el, cond)?;
                 NodeKind::Where { coll, cond }
             }
+            // A branch whose name has a dot (`rec.x`), resolved by sema as a whole.
+            ExprKind::Field { name, .. } if self.checked.resolutions.contains_key(&e.id) => {
+                self.name(e, &name.name)?
+            }
             ExprKind::Field { base, name } => {
                 let bt = self.ty(base)?;
                 let b = self.expr(base)?;

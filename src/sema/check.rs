@@ -211,6 +211,37 @@ impl<'a> Checker<'a> {
     }
 
     /// Resolves a bare name to its type, constant value and meaning; reports unknown names.
+    /// `base.field` naming a per-event branch whose name has a dot (a leaf of a leaf list,
+    /// `rec.x`; a member of a split object, `Header.runNumber`) when `base` itself names nothing
+    /// else: its type and resolution.
+    pub fn dotted_branch(&mut self, base: &str, field: &str) -> Option<(Type, Resolution)> {
+        let schema = self.env.schema?;
+        let b = schema.branch(&format!("{base}.{field}"))?;
+        let shadowed = self.loop_var.as_ref().is_some_and(|(v, _)| v == base)
+            || base == "it"
+            || base == "lumi"
+            || SAMPLE_VALUES.contains(&base)
+            || self.elem_names.iter().any(|n| n.as_deref() == Some(base))
+            || self
+                .elems
+                .iter()
+                .any(|e| e.is_opaque() || field_type(e, base, Some(schema)).is_some())
+            || self.lookup_def(base).is_some()
+            || self.defined.contains_key(base)
+            || schema.collection(base).is_some()
+            || schema.branch(base).is_some();
+        if shadowed {
+            return None;
+        }
+        let t = scalar(b.ty);
+        let ty = match b.shape {
+            Shape::Scalar => t,
+            Shape::Fixed(_) | Shape::Jagged => Type::List(Box::new(t)),
+            Shape::Jagged2 => Type::List(Box::new(Type::List(Box::new(t)))),
+        };
+        Some((ty, Resolution::Branch(b.name.clone())))
+    }
+
     pub fn resolve(&mut self, name: &str, span: Span) -> (Type, Option<Value>, Option<Resolution>) {
         if let Some((var, value)) = &self.loop_var
             && var == name

@@ -176,6 +176,12 @@ impl Checker<'_> {
                 (Type::Collection(elem), None)
             }
             ExprKind::Field { base, name } => {
+                if let ExprKind::Name(n) = &base.kind
+                    && let Some((ty, r)) = self.dotted_branch(n, &name.name)
+                {
+                    self.out.resolutions.insert(e.id, r);
+                    return (ty, None);
+                }
                 let (bt, _) = self.expr(base);
                 self.field(&bt, &name.name, name.span, base.span)
             }
