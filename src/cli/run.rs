@@ -351,19 +351,29 @@ pub fn run(args: Args) -> ExitCode {
             "{}",
             super::summary::text(&prepared, &results, &jobs, &args.output)
         );
-        crate::errln!(
-            "{events} events in {:.2} s ({:.0} events/s, {threads} threads); check+plan {:.2} s, \
+        if args.merge_only {
+            crate::errln!(
+                "{events} events merged from the store (nothing computed); check+plan {:.2} s, \
+                 merge {:.2} s, write {:.2} s",
+                (t_compiled - t_start).as_secs_f64(),
+                (t_merged - t_compiled).as_secs_f64(),
+                (t_written - t_merged).as_secs_f64(),
+            );
+        } else {
+            crate::errln!(
+                "{events} events in {:.2} s ({:.0} events/s, {threads} threads); check+plan {:.2} s, \
              compile {:.1} ms ({engine}), read {:.2} s and compute {:.2} s (summed over \
              threads), merge {:.2} s, write {:.2} s",
-            secs,
-            events as f64 / secs.max(1e-9),
-            (t_compiled - t_start).as_secs_f64(),
-            compile_time * 1e3,
-            timing.read.as_secs_f64(),
-            timing.compute.as_secs_f64(),
-            (t_merged - t_ran).as_secs_f64(),
-            (t_written - t_merged).as_secs_f64(),
-        );
+                secs,
+                events as f64 / secs.max(1e-9),
+                (t_compiled - t_start).as_secs_f64(),
+                compile_time * 1e3,
+                timing.read.as_secs_f64(),
+                timing.compute.as_secs_f64(),
+                (t_merged - t_ran).as_secs_f64(),
+                (t_written - t_merged).as_secs_f64(),
+            );
+        }
         if let Some(why) = &fallback {
             crate::errln!(
                 "note: ran in the interpreter: the native compiler failed on {why} (a bug in \
