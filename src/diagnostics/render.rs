@@ -193,13 +193,11 @@ fn lone_cr_as_lf(text: &str) -> std::borrow::Cow<'_, str> {
     if !(0..b.len()).any(lone) {
         return std::borrow::Cow::Borrowed(text);
     }
-    let mut out = b.to_vec();
-    for (i, c) in out.iter_mut().enumerate() {
-        if lone(i) {
-            *c = b'\n';
-        }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        out.push(if lone(i) { '\n' } else { c });
     }
-    std::borrow::Cow::Owned(String::from_utf8(out).expect("ASCII for ASCII keeps UTF-8"))
+    std::borrow::Cow::Owned(out)
 }
 
 /// What a character of the file or of a message is drawn as, when it must not reach the

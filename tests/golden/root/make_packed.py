@@ -20,7 +20,10 @@ import ROOT
 import uproot
 
 here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "packed")
-path = os.path.join(here, "packed.root")
+# Written from inside its folder: a TFile records the name it was created with, and an absolute
+# path of this machine does not belong in a committed file.
+os.chdir(here)
+path = "packed.root"
 f = ROOT.TFile(path, "RECREATE")
 t = ROOT.TTree("t", "packed floats and other leaf layouts")
 buf = {}
@@ -123,6 +126,6 @@ with uproot.open(path) as u:
 
 json.dump(
     {"root": root_values, "uproot": uproot_values},
-    open(os.path.join(here, "packed.json"), "w"),
+    open("packed.json", "w"),
     indent=None,
 )
