@@ -15,7 +15,7 @@ fn refuse(type_name: String, reason: impl Into<String>) -> Classified {
     (type_name, Err(reason.into()), None)
 }
 
-pub(crate) fn classify(raw: &RawTree, b: usize, classes: Option<&Classes>) -> Classified {
+pub(crate) fn classify(raw: &RawTree, b: usize, classes: Result<&Classes, &str>) -> Classified {
     let br = &raw.branches[b];
     if let Some(el) = &br.element {
         if matches!(el.streamer_type, 9 | 19 | 300) {
@@ -114,10 +114,16 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Option<&Classes>) -> Cl
 /// (type 9) and `Float16_t` (19) members with the packing range of the element's title, and
 /// STL-container members (300: `std::vector<T>`, nested vectors, strings) read as the same
 /// container at the top level is.
-fn classify_member(el: &super::meta::Element, classes: Option<&Classes>) -> Classified {
+fn classify_member(el: &super::meta::Element, classes: Result<&Classes, &str>) -> Classified {
     let what = format!("{}::?", el.class_name);
-    let Some(classes) = classes else {
-        return refuse(what, "the file's streamer info cannot be read");
+    let classes = match classes {
+        Ok(c) => c,
+        Err(why) => {
+            return refuse(
+                what,
+                format!("the file's streamer info cannot be read: {why}"),
+            );
+        }
     };
     let Some(info) = classes
         .get(&el.class_name)

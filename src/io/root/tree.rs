@@ -183,11 +183,12 @@ impl RootFile {
                 .is_some_and(|e| matches!(e.streamer_type, 9 | 19 | 300))
         });
         let classes = if needs_streamers {
-            self.streamer_classes().ok()
+            self.streamer_classes()
         } else {
-            None
+            Err("not read".to_string())
         };
-        build(raw, name, self.compression(), classes.as_deref()).map_err(ctx)
+        let classes = classes.as_deref().map_err(|e| e.as_str());
+        build(raw, name, self.compression(), classes).map_err(ctx)
     }
 }
 
@@ -195,7 +196,7 @@ fn build(
     raw: RawTree,
     name: &str,
     file_compress: i32,
-    classes: Option<&super::streamers::Classes>,
+    classes: Result<&super::streamers::Classes, &str>,
 ) -> Result<Tree, Bad> {
     if raw.entries < 0 {
         return Err(Bad(format!("negative entry count {}", raw.entries)));
