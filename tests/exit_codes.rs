@@ -238,3 +238,18 @@ fn an_interrupted_run_exits_130_and_writes_no_results() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Without the `icechunk` feature, `merge --icechunk` is refused before anything is read (2).
+#[cfg(not(feature = "icechunk"))]
+#[test]
+fn merge_icechunk_without_the_feature_is_a_usage_error() {
+    let dir = std::env::temp_dir().join(format!("anac-exit-{}-noice", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let o = anac_in(&dir, &["merge", "st", "-o", "out", "--icechunk", "repo"]);
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--features icechunk"), "{err}");
+    assert!(!dir.join("out").exists() && !dir.join("repo").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

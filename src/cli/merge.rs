@@ -19,11 +19,24 @@ pub struct Args {
     /// Replace the output folder even if anac did not write it.
     #[arg(long)]
     pub force: bool,
+    /// Also commit the merged histograms to this icechunk repository (made when missing): one
+    /// Zarr group per histogram with `sumw` and `sumw2` arrays, the finished unit ids in the
+    /// commit's metadata. Needs anac built with `--features icechunk`.
+    #[arg(long, value_name = "REPO")]
+    pub icechunk: Option<PathBuf>,
     #[arg(short, long)]
     pub quiet: bool,
 }
 
+/// Why `--icechunk` is refused by a build without the feature.
+pub const NO_ICECHUNK: &str = "this anac was built without icechunk export: build it with \
+     `cargo build --release --features icechunk`";
+
 pub fn run(args: Args) -> ExitCode {
+    if args.icechunk.is_some() && !cfg!(feature = "icechunk") {
+        crate::errln!("error: {NO_ICECHUNK}");
+        return ExitCode::from(super::EXIT_USAGE);
+    }
     let desc = match crate::runtime::store::describe(&args.store) {
         Ok(v) => v,
         Err(e) => return super::Failure::from(e).report(),
@@ -53,5 +66,6 @@ pub fn run(args: Args) -> ExitCode {
         units: Vec::new(),
         merge_only: true,
         partial: args.partial,
+        icechunk: args.icechunk,
     })
 }

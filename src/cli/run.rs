@@ -84,6 +84,9 @@ pub struct Args {
     /// results say so.
     #[arg(skip)]
     pub partial: bool,
+    /// (Used by `anac merge --icechunk`.) Also commit the histograms to this icechunk repository.
+    #[arg(skip)]
+    pub icechunk: Option<PathBuf>,
 }
 
 fn render(diags: &[Diagnostic]) {
@@ -225,16 +228,18 @@ pub fn run(args: Args) -> ExitCode {
         }
         prepared.units.units.retain(|u| args.units.contains(&u.id));
     }
+    // Units in the store and not (what `--icechunk` records in its commit).
+    let mut done_missing: (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     if args.merge_only
         && let Some(st) = &store
     {
-        let missing: Vec<&str> = prepared
-            .units
-            .units
-            .iter()
-            .filter(|u| !st.has(&u.id))
-            .map(|u| u.id.as_str())
-            .collect();
+        let (done, missing): (Vec<_>, Vec<_>) =
+            prepared.units.units.iter().partition(|u| st.has(&u.id));
+        done_missing = (
+            done.iter().map(|u| u.id.clone()).collect(),
+            missing.iter().map(|u| u.id.clone()).collect(),
+        );
+        let missing: Vec<&str> = missing.iter().map(|u| u.id.as_str()).collect();
         if !missing.is_empty() && !args.partial {
             render(&[Diagnostic::error(
                 OUTPUT,
@@ -343,6 +348,12 @@ pub fn run(args: Args) -> ExitCode {
         render(&[d]);
         return ExitCode::from(super::EXIT_USAGE);
     }
+    if let Some(repo) = &args.icechunk
+        && let Err(e) = export_icechunk(repo, &prepared, &results, done_missing, &prov)
+    {
+        render(&[Diagnostic::error(OUTPUT, e)]);
+        return ExitCode::from(super::EXIT_USAGE);
+    }
     let t_written = Instant::now();
     if !args.quiet {
         let secs = (t_ran - t_compiled).as_secs_f64();
@@ -391,6 +402,44 @@ pub fn run(args: Args) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// `anac merge --icechunk REPO`: one commit of the merged histograms, listing the units in it.
+#[cfg(feature = "icechunk")]
+fn export_icechunk(
+    repo: &std::path::Path,
+    p: &Prepared,
+    results: &crate::runtime::results::Results,
+    (units_done, units_missing): (Vec<String>, Vec<String>),
+    prov: &serde_json::Value,
+) -> Result<(), String> {
+    let info = crate::io::icechunk::CommitInfo {
+        units_done,
+        units_missing,
+        provenance: json!({"analysis": prov["analysis"], "samples_file": prov["samples_file"],
+                           "inputs": prov["inputs"]}),
+    };
+    let t = Instant::now();
+    let id = crate::io::icechunk::export(repo, &p.plan, results, &info)?;
+    crate::errln!(
+        "committed {} histograms to the icechunk repository {} (snapshot {id}, {:.2} s)",
+        results.hists.len(),
+        repo.display(),
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Without the `icechunk` feature the flag is refused before anything runs (see `merge`).
+#[cfg(not(feature = "icechunk"))]
+fn export_icechunk(
+    _: &std::path::Path,
+    _: &Prepared,
+    _: &crate::runtime::results::Results,
+    _: (Vec<String>, Vec<String>),
+    _: &serde_json::Value,
+) -> Result<(), String> {
+    Err(super::merge::NO_ICECHUNK.to_string())
 }
 
 fn provenance(

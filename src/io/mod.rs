@@ -1,6 +1,8 @@
 //! Everything that touches files: ROOT read/write, the samples YAML, and (later) UHI JSON and plots.
 
 pub mod canvas;
+#[cfg(feature = "icechunk")]
+pub mod icechunk;
 pub mod outputs;
 pub mod plots;
 pub mod root;

@@ -112,7 +112,7 @@ pub fn write_dir(
 }
 
 /// One axis in UHI form.
-fn uhi_axis(a: &crate::ir::AxisSpec) -> J {
+pub(crate) fn uhi_axis(a: &crate::ir::AxisSpec) -> J {
     let meta = json!({"name": "", "label": a.label});
     match &a.kind {
         AxisKind::Regular { n, low, high } => json!({
