@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod codegen;
+pub mod corrections;
 pub mod diagnostics;
 pub mod io;
 pub mod ir;

@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn anac_in(dir: &Path, args: &[&str]) -> Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_anac"))
+    Command::new(env!("CARGO_BIN_EXE_anac"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .output()
-        .expect("anac runs");
-    o
+        .expect("anac runs")
 }
 
 fn ok(o: Output) -> Output {

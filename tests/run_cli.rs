@@ -1631,3 +1631,66 @@ fn packed_floats_and_leaf_lists_run_as_root_reads_them() {
     }
     assert!(outs[0] == outs[1], "native and interpreter differ");
 }
+
+/// The correction example (toy correctionlib files applied to the AGC fileset): the native
+/// kernels and the interpreter give identical outputs, and every histogram equals the one made
+/// with uproot + awkward + Python correctionlib (`tests/golden/run/make_golden_corrections.py`).
+#[test]
+fn corrections_example_equals_python_correctionlib() {
+    if shared_data().is_none() {
+        return;
+    }
+    let ana = "examples/corrections/ttbar_corrected.ana";
+    let native = run_ok(ana, "corr-native", &[]);
+    let interp = run_ok(ana, "corr-interp", &["--interpret"]);
+    assert_eq!(
+        std::fs::read(native.join("histograms.json")).unwrap(),
+        std::fs::read(interp.join("histograms.json")).unwrap(),
+        "native kernels and interpreter differ"
+    );
+    let g = json(&root().join("tests/golden/run/corrections.json"));
+    let n = compare_hists(&native, &g);
+    assert_eq!(n, 133, "histograms compared");
+    // The muon-ID variation moves the muon histograms, and only by the scale factors' shifts.
+    let h = json(&native.join("histograms.json"));
+    let total = |name: &str| floats(&h[name]["storage"]["values"]).iter().sum::<f64>();
+    let (nom, up, down) = (
+        total("muon_mu_pt_ttbar"),
+        total("muon_mu_pt_ttbar_muon_id_up"),
+        total("muon_mu_pt_ttbar_muon_id_down"),
+    );
+    assert!(down < nom && nom < up && nom > 0.0, "{down} {nom} {up}");
+    for d in [native, interp] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// A correction input outside a binning with `flow: "error"` stops the run (exit 1) in both
+/// engines, naming the correction, the input and its value, the file and the entry; no results.
+#[test]
+fn a_correction_outside_an_error_flow_binning_stops_the_run() {
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = tmp("corr-flow");
+        let mut args = vec![
+            "run",
+            "tests/run/corrections_flow_error.ana",
+            "-q",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = anac(&args);
+        assert_eq!(r.status.code(), Some(1), "{r:?}");
+        let err = String::from_utf8_lossy(&r.stderr).replace('\n', " ");
+        for want in [
+            "correction `f`",
+            "\"pt_bins\"",
+            "input `pt` = 134.29055786132813",
+            "flow: error",
+            "ttbar__nominal__0000.root`, entry 0",
+        ] {
+            assert!(err.contains(want), "{extra:?}: no `{want}` in {err}");
+        }
+        assert!(!out.exists(), "no results after a failed run");
+    }
+}

@@ -123,6 +123,8 @@ pub enum Fault {
     AbsentHistWeight = 6,
     /// Histogram `err_aux` had `err_aux2` weights for `err_val` values.
     HistWeightCount = 7,
+    /// A correction raised (the host keeps the message).
+    Correction = 8,
 }
 
 impl Fault {
@@ -135,6 +137,7 @@ impl Fault {
             5 => Fault::Memory,
             6 => Fault::AbsentHistWeight,
             7 => Fault::HistWeightCount,
+            8 => Fault::Correction,
             _ => return None,
         })
     }
@@ -158,6 +161,10 @@ pub struct Hooks {
     /// The row is in `State::row`: (tag, bits, length) per value, tag 0 null, 1 int, 2 float,
     /// 3 bool, 4 a string (bits a pointer).
     pub collect_row: extern "C" fn(*mut State, i64, i64),
+    /// Correction call node `node`: its numeric arguments' bits in argument order at the
+    /// pointer (strings are the node's constants). 1 with the value in `p4tmp[0]`; 0 when the
+    /// correction raised (the host keeps the message).
+    pub correction: extern "C" fn(*mut State, i64, *const u64) -> i64,
 }
 
 type KernelFn = extern "C" fn(*mut State) -> i64;
@@ -402,6 +409,7 @@ struct Imports {
     count: FuncId,
     collect_begin: FuncId,
     collect_row: FuncId,
+    correction: FuncId,
 }
 
 /// What every function generator shares.
@@ -1219,6 +1227,59 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     }
                     _ => unreachable!("checked above"),
                 }
+            }
+            NodeKind::Correction { args, .. } => {
+                // Numeric arguments into a stack slot (ints as i64, floats as f64 bits).
+                let slot =
+                    self.b
+                        .create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                            (8 * args.len().max(1)) as u32,
+                            3,
+                        ));
+                let mut p = None;
+                for (k, a) in args.iter().enumerate() {
+                    if matches!(
+                        self.u.plan.nodes[a.0 as usize].kind,
+                        NodeKind::Const(SValue::Str(_))
+                    ) {
+                        continue;
+                    }
+                    let x = self.node(*a)?;
+                    p = self.and_p(p, x.p);
+                    let bits = match &x.x {
+                        X::I(v) => *v,
+                        X::F(v) => self.b.ins().bitcast(I64, MemFlagsData::new(), *v),
+                        other => return Err(format!("correction input {other:?}")),
+                    };
+                    self.b.ins().stack_store(I64, bits, slot, (k * 8) as i32);
+                }
+                let ptr = self.b.ins().stack_addr(I64, slot, 0);
+                let node = self.iconst(id.0 as i64);
+                let st = self.st;
+                let pv = p.unwrap_or_else(|| self.bconst(true));
+                let r = self.branch(
+                    pv,
+                    &Type::Optional(Box::new(Type::Float)),
+                    |s| {
+                        let ok = s.call(s.u.imp.correction, &[st, node, ptr])[0];
+                        let bad = s.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+                        s.when(bad, |s| {
+                            s.fault(Fault::Correction);
+                            Ok(())
+                        })?;
+                        let f = s.sload(F64, off!(p4tmp));
+                        Ok(Val::new(X::F(f)))
+                    },
+                    |s| {
+                        let f = s.bconst(false);
+                        Ok(Val {
+                            x: s.zero(&Sh::F),
+                            p: Some(f),
+                        })
+                    },
+                )?;
+                Val { x: r.x, p }
             }
             NodeKind::Random { dist, a, b, site } => {
                 let x = self.node(*a)?;
@@ -2878,7 +2939,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         .finish(settings::Flags::new(fb))
         .map_err(|e| format!("cranelift ISA: {e}"))?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    let symbols: [(&str, *const u8); 17] = [
+    let symbols: [(&str, *const u8); 18] = [
         ("ev_streq", cb_streq as *const u8),
         ("ev_math1", cb_math1 as *const u8),
         ("ev_pow", cb_pow as *const u8),
@@ -2896,6 +2957,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         ("ev_count", hooks.count as *const u8),
         ("ev_collect_begin", hooks.collect_begin as *const u8),
         ("ev_collect_row", hooks.collect_row as *const u8),
+        ("ev_correction", hooks.correction as *const u8),
     ];
     for (n, p) in symbols {
         jb.symbol(n, p);
@@ -2932,6 +2994,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         begin: import("ev_begin", sig(&[I64], None))?,
         cut: import("ev_cut", sig(&[I64, I64, I64], None))?,
         fill1: import("ev_fill1", sig(&[I64, I64, I64, I64, I64, F64, I64], None))?,
+        correction: import("ev_correction", sig(&[I64, I64, I64], Some(I64)))?,
         fill2: import(
             "ev_fill2",
             sig(&[I64, I64, I64, I64, I64, I64, I64, F64, I64], None),

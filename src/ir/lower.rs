@@ -51,6 +51,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
             cuts: Vec::new(),
             variations: Vec::new(),
             derives: Vec::new(),
+            corrections: checked.corrections.clone(),
             output: checked.output.clone(),
             lumi: checked.lumi,
             shared: Vec::new(),
@@ -167,7 +168,7 @@ impl Lower<'_> {
         let region_name = region.unwrap_or("all").to_string();
         let prefix = region.map_or(String::new(), |r| format!("{r}/"));
         match &s.kind {
-            StmtKind::Const { .. } => {}
+            StmtKind::Const { .. } | StmtKind::Correction { .. } => {}
             StmtKind::Object { name, value } | StmtKind::Let { name, value } => {
                 let kind = if matches!(s.kind, StmtKind::Object { .. }) {
                     "object"
@@ -624,6 +625,16 @@ impl Lower<'_> {
                         from_end: matches!(self.checked.values.get(&index.id), Some(Value::Int(_))),
                     },
                 }
+            }
+            ExprKind::Call { args, .. }
+                if let Some(crate::sema::Resolution::Symbol(id)) =
+                    self.checked.resolutions.get(&e.id)
+                    && let Some(crate::sema::SymbolKind::Correction(corr)) =
+                        self.checked.symbol(*id).map(|s| &s.kind) =>
+            {
+                let corr = *corr as u32;
+                let args = args.iter().map(|a| self.expr(a)).collect::<R<Vec<_>>>()?;
+                NodeKind::Correction { corr, args }
             }
             ExprKind::Call { func, args } => self.call(e, &func.name, args)?,
         };

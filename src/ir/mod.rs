@@ -70,6 +70,8 @@ pub struct Plan {
     pub cuts: Vec<CutInfo>,
     pub variations: Vec<Variation>,
     pub derives: Vec<DeriveSpec>,
+    /// Corrections bound by `correction` statements (`NodeKind::Correction::corr` indexes it).
+    pub corrections: Vec<crate::sema::BoundCorrection>,
     pub output: OutputTemplate,
     pub lumi: Option<f64>,
     /// Set by `passes::share`: per kinematic variation (index into `variations`), per def,
@@ -169,6 +171,12 @@ pub enum NodeKind {
         base: NodeId,
         index: NodeId,
         from_end: bool,
+    },
+    /// A correctionlib correction (`Plan::corrections[corr]`) of one argument per declared
+    /// input: string inputs are `Const` string nodes; absent when a numeric argument is.
+    Correction {
+        corr: u32,
+        args: Vec<NodeId>,
     },
     /// `normal(a, b)` / `uniform(a, b)`, keyed by [`RandomSite`].
     Random {
@@ -606,6 +614,7 @@ impl Plan {
             NodeKind::Pairs { a, b } => vec![*a, *b],
             NodeKind::Index { base, index, .. } => vec![*base, *index],
             NodeKind::Random { a, b, .. } => vec![*a, *b],
+            NodeKind::Correction { args, .. } => args.clone(),
         }
     }
 }

@@ -30,6 +30,13 @@ impl fmt::Display for Plan {
         for (i, s) in self.scalars.iter().enumerate() {
             writeln!(f, "scalar #{i} {} ({:?}, {:?})", s.branch, s.ty, s.shape)?;
         }
+        for (i, c) in self.corrections.iter().enumerate() {
+            writeln!(
+                f,
+                "correction #{i} {} = {:?} from {:?} (xxh64 {:016x})",
+                c.name, c.key, c.file, c.xxh64
+            )?;
+        }
         writeln!(f, "nodes:")?;
         for (i, n) in self.nodes.iter().enumerate() {
             writeln!(f, "  %{i} = {} : {}", self.kind_text(&n.kind), n.ty)?;
@@ -185,6 +192,10 @@ impl Plan {
             NodeKind::Combinations { coll, k } => write!(s, "combinations({}, {k})", n(coll)),
             NodeKind::Pairs { a, b } => write!(s, "pairs({}, {})", n(a), n(b)),
             NodeKind::Index { base, index, .. } => write!(s, "{}[{}]", n(base), n(index)),
+            NodeKind::Correction { corr, args } => {
+                let a: Vec<String> = args.iter().map(n).collect();
+                write!(s, "correction #{corr}({})", a.join(", "))
+            }
             NodeKind::Random { dist, a, b, site } => write!(
                 s,
                 "{dist:?}({}, {}) site {}#{}{}",

@@ -341,6 +341,10 @@ impl Maps {
                 b: n(b),
                 site: site.clone(),
             },
+            NodeKind::Correction { corr, args } => NodeKind::Correction {
+                corr: *corr,
+                args: args.iter().map(n).collect(),
+            },
         }
     }
 }

@@ -551,6 +551,13 @@ impl<'p> Frame<'p> {
                     V::E(start + i as u32 * bw)
                 }
             }
+            NodeKind::Correction { corr, args } => {
+                let mut num = |k: usize| -> R<Option<Num>> { Ok(self.eval(ch, s, args[k])?.num()) };
+                match super::correct::evaluate(plan, *corr, args, &mut num)? {
+                    Some(x) => V::F(x),
+                    None => V::Absent,
+                }
+            }
             NodeKind::Random { dist, a, b, site } => {
                 let (Some(x), Some(y)) = (
                     self.eval(ch, s, *a)?.num().map(Num::f),

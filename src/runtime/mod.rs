@@ -8,6 +8,7 @@
 
 pub mod accum;
 pub mod columns;
+pub mod correct;
 pub mod engine;
 pub mod eval;
 pub mod native;

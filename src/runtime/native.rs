@@ -19,7 +19,9 @@ use super::eval::SampleCtx;
 use super::units::{Job, OutKind};
 use crate::codegen::event::{EventKernels, Fault, Hooks, State};
 use crate::io::schema::ScalarType;
-use crate::ir::{Plan, VariationKind};
+use crate::ir::ops::Num;
+use crate::ir::{NodeKind, Plan, VariationKind};
+use crate::sema::Type;
 
 /// The hooks handed to the compiler.
 pub const HOOKS: Hooks = Hooks {
@@ -30,6 +32,7 @@ pub const HOOKS: Hooks = Hooks {
     count: hook_count,
     collect_begin: hook_collect_begin,
     collect_row: hook_collect_row,
+    correction: hook_correction,
 };
 
 /// What the hooks and the `grow` call-outs reach through `State::host`.
@@ -41,6 +44,8 @@ struct Host {
     idx: Vec<u32>,
     keys: Vec<f64>,
     kel: Vec<u32>,
+    /// Why the last correction call failed (`Fault::Correction`).
+    correction_error: Option<String>,
 }
 
 /// A unit's kernel state and buffers.
@@ -235,6 +240,44 @@ extern "C" fn hook_count(st: *mut State, c: i64, ctx: i64) {
     }
 }
 
+extern "C" fn hook_correction(st: *mut State, node: i64, bits: *const u64) -> i64 {
+    // Safety: see `parts` (no accumulator is touched here).
+    let (host, plan) = unsafe {
+        let h = &mut *((*st).host as *mut Host);
+        let plan = &*h.plan;
+        (h, plan)
+    };
+    let NodeKind::Correction { corr, args } = &plan.nodes[node as usize].kind else {
+        host.correction_error = Some(format!("node %{node} is not a correction call"));
+        return 0;
+    };
+    let mut num = |k: usize| -> Result<Option<Num>, String> {
+        // Safety: the kernel stored every numeric argument's bits at its slot.
+        let b = unsafe { bits.add(k).read() };
+        let int = *plan.nodes[args[k].0 as usize].ty.unwrap_optional().0 == Type::Int;
+        Ok(Some(if int {
+            Num::I(b as i64)
+        } else {
+            Num::F(f64::from_bits(b))
+        }))
+    };
+    match super::correct::evaluate(plan, *corr, args, &mut num) {
+        Ok(Some(x)) => {
+            // Safety: `st` is the state the kernel was called with.
+            unsafe { (*st).p4tmp[0] = x };
+            1
+        }
+        Ok(None) => {
+            host.correction_error = Some("a correction input was absent".into());
+            0
+        }
+        Err(m) => {
+            host.correction_error = Some(m);
+            0
+        }
+    }
+}
+
 extern "C" fn hook_collect_begin(st: *mut State, c: i64, ctx: i64) -> i64 {
     // Safety: see `parts`.
     let (_, host, res, plan) = unsafe { parts(st) };
@@ -320,6 +363,7 @@ impl<'k> Native<'k> {
             idx: Vec::new(),
             keys: Vec::new(),
             kel: Vec::new(),
+            correction_error: None,
         });
         let state = Box::new(State {
             fields: std::ptr::null(),
@@ -542,6 +586,14 @@ impl<'k> Native<'k> {
                     s.err_aux2,
                     s.err_val
                 ),
+                entry,
+            ),
+            Some(Fault::Correction) => (
+                RunErrorKind::Eval,
+                self.host
+                    .correction_error
+                    .clone()
+                    .unwrap_or_else(|| "a correction failed".into()),
                 entry,
             ),
             Some(Fault::Memory) => (

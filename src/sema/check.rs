@@ -62,6 +62,8 @@ pub(super) struct Checker<'a> {
     pub defined: HashMap<String, Span>,
     /// Names used above their definition: their definition is not also "never used".
     pub used_early: HashSet<String>,
+    /// Correction files read so far (`correction` statements).
+    pub correction_files: super::corrections::FileCache,
 }
 
 /// Names longer than this get no "did you mean".
@@ -525,6 +527,7 @@ pub(super) fn run(
         used_fields: HashSet::new(),
         defined: HashMap::new(),
         used_early: HashSet::new(),
+        correction_files: HashMap::new(),
     };
     let mut stmts: Vec<&ast::Stmt> = Vec::new();
     for st in &file.stmts {

@@ -187,6 +187,17 @@ impl Checker<'_> {
             }
             ExprKind::Index { base, index } => self.index(base, index),
             ExprKind::Call { func, args } => {
+                if let Some(id) = self.lookup_def(&func.name)
+                    && let super::SymbolKind::Correction(i) = self.out.symbols[id.0 as usize].kind
+                {
+                    self.used.insert(id);
+                    self.out
+                        .resolutions
+                        .insert(e.id, super::Resolution::Symbol(id));
+                    let r = self.correction_call(i, func, args, e.span);
+                    self.misplaced_name();
+                    return r;
+                }
                 let r = self.call(func, args, e.span);
                 // `first(Jet as j)`, `combinations(Jet as j, 2)`: no scope took the name.
                 self.misplaced_name();

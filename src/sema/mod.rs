@@ -18,6 +18,7 @@
 mod binning;
 mod builtins;
 mod check;
+mod corrections;
 mod derive;
 mod expr;
 mod lints;
@@ -36,6 +37,7 @@ use crate::io::schema::TreeSchema;
 use crate::syntax::ast::{self, ExprId};
 
 pub use builtins::SIGNATURES as BUILTIN_SIGNATURES;
+pub use corrections::{CORRECTION_FILE, UNKNOWN_CATEGORY, UNKNOWN_CORRECTION};
 pub use output::{OutputPart, OutputTemplate};
 pub use types::{Elem, Type};
 pub use value::Value;
@@ -85,6 +87,66 @@ pub enum SymbolKind {
     Collect,
     Region,
     Derived,
+    /// A bound correction: index into [`Checked::corrections`].
+    Correction(usize),
+}
+
+/// A correctionlib correction bound to a name by `correction NAME = "KEY" from "FILE"`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundCorrection {
+    pub name: String,
+    /// The correction's name in the file.
+    pub key: String,
+    /// The file as written (relative to the `.ana` file).
+    pub file: String,
+    /// XXH64 of the file's bytes.
+    pub xxh64: u64,
+    pub corr: CorrRef,
+}
+
+/// A correction or a compound correction of a loaded set.
+#[derive(Debug, Clone)]
+pub enum CorrRef {
+    Single(Arc<crate::corrections::Correction>),
+    Compound(Arc<crate::corrections::CompoundCorrection>),
+}
+
+impl PartialEq for CorrRef {
+    fn eq(&self, o: &CorrRef) -> bool {
+        match (self, o) {
+            (CorrRef::Single(a), CorrRef::Single(b)) => Arc::ptr_eq(a, b),
+            (CorrRef::Compound(a), CorrRef::Compound(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl CorrRef {
+    pub fn inputs(&self) -> &[crate::corrections::InputSpec] {
+        match self {
+            CorrRef::Single(c) => c.inputs(),
+            CorrRef::Compound(c) => c.inputs(),
+        }
+    }
+
+    /// Every string key of the categories selected by input `i`, or `None` when no category
+    /// is keyed by it (any string is then accepted).
+    pub fn string_keys(&self, i: usize) -> Option<Vec<String>> {
+        match self {
+            CorrRef::Single(c) => c.string_keys(i),
+            CorrRef::Compound(c) => c.string_keys(i),
+        }
+    }
+
+    pub fn evaluate(
+        &self,
+        args: &[crate::corrections::Value<'_>],
+    ) -> Result<f64, crate::corrections::EvalError> {
+        match self {
+            CorrRef::Single(c) => c.evaluate(args),
+            CorrRef::Compound(c) => c.evaluate(args),
+        }
+    }
 }
 
 /// What a bare name in an expression refers to.
@@ -156,6 +218,8 @@ pub struct Checked {
     /// (collection, field) pairs read anywhere outside `vary` statements, sorted; the field is
     /// empty when the collection itself is referenced.
     pub used_fields: Vec<(String, String)>,
+    /// Corrections bound by `correction` statements, in source order.
+    pub corrections: Vec<BoundCorrection>,
 }
 
 impl Checked {

@@ -79,6 +79,10 @@ impl Checker<'_> {
     }
 
     /// Reports a name already defined in the visible scopes; returns whether it is new.
+    pub(super) fn check_new_name_pub(&mut self, name: &ast::Ident) -> bool {
+        self.check_new_name(name)
+    }
+
     fn check_new_name(&mut self, name: &ast::Ident) -> bool {
         let Some(prev) = self.lookup_def(&name.name) else {
             return true;
@@ -346,6 +350,7 @@ impl Checker<'_> {
             }
             StmtKind::Region { .. } => {}
             StmtKind::Vary(v) => self.vary(v, index, facts),
+            StmtKind::Correction { name, key, file } => self.correction_stmt(name, key, file),
             StmtKind::Derive { name, value } => {
                 self.derive(value, &facts.cut_labels);
                 if let Some(p) = self

@@ -145,6 +145,13 @@ pub enum StmtKind {
         name: Ident,
         value: DExpr,
     },
+    /// `correction NAME = "KEY" from "FILE"`: the correction `KEY` of the correctionlib file
+    /// `FILE` (relative to the .ana file), callable as `NAME(inputs...)`.
+    Correction {
+        name: Ident,
+        key: StrLit,
+        file: StrLit,
+    },
 }
 
 /// `hist NAME = EXPR in AXIS` or `hist NAME = (EXPR, EXPR) in AXIS, AXIS`.

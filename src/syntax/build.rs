@@ -59,6 +59,8 @@ fn is_keyword(rule: Rule) -> bool {
     matches!(
         rule,
         kw_const
+            | kw_correction
+            | kw_from
             | kw_object
             | kw_let
             | kw_cut
@@ -329,6 +331,16 @@ impl<'s> Builder<'s> {
                 StmtKind::Derive {
                     name: ident(&n),
                     value: self.d_expr(v)?,
+                }
+            }
+            Rule::correction_s => {
+                let (Some(n), Some(k), Some(f)) = (it.next(), it.next(), it.next()) else {
+                    return Err(self.internal(span));
+                };
+                StmtKind::Correction {
+                    name: ident(&n),
+                    key: str_lit(&k),
+                    file: str_lit(&f),
                 }
             }
             _ => return Err(self.internal(span)),

@@ -26,7 +26,8 @@ fn describe(rule: Rule) -> &'static str {
         | let_s | cut_s | weight_s | hist_s | counter_s | collect_s | region_s | vary_s
         | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi | kw_output | kw_const
         | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist | kw_vary | kw_derive
-        | kw_counter | kw_collect => "a new statement",
+        | kw_counter | kw_collect | correction_s | kw_correction => "a new statement",
+        kw_from => "`from`",
         region_item => "a region statement (`cut`, `let`, `hist`, `counter`, `collect`)",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true
         | kw_false | kw_if | kw_not | neg_op | bnot_op => "an expression",
