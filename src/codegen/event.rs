@@ -1934,7 +1934,11 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 }
                 acc
             }
-            Builtin::ListMin | Builtin::ListMax | Builtin::ListMean | Builtin::ListSum => {
+            Builtin::ListMin
+            | Builtin::ListMax
+            | Builtin::ListMean
+            | Builtin::ListSum
+            | Builtin::ListProd => {
                 let l = self.node(args[0])?;
                 let X::L(l) = l.x else {
                     return Err("a reduction of a non-list".into());
@@ -2086,8 +2090,13 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 })?;
                 Ok(Val::new(X::B(self.b.use_var(r))))
             }
-            KeyedOp::Sum => {
-                let mut acc = Acc::new(self, Builtin::ListSum, ty);
+            KeyedOp::Sum | KeyedOp::Prod => {
+                let f = if op == KeyedOp::Sum {
+                    Builtin::ListSum
+                } else {
+                    Builtin::ListProd
+                };
+                let mut acc = Acc::new(self, f, ty);
                 self.for_n(len, |s, e, _| {
                     let v = s.in_element(start, e, w, key)?;
                     acc.add(s, &v);
@@ -2759,6 +2768,7 @@ struct Acc {
     n: Variable,
     isum: Variable,
     fsum: Variable,
+    fprod: Variable,
     p4: [Variable; 4],
     ext: Variable,
     ext_i: Variable,
@@ -2775,6 +2785,7 @@ impl Acc {
         let n = mk(b, I64);
         let isum = mk(b, I64);
         let fsum = mk(b, F64);
+        let fprod = mk(b, F64);
         let p4 = [mk(b, F64), mk(b, F64), mk(b, F64), mk(b, F64)];
         let ext = mk(b, F64);
         let ext_i = mk(b, I64);
@@ -2788,6 +2799,8 @@ impl Acc {
         for v in [fsum, ext] {
             b.def_var(v, zf);
         }
+        let one = b.ins().f64const(1.0);
+        b.def_var(fprod, one);
         for v in p4 {
             b.def_var(v, zf);
         }
@@ -2799,6 +2812,7 @@ impl Acc {
             n,
             isum,
             fsum,
+            fprod,
             p4,
             ext,
             ext_i,
@@ -2839,6 +2853,9 @@ impl Acc {
                 let old = b.use_var(self.fsum);
                 let nf = b.ins().fadd(old, f);
                 sel(b, self.fsum, nf);
+                let old = b.use_var(self.fprod);
+                let np = b.ins().fmul(old, f);
+                sel(b, self.fprod, np);
                 // min/max on integers
                 let has = b.use_var(self.has);
                 let e = b.use_var(self.ext_i);
@@ -2855,6 +2872,9 @@ impl Acc {
                 let old = b.use_var(self.fsum);
                 let nf = b.ins().fadd(old, *x);
                 sel(b, self.fsum, nf);
+                let old = b.use_var(self.fprod);
+                let np = b.ins().fmul(old, *x);
+                sel(b, self.fprod, np);
                 let has = b.use_var(self.has);
                 let e = b.use_var(self.ext);
                 let better = if self.f == Builtin::ListMax {
@@ -2891,6 +2911,7 @@ impl Acc {
             }
             Builtin::ListSum if self.int_result => Val::new(X::I(b.use_var(self.isum))),
             Builtin::ListSum => Val::new(X::F(b.use_var(self.fsum))),
+            Builtin::ListProd => Val::new(X::F(b.use_var(self.fprod))),
             Builtin::ListMean => {
                 let n = b.use_var(self.n);
                 let nf = b.ins().fcvt_from_sint(F64, n);

@@ -750,6 +750,7 @@ impl Lower<'_> {
             "any" => keyed(KeyedOp::Any),
             "all" => keyed(KeyedOp::All),
             "sum" if args.len() == 2 => keyed(KeyedOp::Sum),
+            "prod" if args.len() == 2 => keyed(KeyedOp::Prod),
             _ => None,
         };
         if let Some(op) = kop {
@@ -767,6 +768,7 @@ impl Lower<'_> {
             ("max", _) => Builtin::MaxN,
             ("mean", _) => Builtin::ListMean,
             ("sum", _) => Builtin::ListSum,
+            ("prod", _) => Builtin::ListProd,
             ("count", _) => Builtin::Count,
             ("int", _) => Builtin::ToInt,
             ("float", _) => Builtin::ToFloat,

@@ -246,6 +246,8 @@ pub enum KeyedOp {
     All,
     /// `sum(c, expr)`.
     Sum,
+    /// `prod(c, expr)`.
+    Prod,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -281,6 +283,8 @@ pub enum Builtin {
     ListMax,
     ListMean,
     ListSum,
+    /// `prod(list)`: the product of the numbers (a float; 1 when empty).
+    ListProd,
     /// `count(c)` of a collection or a list.
     Count,
     /// `int(x)` (truncates; an error when not finite or out of range), `float(x)`.

@@ -758,7 +758,11 @@ impl<'p> Frame<'p> {
                     None => V::Absent,
                 }
             }
-            Builtin::ListMin | Builtin::ListMax | Builtin::ListMean | Builtin::ListSum => {
+            Builtin::ListMin
+            | Builtin::ListMax
+            | Builtin::ListMean
+            | Builtin::ListSum
+            | Builtin::ListProd => {
                 let l = self.eval(ch, s, args[0])?;
                 let items = self.list(l);
                 self.reduce(f, items.iter().copied(), ty)
@@ -812,6 +816,7 @@ impl<'p> Frame<'p> {
         let mut n = 0usize;
         let mut isum: i64 = 0;
         let mut fsum = 0.0f64;
+        let mut fprod = 1.0f64;
         let mut p4 = [0.0; 4];
         let mut is_p4 = false;
         let mut ext: Option<Num> = None;
@@ -828,6 +833,7 @@ impl<'p> Frame<'p> {
                         Num::F(_) => {}
                     }
                     fsum += x.f();
+                    fprod *= x.f();
                     ext = Some(match ext {
                         None => x,
                         Some(m) => ops::min_max(f == Builtin::ListMax, m, x),
@@ -840,6 +846,7 @@ impl<'p> Frame<'p> {
             Builtin::ListSum if is_p4 || p4_result => V::P4(p4),
             Builtin::ListSum if int_result => V::I(isum),
             Builtin::ListSum => V::F(fsum),
+            Builtin::ListProd => V::F(fprod),
             Builtin::ListMean if n > 0 => V::F(fsum / n as f64),
             Builtin::ListMin | Builtin::ListMax => match ext {
                 Some(Num::I(i)) if int_result => V::I(i),
@@ -875,7 +882,7 @@ impl<'p> Frame<'p> {
                 }
                 Ok(V::B(!want))
             }
-            KeyedOp::Sum => {
+            KeyedOp::Sum | KeyedOp::Prod => {
                 let t0 = self.tmp.len();
                 for e in 0..len {
                     self.elems.push(start + e * w);
@@ -884,7 +891,12 @@ impl<'p> Frame<'p> {
                     let v = v?;
                     self.tmp.push(v);
                 }
-                let r = self.reduce(Builtin::ListSum, self.tmp[t0..].iter().copied(), ty);
+                let f = if op == KeyedOp::Sum {
+                    Builtin::ListSum
+                } else {
+                    Builtin::ListProd
+                };
+                let r = self.reduce(f, self.tmp[t0..].iter().copied(), ty);
                 self.tmp.truncate(t0);
                 Ok(r)
             }

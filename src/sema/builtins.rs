@@ -75,6 +75,7 @@ pub const ALL: &[&str] = &[
     "normal_quantile",
     "count",
     "sum",
+    "prod",
     "any",
     "all",
     "mean",
@@ -116,6 +117,10 @@ pub const SIGNATURES: &[(&str, &str)] = &[
     (
         "sum(list), sum(c, EXPR)",
         "sum of a list, or of EXPR per element; 0 when empty",
+    ),
+    (
+        "prod(list), prod(c, EXPR)",
+        "product of a list, or of EXPR per element (a float; 1 when empty), e.g. scale factors",
     ),
     ("count(c)", "number of elements of a collection or a list"),
     (
@@ -277,13 +282,14 @@ impl Checker<'_> {
                 }
                 (Type::Int, None)
             }
-            "sum" | "mean" => {
-                let allowed: &[usize] = if name == "sum" { &[1, 2] } else { &[1] };
+            "sum" | "mean" | "prod" => {
+                let allowed: &[usize] = if name == "mean" { &[1] } else { &[1, 2] };
                 if !self.arity(func, args, allowed, span) {
                     return (Type::Error, None);
                 }
                 let item = if args.len() == 2 {
-                    let Some(el) = self.expect_collection(&args[0], "the first argument of `sum`")
+                    let Some(el) = self
+                        .expect_collection(&args[0], &format!("the first argument of `{name}`"))
                     else {
                         self.expr(&args[1]);
                         return (Type::Error, None);
