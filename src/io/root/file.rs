@@ -1,13 +1,14 @@
 //! A ROOT file on disk: the header, directories and their key lists, and reading one key's
 //! object (decompressed) — the layer under trees.
 //!
-//! Reads are positional (`read_at`), so one `RootFile` serves many threads. Every seek and length
-//! from the file is checked against the file size before anything is allocated.
+//! Reads are positional, through a [`ByteSource`] (a local file today), so one `RootFile` serves
+//! many threads. Every seek and length from the file is checked against the file size before
+//! anything is allocated.
 
 use super::compression::{Decoders, decompress};
 use super::cursor::Cursor;
 use super::error::{Bad, RootError, bad};
-use std::os::unix::fs::FileExt;
+use super::source::{ByteSource, LocalFile};
 use std::path::{Path, PathBuf};
 
 /// Largest object or basket this reader accepts (ROOT's own buffer limit is 1 GiB).
@@ -40,7 +41,7 @@ pub(crate) struct Key {
 /// An open ROOT file.
 pub struct RootFile {
     path: PathBuf,
-    file: std::fs::File,
+    source: Box<dyn ByteSource>,
     size: u64,
     /// Where the top directory's key list is, and its size.
     seek_keys: u64,
@@ -100,20 +101,19 @@ pub(crate) fn read_key_header(c: &mut Cursor) -> Result<Key, Bad> {
 impl RootFile {
     pub fn open(path: impl AsRef<Path>) -> Result<RootFile, RootError> {
         let path = path.as_ref().to_path_buf();
-        let file = std::fs::File::open(&path).map_err(|source| RootError::Io {
+        let source = LocalFile::open(&path).map_err(|source| RootError::Io {
             path: path.clone(),
             source,
         })?;
-        let size = file
-            .metadata()
-            .map_err(|source| RootError::Io {
-                path: path.clone(),
-                source,
-            })?
-            .len();
+        RootFile::from_source(path, Box::new(source))
+    }
+
+    /// Opens a ROOT file whose bytes come from `source`; `path` names it in messages.
+    pub fn from_source(path: PathBuf, source: Box<dyn ByteSource>) -> Result<RootFile, RootError> {
+        let size = source.size();
         let mut f = RootFile {
             path,
-            file,
+            source,
             size,
             seek_keys: 0,
             nbytes_keys: 0,
@@ -156,8 +156,8 @@ impl RootFile {
         }
         buf.clear();
         buf.resize(len, 0);
-        self.file
-            .read_exact_at(buf, offset)
+        self.source
+            .read_at(offset, buf)
             .map_err(|e| Bad(format!("reading {len} bytes at offset {offset}: {e}")))
     }
 

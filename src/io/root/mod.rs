@@ -1,6 +1,7 @@
 //! anac's own ROOT file reader and writer (see ARCHITECTURE.md, "ROOT I/O").
 //!
-//! Read side: [`RootFile`] (header, directories, keys) → [`Tree`] (branches, baskets, clusters)
+//! Read side: [`ByteSource`] (where the bytes come from: a local file today) → [`RootFile`]
+//! (header, directories, keys) → [`Tree`] (branches, baskets, clusters)
 //! → [`Column`] (typed values of an entry range). Layers, bottom up: `cursor` (bounds-checked
 //! big-endian reads), `compression` (ROOT block framing), `streamer` (version headers, object
 //! pointers), `file`, `meta` (TTree/TBranch/TLeaf parsing), `kinds` (what a branch decodes to),
@@ -19,6 +20,7 @@ mod kinds;
 mod meta;
 mod read;
 mod schema;
+mod source;
 mod streamer;
 mod streamers;
 #[cfg(test)]
@@ -30,4 +32,5 @@ pub use column::{Column, ColumnValues, Scratch};
 pub use error::{INVALID_FILE, RootError};
 pub use file::{KeyInfo, RootFile};
 pub use hist::Hist1;
+pub use source::{ByteSource, LocalFile};
 pub use tree::{BasketInfo, BranchInfo, ColumnKind, Tree};
