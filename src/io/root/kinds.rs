@@ -614,7 +614,9 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
             format!("split-object members (streamer type {streamer_type}) are not supported"),
         );
     }
-    if matches!(class.trim(), "string" | "std::string") {
+    // A `TString` is streamed like a `std::string`: a 1-byte length (255 then a 4-byte one for
+    // long strings) and the bytes, with no header of its own.
+    if matches!(class.trim(), "string" | "std::string" | "TString") {
         let kind = ColumnKind {
             ty: ScalarType::Str,
             shape: Shape::Scalar,
@@ -642,7 +644,7 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
         };
         return (name, Ok(kind), Some(Layout::Jagged2 { ty }));
     }
-    if matches!(inner, "string" | "std::string") {
+    if matches!(inner, "string" | "std::string" | "TString") {
         let kind = ColumnKind {
             ty: ScalarType::Str,
             shape: Shape::Jagged,
