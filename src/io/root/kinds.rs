@@ -513,12 +513,15 @@ fn primitive(name: &str) -> Option<ScalarType> {
 /// RDataFrame snapshots write) does not change the layout and is dropped.
 fn list_element(class: &str) -> Option<&str> {
     let c = class.trim();
+    // A `std::set` streams as a vector does (header, count, the elements in order).
     for prefix in [
         "vector<",
         "std::vector<",
         "ROOT::VecOps::RVec<",
         "ROOT::RVec<",
         "RVec<",
+        "set<",
+        "std::set<",
     ] {
         if let Some(rest) = c.strip_prefix(prefix) {
             let inner = rest.strip_suffix('>')?.trim();
