@@ -44,7 +44,7 @@ fn golden_dir() -> PathBuf {
 /// `int32_t`, `char*`, ...).
 fn expected_type(typename: &str) -> Option<ScalarType> {
     let mut base = typename.trim();
-    for prefix in ["std::vector<", "ROOT::VecOps::RVec<", "RVec<"] {
+    for prefix in ["std::vector<", "ROOT::VecOps::RVec<", "RVec<", "std::set<"] {
         while let Some(rest) = base.strip_prefix(prefix) {
             base = rest.trim_end_matches('>').trim();
         }
