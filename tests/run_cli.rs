@@ -1694,3 +1694,47 @@ fn a_correction_outside_an_error_flow_binning_stops_the_run() {
         assert!(!out.exists(), "no results after a failed run");
     }
 }
+
+/// `delta_eta(a, b)` and `mt(a, b)` equal their formulas computed here from the components
+/// (η_a − η_b; √(2 pT_a pT_b (1 − cos Δφ)) with Δφ in (−π, π]), in both engines, on the toy
+/// fileset the repository carries.
+#[test]
+fn delta_eta_and_mt_equal_their_formulas() {
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/kinematics.ana", "kinematics", extra);
+        let ev = json(&out.join("events.json"));
+        let mut rows = 0;
+        for (_, list) in ev.as_object().unwrap() {
+            for r in list["rows"].as_array().unwrap() {
+                let x: Vec<f64> = r
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect();
+                let (deta, mt, pa, ea, fa, pb, eb, fb) =
+                    (x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+                let mut dphi = fa - fb;
+                if dphi > std::f64::consts::PI {
+                    dphi -= 2.0 * std::f64::consts::PI;
+                } else if dphi <= -std::f64::consts::PI {
+                    dphi += 2.0 * std::f64::consts::PI;
+                }
+                let want_mt = (2.0 * pa * pb * (1.0 - dphi.cos())).sqrt();
+                // η and φ come back through the four-vector: equal to rounding.
+                assert!(
+                    (deta - (ea - eb)).abs() < 1e-9,
+                    "{extra:?} Δη {deta} vs {}",
+                    ea - eb
+                );
+                assert!(
+                    (mt - want_mt).abs() <= 1e-9 * want_mt.max(1.0),
+                    "{extra:?} mT {mt} vs {want_mt}"
+                );
+                rows += 1;
+            }
+        }
+        assert!(rows > 500, "{extra:?}: only {rows} rows compared");
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

@@ -252,7 +252,7 @@ extern "C" fn cb_polar(st: *mut State, pt: f64, eta: f64, phi: f64, m: f64) {
     unsafe { (*st).p4tmp = p };
 }
 
-/// Eta (0), phi (1), ΔR (2), Δφ (3) of four-vectors.
+/// Eta (0), phi (1), ΔR (2), Δφ (3), Δη (4), transverse mass (5) of four-vectors.
 extern "C" fn cb_p4fn(op: i64, a: *const f64, b: *const f64) -> f64 {
     // Safety: the kernel passes pointers to four f64 in its stack slots.
     let (a, b) = unsafe { (*(a as *const [f64; 4]), *(b as *const [f64; 4])) };
@@ -260,7 +260,9 @@ extern "C" fn cb_p4fn(op: i64, a: *const f64, b: *const f64) -> f64 {
         0 => ops::p4_member(P4Member::Eta, a),
         1 => ops::p4_member(P4Member::Phi, a),
         2 => ops::delta_r(a, b),
-        _ => ops::delta_phi(a, b),
+        3 => ops::delta_phi(a, b),
+        4 => ops::delta_eta(a, b),
+        _ => ops::mt(a, b),
     }
 }
 
@@ -2014,13 +2016,18 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 };
                 Val { x: X::P4(v), p }
             }
-            Builtin::DeltaR | Builtin::DeltaPhi => {
+            Builtin::DeltaR | Builtin::DeltaPhi | Builtin::DeltaEta | Builtin::Mt => {
                 let a = self.node(args[0])?;
                 let b = self.node(args[1])?;
                 let (X::P4(u), X::P4(v)) = (&a.x, &b.x) else {
                     return Err("ΔR of non-four-vectors".into());
                 };
-                let op = if f == Builtin::DeltaR { 2 } else { 3 };
+                let op = match f {
+                    Builtin::DeltaR => 2,
+                    Builtin::DeltaPhi => 3,
+                    Builtin::DeltaEta => 4,
+                    _ => 5,
+                };
                 let r = self.p4fn(op, *u, *v);
                 Val {
                     x: X::F(r),

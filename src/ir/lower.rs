@@ -774,13 +774,14 @@ impl Lower<'_> {
             ("float", _) => Builtin::ToFloat,
             ("ptetaphim", _) => Builtin::PtEtaPhiM,
             ("pxpypze", _) => Builtin::PxPyPzE,
-            ("delta_r" | "delta_phi", _) => {
+            ("delta_r" | "delta_phi" | "delta_eta" | "mt", _) => {
                 let a = self.p4_arg(&args[0])?;
                 let b = self.p4_arg(&args[1])?;
-                let func = if name == "delta_r" {
-                    Builtin::DeltaR
-                } else {
-                    Builtin::DeltaPhi
+                let func = match name {
+                    "delta_r" => Builtin::DeltaR,
+                    "delta_phi" => Builtin::DeltaPhi,
+                    "delta_eta" => Builtin::DeltaEta,
+                    _ => Builtin::Mt,
                 };
                 return Ok(NodeKind::Call {
                     func,

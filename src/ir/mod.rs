@@ -294,6 +294,10 @@ pub enum Builtin {
     PxPyPzE,
     DeltaR,
     DeltaPhi,
+    /// `delta_eta(a, b)`: η_a − η_b.
+    DeltaEta,
+    /// `mt(a, b)`: √(2 pT_a pT_b (1 − cos Δφ)).
+    Mt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

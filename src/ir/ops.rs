@@ -310,6 +310,20 @@ pub fn delta_phi(a: P4, b: P4) -> f64 {
 }
 
 /// sqrt(Δη² + Δφ²).
+/// η_a − η_b.
+pub fn delta_eta(a: P4, b: P4) -> f64 {
+    p4_member(super::P4Member::Eta, a) - p4_member(super::P4Member::Eta, b)
+}
+
+/// The transverse mass of two massless transverse momenta: √(2 pT_a pT_b (1 − cos Δφ)).
+pub fn mt(a: P4, b: P4) -> f64 {
+    let (pa, pb) = (
+        p4_member(super::P4Member::Pt, a),
+        p4_member(super::P4Member::Pt, b),
+    );
+    (2.0 * pa * pb * (1.0 - delta_phi(a, b).cos())).sqrt()
+}
+
 pub fn delta_r(a: P4, b: P4) -> f64 {
     let deta = p4_member(super::P4Member::Eta, a) - p4_member(super::P4Member::Eta, b);
     let dphi = delta_phi(a, b);

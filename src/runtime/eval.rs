@@ -796,12 +796,16 @@ impl<'p> Frame<'p> {
                     c
                 })
             }
-            Builtin::DeltaR | Builtin::DeltaPhi => {
+            Builtin::DeltaR | Builtin::DeltaPhi | Builtin::DeltaEta | Builtin::Mt => {
                 let a = self.eval(ch, s, args[0])?;
                 let b = self.eval(ch, s, args[1])?;
                 match (a, b) {
-                    (V::P4(p), V::P4(q)) if f == Builtin::DeltaR => V::F(ops::delta_r(p, q)),
-                    (V::P4(p), V::P4(q)) => V::F(ops::delta_phi(p, q)),
+                    (V::P4(p), V::P4(q)) => V::F(match f {
+                        Builtin::DeltaR => ops::delta_r(p, q),
+                        Builtin::DeltaPhi => ops::delta_phi(p, q),
+                        Builtin::DeltaEta => ops::delta_eta(p, q),
+                        _ => ops::mt(p, q),
+                    }),
                     _ => V::Absent,
                 }
             }

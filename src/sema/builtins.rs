@@ -89,6 +89,8 @@ pub const ALL: &[&str] = &[
     "ptetaphim",
     "pxpypze",
     "delta_r",
+    "delta_eta",
+    "mt",
     "delta_phi",
 ];
 
@@ -152,6 +154,10 @@ pub const SIGNATURES: &[(&str, &str)] = &[
     (
         "delta_r(a, b), delta_phi(a, b)",
         "ΔR and Δφ of four-vectors (Δφ in (−π, π])",
+    ),
+    (
+        "delta_eta(a, b), mt(a, b)",
+        "η_a − η_b; the transverse mass √(2 pT_a pT_b (1 − cos Δφ)) (massless, e.g. lepton + MET)",
     ),
     (
         "normal(mean, sigma), uniform(a, b)",
@@ -420,7 +426,7 @@ impl Checker<'_> {
                 }
                 (if opt { Type::P4.optional() } else { Type::P4 }, None)
             }
-            "delta_r" | "delta_phi" => {
+            "delta_r" | "delta_phi" | "delta_eta" | "mt" => {
                 if !self.arity(func, args, &[2], span) {
                     return (Type::Error, None);
                 }
