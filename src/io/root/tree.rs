@@ -313,7 +313,7 @@ fn build(
 }
 
 /// Free baskets from the fBasket* tables, then the embedded ones, checked to tile
-/// `[0, entries)` of the branch.
+/// `[0, entries)` of the branch, which must cover the tree's entries (it may hold more).
 fn basket_table(
     br: &RawBranch,
     tree_entries: u64,
@@ -371,7 +371,10 @@ fn basket_table(
             br.entries
         )));
     }
-    if next != tree_entries {
+    // A branch filled on its own (`TBranch::Fill`) past the tree's `SetEntries` holds more
+    // entries than the tree: ROOT reads the tree's entries and so does this reader (reads are
+    // bounded by the tree's entry count). Fewer entries than the tree cannot be read.
+    if next < tree_entries {
         return Err(Bad(format!(
             "branch has {next} entries but the tree has {tree_entries}"
         )));
