@@ -372,3 +372,25 @@ fn entries_past_the_end_read_to_the_end_and_say_so() {
         stderr(&o)
     );
 }
+
+/// A branch refused because the file is damaged (an inconsistent basket table, made by
+/// `tests/golden/root/layouts/make_damaged.py`) is the file's problem: `--scan` of it exits 1
+/// with `root::invalid-file`; the tree still opens and its intact branch scans (exit 0). A branch
+/// whose layout is unsupported stays a bad argument (exit 2, `tests/exit_codes.rs`).
+#[test]
+fn scanning_a_damaged_branch_is_the_files_problem() {
+    let f = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/root/layouts/damaged_table.root"
+    );
+    let o = anac(&["inspect", f, "t", "--scan", "x"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("root::invalid-file") && err.contains("basket table"),
+        "{err}"
+    );
+    let o = anac(&["inspect", f, "t", "--scan", "y", "--entries", "0:3"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("==> 3 entries"), "{}", stdout(&o));
+}

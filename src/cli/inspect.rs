@@ -208,9 +208,16 @@ fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, B
             .with_help(format!("{near}`anac inspect FILE TREE` lists the branches")),
         ));
     };
+    // A branch refused because the file is damaged is the file's problem (exit 1); one whose
+    // layout is unsupported is a bad argument (exit 2).
+    let code = if info.damaged {
+        crate::io::root::INVALID_FILE
+    } else {
+        BAD_ARGUMENT
+    };
     info.kind.clone().map_err(|why| {
         Box::new(Diagnostic::error(
-            BAD_ARGUMENT,
+            code,
             format!(
                 "`{}`: branch `{branch}` ({}) cannot be read: {why}",
                 file.path().display(),

@@ -15,6 +15,9 @@ fn refuse(type_name: String, reason: impl Into<String>) -> Classified {
     (type_name, Err(reason.into()), None)
 }
 
+/// The start of a refusal caused by a damaged file (not by an unsupported layout).
+pub(crate) const NO_STREAMER_INFO: &str = "the file's streamer info cannot be read";
+
 pub(crate) fn classify(raw: &RawTree, b: usize, classes: Result<&Classes, &str>) -> Classified {
     let br = &raw.branches[b];
     if let Some(el) = &br.element {
@@ -119,10 +122,7 @@ fn classify_member(el: &super::meta::Element, classes: Result<&Classes, &str>) -
     let classes = match classes {
         Ok(c) => c,
         Err(why) => {
-            return refuse(
-                what,
-                format!("the file's streamer info cannot be read: {why}"),
-            );
+            return refuse(what, format!("{NO_STREAMER_INFO}: {why}"));
         }
     };
     let Some(info) = classes

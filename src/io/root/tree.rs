@@ -44,6 +44,9 @@ pub struct BranchInfo {
     pub type_name: String,
     /// Err(reason) when this reader cannot decode the branch.
     pub kind: Result<ColumnKind, String>,
+    /// Whether `kind` is an Err because the file is damaged (an inconsistent basket table,
+    /// unreadable streamer info) rather than because the layout is unsupported.
+    pub damaged: bool,
     pub compressed_bytes: u64,
     pub uncompressed_bytes: u64,
     pub baskets: Vec<BasketInfo>,
@@ -245,9 +248,11 @@ fn build(
             None => super::kinds::classify(&raw, b, classes),
         };
         // A branch whose basket table is inconsistent is refused alone; the tree still opens.
+        let mut damaged = matches!(&kind, Err(r) if r.starts_with(super::kinds::NO_STREAMER_INFO));
         let (baskets, embedded) = match basket_table(br, entries) {
             Ok(t) => t,
             Err(e) => {
+                damaged = true;
                 kind = Err(format!("its basket table is invalid: {}", e.0));
                 layout = None;
                 (Vec::new(), HashMap::new())
@@ -263,6 +268,7 @@ fn build(
             name: br.name.clone(),
             type_name,
             kind,
+            damaged,
             compressed_bytes: br.zip_bytes.max(0) as u64,
             uncompressed_bytes: br.tot_bytes.max(0) as u64,
             baskets,
@@ -285,6 +291,7 @@ fn build(
                     } else {
                         Err("its branch's basket table is invalid".into())
                     },
+                    damaged: !table_ok,
                     compressed_bytes: p.compressed_bytes,
                     uncompressed_bytes: p.uncompressed_bytes,
                     baskets: p.baskets.clone(),
