@@ -75,39 +75,3 @@ fn tstrings_and_string_vectors_read_as_uproot_reads_them() {
         assert_eq!(got, want, "{name}");
     }
 }
-
-/// A branch filled on its own past the tree's `SetEntries` (130 entries in a 100-entry tree,
-/// baskets past the end): anac reads the tree's 100 entries of it as ROOT does
-/// (`tests/golden/root/layouts/`, values from PyROOT's `TTree::GetEntry`), and refuses to read
-/// past the tree's end.
-#[test]
-fn a_branch_with_more_entries_than_its_tree_reads_the_trees_entries() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/root/layouts");
-    let golden: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("more_entries.json")).unwrap())
-            .unwrap();
-    let file = RootFile::open(dir.join("more_entries.root")).unwrap();
-    let tree = file.tree("t").unwrap();
-    assert_eq!(tree.entries(), golden["tree_entries"].as_u64().unwrap());
-    assert_eq!(golden["x_branch_entries"].as_u64(), Some(130));
-    let x = tree.read(&file, "x", 0..tree.entries()).unwrap();
-    let ColumnValues::F32(xs) = &x.values else {
-        panic!("x: {:?}", x.values)
-    };
-    let want: Vec<f32> = golden["x"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_f64().unwrap() as f32)
-        .collect();
-    assert_eq!(xs, &want);
-    let y = tree.read(&file, "y", 0..tree.entries()).unwrap();
-    let ColumnValues::I32(ys) = &y.values else {
-        panic!("y: {:?}", y.values)
-    };
-    assert_eq!(ys.len(), 100);
-    assert!(
-        tree.read(&file, "x", 0..130).is_err(),
-        "entries past the tree"
-    );
-}

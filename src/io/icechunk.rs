@@ -115,13 +115,8 @@ fn documents(plan: &Plan, results: &Results) -> Vec<(String, Vec<u8>)> {
         let mut shape = vec![processes.len(), variations.len()];
         shape.extend(&cells);
         let mut dims = vec!["process".to_string(), "variation".to_string()];
-        dims.extend(spec.axes.iter().enumerate().map(|(i, a)| {
-            if a.label.is_empty() {
-                format!("axis{i}")
-            } else {
-                a.label.clone()
-            }
-        }));
+        // Unique names (labels may repeat or be "process"); the labels are in `axes`.
+        dims.extend((0..spec.axes.len()).map(|i| format!("axis{i}")));
         let pairs: Vec<J> = g
             .hists
             .iter()

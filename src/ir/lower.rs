@@ -629,7 +629,7 @@ impl Lower<'_> {
             ExprKind::Call { args, .. }
                 if let Some(crate::sema::Resolution::Symbol(id)) =
                     self.checked.resolutions.get(&e.id)
-                    && let Some(crate::sema::SymbolKind::Correction(corr)) =
+                    && let Some(crate::sema::SymbolKind::Correction(Some(corr))) =
                         self.checked.symbol(*id).map(|s| &s.kind) =>
             {
                 let corr = *corr as u32;

@@ -309,7 +309,6 @@ pub fn delta_phi(a: P4, b: P4) -> f64 {
     }
 }
 
-/// sqrt(Δη² + Δφ²).
 /// η_a − η_b.
 pub fn delta_eta(a: P4, b: P4) -> f64 {
     p4_member(super::P4Member::Eta, a) - p4_member(super::P4Member::Eta, b)
@@ -324,6 +323,7 @@ pub fn mt(a: P4, b: P4) -> f64 {
     (2.0 * pa * pb * (1.0 - delta_phi(a, b).cos())).sqrt()
 }
 
+/// sqrt(Δη² + Δφ²).
 pub fn delta_r(a: P4, b: P4) -> f64 {
     let deta = p4_member(super::P4Member::Eta, a) - p4_member(super::P4Member::Eta, b);
     let dphi = delta_phi(a, b);

@@ -25,15 +25,24 @@ pub fn evaluate(
         spill.resize(args.len(), Value::Real(0.0));
         &mut spill
     };
+    // Every numeric argument is evaluated (as the kernels do) before an absent one makes the
+    // result absent: an argument that raises raises in both engines.
+    let mut absent = false;
     for (k, a) in args.iter().enumerate() {
         vals[k] = match &plan.nodes[a.0 as usize].kind {
             NodeKind::Const(SValue::Str(s)) => Value::Str(s),
             _ => match num(k)? {
-                None => return Ok(None),
+                None => {
+                    absent = true;
+                    Value::Real(0.0)
+                }
                 Some(Num::I(i)) => Value::Int(i),
                 Some(Num::F(f)) => Value::Real(f),
             },
         };
+    }
+    if absent {
+        return Ok(None);
     }
     bound.corr.evaluate(vals).map(Some).map_err(|e| {
         format!(

@@ -347,6 +347,19 @@ impl<'a> Checker<'a> {
         }
         if let Some(id) = self.lookup_def(name) {
             self.used.insert(id);
+            if let SymbolKind::Correction(bound) = self.out.symbols[id.0 as usize].kind {
+                if bound.is_some() {
+                    let help = format!("call it with its inputs: `{name}(...)`");
+                    self.error(
+                        super::expr::TYPE_MISMATCH,
+                        span,
+                        format!("`{name}` is a correction: it must be called"),
+                        "a correction, not a value",
+                    )
+                    .help = Some(help);
+                }
+                return (Type::Error, None, Some(Resolution::Symbol(id)));
+            }
             let sym = &self.out.symbols[id.0 as usize];
             let value = match &sym.kind {
                 SymbolKind::Const(v) => v.clone(),

@@ -20,7 +20,7 @@ use super::value::Value;
 use super::{BoundCorrection, CorrRef, SymbolKind};
 use crate::corrections::{CorrectionSet, LoadErrorKind, VarType};
 use crate::diagnostics::{Code, Span};
-use crate::syntax::ast::{Expr, Ident, StrLit};
+use crate::syntax::ast::{Expr, ExprKind, Ident, StrLit};
 
 /// A correction file that cannot be read or is not a valid correctionlib (schema v2) file.
 pub const CORRECTION_FILE: Code = Code("anac::sema::correction-file");
@@ -66,6 +66,29 @@ fn resolve(ana: &Path, path: &str) -> PathBuf {
 impl Checker<'_> {
     /// `correction NAME = "KEY" from "FILE"`.
     pub(super) fn correction_stmt(&mut self, name: &Ident, key: &StrLit, file: &StrLit) {
+        // A correction named like a builtin would shadow it in some places and not others.
+        if super::builtins::ALL.contains(&name.name.as_str()) {
+            self.error(
+                super::stmts::DUPLICATE_NAME,
+                name.span,
+                format!("`{}` is a builtin function", name.name),
+                "a builtin's name",
+            )
+            .help = Some("give the correction another name".into());
+            return;
+        }
+        if !self.check_new_name_pub(name) {
+            return;
+        }
+        let bound = self.bind(key, file);
+        if let Some(i) = bound {
+            self.out.corrections[i].name = name.name.clone();
+        }
+        self.define(name, SymbolKind::Correction(bound), Type::Error);
+    }
+
+    /// Loads `file` (once per check) and finds `key` in it; `None` after reporting why not.
+    fn bind(&mut self, key: &StrLit, file: &StrLit) -> Option<usize> {
         let path = resolve(&self.source.path, &file.value);
         let loaded = self
             .correction_files
@@ -76,7 +99,7 @@ impl Checker<'_> {
             Ok(s) => s,
             Err(m) => {
                 self.error(CORRECTION_FILE, file.span, m, "this file");
-                return;
+                return None;
             }
         };
         let corr = if let Some(c) = set.correction(&key.value) {
@@ -100,20 +123,17 @@ impl Checker<'_> {
                 "not in the file",
             )
             .help = Some(help);
-            return;
+            return None;
         };
-        if !self.check_new_name_pub(name) {
-            return;
-        }
         let index = self.out.corrections.len();
         self.out.corrections.push(BoundCorrection {
-            name: name.name.clone(),
+            name: String::new(),
             key: key.value.clone(),
             file: file.value.clone(),
             xxh64,
             corr,
         });
-        self.define(name, SymbolKind::Correction(index), Type::Error);
+        Some(index)
     }
 
     /// `NAME(args)` where `NAME` is a bound correction.
@@ -153,8 +173,13 @@ impl Checker<'_> {
         }
         let mut optional = false;
         let mut failed = false;
-        for (a, input) in args.iter().zip(inputs) {
+        for (i, (a, input)) in args.iter().zip(inputs).enumerate() {
             let (t, v) = self.expr(a);
+            // A `vary ... for s in ["up", "down"]` variable: a constant string per member.
+            let loop_str = matches!(
+                (&a.kind, &self.loop_var),
+                (ExprKind::Name(n), Some((var, Some(Value::Str(_))))) if n == var
+            );
             if t == Type::Error {
                 failed = true;
                 continue;
@@ -164,7 +189,7 @@ impl Checker<'_> {
             let ok = match input.ty {
                 VarType::Real => inner.is_numeric() || *inner == Type::Unknown,
                 VarType::Int => matches!(inner, Type::Int | Type::Unknown),
-                VarType::Str => matches!(v, Some(Value::Str(_))),
+                VarType::Str => matches!(v, Some(Value::Str(_))) || loop_str,
             };
             if !ok {
                 failed = true;
@@ -195,31 +220,26 @@ impl Checker<'_> {
                 }
                 continue;
             }
-            if let (VarType::Str, Some(Value::Str(s))) = (input.ty, &v) {
-                let i = inputs
-                    .iter()
-                    .position(|x| x.name == input.name)
-                    .unwrap_or(0);
-                if let Some(keys) = bound.corr.string_keys(i)
-                    && !keys.iter().any(|k| k == s)
-                {
-                    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-                    let help = match suggest(s, refs.iter().copied()) {
-                        Some(k) => format!("did you mean `\"{k}\"`?"),
-                        None => format!("the categories of `{}` are {}", input.name, list(&refs)),
-                    };
-                    self.warning(
-                        UNKNOWN_CATEGORY,
-                        a.span,
-                        format!(
-                            "no category of correction `{}` has `{}` = \"{s}\": evaluating it fails \
+            if let (VarType::Str, Some(Value::Str(s))) = (input.ty, &v)
+                && let Some(keys) = bound.corr.string_keys(i)
+                && !keys.iter().any(|k| k == s)
+            {
+                let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let help = match suggest(s, refs.iter().copied()) {
+                    Some(k) => format!("did you mean `\"{k}\"`?"),
+                    None => format!("the categories of `{}` are {}", input.name, list(&refs)),
+                };
+                self.warning(
+                    UNKNOWN_CATEGORY,
+                    a.span,
+                    format!(
+                        "no category of correction `{}` has `{}` = \"{s}\": evaluating it fails \
                              unless a default applies",
-                            func.name, input.name
-                        ),
-                        "not a category",
-                    )
-                    .help = Some(help);
-                }
+                        func.name, input.name
+                    ),
+                    "not a category",
+                )
+                .help = Some(help);
             }
         }
         if failed {

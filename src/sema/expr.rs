@@ -194,7 +194,16 @@ impl Checker<'_> {
                     self.out
                         .resolutions
                         .insert(e.id, super::Resolution::Symbol(id));
-                    let r = self.correction_call(i, func, args, e.span);
+                    let r = match i {
+                        Some(i) => self.correction_call(i, func, args, e.span),
+                        // Its statement was refused (reported there): check the arguments only.
+                        None => {
+                            for a in args {
+                                self.expr(a);
+                            }
+                            (super::types::Type::Error, None)
+                        }
+                    };
                     self.misplaced_name();
                     return r;
                 }

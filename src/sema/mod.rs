@@ -87,8 +87,9 @@ pub enum SymbolKind {
     Collect,
     Region,
     Derived,
-    /// A bound correction: index into [`Checked::corrections`].
-    Correction(usize),
+    /// A bound correction: index into [`Checked::corrections`] (`None` when its file or name
+    /// was refused: calls are then checked no further).
+    Correction(Option<usize>),
 }
 
 /// A correctionlib correction bound to a name by `correction NAME = "KEY" from "FILE"`.

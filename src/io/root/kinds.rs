@@ -101,6 +101,20 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Result<&Classes, &str>)
             }),
             Some(Layout::Fixed { ty, n: 1 }),
         ),
+        // `m[2][3]`: kept as a list of rows (a list of lists per entry).
+        None if let [rows, cols] = dimensions(&leaf.title)[..]
+            && rows * cols == n =>
+        {
+            (
+                format!("{cpp}[{rows}][{cols}]"),
+                Ok(ColumnKind {
+                    ty,
+                    shape: Shape::Jagged2,
+                    counter: None,
+                }),
+                Some(Layout::Fixed2 { ty, rows, cols }),
+            )
+        }
         None => (
             format!("{cpp}[{n}]"),
             Ok(ColumnKind {
@@ -111,6 +125,26 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Result<&Classes, &str>)
             Some(Layout::Fixed { ty, n }),
         ),
     }
+}
+
+/// The fixed dimensions written after the name in a leaf title (`m[2][3]` → [2, 3]); stops at
+/// the first bracket that is not a number (a counter, `x[nJet]`) or at the `/` of the type code.
+fn dimensions(title: &str) -> Vec<usize> {
+    let head = title.split('/').next().unwrap_or("");
+    let mut dims = Vec::new();
+    let mut rest = match head.find('[') {
+        Some(i) => &head[i..],
+        None => return dims,
+    };
+    while let Some(r) = rest.strip_prefix('[') {
+        let Some(end) = r.find(']') else { break };
+        match r[..end].trim().parse::<usize>() {
+            Ok(d) => dims.push(d),
+            Err(_) => break,
+        }
+        rest = &r[end + 1..];
+    }
+    dims
 }
 
 /// A member of a split object whose decoding needs the file's streamer info: `Double32_t`

@@ -55,6 +55,16 @@ impl Tree {
         let data = &inner.data[bi];
         let layout = match (&info.kind, data.layout) {
             (Ok(_), Some(l)) => l,
+            // Refused because the file is damaged: the file's problem, not a missing feature.
+            (Err(reason), _) if info.damaged => {
+                return Err(RootError::Invalid {
+                    path: file.path().to_path_buf(),
+                    what: format!(
+                        "branch `{branch}` of tree `{}` ({}): {reason}",
+                        inner.name, info.type_name
+                    ),
+                });
+            }
             (Err(reason), _) => {
                 return Err(RootError::Unsupported {
                     path: file.path().to_path_buf(),
@@ -135,6 +145,7 @@ impl Tree {
 fn reset(out: &mut Column, layout: Layout) {
     let ty = match layout {
         Layout::Fixed { ty, .. }
+        | Layout::Fixed2 { ty, .. }
         | Layout::Jagged { ty, .. }
         | Layout::Jagged2 { ty }
         | Layout::Packed { ty, .. }
@@ -160,7 +171,7 @@ fn reset(out: &mut Column, layout: Layout) {
             start_offsets(&mut out.offsets);
             out.inner_offsets = None;
         }
-        Layout::Jagged2 { .. } => {
+        Layout::Jagged2 { .. } | Layout::Fixed2 { .. } => {
             start_offsets(&mut out.offsets);
             start_offsets(&mut out.inner_offsets);
         }
@@ -182,14 +193,16 @@ fn check_lengths(out: &Column, layout: Layout, n: usize) -> Result<(), Bad> {
             .offsets
             .as_ref()
             .is_some_and(|o| o.len() == n + 1 && o.last().copied() == Some(values as u32)),
-        Layout::Jagged2 { .. } => match (&out.offsets, &out.inner_offsets) {
-            (Some(o), Some(io)) => {
-                o.len() == n + 1
-                    && o.last().copied() == Some(io.len() as u32 - 1)
-                    && io.last().copied() == Some(values as u32)
+        Layout::Jagged2 { .. } | Layout::Fixed2 { .. } => {
+            match (&out.offsets, &out.inner_offsets) {
+                (Some(o), Some(io)) => {
+                    o.len() == n + 1
+                        && o.last().copied() == Some(io.len() as u32 - 1)
+                        && io.last().copied() == Some(values as u32)
+                }
+                _ => false,
             }
-            _ => false,
-        },
+        }
     };
     if ok {
         Ok(())
@@ -350,6 +363,29 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
                     v.data.len(),
                     v.nev
                 );
+            }
+            out.values
+                .extend_be(&v.data[range.start * per..range.end * per]);
+            Ok(())
+        }
+        Layout::Fixed2 { ty, rows, cols } => {
+            let per = rows * cols * size_of(ty);
+            if v.data.len() != v.nev * per {
+                return bad!(
+                    "{} bytes of data for {} entries of {per} bytes each",
+                    v.data.len(),
+                    v.nev
+                );
+            }
+            let (Some(o), Some(io)) = (out.offsets.as_mut(), out.inner_offsets.as_mut()) else {
+                return bad!("internal: nested fixed-array column without offsets");
+            };
+            for _ in range.clone() {
+                for _ in 0..rows {
+                    let last = io.last().copied().unwrap_or(0);
+                    io.push(last + to_u32(cols)?);
+                }
+                o.push(to_u32(io.len() - 1)?);
             }
             out.values
                 .extend_be(&v.data[range.start * per..range.end * per]);

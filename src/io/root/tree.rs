@@ -59,6 +59,13 @@ pub struct BranchInfo {
 pub(crate) enum Layout {
     /// `n` values per entry, no per-entry header (scalars n = 1, fixed arrays).
     Fixed { ty: ScalarType, n: usize },
+    /// A two-dimensional fixed array (`m[2][3]/D`): `rows × cols` values per entry, given as a
+    /// list of `rows` lists of `cols` values (the shape of a `Jagged2` column).
+    Fixed2 {
+        ty: ScalarType,
+        rows: usize,
+        cols: usize,
+    },
     /// Variable count per entry; `header` bytes before the values (10 for a streamed
     /// `std::vector`: byte count, version, size).
     Jagged { ty: ScalarType, header: usize },
