@@ -510,6 +510,48 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
     }
 
     /// Stops with fault `f`.
+    /// A call-out that may fail, made only when `present`: it returns 1 with its result in
+    /// `p4tmp[0]` (read as `sh`), or 0, which stops the run with `fault` (`err_val` stored
+    /// first, when given). Absent when not `present`.
+    fn fallible_call(
+        &mut self,
+        present: Value,
+        sh: Sh,
+        callee: FuncId,
+        args: &[Value],
+        fault: Fault,
+        err_val: Option<Value>,
+    ) -> R<Val> {
+        let (ty, load) = match sh {
+            Sh::I => (Type::Int, I64),
+            _ => (Type::Float, F64),
+        };
+        self.branch(
+            present,
+            &Type::Optional(Box::new(ty)),
+            |s| {
+                let ok = s.call(callee, args)[0];
+                let bad = s.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
+                s.when(bad, |s| {
+                    if let Some(v) = err_val {
+                        s.sstore(v, off!(err_val));
+                    }
+                    s.fault(fault);
+                    Ok(())
+                })?;
+                let r = s.sload(load, off!(p4tmp));
+                Ok(Val::new(if load == I64 { X::I(r) } else { X::F(r) }))
+            },
+            |s| {
+                let f = s.bconst(false);
+                Ok(Val {
+                    x: s.zero(&sh),
+                    p: Some(f),
+                })
+            },
+        )
+    }
+
     fn fault(&mut self, f: Fault) {
         let code = self.iconst(f as i64);
         self.b.def_var(self.status, code);
@@ -1260,26 +1302,14 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let node = self.iconst(id.0 as i64);
                 let st = self.st;
                 let pv = p.unwrap_or_else(|| self.bconst(true));
-                let r = self.branch(
+                let callee = self.u.imp.correction;
+                let r = self.fallible_call(
                     pv,
-                    &Type::Optional(Box::new(Type::Float)),
-                    |s| {
-                        let ok = s.call(s.u.imp.correction, &[st, node, ptr])[0];
-                        let bad = s.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
-                        s.when(bad, |s| {
-                            s.fault(Fault::Correction);
-                            Ok(())
-                        })?;
-                        let f = s.sload(F64, off!(p4tmp));
-                        Ok(Val::new(X::F(f)))
-                    },
-                    |s| {
-                        let f = s.bconst(false);
-                        Ok(Val {
-                            x: s.zero(&Sh::F),
-                            p: Some(f),
-                        })
-                    },
+                    Sh::F,
+                    callee,
+                    &[st, node, ptr],
+                    Fault::Correction,
+                    None,
                 )?;
                 Val { x: r.x, p }
             }
@@ -1966,28 +1996,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         let v = *v;
                         let pv = x.p.unwrap_or_else(|| self.bconst(true));
                         let st = self.st;
-                        let r = self.branch(
-                            pv,
-                            &Type::Optional(Box::new(Type::Int)),
-                            |s| {
-                                let ok = s.call(s.u.imp.to_int, &[st, v])[0];
-                                let bad = s.b.ins().icmp_imm_s(IntCC::Equal, ok, 0);
-                                s.when(bad, |s| {
-                                    s.sstore(v, off!(err_val));
-                                    s.fault(Fault::ToInt);
-                                    Ok(())
-                                })?;
-                                let i = s.sload(I64, off!(p4tmp));
-                                Ok(Val::new(X::I(i)))
-                            },
-                            |s| {
-                                let f = s.bconst(false);
-                                Ok(Val {
-                                    x: s.zero(&Sh::I),
-                                    p: Some(f),
-                                })
-                            },
-                        )?;
+                        let callee = self.u.imp.to_int;
+                        let r =
+                            self.fallible_call(pv, Sh::I, callee, &[st, v], Fault::ToInt, Some(v))?;
                         Val { x: r.x, p: x.p }
                     }
                     other => return Err(format!("`int` of {other:?}")),
