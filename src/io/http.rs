@@ -1,0 +1,1 @@
+//! Files read over HTTP(S) with range requests (work in progress).

@@ -1,0 +1,1 @@
+//! RNTuple reader (work in progress).
