@@ -9,7 +9,7 @@ pub struct RootOpener;
 
 impl TreeOpener for RootOpener {
     fn open(&self, path: &Path, tree: &str, want_schema: bool) -> Result<TreeInfo, OpenError> {
-        let (_, t) = crate::io::root::cache::open_tree(path, tree).map_err(open_error)?;
+        let (_, t) = crate::io::dataset::open(path, tree).map_err(open_error)?;
         Ok(TreeInfo {
             entries: t.entries(),
             schema: want_schema.then(|| t.schema()),

@@ -63,8 +63,11 @@ pub fn verify(
             let mut representative: Option<TreeSchema> = None;
             // Entries of each file, `None` when a file could not be read.
             let mut entries: Vec<Option<u64>> = Vec::new();
-            for file in &var.files {
-                if !file.path.is_file() {
+            for (k, file) in var.files.iter().enumerate() {
+                let remote = crate::io::dataset::is_remote(&file.path);
+                // A remote sample's first file gives its schema; opening the others would cost
+                // round trips for a check (`anac run` opens every input before it starts).
+                if (remote && k > 0) || (!remote && !file.path.is_file()) {
                     entries.push(None);
                     continue;
                 }

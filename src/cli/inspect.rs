@@ -117,7 +117,7 @@ pub fn inspect(args: &Args) -> Result<String, Box<Diagnostic>> {
 
 /// Writes the output to `out` as it is made.
 fn inspect_to<W: Write>(args: &Args, out: &mut Escaped<W>) -> Result<(), Failure> {
-    let file = RootFile::open(&args.file).map_err(root_err)?;
+    let file = crate::io::dataset::open_file(&args.file).map_err(root_err)?;
     let names = match &args.tree {
         Some(t) => vec![t.clone()],
         None => file.trees().map_err(root_err)?,

@@ -1,6 +1,7 @@
 //! Everything that touches files: ROOT read/write, the samples YAML, and (later) UHI JSON and plots.
 
 pub mod canvas;
+pub mod dataset;
 pub mod http;
 #[cfg(feature = "icechunk")]
 pub mod icechunk;

@@ -501,7 +501,7 @@ impl Reader<'_> {
             };
             if let Some(Value::Map(files)) = field("files").map(|f| &f.value) {
                 for (path, tree) in files {
-                    let full = self.base.join(&path.text);
+                    let full = self.resolve(&path.text);
                     self.check_exists(&path.text, &full, path.span);
                     if let Value::Scalar(Scalar::Str(t)) = &tree.value {
                         if var.tree.as_ref().is_some_and(|x| x != t) {
@@ -861,10 +861,10 @@ impl Reader<'_> {
         };
         let nevts = nevts_node.and_then(|n| self.count(n, "`nevts`"));
         let size_bytes = size_node.and_then(|n| self.count(n, "`size_bytes`"));
-        if is_glob(written) {
+        if is_glob(written) && !written.contains("://") {
             return Some(self.glob(written, path_node.span, nevts_node, size_node));
         }
-        let path = self.base.join(written);
+        let path = self.resolve(written);
         self.check_exists(written, &path, path_node.span);
         Some(vec![SampleFile {
             path,
@@ -958,6 +958,16 @@ impl Reader<'_> {
             .collect()
     }
 
+    /// Where a written input path points: URLs as written, other paths relative to the samples
+    /// file's folder.
+    fn resolve(&self, written: &str) -> PathBuf {
+        if written.contains("://") {
+            PathBuf::from(written)
+        } else {
+            self.base.join(written)
+        }
+    }
+
     fn check_exists(&mut self, written: &str, path: &Path, span: Span) {
         if let Some(first) = self.seen_files.get(path).copied() {
             self.error(
@@ -975,13 +985,23 @@ impl Reader<'_> {
             return;
         }
         self.seen_files.insert(path.to_path_buf(), span);
-        if path.is_file() {
+        // Remote files are opened (and reported when unreadable) by the check and the run.
+        if crate::io::dataset::is_remote(path) || path.is_file() {
             return;
         }
-        let (message, help) = if written.contains("://") {
+        let (message, help) = if written.starts_with("root://") {
             (
-                format!("sample file `{written}` is not a local file"),
-                "anac reads local files only; copy the file and give its path".to_string(),
+                format!("sample file `{written}` is on an XRootD server, which anac cannot read yet"),
+                "give the storage's HTTPS address instead (`https://host/path`): most XRootD \
+                 servers also serve HTTPS"
+                    .to_string(),
+            )
+        } else if written.contains("://") {
+            (
+                format!("sample file `{written}` is not a local file or an http(s):// address"),
+                "anac reads local files and files served over HTTP(S); copy the file and give its \
+                 path"
+                    .to_string(),
             )
         } else if path.is_dir() {
             (

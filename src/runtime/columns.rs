@@ -9,7 +9,8 @@
 //! its counter, or from its first vector field), or loading fails naming the branch; a counter is
 //! never negative.
 
-use crate::io::root::{Column, ColumnValues, RootFile, Scratch, Tree};
+use crate::io::dataset::Dataset;
+use crate::io::root::{Column, ColumnValues, RootFile, Scratch};
 use crate::io::schema::Shape;
 use crate::ir::Plan;
 use std::ops::Range;
@@ -88,7 +89,7 @@ impl Chunk {
         &mut self,
         plan: &Plan,
         file: &RootFile,
-        tree: &Tree,
+        tree: &Dataset,
         range: Range<u64>,
         scratch: &mut Scratch,
     ) -> Result<(), LoadError> {

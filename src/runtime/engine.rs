@@ -115,7 +115,7 @@ struct ThreadState {
         std::path::PathBuf,
         String,
         std::sync::Arc<RootFile>,
-        crate::io::root::Tree,
+        crate::io::dataset::Dataset,
     )>,
     /// A luminosity mask's columns and the chunk's events to skip.
     lumi: [crate::io::root::Column; 2],
@@ -326,7 +326,7 @@ fn run_unit(
     let reuse = matches!(&st.open, Some((p, t, _, _)) if *p == input.path && *t == job.tree);
     if !reuse {
         st.open = None;
-        let (file, tree) = crate::io::root::cache::open_tree(&input.path, &job.tree)
+        let (file, tree) = crate::io::dataset::open(&input.path, &job.tree)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         st.open = Some((input.path.clone(), job.tree.clone(), file, tree));
     }
@@ -457,7 +457,7 @@ fn run_unit(
 fn certified(
     mask: &crate::io::samples::LumiMask,
     file: &RootFile,
-    tree: &crate::io::root::Tree,
+    tree: &crate::io::dataset::Dataset,
     range: std::ops::Range<u64>,
     cols: &mut [crate::io::root::Column; 2],
     scratch: &mut Scratch,

@@ -119,7 +119,7 @@ pub fn prepare(
             )
         })
         .ok_or_else(|| internal("the samples file lists no input files".into()))?;
-    let schema = crate::io::root::cache::open_tree(&first, &first_tree)
+    let schema = crate::io::dataset::open(&first, &first_tree)
         .map(|(_, t)| t.schema())
         .map_err(|e| internal(format!("cannot read `{}`: {e}", first.display())))?;
     let processes = process_infos(&samples);

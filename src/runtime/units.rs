@@ -14,7 +14,6 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::io::root::RootFile;
 use crate::io::samples::Samples;
 use crate::ir::{Plan, VariationKind};
 
@@ -129,13 +128,13 @@ fn sum_gen_weights(path: &std::path::Path) -> Result<f64, PlanError> {
             ),
         )
     };
-    let file = RootFile::open(path).map_err(|e| fail(format!("cannot be read: {e}")))?;
-    let runs = file
-        .tree("Runs")
-        .map_err(|_| fail("has no `Runs` tree".into()))?;
+    let (file, runs) = crate::io::dataset::open(path, "Runs").map_err(|e| match e {
+        crate::io::root::RootError::NotFound { .. } => fail("has no `Runs` tree".into()),
+        e => fail(format!("cannot be read: {e}")),
+    })?;
     let name = ["genEventSumw", "genEventSumw_"]
         .into_iter()
-        .find(|n| runs.branches().iter().any(|b| b.name == *n))
+        .find(|n| runs.has(n))
         .ok_or_else(|| fail("has no `genEventSumw` in its `Runs` tree".into()))?;
     let col = runs
         .read(&file, name, 0..runs.entries())
@@ -170,7 +169,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
             let mut ranges: Vec<(usize, Range<u64>)> = Vec::new();
             let mut budget = opts.max_events.unwrap_or(u64::MAX);
             for (fi, f) in var.files.iter().take(take).enumerate() {
-                let (file, tree) = crate::io::root::cache::open_tree(&f.path, &tree_name).map_err(
+                let (file, tree) = crate::io::dataset::open(&f.path, &tree_name).map_err(
                     |e| match e {
                         crate::io::root::RootError::NotFound { .. } => perr(
                             format!("input `{}`: {e}", f.path.display()),
@@ -188,7 +187,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                 check_branches(plan, &tree, &tree_name, &f.path)?;
                 if var.lumi_mask.is_some() {
                     for b in LUMI_BRANCHES {
-                        if !tree.branches().iter().any(|x| x.name == b) {
+                        if !tree.has(b) {
                             return Err(perr(
                                 format!(
                                     "input `{}` has no branch `{b}`, which the luminosity mask \
@@ -338,7 +337,7 @@ pub fn hex(b: &[u8]) -> String {
 /// against.
 fn check_branches(
     plan: &Plan,
-    tree: &crate::io::root::Tree,
+    tree: &crate::io::dataset::Dataset,
     tree_name: &str,
     path: &std::path::Path,
 ) -> Result<(), PlanError> {
@@ -372,7 +371,7 @@ fn check_branches(
         }
     }
     for c in &plan.collections {
-        if tree.branch(&c.length).is_none() {
+        if !tree.has(&c.length) {
             return Err(missing(format!(
                 "tree `{}` has no branch `{}` (the length of collection `{}`)",
                 tree_name, c.length, c.name

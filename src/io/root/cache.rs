@@ -1,41 +1,53 @@
-//! Recently opened trees, shared by the stages of one process: `anac run` opens each input for
-//! the check, for planning and for its work units, and a tree's metadata (hundreds of branches in
-//! NanoAOD) would otherwise be parsed each time.
+//! Recently opened datasets (trees and RNTuples), shared by the stages of one process: `anac run`
+//! opens each input for the check, for planning and for its work units, and a tree's metadata
+//! (hundreds of branches in NanoAOD) would otherwise be parsed each time.
 //!
-//! Invariants: an entry is used only while the file's size and modification time are those it
-//! was opened with; at most [`CAPACITY`] trees are kept (least recently used dropped), so memory
-//! does not grow with the number of inputs.
+//! Invariants: a local entry is used only while the file's size and modification time are those
+//! it was opened with; a remote one (`http(s)://`) while its source is open (the source itself
+//! refuses a file whose size changed); at most [`CAPACITY`] datasets are kept (least recently
+//! used dropped), so memory does not grow with the number of inputs.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use super::{RootError, RootFile, Tree};
+use super::{RootError, RootFile};
+use crate::io::dataset::Dataset;
 
-/// Trees kept.
+/// Datasets kept.
 pub const CAPACITY: usize = 16;
+
+/// What identifies the bytes of an opened location: size and modification time of a local file;
+/// None for a remote one.
+type Stamp = Option<(u64, Option<SystemTime>)>;
 
 struct Entry {
     path: PathBuf,
-    tree: String,
-    size: u64,
-    modified: Option<SystemTime>,
+    name: String,
+    stamp: Stamp,
     file: Arc<RootFile>,
-    meta: Tree,
+    meta: Dataset,
 }
 
 static RECENT: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
 
-/// The file at `path` and its tree `name`, from the cache when it is still that file.
-pub fn open_tree(path: &Path, name: &str) -> Result<(Arc<RootFile>, Tree), RootError> {
-    let stamp = std::fs::metadata(path)
-        .ok()
-        .map(|m| (m.len(), m.modified().ok()));
-    if let Some((size, modified)) = stamp
-        && let Ok(mut recent) = RECENT.lock()
-        && let Some(i) = recent.iter().position(|e| {
-            e.path == path && e.tree == name && e.size == size && e.modified == modified
-        })
+/// The file at `path` (a local path or an `http(s)://` URL) and its dataset `name`, from the
+/// cache when it is still that file.
+pub fn open_dataset(path: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset), RootError> {
+    let remote = crate::io::dataset::is_remote(path);
+    let stamp: Stamp = if remote {
+        None
+    } else {
+        match std::fs::metadata(path) {
+            Ok(m) => Some((m.len(), m.modified().ok())),
+            // Not cached: the open below reports why the file cannot be read.
+            Err(_) => return open_uncached(path, name),
+        }
+    };
+    if let Ok(mut recent) = RECENT.lock()
+        && let Some(i) = recent
+            .iter()
+            .position(|e| e.path == path && e.name == name && e.stamp == stamp)
     {
         // Most recently used last.
         let e = recent.remove(i);
@@ -43,22 +55,24 @@ pub fn open_tree(path: &Path, name: &str) -> Result<(Arc<RootFile>, Tree), RootE
         recent.push(e);
         return Ok(hit);
     }
-    let file = Arc::new(RootFile::open(path)?);
-    let meta = file.tree(name)?;
-    if let Some((size, modified)) = stamp
-        && let Ok(mut recent) = RECENT.lock()
-    {
+    let (file, meta) = open_uncached(path, name)?;
+    if let Ok(mut recent) = RECENT.lock() {
         if recent.len() >= CAPACITY {
             recent.remove(0);
         }
         recent.push(Entry {
             path: path.to_path_buf(),
-            tree: name.to_string(),
-            size,
-            modified,
+            name: name.to_string(),
+            stamp,
             file: file.clone(),
             meta: meta.clone(),
         });
     }
+    Ok((file, meta))
+}
+
+fn open_uncached(path: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset), RootError> {
+    let file = Arc::new(crate::io::dataset::open_file(path)?);
+    let meta = Dataset::open(&file, name)?;
     Ok((file, meta))
 }

@@ -471,4 +471,20 @@ impl Tree {
     pub fn schema(&self) -> crate::io::schema::TreeSchema {
         super::schema::schema_of(self)
     }
+
+    /// File byte ranges of the baskets (keys included) that reading `names` over `entries`
+    /// touches, sorted and merged; embedded baskets and unknown names add nothing.
+    pub fn byte_ranges(&self, names: &[&str], entries: Range<u64>) -> Vec<Range<u64>> {
+        let mut out = Vec::new();
+        for name in names {
+            let Some(b) = self.branch(name) else { continue };
+            for k in &b.baskets {
+                if k.embedded || k.entry_stop <= entries.start || k.entry_start >= entries.end {
+                    continue;
+                }
+                out.push(k.seek..k.seek + u64::from(k.bytes));
+            }
+        }
+        crate::io::dataset::merge_ranges(out)
+    }
 }
