@@ -1,1 +1,1365 @@
-//! Files read over HTTP(S) with range requests (work in progress).
+//! ROOT files read over HTTP(S) with range requests: [`HttpFile`], a [`ByteSource`] beside the
+//! local file, so the ROOT reader reads remote files without knowing it.
+//!
+//! How bytes are fetched:
+//! - Opening sends one `GET` with `Range: bytes=0-65535` (the first block: the ROOT header and
+//!   usually the top directory). The file's size comes from that answer's
+//!   `Content-Range: bytes a-b/TOTAL`; no separate `HEAD`.
+//! - A block cache: a `read_at` that misses fetches the aligned blocks around it (256 KiB by
+//!   default), so the many small metadata reads of opening a file (key list, streamer info,
+//!   TTree metadata) cost a few round trips. Memory is bounded: least recently used pieces are
+//!   dropped past [`HttpOptions::cache_bytes`].
+//! - [`ByteSource::prefetch`]: the caller names the byte ranges it is about to read (the baskets of
+//!   one cluster); ranges separated by small gaps are merged and fetched in one multi-range
+//!   request (`206 multipart/byteranges`), or, when the server does not do multi-range (it answers
+//!   with one part or the whole body), in single-range requests sent in parallel. Later
+//!   `read_at`s are served from the cache.
+//! - Several threads may read at once: each fetch runs outside the cache lock, and a range being
+//!   fetched is registered so other threads wait for it rather than fetch it again.
+//!
+//! Invariants:
+//! - `read_at` fills the whole buffer with the file's bytes or fails; never short data. Every
+//!   answer is checked: its `Content-Range` must cover what was asked, bodies must have the
+//!   announced length (a cut body is retried), the total size must stay the one seen at opening
+//!   (otherwise the file changed under us: an error, [`HttpErrorKind::SizeChanged`]).
+//! - Transient failures (connection reset or refused, timeouts, a cut body, 408/429/500/502/503/504)
+//!   are retried with exponential backoff a bounded number of times; every client timeout is
+//!   bounded, so nothing hangs. Every error names the URL.
+//! - A server that ignores `Range` (answers 200 with the whole file) is refused unless the file is
+//!   under 1 MiB ([`MAX_WHOLE_BODY`]), in which case the whole answer is kept.
+//! - `root://` (XRootD) is refused with an error that points to the HTTPS endpoint.
+//!
+//! TLS: rustls with Mozilla's root certificates; [`HttpOptions::root_certs_pem`] (or the
+//! `ANAC_CA_BUNDLE` environment variable, a PEM file, read by [`HttpOptions::from_env`]) replaces
+//! them with the given CA certificates, as curl's `--cacert` does.
+
+use crate::io::root::{ByteSource, RootError, RootFile};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// A server that ignores `Range` is accepted only for files smaller than this (kept whole).
+pub const MAX_WHOLE_BODY: u64 = 1 << 20;
+
+/// Environment variable naming a PEM file of CA certificates to trust instead of the built-in
+/// Mozilla roots (for sites with their own certificate authority, and for tests).
+pub const CA_BUNDLE_ENV: &str = "ANAC_CA_BUNDLE";
+
+/// Tuning of an [`HttpFile`]; [`HttpOptions::default`] suits most servers.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Bytes fetched when opening (the header and, usually, the top directory).
+    pub first_block: u64,
+    /// A cache miss fetches the aligned blocks of this size around it.
+    pub block_size: u64,
+    /// Most bytes kept in the block cache (least recently used pieces are dropped first).
+    pub cache_bytes: u64,
+    /// Prefetched ranges separated by at most this many bytes are fetched as one.
+    pub max_gap: u64,
+    /// Try multi-range requests (`Range: bytes=a-b,c-d`); otherwise parallel single ranges.
+    pub multi_range: bool,
+    /// Most ranges in one multi-range request (servers limit the header size).
+    pub max_ranges_per_request: usize,
+    /// Requests in flight at once for one prefetch.
+    pub parallel: usize,
+    /// Retries of a request after a transient failure (so `retries + 1` attempts at most).
+    pub retries: u32,
+    /// Wait before the first retry; doubled for each further one (capped at 8 s).
+    pub backoff: Duration,
+    /// Timeout to connect (DNS, TCP, TLS handshake).
+    pub connect_timeout: Duration,
+    /// Timeout of each read from the connection, and for the response headers.
+    pub read_timeout: Duration,
+    /// Timeout of one whole request, body included.
+    pub request_timeout: Duration,
+    /// PEM files' contents: when not empty, these CA certificates are trusted instead of the
+    /// built-in Mozilla roots.
+    pub root_certs_pem: Vec<Vec<u8>>,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            first_block: 64 << 10,
+            block_size: 256 << 10,
+            cache_bytes: 64 << 20,
+            max_gap: 64 << 10,
+            multi_range: true,
+            max_ranges_per_request: 64,
+            parallel: 6,
+            retries: 4,
+            backoff: Duration::from_millis(100),
+            connect_timeout: Duration::from_secs(15),
+            read_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(600),
+            root_certs_pem: Vec::new(),
+        }
+    }
+}
+
+impl HttpOptions {
+    /// The defaults, with the CA certificates of the PEM file named by `ANAC_CA_BUNDLE` when it
+    /// is set (an unreadable file is an error, never ignored).
+    pub fn from_env() -> Result<HttpOptions, HttpError> {
+        let mut opts = HttpOptions::default();
+        if let Some(path) = std::env::var_os(CA_BUNDLE_ENV).filter(|p| !p.is_empty()) {
+            let pem = std::fs::read(&path).map_err(|e| HttpError {
+                url: String::new(),
+                kind: HttpErrorKind::Config(format!(
+                    "cannot read the CA bundle {} named by {CA_BUNDLE_ENV}: {e}",
+                    PathBuf::from(&path).display()
+                )),
+            })?;
+            opts.root_certs_pem.push(pem);
+        }
+        Ok(opts)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.first_block == 0 || self.block_size == 0 {
+            return Err("the first block and the block size must be positive".into());
+        }
+        if self.max_ranges_per_request == 0 || self.parallel == 0 {
+            return Err("ranges per request and parallel requests must be positive".into());
+        }
+        Ok(())
+    }
+}
+
+/// A failure reading a remote file; always names the URL.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("`{url}`: {kind}")]
+pub struct HttpError {
+    pub url: String,
+    pub kind: HttpErrorKind,
+}
+
+/// What went wrong (see [`HttpError`]).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum HttpErrorKind {
+    #[error(
+        "XRootD (root://) is not supported yet; use the storage's HTTPS endpoint \
+         (https://host/path), which most XRootD servers also serve"
+    )]
+    XRootD,
+    #[error("not an http:// or https:// URL")]
+    Scheme,
+    /// The server answered an error status (after the retries, for transient ones).
+    #[error("the server answered {status} {reason}{}", attempts_note(*attempts))]
+    Status {
+        status: u16,
+        reason: String,
+        attempts: u32,
+    },
+    /// The connection failed, timed out or was cut (after the retries).
+    #[error("{message}{}", attempts_note(*attempts))]
+    Transport { message: String, attempts: u32 },
+    #[error(
+        "the server ignores range requests (it answered 200 with the whole file{}); anac reads \
+         remote files by byte ranges and accepts a whole answer only for files under 1 MiB",
+        size.map(|s| format!(", {s} bytes")).unwrap_or_default()
+    )]
+    RangeIgnored { size: Option<u64> },
+    #[error(
+        "the file changed while it was read: it had {was} bytes when opened, the server now \
+         says {now}"
+    )]
+    SizeChanged { was: u64, now: u64 },
+    /// An answer that breaks the HTTP range protocol.
+    #[error("unexpected answer: {0}")]
+    Protocol(String),
+    /// Bad options or certificates.
+    #[error("{0}")]
+    Config(String),
+}
+
+fn attempts_note(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// Counters of the requests an [`HttpFile`] sent.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HttpStats {
+    /// HTTP requests sent (retries included).
+    pub requests: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+    /// Sequential waits for the network: a batch of requests sent in parallel counts once (its
+    /// longest chain of requests, retries included).
+    pub round_trips: u64,
+    /// Requests that were retries after a transient failure.
+    pub retries: u64,
+}
+
+/// Whether `path` is an `http://` or `https://` URL.
+pub fn is_remote(path: &str) -> bool {
+    let lower = path.get(..8).unwrap_or(path).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Ok for `http://` and `https://` URLs; a clear error for `root://` and any other scheme.
+pub fn check_scheme(path: &str) -> Result<(), HttpError> {
+    let err = |kind| {
+        Err(HttpError {
+            url: path.to_string(),
+            kind,
+        })
+    };
+    if is_remote(path) {
+        Ok(())
+    } else if path
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("root://"))
+    {
+        err(HttpErrorKind::XRootD)
+    } else {
+        err(HttpErrorKind::Scheme)
+    }
+}
+
+/// Opens the ROOT file at `url` (http or https; options from [`HttpOptions::from_env`]).
+/// HTTP failures become [`RootError::Io`] naming the URL.
+pub fn open_root(url: &str) -> Result<RootFile, RootError> {
+    let path = PathBuf::from(url);
+    let file = HttpFile::open(url).map_err(|e| RootError::Io {
+        path: path.clone(),
+        source: std::io::Error::other(e),
+    })?;
+    RootFile::from_source(path, Box::new(file))
+}
+
+/// A remote file read with HTTP range requests (see the module docs).
+pub struct HttpFile {
+    url: String,
+    agent: ureq::Agent,
+    opts: HttpOptions,
+    size: u64,
+    /// The whole file, when the server ignored `Range` and the file is small.
+    whole: Option<Vec<u8>>,
+    state: Mutex<State>,
+    /// Signalled when a fetch finishes (its range leaves `State::inflight`).
+    wake: Condvar,
+    /// Multi-range support: `MULTI_UNKNOWN`, `MULTI_YES` or `MULTI_NO`.
+    multi: AtomicU8,
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    round_trips: AtomicU64,
+    retries: AtomicU64,
+}
+
+const MULTI_UNKNOWN: u8 = 0;
+const MULTI_YES: u8 = 1;
+const MULTI_NO: u8 = 2;
+
+impl std::fmt::Debug for HttpFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpFile")
+            .field("url", &self.url)
+            .field("size", &self.size)
+            .finish()
+    }
+}
+
+/// Pieces of the file fetched so far, and the ranges being fetched.
+struct State {
+    cache: Cache,
+    inflight: Vec<(u64, Range<u64>)>,
+    next_id: u64,
+}
+
+/// One answer's bytes: `(start offset, data)` pieces.
+type Pieces = Vec<(u64, Vec<u8>)>;
+
+/// What one request brought back.
+enum Answer {
+    /// A 206 (or 416 for an empty file): the parts and the file's total size.
+    Parts { parts: Pieces, total: Option<u64> },
+    /// A 200 with the whole (small) file.
+    Whole(Vec<u8>),
+    /// A 200 whose body was not read (too large, or not wanted).
+    Ignored { size: Option<u64> },
+}
+
+/// Why one attempt failed.
+enum Failure {
+    Transient(String),
+    Status(u16),
+    Fatal(HttpErrorKind),
+}
+
+impl HttpFile {
+    /// Opens `url` with [`HttpOptions::from_env`]: one request, for the first block.
+    pub fn open(url: &str) -> Result<HttpFile, HttpError> {
+        let opts = HttpOptions::from_env().map_err(|e| HttpError {
+            url: url.to_string(),
+            kind: e.kind,
+        })?;
+        HttpFile::open_with(url, opts)
+    }
+
+    /// Opens `url` with the given options.
+    pub fn open_with(url: &str, opts: HttpOptions) -> Result<HttpFile, HttpError> {
+        check_scheme(url)?;
+        let config_err = |what: String| HttpError {
+            url: url.to_string(),
+            kind: HttpErrorKind::Config(what),
+        };
+        opts.check().map_err(config_err)?;
+        let agent = build_agent(&opts).map_err(config_err)?;
+        let mut file = HttpFile {
+            url: url.to_string(),
+            agent,
+            state: Mutex::new(State {
+                cache: Cache::new(opts.cache_bytes),
+                inflight: Vec::new(),
+                next_id: 0,
+            }),
+            opts,
+            size: 0,
+            whole: None,
+            wake: Condvar::new(),
+            multi: AtomicU8::new(MULTI_UNKNOWN),
+            requests: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            round_trips: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+        };
+        let first = 0..file.opts.first_block;
+        let mut chain = 0;
+        let answer = file.with_retries(&mut chain, || file.attempt(&[first.clone()], true));
+        file.round_trips.fetch_add(chain, Ordering::Relaxed);
+        match answer? {
+            Answer::Parts { parts, total } => {
+                let Some(total) = total else {
+                    return Err(file.error(HttpErrorKind::Protocol(
+                        "the first answer does not give the file's size (`Content-Range: \
+                         bytes a-b/*`)"
+                            .into(),
+                    )));
+                };
+                file.size = total;
+                let want = 0..first.end.min(total);
+                if !covers(&parts, &want) {
+                    return Err(file.error(HttpErrorKind::Protocol(format!(
+                        "asked for bytes {}-{}, the answer does not hold them",
+                        want.start,
+                        want.end.saturating_sub(1)
+                    ))));
+                }
+                let poisoned = file.error(HttpErrorKind::Config("cache lock poisoned".into()));
+                let st = file.state.get_mut().map_err(|_| poisoned)?;
+                for (start, data) in &parts {
+                    st.cache.insert(*start, data, None);
+                }
+            }
+            Answer::Whole(body) => {
+                file.size = body.len() as u64;
+                file.whole = Some(body);
+            }
+            Answer::Ignored { size } => {
+                return Err(file.error(HttpErrorKind::RangeIgnored { size }));
+            }
+        }
+        Ok(file)
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// What was sent so far.
+    pub fn stats(&self) -> HttpStats {
+        HttpStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+            round_trips: self.round_trips.load(Ordering::Relaxed),
+            retries: self.retries.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Whether the server answered a multi-range request with several parts (`None`: not yet
+    /// tried).
+    pub fn multi_range_supported(&self) -> Option<bool> {
+        match self.multi.load(Ordering::Relaxed) {
+            MULTI_YES => Some(true),
+            MULTI_NO => Some(false),
+            _ => None,
+        }
+    }
+
+    fn error(&self, kind: HttpErrorKind) -> HttpError {
+        HttpError {
+            url: self.url.clone(),
+            kind,
+        }
+    }
+
+    fn lock(&self) -> std::io::Result<MutexGuard<'_, State>> {
+        self.state
+            .lock()
+            .map_err(|_| std::io::Error::other(format!("`{}`: cache lock poisoned", self.url)))
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the retries are spent; counts the
+    /// attempts in `chain` (the caller turns them into round trips).
+    fn with_retries<T>(
+        &self,
+        chain: &mut u64,
+        mut attempt: impl FnMut() -> Result<T, Failure>,
+    ) -> Result<T, HttpError> {
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            *chain += 1;
+            let failure = match attempt() {
+                Ok(v) => return Ok(v),
+                Err(f) => f,
+            };
+            let retry = match &failure {
+                Failure::Transient(_) => true,
+                Failure::Status(s) => matches!(s, 408 | 429 | 500 | 502 | 503 | 504),
+                Failure::Fatal(_) => false,
+            };
+            if !retry || attempts > self.opts.retries {
+                return Err(self.error(match failure {
+                    Failure::Transient(message) => HttpErrorKind::Transport { message, attempts },
+                    Failure::Status(status) => HttpErrorKind::Status {
+                        status,
+                        reason: ureq::http::StatusCode::from_u16(status)
+                            .ok()
+                            .and_then(|s| s.canonical_reason())
+                            .unwrap_or("")
+                            .to_string(),
+                        attempts,
+                    },
+                    Failure::Fatal(kind) => kind,
+                }));
+            }
+            self.retries.fetch_add(1, Ordering::Relaxed);
+            let factor = 1u32 << (attempts - 1).min(16);
+            let wait = self
+                .opts
+                .backoff
+                .saturating_mul(factor)
+                .min(Duration::from_secs(8));
+            std::thread::sleep(wait);
+        }
+    }
+
+    /// One request for `ranges` (sorted, disjoint, inside the file once its size is known).
+    /// `first`: the opening request, which may keep a small whole body.
+    fn attempt(&self, ranges: &[Range<u64>], first: bool) -> Result<Answer, Failure> {
+        let spec = ranges
+            .iter()
+            .map(|r| format!("{}-{}", r.start, r.end - 1))
+            .collect::<Vec<_>>()
+            .join(",");
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let mut resp = self
+            .agent
+            .get(&self.url)
+            .header("Range", format!("bytes={spec}"))
+            .call()
+            .map_err(classify)?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let content_length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
+        let content_range = header("content-range");
+        let expected = (!first).then_some(self.size);
+        match status {
+            206 => {
+                let mut body = resp.body_mut().as_reader();
+                let (parts, total) = if let Some(boundary) = multipart_boundary(&content_type) {
+                    let limit = ranges.iter().map(|r| r.end - r.start).sum::<u64>() * 2 + (1 << 20);
+                    let max_parts = ranges.len() * 4 + 16;
+                    parse_multipart(&mut body, &boundary, limit, max_parts)?
+                } else {
+                    let Some(cr) = content_range else {
+                        return Err(Failure::Fatal(HttpErrorKind::Protocol(
+                            "a 206 answer without Content-Range".into(),
+                        )));
+                    };
+                    let (range, total) = parse_content_range(&cr).map_err(Failure::Fatal)?;
+                    if let Some(len) = content_length
+                        && len != range.end - range.start
+                    {
+                        return Err(Failure::Fatal(HttpErrorKind::Protocol(format!(
+                            "Content-Length {len} does not match Content-Range `{cr}`"
+                        ))));
+                    }
+                    let data = read_exactly(&mut body, range.end - range.start)?;
+                    (vec![(range.start, data)], total)
+                };
+                let got: u64 = parts.iter().map(|(_, d)| d.len() as u64).sum();
+                self.bytes.fetch_add(got, Ordering::Relaxed);
+                if let (Some(was), Some(now)) = (expected, total)
+                    && was != now
+                {
+                    return Err(Failure::Fatal(HttpErrorKind::SizeChanged { was, now }));
+                }
+                let size = expected.or(total);
+                for (start, data) in &parts {
+                    if let Some(size) = size
+                        && start + data.len() as u64 > size
+                    {
+                        return Err(Failure::Fatal(HttpErrorKind::Protocol(format!(
+                            "a part at {start} runs past the end of the {size}-byte file"
+                        ))));
+                    }
+                }
+                Ok(Answer::Parts { parts, total })
+            }
+            200 => {
+                if first && let Some(len) = content_length.filter(|&l| l < MAX_WHOLE_BODY) {
+                    let body = read_exactly(&mut resp.body_mut().as_reader(), len)?;
+                    self.bytes.fetch_add(len, Ordering::Relaxed);
+                    return Ok(Answer::Whole(body));
+                }
+                if first && content_length.is_none() {
+                    let mut body = Vec::new();
+                    resp.body_mut()
+                        .as_reader()
+                        .take(MAX_WHOLE_BODY)
+                        .read_to_end(&mut body)
+                        .map_err(|e| Failure::Transient(format!("reading the answer: {e}")))?;
+                    self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+                    if (body.len() as u64) < MAX_WHOLE_BODY {
+                        return Ok(Answer::Whole(body));
+                    }
+                }
+                // Dropping the response without reading the body closes the connection.
+                Ok(Answer::Ignored {
+                    size: content_length,
+                })
+            }
+            416 => {
+                // Range not satisfiable: only right for an empty file at opening; otherwise the
+                // file shrank.
+                let total = content_range
+                    .as_deref()
+                    .and_then(|cr| cr.trim().strip_prefix("bytes */"))
+                    .and_then(|t| t.trim().parse::<u64>().ok());
+                match (expected, total) {
+                    (None, Some(0)) => Ok(Answer::Parts {
+                        parts: Vec::new(),
+                        total: Some(0),
+                    }),
+                    (Some(was), Some(now)) if was != now => {
+                        Err(Failure::Fatal(HttpErrorKind::SizeChanged { was, now }))
+                    }
+                    _ => Err(Failure::Status(416)),
+                }
+            }
+            s => Err(Failure::Status(s)),
+        }
+    }
+
+    /// Fetches one range (retried); the answer must hold it.
+    fn fetch_single(&self, range: &Range<u64>, chain: &mut u64) -> Result<Pieces, HttpError> {
+        let answer =
+            self.with_retries(chain, || self.attempt(std::slice::from_ref(range), false))?;
+        match answer {
+            Answer::Parts { parts, .. } if covers(&parts, range) => Ok(parts),
+            Answer::Parts { .. } => Err(self.error(HttpErrorKind::Protocol(format!(
+                "asked for bytes {}-{}, the answer does not hold them",
+                range.start,
+                range.end - 1
+            )))),
+            Answer::Whole(_) | Answer::Ignored { .. } => {
+                Err(self.error(HttpErrorKind::RangeIgnored { size: None }))
+            }
+        }
+    }
+
+    /// Fetches single ranges, up to `parallel` at once; adds the longest chain of requests to
+    /// the round trips.
+    fn fetch_parallel(&self, ranges: &[Range<u64>]) -> Result<Pieces, HttpError> {
+        let threads = self.opts.parallel.min(ranges.len());
+        if threads <= 1 {
+            let mut out = Vec::new();
+            for r in ranges {
+                let mut chain = 0;
+                let got = self.fetch_single(r, &mut chain);
+                self.round_trips.fetch_add(chain, Ordering::Relaxed);
+                out.extend(got?);
+            }
+            return Ok(out);
+        }
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let results: Mutex<(Pieces, Option<HttpError>)> = Mutex::new((Vec::new(), None));
+        let longest = std::thread::scope(|s| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut chain = 0;
+                        while !stop.load(Ordering::Relaxed) {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(r) = ranges.get(i) else { break };
+                            let got = self.fetch_single(r, &mut chain);
+                            let mut res = results.lock().unwrap_or_else(|e| e.into_inner());
+                            match got {
+                                Ok(p) => res.0.extend(p),
+                                Err(e) => {
+                                    stop.store(true, Ordering::Relaxed);
+                                    res.1.get_or_insert(e);
+                                }
+                            }
+                        }
+                        chain
+                    })
+                })
+                .collect();
+            // A worker that panicked counts as no round trip; its error is reported below.
+            workers
+                .into_iter()
+                .map(|w| w.join().unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+        });
+        self.round_trips.fetch_add(longest, Ordering::Relaxed);
+        let (pieces, err) = results.into_inner().unwrap_or_else(|e| e.into_inner());
+        if let Some(e) = err {
+            return Err(e);
+        }
+        if let Some(r) = ranges.iter().find(|r| !covers(&pieces, r)) {
+            return Err(self.error(HttpErrorKind::Protocol(format!(
+                "bytes {}-{} were not fetched",
+                r.start,
+                r.end - 1
+            ))));
+        }
+        Ok(pieces)
+    }
+
+    /// Fetches `ranges` (sorted, disjoint, inside the file) in as few round trips as the server
+    /// allows: multi-range requests when it supports them, else parallel single ranges.
+    fn fetch(&self, ranges: &[Range<u64>]) -> Result<Pieces, HttpError> {
+        if ranges.len() <= 1
+            || !self.opts.multi_range
+            || self.multi.load(Ordering::Relaxed) == MULTI_NO
+        {
+            return self.fetch_parallel(ranges);
+        }
+        let groups: Vec<&[Range<u64>]> = ranges.chunks(self.opts.max_ranges_per_request).collect();
+        let one_group =
+            |g: &[Range<u64>], chain: &mut u64| self.with_retries(chain, || self.attempt(g, false));
+        let answers: Vec<(u64, Result<Answer, HttpError>)> = if groups.len() == 1 {
+            let mut chain = 0;
+            let a = one_group(groups[0], &mut chain);
+            vec![(chain, a)]
+        } else {
+            std::thread::scope(|s| {
+                let handles: Vec<_> = groups
+                    .iter()
+                    .map(|g| {
+                        s.spawn(move || {
+                            let mut chain = 0;
+                            let a = one_group(g, &mut chain);
+                            (chain, a)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            (
+                                0,
+                                Err(self.error(HttpErrorKind::Protocol(
+                                    "a request thread panicked".into(),
+                                ))),
+                            )
+                        })
+                    })
+                    .collect()
+            })
+        };
+        let longest = answers.iter().map(|(c, _)| *c).max().unwrap_or(0);
+        self.round_trips.fetch_add(longest, Ordering::Relaxed);
+        let mut pieces = Vec::new();
+        let mut missing = Vec::new();
+        for (g, (_, answer)) in groups.iter().zip(answers) {
+            match answer? {
+                Answer::Parts { parts, .. } => {
+                    let several = parts.len() > 1;
+                    let lacking: Vec<_> = g.iter().filter(|r| !covers(&parts, r)).collect();
+                    if several {
+                        self.multi.store(MULTI_YES, Ordering::Relaxed);
+                    } else if !lacking.is_empty() {
+                        // One part for several ranges: the server does not do multi-range.
+                        self.multi.store(MULTI_NO, Ordering::Relaxed);
+                    }
+                    missing.extend(lacking.into_iter().cloned());
+                    pieces.extend(parts);
+                }
+                Answer::Whole(_) | Answer::Ignored { .. } => {
+                    self.multi.store(MULTI_NO, Ordering::Relaxed);
+                    missing.extend(g.iter().cloned());
+                }
+            }
+        }
+        if !missing.is_empty() {
+            pieces.extend(self.fetch_parallel(&missing)?);
+        }
+        Ok(pieces)
+    }
+
+    /// Registers `ranges` as being fetched; the guard unregisters them (and wakes waiters).
+    fn register(&self, st: &mut State, ranges: &[Range<u64>]) -> Inflight<'_> {
+        let id = st.next_id;
+        st.next_id += 1;
+        for r in ranges {
+            st.inflight.push((id, r.clone()));
+        }
+        Inflight {
+            file: self,
+            id,
+            done: false,
+        }
+    }
+
+    /// The ranges to fetch for the missing `gaps`: each widened to whole blocks, but not over
+    /// bytes already cached or being fetched, nor past the end of the file.
+    fn widen(&self, st: &State, gaps: &[Range<u64>]) -> Vec<Range<u64>> {
+        let bs = self.opts.block_size;
+        let mut out: Vec<Range<u64>> = Vec::new();
+        for g in gaps {
+            let mut lo = g.start / bs * bs;
+            let mut hi = g.end.div_ceil(bs).saturating_mul(bs).min(self.size);
+            lo = lo.max(st.cache.end_before(g.start));
+            hi = hi.min(st.cache.start_after(g.end));
+            for (_, r) in &st.inflight {
+                if r.end <= g.start {
+                    lo = lo.max(r.end);
+                }
+                if r.start >= g.end {
+                    hi = hi.min(r.start);
+                }
+            }
+            match out.last_mut() {
+                Some(last) if last.end >= lo => last.end = last.end.max(hi),
+                _ => out.push(lo..hi),
+            }
+        }
+        out
+    }
+}
+
+/// A registration of ranges being fetched; removed on drop (also on an early return).
+struct Inflight<'a> {
+    file: &'a HttpFile,
+    id: u64,
+    done: bool,
+}
+
+impl Inflight<'_> {
+    /// Unregisters under a lock the caller already holds.
+    fn finish(mut self, st: &mut State) {
+        st.inflight.retain(|(id, _)| *id != self.id);
+        self.done = true;
+        self.file.wake.notify_all();
+    }
+}
+
+impl Drop for Inflight<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut st = self.file.state.lock().unwrap_or_else(|e| e.into_inner());
+            st.inflight.retain(|(id, _)| *id != self.id);
+            self.file.wake.notify_all();
+        }
+    }
+}
+
+impl ByteSource for HttpFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        let len = buf.len() as u64;
+        let Some(end) = offset.checked_add(len).filter(|&e| e <= self.size) else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                format!(
+                    "`{}`: {len} bytes at offset {offset} run past the end of the {}-byte file",
+                    self.url, self.size
+                ),
+            ));
+        };
+        if let Some(whole) = &self.whole {
+            buf.copy_from_slice(&whole[offset as usize..end as usize]);
+            return Ok(());
+        }
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let want = offset..end;
+        let mut st = self.lock()?;
+        // Each turn either serves the read, waits for another thread's fetch, or fetches; past a
+        // few turns (the cache dropping pieces as fast as they come) the read fetches its own
+        // bytes directly.
+        for _ in 0..16 {
+            if st.cache.read(offset, buf) {
+                return Ok(());
+            }
+            let gaps = subtract(&st.cache.gaps(&want), st.inflight.iter().map(|(_, r)| r));
+            if gaps.is_empty() {
+                st = self.wake.wait(st).map_err(|_| {
+                    std::io::Error::other(format!("`{}`: cache lock poisoned", self.url))
+                })?;
+                continue;
+            }
+            let ranges = self.widen(&st, &gaps);
+            let guard = self.register(&mut st, &ranges);
+            drop(st);
+            let got = self.fetch(&ranges);
+            st = self.lock()?;
+            guard.finish(&mut st);
+            let pieces = got.map_err(std::io::Error::other)?;
+            for (start, data) in &pieces {
+                st.cache.insert(*start, data, Some(&want));
+            }
+        }
+        drop(st);
+        let pieces = self
+            .fetch(std::slice::from_ref(&want))
+            .map_err(std::io::Error::other)?;
+        if copy_from(&pieces, offset, buf) {
+            Ok(())
+        } else {
+            Err(std::io::Error::other(self.error(HttpErrorKind::Protocol(
+                format!("bytes {offset}-{} were not fetched", end - 1),
+            ))))
+        }
+    }
+
+    /// Fetches `ranges` now (merged across small gaps, in as few requests as the server allows)
+    /// so the `read_at`s that follow are served from memory. A failure here is not reported: the
+    /// reads fetch again and report it.
+    fn prefetch(&self, ranges: &[Range<u64>]) {
+        if self.whole.is_some() {
+            return;
+        }
+        let mut wanted: Vec<Range<u64>> = ranges
+            .iter()
+            .map(|r| r.start.min(self.size)..r.end.min(self.size))
+            .filter(|r| r.start < r.end)
+            .collect();
+        wanted.sort_by_key(|r| r.start);
+        let Ok(mut st) = self.lock() else { return };
+        let mut gaps = Vec::new();
+        for r in &wanted {
+            gaps.extend(subtract(
+                &st.cache.gaps(r),
+                st.inflight.iter().map(|(_, r)| r),
+            ));
+        }
+        gaps.sort_by_key(|r| r.start);
+        // Merge across small gaps; stop at half the cache so the prefetch does not evict itself.
+        let mut merged: Vec<Range<u64>> = Vec::new();
+        let mut total = 0u64;
+        for g in gaps {
+            match merged.last_mut() {
+                Some(last) if g.start <= last.end.saturating_add(self.opts.max_gap) => {
+                    total += g.end.saturating_sub(last.end);
+                    last.end = last.end.max(g.end);
+                }
+                _ => {
+                    total += g.end - g.start;
+                    merged.push(g);
+                }
+            }
+            if total > self.opts.cache_bytes / 2 {
+                break;
+            }
+        }
+        if merged.is_empty() {
+            return;
+        }
+        let guard = self.register(&mut st, &merged);
+        drop(st);
+        let got = self.fetch(&merged);
+        let Ok(mut st) = self.lock() else { return };
+        guard.finish(&mut st);
+        if let Ok(pieces) = got {
+            for (start, data) in &pieces {
+                st.cache.insert(*start, data, None);
+            }
+        }
+    }
+}
+
+fn build_agent(opts: &HttpOptions) -> Result<ureq::Agent, String> {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if !opts.root_certs_pem.is_empty() {
+        let mut certs = Vec::new();
+        for pem in &opts.root_certs_pem {
+            for item in ureq::tls::parse_pem(pem) {
+                match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => certs.push(c),
+                    Ok(_) => {}
+                    Err(e) => return Err(format!("bad PEM in the CA certificates: {e}")),
+                }
+            }
+        }
+        if certs.is_empty() {
+            return Err("the CA certificates given hold no certificate".into());
+        }
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
+    }
+    let config = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(opts.connect_timeout))
+        .timeout_recv_response(Some(opts.read_timeout))
+        .timeout_per_read(Some(opts.read_timeout))
+        .timeout_per_call(Some(opts.request_timeout))
+        .accept_encoding("identity")
+        .max_idle_connections_per_host(opts.parallel.max(4) * 2)
+        .user_agent(concat!("anac/", env!("CARGO_PKG_VERSION")))
+        .tls_config(tls.build())
+        .build();
+    Ok(ureq::Agent::new_with_config(config))
+}
+
+/// Sorts a ureq failure into retryable or not.
+fn classify(e: ureq::Error) -> Failure {
+    match e {
+        ureq::Error::Timeout(_)
+        | ureq::Error::Io(_)
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::Protocol(_) => Failure::Transient(e.to_string()),
+        ureq::Error::StatusCode(s) => Failure::Status(s),
+        other => Failure::Fatal(HttpErrorKind::Transport {
+            message: other.to_string(),
+            attempts: 1,
+        }),
+    }
+}
+
+/// Reads exactly `len` bytes; a shorter body is a transient failure (a cut connection).
+fn read_exactly(r: &mut impl Read, len: u64) -> Result<Vec<u8>, Failure> {
+    let n = usize::try_from(len)
+        .map_err(|_| Failure::Fatal(HttpErrorKind::Protocol(format!("a {len}-byte part"))))?;
+    let mut data = Vec::new();
+    r.take(len)
+        .read_to_end(&mut data)
+        .map_err(|e| Failure::Transient(format!("reading the answer: {e}")))?;
+    if data.len() != n {
+        return Err(Failure::Transient(format!(
+            "the answer was cut short: {} of {len} bytes",
+            data.len()
+        )));
+    }
+    Ok(data)
+}
+
+/// `bytes a-b/TOTAL` (or `/*`) → (a..b+1, TOTAL).
+fn parse_content_range(v: &str) -> Result<(Range<u64>, Option<u64>), HttpErrorKind> {
+    let bad = || HttpErrorKind::Protocol(format!("bad Content-Range `{v}`"));
+    let rest = v.trim().strip_prefix("bytes").ok_or_else(bad)?.trim_start();
+    let (span, total) = rest.split_once('/').ok_or_else(bad)?;
+    let (a, b) = span.split_once('-').ok_or_else(bad)?;
+    let a: u64 = a.trim().parse().map_err(|_| bad())?;
+    let b: u64 = b.trim().parse().map_err(|_| bad())?;
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse::<u64>().map_err(|_| bad())?),
+    };
+    if b < a || total.is_some_and(|t| b >= t) {
+        return Err(bad());
+    }
+    Ok((a..b + 1, total))
+}
+
+/// The boundary of a `multipart/byteranges` content type.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let mut fields = content_type.split(';');
+    let mime = fields.next()?.trim();
+    if !mime.eq_ignore_ascii_case("multipart/byteranges") {
+        return None;
+    }
+    fields.find_map(|f| {
+        let (k, v) = f.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+            .filter(|b| !b.is_empty())
+    })
+}
+
+/// Parses a `multipart/byteranges` body: each part's `Content-Range` and bytes. At most
+/// `limit` data bytes and `max_parts` parts; a body that ends early is a transient failure.
+fn parse_multipart(
+    body: &mut impl Read,
+    boundary: &str,
+    limit: u64,
+    max_parts: usize,
+) -> Result<(Pieces, Option<u64>), Failure> {
+    const MAX_LINE: u64 = 8 << 10;
+    const MAX_NOISE: usize = 1 << 16;
+    let protocol = |m: String| Failure::Fatal(HttpErrorKind::Protocol(m));
+    let mut r = BufReader::new(body);
+    let delimiter = format!("--{boundary}");
+    let close = format!("--{boundary}--");
+    let mut parts = Vec::new();
+    let mut total: Option<u64> = None;
+    let mut data_bytes = 0u64;
+    let mut noise = 0usize;
+    let mut line = Vec::new();
+    let next_line = |r: &mut BufReader<_>, line: &mut Vec<u8>| -> Result<String, Failure> {
+        line.clear();
+        let n = r
+            .by_ref()
+            .take(MAX_LINE)
+            .read_until(b'\n', line)
+            .map_err(|e| Failure::Transient(format!("reading the answer: {e}")))?;
+        if n == 0 {
+            return Err(Failure::Transient(
+                "the multipart answer ended before its closing boundary".into(),
+            ));
+        }
+        if line.last() != Some(&b'\n') && n as u64 == MAX_LINE {
+            return Err(protocol(
+                "a line longer than 8 KiB in a multipart answer".into(),
+            ));
+        }
+        Ok(String::from_utf8_lossy(line)
+            .trim_end_matches(['\r', '\n'])
+            .to_string())
+    };
+    loop {
+        let l = next_line(&mut r, &mut line)?;
+        if l == close {
+            break;
+        }
+        if l != delimiter {
+            noise += l.len() + 2;
+            if noise > MAX_NOISE {
+                return Err(protocol("a multipart answer without its boundaries".into()));
+            }
+            continue;
+        }
+        let mut range = None;
+        loop {
+            let h = next_line(&mut r, &mut line)?;
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':')
+                && k.trim().eq_ignore_ascii_case("content-range")
+            {
+                range = Some(parse_content_range(v).map_err(Failure::Fatal)?);
+            }
+        }
+        let Some((span, part_total)) = range else {
+            return Err(protocol("a multipart part without Content-Range".into()));
+        };
+        if let (Some(a), Some(b)) = (total, part_total)
+            && a != b
+        {
+            return Err(protocol(format!(
+                "parts give different file sizes ({a} and {b})"
+            )));
+        }
+        total = total.or(part_total);
+        data_bytes += span.end - span.start;
+        if data_bytes > limit || parts.len() >= max_parts {
+            return Err(protocol("a multipart answer far larger than asked".into()));
+        }
+        let data = read_exactly(&mut r, span.end - span.start)?;
+        parts.push((span.start, data));
+    }
+    Ok((parts, total))
+}
+
+/// Whether the pieces together hold every byte of `want`.
+fn covers(pieces: &[(u64, Vec<u8>)], want: &Range<u64>) -> bool {
+    let mut spans: Vec<Range<u64>> = pieces
+        .iter()
+        .map(|(s, d)| *s..s + d.len() as u64)
+        .filter(|r| r.end > want.start && r.start < want.end)
+        .collect();
+    spans.sort_by_key(|r| r.start);
+    let mut pos = want.start;
+    for s in spans {
+        if s.start > pos {
+            return false;
+        }
+        pos = pos.max(s.end);
+    }
+    pos >= want.end
+}
+
+/// Copies `offset..offset + buf.len()` from the pieces; false when they do not hold it all.
+fn copy_from(pieces: &[(u64, Vec<u8>)], offset: u64, buf: &mut [u8]) -> bool {
+    let want = offset..offset + buf.len() as u64;
+    if !covers(pieces, &want) {
+        return false;
+    }
+    for (start, data) in pieces {
+        let lo = want.start.max(*start);
+        let hi = want.end.min(start + data.len() as u64);
+        if lo < hi {
+            buf[(lo - offset) as usize..(hi - offset) as usize]
+                .copy_from_slice(&data[(lo - start) as usize..(hi - start) as usize]);
+        }
+    }
+    true
+}
+
+/// `ranges` (sorted, disjoint) minus every range of `holes`.
+fn subtract<'a>(
+    ranges: &[Range<u64>],
+    holes: impl Iterator<Item = &'a Range<u64>> + Clone,
+) -> Vec<Range<u64>> {
+    let mut out = ranges.to_vec();
+    for h in holes {
+        out = out
+            .into_iter()
+            .flat_map(|r| {
+                if h.end <= r.start || h.start >= r.end {
+                    vec![r]
+                } else {
+                    let mut v = Vec::new();
+                    if r.start < h.start {
+                        v.push(r.start..h.start);
+                    }
+                    if h.end < r.end {
+                        v.push(h.end..r.end);
+                    }
+                    v
+                }
+            })
+            .collect();
+    }
+    out
+}
+
+/// Disjoint pieces of the file kept in memory, least recently used dropped first past `cap`.
+struct Cache {
+    /// Start offset → piece; pieces never overlap.
+    segs: BTreeMap<u64, Seg>,
+    /// Last use → start offset.
+    lru: BTreeMap<u64, u64>,
+    bytes: u64,
+    clock: u64,
+    cap: u64,
+}
+
+struct Seg {
+    data: Vec<u8>,
+    stamp: u64,
+}
+
+impl Cache {
+    fn new(cap: u64) -> Cache {
+        Cache {
+            segs: BTreeMap::new(),
+            lru: BTreeMap::new(),
+            bytes: 0,
+            clock: 0,
+            cap,
+        }
+    }
+
+    /// The parts of `want` not cached, in order.
+    fn gaps(&self, want: &Range<u64>) -> Vec<Range<u64>> {
+        let mut out = Vec::new();
+        let mut pos = want.start;
+        if let Some((s, seg)) = self.segs.range(..=pos).next_back() {
+            pos = pos.max(s + seg.data.len() as u64);
+        }
+        if pos < want.end {
+            for (&s, seg) in self.segs.range(pos..want.end) {
+                if s > pos {
+                    out.push(pos..s);
+                }
+                pos = pos.max(s + seg.data.len() as u64);
+            }
+        }
+        if pos < want.end {
+            out.push(pos..want.end);
+        }
+        out
+    }
+
+    /// The end of the last piece starting before `at` (0 when none).
+    fn end_before(&self, at: u64) -> u64 {
+        self.segs
+            .range(..at)
+            .next_back()
+            .map(|(s, seg)| s + seg.data.len() as u64)
+            .unwrap_or(0)
+    }
+
+    /// The start of the first piece starting at or after `at` (`u64::MAX` when none).
+    fn start_after(&self, at: u64) -> u64 {
+        self.segs
+            .range(at..)
+            .next()
+            .map(|(s, _)| *s)
+            .unwrap_or(u64::MAX)
+    }
+
+    fn touch(&mut self, start: u64) {
+        self.clock += 1;
+        let clock = self.clock;
+        if let Some(seg) = self.segs.get_mut(&start) {
+            self.lru.remove(&seg.stamp);
+            seg.stamp = clock;
+            self.lru.insert(clock, start);
+        }
+    }
+
+    /// Copies `offset..offset + buf.len()` into `buf` when all of it is cached.
+    fn read(&mut self, offset: u64, buf: &mut [u8]) -> bool {
+        let want = offset..offset + buf.len() as u64;
+        if !self.gaps(&want).is_empty() {
+            return false;
+        }
+        let first = self
+            .segs
+            .range(..=offset)
+            .next_back()
+            .map(|(s, _)| *s)
+            .unwrap_or(offset);
+        let starts: Vec<u64> = self.segs.range(first..want.end).map(|(s, _)| *s).collect();
+        for start in starts {
+            if let Some(seg) = self.segs.get(&start) {
+                let end = start + seg.data.len() as u64;
+                let lo = want.start.max(start);
+                let hi = want.end.min(end);
+                if lo < hi {
+                    buf[(lo - offset) as usize..(hi - offset) as usize]
+                        .copy_from_slice(&seg.data[(lo - start) as usize..(hi - start) as usize]);
+                }
+            }
+            self.touch(start);
+        }
+        true
+    }
+
+    /// Adds the bytes of `data` (at `start`) that are not cached yet, then drops least recently
+    /// used pieces past the cap, never one overlapping `protect`.
+    fn insert(&mut self, start: u64, data: &[u8], protect: Option<&Range<u64>>) {
+        let span = start..start + data.len() as u64;
+        for g in self.gaps(&span) {
+            let piece = data[(g.start - start) as usize..(g.end - start) as usize].to_vec();
+            self.clock += 1;
+            self.bytes += piece.len() as u64;
+            self.lru.insert(self.clock, g.start);
+            self.segs.insert(
+                g.start,
+                Seg {
+                    data: piece,
+                    stamp: self.clock,
+                },
+            );
+        }
+        let mut kept = Vec::new();
+        while self.bytes > self.cap {
+            let Some((stamp, s)) = self.lru.pop_first() else {
+                break;
+            };
+            let len = self.segs.get(&s).map_or(0, |seg| seg.data.len() as u64);
+            if protect.is_some_and(|p| s < p.end && s + len > p.start) {
+                kept.push((stamp, s));
+                continue;
+            }
+            if let Some(seg) = self.segs.remove(&s) {
+                self.bytes -= seg.data.len() as u64;
+            }
+        }
+        self.lru.extend(kept);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_ranges() {
+        let (r, t) = parse_content_range("bytes 0-99/1000").unwrap();
+        assert_eq!((r, t), (0..100, Some(1000)));
+        assert_eq!(parse_content_range("bytes 5-5/*").unwrap(), (5..6, None));
+        assert!(parse_content_range("bytes 10-5/100").is_err());
+        assert!(parse_content_range("bytes 0-100/100").is_err());
+        assert!(parse_content_range("items 0-1/2").is_err());
+    }
+
+    #[test]
+    fn multipart_parsing() {
+        let body = b"\r\n--XYZ\r\nContent-Type: application/octet-stream\r\n\
+            Content-Range: bytes 0-2/10\r\n\r\nabc\r\n--XYZ\r\nContent-Range: bytes 7-9/10\r\n\r\n\
+            hij\r\n--XYZ--\r\n";
+        let (parts, total) = match parse_multipart(&mut &body[..], "XYZ", 100, 10) {
+            Ok(v) => v,
+            Err(_) => panic!("parse failed"),
+        };
+        assert_eq!(total, Some(10));
+        assert_eq!(parts, vec![(0, b"abc".to_vec()), (7, b"hij".to_vec())]);
+        let cut = &body[..body.len() - 20];
+        assert!(matches!(
+            parse_multipart(&mut &cut[..], "XYZ", 100, 10),
+            Err(Failure::Transient(_))
+        ));
+        assert_eq!(
+            multipart_boundary("multipart/byteranges; boundary=\"a b\""),
+            Some("a b".into())
+        );
+        assert_eq!(multipart_boundary("application/octet-stream"), None);
+    }
+
+    #[test]
+    fn cache_pieces_and_eviction() {
+        let mut c = Cache::new(10);
+        c.insert(0, b"abcde", None);
+        c.insert(3, b"DEFGH", None);
+        let mut buf = [0u8; 8];
+        assert!(c.read(0, &mut buf));
+        assert_eq!(&buf, b"abcdeFGH");
+        assert_eq!(c.gaps(&(6..12)), vec![8..12]);
+        c.insert(20, b"0123456789", Some(&(0..2)));
+        // The protected piece stays; the other old one went.
+        assert!(c.read(0, &mut [0u8; 2]));
+        assert_eq!(c.gaps(&(5..8)), vec![5..8]);
+        assert_eq!(c.end_before(20), 5);
+        assert_eq!(c.start_after(6), 20);
+    }
+
+    #[test]
+    fn schemes() {
+        assert!(is_remote("HTTPS://x/y") && is_remote("http://x") && !is_remote("/tmp/x"));
+        let e = check_scheme("root://eos.example//f.root").unwrap_err();
+        assert!(e.to_string().contains("root://eos.example//f.root"));
+        assert!(
+            e.to_string()
+                .contains("XRootD (root://) is not supported yet")
+        );
+        assert!(matches!(
+            check_scheme("ftp://x").unwrap_err().kind,
+            HttpErrorKind::Scheme
+        ));
+        assert_eq!(
+            subtract(&[0..10, 20..30], [2..4, 25..40].iter()),
+            vec![0..2, 4..10, 20..25]
+        );
+    }
+}

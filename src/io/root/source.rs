@@ -14,6 +14,12 @@ pub trait ByteSource: Send + Sync {
     fn size(&self) -> u64;
     /// Fills `buf` with the bytes at `offset..offset + buf.len()`.
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()>;
+    /// A hint: the byte ranges about to be read (e.g. the baskets of one cluster of the needed
+    /// branches), so a remote source can fetch them in few requests. Sources with cheap reads
+    /// ignore it (the default). Never required for correctness: `read_at` works without it.
+    fn prefetch(&self, ranges: &[std::ops::Range<u64>]) {
+        let _ = ranges;
+    }
 }
 
 /// A file on the local disk, read with `pread` (no shared cursor, so threads never contend).
