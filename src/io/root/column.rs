@@ -178,6 +178,18 @@ pub struct Scratch {
     pub(crate) data: Vec<u8>,
     pub(crate) offsets: Vec<u32>,
     pub(crate) decoders: Decoders,
+    /// The RNTuple reader's collection index values.
+    pub(crate) index: Vec<u64>,
+}
+
+impl Scratch {
+    /// Decompresses ROOT compression blocks `src` into `out` (whose length is the expected
+    /// size), checking the block headers before decoding: the RNTuple reader's pages and
+    /// envelopes use the same block framing as baskets.
+    pub(crate) fn unzip(&mut self, src: &[u8], out: &mut [u8]) -> Result<(), String> {
+        super::file::check_frames(src, out.len()).map_err(|b| b.0)?;
+        super::compression::decompress(&mut self.decoders, src, out).map_err(|b| b.0)
+    }
 }
 
 impl std::fmt::Debug for Scratch {

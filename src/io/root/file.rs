@@ -383,6 +383,31 @@ impl RootFile {
         }
     }
 
+    /// The class name and decompressed object bytes of the key `name` (`dir/name` allowed),
+    /// highest cycle among the keys whose class `accept` takes (the RNTuple reader's anchor).
+    pub(crate) fn object_of_class(
+        &self,
+        name: &str,
+        accept: fn(&str) -> bool,
+    ) -> Result<(String, Vec<u8>), RootError> {
+        let (dir, base) = match name.rfind('/') {
+            Some(i) => (&name[..i], &name[i + 1..]),
+            None => ("", name),
+        };
+        let keys = self.keys_in(dir)?;
+        let Some(k) = highest_cycle(&keys, base, accept) else {
+            return Err(RootError::NotFound {
+                path: self.path.clone(),
+                what: format!("no RNTuple named `{name}`"),
+            });
+        };
+        let mut dec = Decoders::default();
+        let buf = self
+            .read_object(&k, &mut dec)
+            .map_err(|b| b.context(format!("key `{name}`")).into_invalid(&self.path))?;
+        Ok((k.class_name, buf))
+    }
+
     /// The decompressed object bytes of a key.
     pub(crate) fn read_object(&self, k: &Key, dec: &mut Decoders) -> Result<Vec<u8>, Bad> {
         if k.nbytes < k.keylen as u32 {

@@ -1,0 +1,41 @@
+"""Converts the NanoAOD TTree `Events` of a file into an RNTuple with ROOT 6.40's
+RNTupleImporter (`ROOT.Experimental.RNTupleImporter`, or `ROOT.RNTupleImporter` in versions
+that moved it), with small clusters so reads cross cluster boundaries.
+
+Usage: python3 make_nanoaod_rntuple.py SOURCE.root OUTDIR
+
+Writes OUTDIR/nanoAOD_rntuple.root (RNTuple `Events`) from inside OUTDIR under a bare name.
+"""
+
+import os
+import sys
+
+import ROOT
+
+
+def importer_class():
+    try:
+        return ROOT.Experimental.RNTupleImporter
+    except AttributeError:
+        return ROOT.RNTupleImporter
+
+
+def main():
+    source = os.path.abspath(sys.argv[1])
+    out = sys.argv[2]
+    os.makedirs(out, exist_ok=True)
+    os.chdir(out)
+    if os.path.exists("nanoAOD_rntuple.root"):
+        os.remove("nanoAOD_rntuple.root")
+    imp = importer_class().Create(source, "Events", "nanoAOD_rntuple.root")
+    opts = ROOT.RNTupleWriteOptions()
+    opts.SetCompression(505)
+    opts.SetApproxZippedClusterSize(40000)
+    opts.SetPageBufferBudget(256 << 20)
+    imp.SetWriteOptions(opts)
+    imp.SetIsQuiet(True)
+    imp.Import()
+
+
+if __name__ == "__main__":
+    main()
