@@ -334,7 +334,9 @@ impl HttpFile {
         };
         let first = 0..file.opts.first_block;
         let mut chain = 0;
-        let answer = file.with_retries(&mut chain, || file.attempt(&[first.clone()], true));
+        let answer = file.with_retries(&mut chain, || {
+            file.attempt(std::slice::from_ref(&first), true)
+        });
         file.round_trips.fetch_add(chain, Ordering::Relaxed);
         match answer? {
             Answer::Parts { parts, total } => {
@@ -1029,14 +1031,16 @@ fn parse_multipart(
             .take(MAX_LINE)
             .read_until(b'\n', line)
             .map_err(|e| Failure::Transient(format!("reading the answer: {e}")))?;
-        if n == 0 {
-            return Err(Failure::Transient(
-                "the multipart answer ended before its closing boundary".into(),
-            ));
-        }
-        if line.last() != Some(&b'\n') && n as u64 == MAX_LINE {
+        if n as u64 == MAX_LINE && line.last() != Some(&b'\n') {
             return Err(protocol(
                 "a line longer than 8 KiB in a multipart answer".into(),
+            ));
+        }
+        if line.last() != Some(&b'\n') && line.as_slice() != close.as_bytes() {
+            // The connection ended mid-line or before the closing boundary (which alone may
+            // end without a line break).
+            return Err(Failure::Transient(
+                "the multipart answer ended before its closing boundary".into(),
             ));
         }
         Ok(String::from_utf8_lossy(line)
@@ -1085,6 +1089,8 @@ fn parse_multipart(
         let data = read_exactly(&mut r, span.end - span.start)?;
         parts.push((span.start, data));
     }
+    // Drain the epilogue (a line break, usually) so the connection can be reused.
+    let _ = std::io::copy(&mut r.take(MAX_LINE), &mut std::io::sink());
     Ok((parts, total))
 }
 
@@ -1315,6 +1321,8 @@ mod tests {
         };
         assert_eq!(total, Some(10));
         assert_eq!(parts, vec![(0, b"abc".to_vec()), (7, b"hij".to_vec())]);
+        let unterminated = &body[..body.len() - 2];
+        assert!(parse_multipart(&mut &unterminated[..], "XYZ", 100, 10).is_ok());
         let cut = &body[..body.len() - 20];
         assert!(matches!(
             parse_multipart(&mut &cut[..], "XYZ", 100, 10),
@@ -1329,7 +1337,7 @@ mod tests {
 
     #[test]
     fn cache_pieces_and_eviction() {
-        let mut c = Cache::new(10);
+        let mut c = Cache::new(16);
         c.insert(0, b"abcde", None);
         c.insert(3, b"DEFGH", None);
         let mut buf = [0u8; 8];
@@ -1337,7 +1345,7 @@ mod tests {
         assert_eq!(&buf, b"abcdeFGH");
         assert_eq!(c.gaps(&(6..12)), vec![8..12]);
         c.insert(20, b"0123456789", Some(&(0..2)));
-        // The protected piece stays; the other old one went.
+        // Over the cap: the least recently used piece not overlapping the protected range went.
         assert!(c.read(0, &mut [0u8; 2]));
         assert_eq!(c.gaps(&(5..8)), vec![5..8]);
         assert_eq!(c.end_before(20), 5);
