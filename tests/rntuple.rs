@@ -349,11 +349,11 @@ fn corrupt_and_truncated_files_are_errors_naming_the_file() {
         let mut cases = 0;
         // Byte flips everywhere (denser at the end: footer, page lists, anchor, keys).
         let positions: Vec<usize> = (0..len)
-            .step_by(if codec == "none" { 11 } else { 5 })
-            .chain(len.saturating_sub(1500)..len)
+            .step_by(if codec == "none" { 37 } else { 17 })
+            .chain(len.saturating_sub(700)..len)
             .collect();
         for &pos in &positions {
-            for flip in [0x01u8, 0x80, 0xff] {
+            for flip in [0x01u8, 0xff] {
                 let mut bytes = original.clone();
                 bytes[pos] ^= flip;
                 std::fs::write(&path, &bytes).unwrap();

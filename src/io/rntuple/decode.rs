@@ -195,6 +195,13 @@ pub(crate) fn read_column(
         if p.first >= range.end {
             break;
         }
+        let max_key = meta.anchor.max_key_size;
+        if max_key > 0 && p.size > max_key {
+            return fail!(
+                "cluster {ci}, column {col}: page {pi} is split over several keys, which is not \
+                 supported"
+            );
+        }
         let n = p.elements as usize;
         let unc = (n as u64 * enc.bits as u64).div_ceil(8);
         let ctx = |f: Fail| f.context(format!("cluster {ci}, column {col}, page {pi}"));
@@ -254,6 +261,7 @@ fn load_page(
     if compression == 0 {
         return fail!("an uncompressed page of {size} bytes should hold {unc}");
     }
+    check_blocks(&scratch.raw, unc)?;
     let mut out = std::mem::take(&mut scratch.data);
     out.clear();
     out.resize(unc as usize, 0);
@@ -262,6 +270,29 @@ fn load_page(
     scratch.raw = raw;
     scratch.data = out;
     r.map_err(Fail)
+}
+
+/// Checks that ROOT compression blocks `src` declare `expected` bytes in all and end exactly
+/// at its end, before a buffer of that size is allocated.
+pub(crate) fn check_blocks(src: &[u8], expected: u64) -> Result<(), Fail> {
+    let (mut at, mut total) = (0usize, 0u64);
+    while at < src.len() {
+        let Some(h) = src.get(at..at + 9) else {
+            return fail!("a compression block header at byte {at} is cut off");
+        };
+        let c = h[3] as usize | (h[4] as usize) << 8 | (h[5] as usize) << 16;
+        let u = h[6] as u64 | (h[7] as u64) << 8 | (h[8] as u64) << 16;
+        at += 9 + c;
+        total += u;
+    }
+    if at != src.len() || total != expected {
+        return fail!(
+            "compression blocks declare {total} bytes in {at} bytes of input; {expected} bytes \
+             in {} expected",
+            src.len()
+        );
+    }
+    Ok(())
 }
 
 /// The `W` bytes of element `i` of a page of `n` elements (split: one byte from each plane).

@@ -194,10 +194,10 @@ impl<'a> Rd<'a> {
             );
         }
         let end = start + len as usize;
-        if let Some(n) = items {
-            if n as usize > (end - self.pos) / min_item.max(1) {
-                return fail!("a list frame at byte {start} claims {n} items in {len} bytes");
-            }
+        if let Some(n) = items
+            && n as usize > (end - self.pos) / min_item.max(1)
+        {
+            return fail!("a list frame at byte {start} claims {n} items in {len} bytes");
         }
         let sub = Rd {
             buf: &self.buf[..end],
@@ -291,6 +291,7 @@ fn envelope(
     let env = if nbytes == len {
         raw
     } else {
+        super::decode::check_blocks(&raw, len).map_err(|e| e.context(what))?;
         let mut out = vec![0u8; len as usize];
         scratch
             .unzip(&raw, &mut out)
@@ -640,10 +641,10 @@ fn link_fields(
         if parent != id {
             fields[parent as usize].children.push(id);
         }
-        if let Some(s) = source {
-            if s >= nf {
-                return fail!("field {id} is projected from {s}, not a field");
-            }
+        if let Some(s) = source
+            && s >= nf
+        {
+            return fail!("field {id} is projected from {s}, not a field");
         }
     }
     // A parent chain must reach a top-level field (no cycles).
@@ -682,13 +683,13 @@ fn link_fields(
         attach(fields, field, physical)?;
     }
     for f in fields.iter() {
-        if let Some(first) = f.columns.first() {
-            if f.columns.iter().any(|r| r.len() != first.len()) {
-                return fail!(
-                    "field `{}` has column representations of different sizes",
-                    f.name
-                );
-            }
+        if let Some(first) = f.columns.first()
+            && f.columns.iter().any(|r| r.len() != first.len())
+        {
+            return fail!(
+                "field `{}` has column representations of different sizes",
+                f.name
+            );
         }
     }
     Ok(())

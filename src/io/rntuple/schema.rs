@@ -82,13 +82,13 @@ impl Acc {
             }
             return;
         }
-        if top && f.role == ROLE_COLLECTION {
-            if let Ok(Node::Collection(child)) = node(meta, id) {
-                if meta.fields[child as usize].role == ROLE_RECORD {
-                    self.record_collection(meta, name, child);
-                    return;
-                }
-            }
+        if top
+            && f.role == ROLE_COLLECTION
+            && let Ok(Node::Collection(child)) = node(meta, id)
+            && meta.fields[child as usize].role == ROLE_RECORD
+        {
+            self.record_collection(meta, name, child);
+            return;
         }
         match resolve(meta, name) {
             Ok(p) => match p.shape() {
@@ -321,10 +321,10 @@ pub(crate) fn describe(meta: &Meta, key: &str) -> String {
         if f.repetition > 0 {
             let _ = write!(extra, " [{}]", f.repetition);
         }
-        if f.flags & FLAG_PROJECTED != 0 {
-            if let Some(src) = f.source {
-                let _ = write!(extra, " projected from field {src}");
-            }
+        if f.flags & FLAG_PROJECTED != 0
+            && let Some(src) = f.source
+        {
+            let _ = write!(extra, " projected from field {src}");
         }
         let _ = writeln!(s, "  #{i} {path}: {ty} ({}){extra}", role_name(f.role));
     }
