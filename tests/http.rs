@@ -312,6 +312,36 @@ fn a_prefetch_of_many_ranges_uses_one_multi_range_request_or_parallel_ones() {
         &server.range_headers()[headers_before..]
     );
 
+    // Few ranges per request: several multi-range requests, sent in parallel.
+    let few = HttpOptions {
+        max_ranges_per_request: 4,
+        ..opts.clone()
+    };
+    let (root, http) = open_remote(&server.url(name(AGC)), few);
+    root.tree("Events").unwrap_or_else(|e| panic!("{e}"));
+    let before = http.stats();
+    http.prefetch(&ranges);
+    let after = http.stats();
+    // The ranges as the prefetch sends them: touching ones merged (the gap limit is 0).
+    let mut sorted = ranges.clone();
+    sorted.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<u64>> = Vec::new();
+    for r in sorted {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let groups = (merged.len() as u64).div_ceil(4);
+    assert!(groups >= 2, "{merged:?}");
+    assert!(after.requests - before.requests >= groups, "{after:?}");
+    assert!(
+        after.round_trips - before.round_trips <= groups.div_ceil(6),
+        "{after:?}"
+    );
+    same_as_local(&dir.join(AGC), &root, "Events", AGC_BRANCHES);
+    assert_eq!(http.stats().requests, after.requests);
+
     server.set_mode(Mode {
         multi: Multi::FirstOnly,
         ..Mode::default()
@@ -480,6 +510,23 @@ fn a_503_then_success_is_retried_and_a_lasting_one_is_an_error() {
     assert!(
         msg.contains(&url) && msg.contains("503") && msg.contains("3 attempts"),
         "{msg}"
+    );
+}
+
+/// Storage endpoints (EOS, dCache) redirect reads to a disk server: the Range header follows.
+#[test]
+fn redirects_keep_the_range() {
+    let Some(dir) = data() else { return };
+    let server = serve(&dir, &[HZZ], None);
+    let url = server.url(&format!("moved/{HZZ}"));
+    let (root, http) = open_remote(&url, quick());
+    same_as_local(&dir.join(HZZ), &root, "events", &[]);
+    assert!(http.stats().requests <= 3, "{:?}", http.stats());
+    assert!(
+        server
+            .range_headers()
+            .iter()
+            .all(|h| h.starts_with("bytes="))
     );
 }
 

@@ -229,9 +229,10 @@ pub fn check_scheme(path: &str) -> Result<(), HttpError> {
 /// HTTP failures become [`RootError::Io`] naming the URL.
 pub fn open_root(url: &str) -> Result<RootFile, RootError> {
     let path = PathBuf::from(url);
+    // The error's path is the URL; the source says what went wrong.
     let file = HttpFile::open(url).map_err(|e| RootError::Io {
         path: path.clone(),
-        source: std::io::Error::other(e),
+        source: std::io::Error::other(e.kind),
     })?;
     RootFile::from_source(path, Box::new(file))
 }
@@ -587,65 +588,86 @@ impl HttpFile {
         }
     }
 
-    /// Fetches single ranges, up to `parallel` at once; adds the longest chain of requests to
-    /// the round trips.
-    fn fetch_parallel(&self, ranges: &[Range<u64>]) -> Result<Pieces, HttpError> {
-        let threads = self.opts.parallel.min(ranges.len());
+    /// Runs `f` on each item, up to `parallel` at once, stopping at the first error; adds the
+    /// longest chain of requests (what `f` counts in its `&mut u64`) to the round trips.
+    fn in_parallel<I: Sync, T: Send>(
+        &self,
+        items: &[I],
+        f: impl Fn(&I, &mut u64) -> Result<T, HttpError> + Sync,
+    ) -> Result<Vec<T>, HttpError> {
+        let threads = self.opts.parallel.min(items.len());
+        let mut out: Vec<Option<T>> = (0..items.len()).map(|_| None).collect();
         if threads <= 1 {
-            let mut out = Vec::new();
-            for r in ranges {
-                let mut chain = 0;
-                let got = self.fetch_single(r, &mut chain);
-                self.round_trips.fetch_add(chain, Ordering::Relaxed);
-                out.extend(got?);
+            let mut chain = 0;
+            let mut failed = None;
+            for (slot, item) in out.iter_mut().zip(items) {
+                match f(item, &mut chain) {
+                    Ok(v) => *slot = Some(v),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
             }
-            return Ok(out);
-        }
-        let next = AtomicUsize::new(0);
-        let stop = AtomicBool::new(false);
-        let results: Mutex<(Pieces, Option<HttpError>)> = Mutex::new((Vec::new(), None));
-        let longest = std::thread::scope(|s| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    s.spawn(|| {
-                        let mut chain = 0;
-                        while !stop.load(Ordering::Relaxed) {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(r) = ranges.get(i) else { break };
-                            let got = self.fetch_single(r, &mut chain);
-                            let mut res = results.lock().unwrap_or_else(|e| e.into_inner());
-                            match got {
-                                Ok(p) => res.0.extend(p),
-                                Err(e) => {
-                                    stop.store(true, Ordering::Relaxed);
-                                    res.1.get_or_insert(e);
+            self.round_trips.fetch_add(chain, Ordering::Relaxed);
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        } else {
+            let next = AtomicUsize::new(0);
+            let stop = AtomicBool::new(false);
+            let results: Mutex<(&mut [Option<T>], Option<HttpError>)> =
+                Mutex::new((&mut out, None));
+            let longest = std::thread::scope(|s| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|_| {
+                        s.spawn(|| {
+                            let mut chain = 0;
+                            while !stop.load(Ordering::Relaxed) {
+                                let i = next.fetch_add(1, Ordering::Relaxed);
+                                let Some(item) = items.get(i) else { break };
+                                let got = f(item, &mut chain);
+                                let mut res = results.lock().unwrap_or_else(|e| e.into_inner());
+                                match got {
+                                    Ok(v) => res.0[i] = Some(v),
+                                    Err(e) => {
+                                        stop.store(true, Ordering::Relaxed);
+                                        res.1.get_or_insert(e);
+                                    }
                                 }
                             }
-                        }
-                        chain
+                            chain
+                        })
                     })
+                    .collect();
+                // A worker that panicked counts no round trip; its item has no answer (below).
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or(0))
+                    .max()
+                    .unwrap_or(0)
+            });
+            self.round_trips.fetch_add(longest, Ordering::Relaxed);
+            let (_, err) = results.into_inner().unwrap_or_else(|e| e.into_inner());
+            if let Some(e) = err {
+                return Err(e);
+            }
+        }
+        out.into_iter()
+            .map(|v| {
+                v.ok_or_else(|| {
+                    self.error(HttpErrorKind::Protocol(
+                        "a request thread stopped without an answer".into(),
+                    ))
                 })
-                .collect();
-            // A worker that panicked counts as no round trip; its error is reported below.
-            workers
-                .into_iter()
-                .map(|w| w.join().unwrap_or(0))
-                .max()
-                .unwrap_or(0)
-        });
-        self.round_trips.fetch_add(longest, Ordering::Relaxed);
-        let (pieces, err) = results.into_inner().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = err {
-            return Err(e);
-        }
-        if let Some(r) = ranges.iter().find(|r| !covers(&pieces, r)) {
-            return Err(self.error(HttpErrorKind::Protocol(format!(
-                "bytes {}-{} were not fetched",
-                r.start,
-                r.end - 1
-            ))));
-        }
-        Ok(pieces)
+            })
+            .collect()
+    }
+
+    /// Fetches single ranges, up to `parallel` at once.
+    fn fetch_parallel(&self, ranges: &[Range<u64>]) -> Result<Pieces, HttpError> {
+        let answers = self.in_parallel(ranges, |r, chain| self.fetch_single(r, chain))?;
+        Ok(answers.into_iter().flatten().collect())
     }
 
     /// Fetches `ranges` (sorted, disjoint, inside the file) in as few round trips as the server
@@ -658,45 +680,13 @@ impl HttpFile {
             return self.fetch_parallel(ranges);
         }
         let groups: Vec<&[Range<u64>]> = ranges.chunks(self.opts.max_ranges_per_request).collect();
-        let one_group =
-            |g: &[Range<u64>], chain: &mut u64| self.with_retries(chain, || self.attempt(g, false));
-        let answers: Vec<(u64, Result<Answer, HttpError>)> = if groups.len() == 1 {
-            let mut chain = 0;
-            let a = one_group(groups[0], &mut chain);
-            vec![(chain, a)]
-        } else {
-            std::thread::scope(|s| {
-                let handles: Vec<_> = groups
-                    .iter()
-                    .map(|g| {
-                        s.spawn(move || {
-                            let mut chain = 0;
-                            let a = one_group(g, &mut chain);
-                            (chain, a)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            (
-                                0,
-                                Err(self.error(HttpErrorKind::Protocol(
-                                    "a request thread panicked".into(),
-                                ))),
-                            )
-                        })
-                    })
-                    .collect()
-            })
-        };
-        let longest = answers.iter().map(|(c, _)| *c).max().unwrap_or(0);
-        self.round_trips.fetch_add(longest, Ordering::Relaxed);
+        let answers = self.in_parallel(&groups, |g, chain| {
+            self.with_retries(chain, || self.attempt(g, false))
+        })?;
         let mut pieces = Vec::new();
         let mut missing = Vec::new();
-        for (g, (_, answer)) in groups.iter().zip(answers) {
-            match answer? {
+        for (g, answer) in groups.iter().zip(answers) {
+            match answer {
                 Answer::Parts { parts, .. } => {
                     let several = parts.len() > 1;
                     let lacking: Vec<_> = g.iter().filter(|r| !covers(&parts, r)).collect();

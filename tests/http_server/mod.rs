@@ -2,8 +2,8 @@
 //! connection, optionally TLS (rustls, with a CA and a certificate made by rcgen in the test).
 //!
 //! It serves files held in memory and can misbehave on demand: no multi-range (one part or the
-//! whole body), Range ignored, latency per request, bodies cut short, 503s, and files replaced
-//! while a client reads them.
+//! whole body), Range ignored, latency per request, bodies cut short, 503s, files replaced
+//! while a client reads them, and redirects (`/moved/NAME` → `/NAME`).
 
 #![allow(dead_code)]
 
@@ -212,6 +212,13 @@ fn serve_requests(stream: &mut (impl Read + Write), s: &Shared) {
         if take_one(&s.busy_next) {
             let body = b"busy";
             if respond(stream, "503 Service Unavailable", &[], body, false).is_err() {
+                return;
+            }
+            continue;
+        }
+        if let Some(rest) = req.path.strip_prefix("/moved") {
+            let location = format!("Location: {rest}");
+            if respond(stream, "302 Found", &[location], b"", false).is_err() {
                 return;
             }
             continue;
