@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -614,18 +614,21 @@ impl HttpFile {
                 return Err(e);
             }
         } else {
-            let next = AtomicUsize::new(0);
             let stop = AtomicBool::new(false);
             let results: Mutex<(&mut [Option<T>], Option<HttpError>)> =
                 Mutex::new((&mut out, None));
             let longest = std::thread::scope(|s| {
+                // Worker `w` takes items `w`, `w + threads`, ...: a fixed share, so the round
+                // trips counted do not depend on which thread ran first.
+                let (f, stop, results) = (&f, &stop, &results);
                 let workers: Vec<_> = (0..threads)
-                    .map(|_| {
-                        s.spawn(|| {
+                    .map(|w| {
+                        s.spawn(move || {
                             let mut chain = 0;
-                            while !stop.load(Ordering::Relaxed) {
-                                let i = next.fetch_add(1, Ordering::Relaxed);
-                                let Some(item) = items.get(i) else { break };
+                            for (i, item) in items.iter().enumerate().skip(w).step_by(threads) {
+                                if stop.load(Ordering::Relaxed) {
+                                    break;
+                                }
                                 let got = f(item, &mut chain);
                                 let mut res = results.lock().unwrap_or_else(|e| e.into_inner());
                                 match got {
