@@ -310,7 +310,7 @@ fn byte_ranges_cover_every_page_read() {
 }
 
 /// Opens and reads everything; an error must name the file. Panics propagate.
-fn read_all(path: &Path) -> Result<(), String> {
+fn read_all(path: &Path, ntuple: &str) -> Result<(), String> {
     let named = |e: anac::io::root::RootError| {
         let s = e.to_string();
         assert!(
@@ -320,7 +320,7 @@ fn read_all(path: &Path) -> Result<(), String> {
         s
     };
     let file = RootFile::open(path).map_err(named)?;
-    let rnt = RNTuple::open(&file, "t").map_err(named)?;
+    let rnt = RNTuple::open(&file, ntuple).map_err(named)?;
     let schema = rnt.schema();
     let mut col = Column::default();
     let mut scratch = Scratch::default();
@@ -341,8 +341,12 @@ fn read_all(path: &Path) -> Result<(), String> {
 #[test]
 fn corrupt_and_truncated_files_are_errors_naming_the_file() {
     let dir = tempfile_dir("rntuple-corrupt");
-    for codec in ["zstd", "none"] {
-        let original = std::fs::read(golden_dir().join(format!("types_{codec}.root"))).unwrap();
+    for (codec, ntuple) in [("zstd", "t"), ("none", "t"), ("extra", "extra")] {
+        let name = match codec {
+            "extra" => "extra.root".to_string(),
+            _ => format!("types_{codec}.root"),
+        };
+        let original = std::fs::read(golden_dir().join(name)).unwrap();
         let len = original.len();
         let path = dir.join(format!("mutated_{codec}.root"));
         let mut errors = 0;
@@ -358,7 +362,7 @@ fn corrupt_and_truncated_files_are_errors_naming_the_file() {
                 bytes[pos] ^= flip;
                 std::fs::write(&path, &bytes).unwrap();
                 cases += 1;
-                let r = std::panic::catch_unwind(|| read_all(&path));
+                let r = std::panic::catch_unwind(|| read_all(&path, ntuple));
                 match r {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => errors += 1,
@@ -371,7 +375,7 @@ fn corrupt_and_truncated_files_are_errors_naming_the_file() {
         for cut in (0..len).step_by(97).chain(len - 200..len) {
             std::fs::write(&path, &original[..cut]).unwrap();
             cases += 1;
-            match std::panic::catch_unwind(|| read_all(&path)) {
+            match std::panic::catch_unwind(|| read_all(&path, ntuple)) {
                 Ok(Ok(())) => assert!(cut > len / 2, "{codec}: cut at {cut} reads"),
                 Ok(Err(_)) => errors += 1,
                 Err(_) => panic!("{codec}: the file cut at {cut} bytes panics"),
@@ -555,4 +559,68 @@ fn nanoaod_imported_by_rntuple_importer_reads_as_the_ttree() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn deferred_suppressed_projected_and_std_types_read_as_written() {
+    let dir = golden_dir();
+    let text = std::fs::read_to_string(dir.join("extra.json")).unwrap();
+    let golden: serde_json::Map<String, Value> = serde_json::from_str(&text).unwrap();
+    let file = RootFile::open(dir.join("extra.root")).unwrap();
+    let rnt = RNTuple::open(&file, "extra").unwrap();
+    assert_eq!(rnt.entries(), 40);
+    assert_eq!(rnt.clusters().len(), 4);
+    let schema = rnt.schema();
+    let refused: Vec<&str> = schema
+        .unsupported
+        .iter()
+        .map(|u| u.branch.as_str())
+        .collect();
+    assert_eq!(refused, ["bits", "var"], "{:?}", schema.unsupported);
+    assert!(schema.unsupported[1].reason.contains("variant"));
+    let mut col = Column::default();
+    let mut scratch = Scratch::default();
+    for (name, want) in &golden {
+        let shape = shape_of(&schema, name).unwrap_or_else(|| panic!("`{name}` not in schema"));
+        let want: Vec<Value> = want
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| match (shape, w) {
+                // std::optional reads as a list of zero or one element.
+                (Shape::Jagged, Value::Null) => Value::Array(vec![]),
+                (Shape::Jagged, Value::Array(_)) => w.clone(),
+                (Shape::Jagged, _) => Value::Array(vec![w.clone()]),
+                _ => w.clone(),
+            })
+            .collect();
+        for r in [0..40u64, 15..19, 9..31, 17..18, 0..17, 33..40] {
+            rnt.read_into(&file, name, r.clone(), &mut col, &mut scratch)
+                .unwrap_or_else(|e| panic!("{name} {r:?}: {e}"));
+            let got = to_json(&col, shape, (r.end - r.start) as usize);
+            for (i, (g, w)) in got.iter().zip(&want[r.start as usize..]).enumerate() {
+                assert!(
+                    same(g, w),
+                    "`{name}` entry {}: anac {g}, uproot {w}",
+                    r.start as usize + i
+                );
+            }
+        }
+    }
+    assert_eq!(shape_of(&schema, "nst"), Some(Shape::Scalar));
+    assert_eq!(shape_of(&schema, "tup._2"), Some(Shape::Scalar));
+    // Two representations switching per cluster (the other one suppressed): ROOT reads what
+    // was written, 0.75 i - 3 (exact in half precision too).
+    rnt.read_into(&file, "multi", 0..40, &mut col, &mut scratch)
+        .unwrap();
+    let ColumnValues::F32(v) = &col.values else {
+        panic!("{:?}", col.values)
+    };
+    let want: Vec<f32> = (0..40).map(|i| i as f32 * 0.75 - 3.0).collect();
+    assert_eq!(v, &want);
+    let d = rnt.describe();
+    assert!(
+        d.contains("Real16") && d.contains("projected from field"),
+        "{d}"
+    );
 }

@@ -158,6 +158,12 @@ pub(crate) enum Sink<'a> {
 }
 
 /// Appends the cluster-local elements `range` of column `col` in cluster `ci` to `sink`.
+///
+/// `nominal` is the global index of the cluster's local element 0 for columns aligned with the
+/// entries (no collection above them), `None` below a collection. A deferred column (added
+/// while writing) reads as elements decoded from zero bytes below its first element index, as
+/// the specification prescribes; it can only be aligned with the entries.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn read_column(
     meta: &Meta,
     file: &RootFile,
@@ -165,6 +171,7 @@ pub(crate) fn read_column(
     ci: usize,
     col: u32,
     range: Range<u64>,
+    nominal: Option<u64>,
     sink: &mut Sink,
 ) -> Result<(), Fail> {
     let desc = &meta.columns[col as usize];
@@ -172,13 +179,27 @@ pub(crate) fn read_column(
     let cluster = &meta.clusters[ci];
     let empty = ColumnPages::default();
     let cp = cluster.columns.get(col as usize).unwrap_or(&empty);
-    if range.end > cp.elements {
-        if desc.flags & super::meta::COL_DEFERRED != 0 {
+    // Synthetic zero elements at the start of the cluster (deferred columns).
+    let mut zeros = 0u64;
+    if desc.flags & super::meta::COL_DEFERRED != 0 && desc.first_element > 0 {
+        let Some(nominal) = nominal else {
+            return fail!("column {col} is deferred below a collection, which is not supported");
+        };
+        zeros = desc.first_element.saturating_sub(nominal);
+        if cp.elements > 0 && cp.element_offset != nominal.saturating_add(zeros) {
             return fail!(
-                "cluster {ci}: column {col} was added while writing (a deferred column), which \
-                 is not supported"
+                "cluster {ci}: deferred column {col} starts at element {}, expected {}",
+                cp.element_offset,
+                nominal.saturating_add(zeros)
             );
         }
+        let z_end = range.end.min(zeros);
+        if range.start < z_end {
+            zero_elements(&enc, z_end - range.start, sink)?;
+        }
+    }
+    let range = range.start.max(zeros) - zeros..range.end.max(zeros) - zeros;
+    if range.end > cp.elements {
         return fail!(
             "cluster {ci}: column {col} holds {} elements, {} needed",
             cp.elements,
@@ -221,6 +242,21 @@ pub(crate) fn read_column(
         let r = decode_page(&enc, &data, n, lo as usize..hi as usize, sink).map_err(ctx);
         scratch.data = data;
         r?;
+    }
+    Ok(())
+}
+
+/// Appends `count` elements decoded from zero bytes (a deferred column's synthetic pages), in
+/// bounded pieces.
+fn zero_elements(enc: &Enc, count: u64, sink: &mut Sink) -> Result<(), Fail> {
+    const PIECE: u64 = 1 << 16;
+    let zeros = vec![0u8; (PIECE * enc.bits as u64).div_ceil(8) as usize];
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(PIECE) as usize;
+        let need = (n as u64 * enc.bits as u64).div_ceil(8) as usize;
+        decode_page(enc, &zeros[..need], n, 0..n, sink)?;
+        left -= n as u64;
     }
     Ok(())
 }

@@ -67,6 +67,9 @@ pub(crate) struct ColumnDesc {
     pub flags: u16,
     pub repr: u16,
     pub first_element: u64,
+    /// Deferred and suppressed (negative first element index): a secondary representation,
+    /// absent from the clusters up to its first element's.
+    pub deferred_suppressed: bool,
     pub range: Option<(f64, f64)>,
 }
 
@@ -84,6 +87,8 @@ pub(crate) struct Page {
 /// A column's pages in one cluster.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ColumnPages {
+    /// Whether the cluster's page list names this column (deferred columns may be absent).
+    pub listed: bool,
     pub suppressed: bool,
     pub element_offset: u64,
     pub compression: u32,
@@ -422,10 +427,11 @@ fn schema_description(
         let field = c.u32()?;
         let flags = c.u16()?;
         let repr = c.u16()?;
-        let first_element = if flags & COL_DEFERRED != 0 {
-            c.i64()?.unsigned_abs()
+        let (first_element, deferred_suppressed) = if flags & COL_DEFERRED != 0 {
+            let v = c.i64()?;
+            (v.unsigned_abs(), v < 0)
         } else {
-            0
+            (0, false)
         };
         let range = if flags & COL_RANGE != 0 {
             Some((c.f64()?, c.f64()?))
@@ -439,6 +445,7 @@ fn schema_description(
             flags,
             repr,
             first_element,
+            deferred_suppressed,
             range,
         });
     }
@@ -560,7 +567,10 @@ pub(crate) fn read_meta(file: &RootFile, anchor: Anchor) -> Result<Meta, Fail> {
                 let mut out = Vec::with_capacity(ncols as usize);
                 for col in 0..ncols {
                     let (mut pages, np) = cols.list(16)?;
-                    let mut cp = ColumnPages::default();
+                    let mut cp = ColumnPages {
+                        listed: true,
+                        ..ColumnPages::default()
+                    };
                     let mut first = 0u64;
                     for p in 0..np {
                         let ne = pages.i32()?;

@@ -155,17 +155,6 @@ pub(crate) fn node(meta: &Meta, id: u32) -> Result<Node, Fail> {
             f.children.len()
         ),
     };
-    for reps in &f.columns {
-        for &c in reps {
-            let cd = &meta.columns[c as usize];
-            if cd.flags & super::meta::COL_DEFERRED != 0 && cd.first_element > 0 {
-                return fail!(
-                    "field `{}` was added while writing (deferred columns), which is not supported",
-                    f.name
-                );
-            }
-        }
-    }
     if f.flags & FLAG_REPETITIVE != 0 {
         if !f.columns.is_empty() {
             return fail!("field `{}` ({}) is not supported", f.name, f.type_name);
@@ -336,8 +325,9 @@ fn pick(meta: &Meta, id: u32, k: usize, ci: usize) -> Result<u32, Fail> {
         let Some(&c) = reps.get(k) else {
             return fail!("field `{}` lacks column {k}", f.name);
         };
+        let unlisted_secondary = meta.columns[c as usize].deferred_suppressed;
         match cluster.columns.get(c as usize) {
-            Some(cp) if cp.suppressed => continue,
+            Some(cp) if cp.suppressed || (!cp.listed && unlisted_secondary) => continue,
             _ => return Ok(c),
         }
     }
@@ -358,6 +348,7 @@ fn index_level(
     ci: usize,
     col: u32,
     range: Range<u64>,
+    nominal: Option<u64>,
     idx: &mut Vec<u64>,
     offs: &mut Vec<u32>,
 ) -> Result<Range<u64>, Fail> {
@@ -370,6 +361,7 @@ fn index_level(
         ci,
         col,
         from..range.end,
+        nominal,
         &mut Sink::Index(idx),
     )?;
     let (base, ends) = if range.start == 0 {
@@ -485,6 +477,8 @@ fn read_clusters(
         let lo = entries.start.max(c.first_entry) - c.first_entry;
         let hi = entries.end.min(c.first_entry + c.entries) - c.first_entry;
         let mut range = lo..hi;
+        // Global index of local element 0 while the levels are aligned with the entries.
+        let mut nominal = Some(c.first_entry);
         let mut jag = 0;
         for l in &p.levels {
             match *l {
@@ -493,11 +487,13 @@ fn read_clusters(
                         (Some(a), Some(b)) => a..b,
                         _ => return fail!("array element index overflows"),
                     };
+                    nominal = nominal.and_then(|x| x.checked_mul(n));
                 }
                 Level::Jag(id) => {
                     let col = pick(meta, id, 0, ci)?;
                     let offs = if jag == 0 { &mut *outer } else { &mut *inner };
-                    range = index_level(meta, file, scratch, ci, col, range, idx, offs)?;
+                    range = index_level(meta, file, scratch, ci, col, range, nominal, idx, offs)?;
+                    nominal = None;
                     jag += 1;
                 }
             }
@@ -505,15 +501,8 @@ fn read_clusters(
         match p.leaf {
             Leaf::Num(id, _) => {
                 let col = pick(meta, id, 0, ci)?;
-                read_column(
-                    meta,
-                    file,
-                    scratch,
-                    ci,
-                    col,
-                    range,
-                    &mut Sink::Values(&mut out.values),
-                )?;
+                let sink = &mut Sink::Values(&mut out.values);
+                read_column(meta, file, scratch, ci, col, range, nominal, sink)?;
             }
             Leaf::Str(id) => {
                 let col = pick(meta, id, 0, ci)?;
@@ -521,15 +510,17 @@ fn read_clusters(
                 let ColumnValues::Str { offsets, bytes } = &mut out.values else {
                     return fail!("string values expected");
                 };
-                let r = index_level(meta, file, scratch, ci, col, range, idx, offsets)?;
-                read_column(meta, file, scratch, ci, chars, r, &mut Sink::Bytes(bytes))?;
+                let r = index_level(meta, file, scratch, ci, col, range, nominal, idx, offsets)?;
+                let sink = &mut Sink::Bytes(bytes);
+                read_column(meta, file, scratch, ci, chars, r, None, sink)?;
             }
             Leaf::Card(id, _) => {
                 let col = pick(meta, id, 0, ci)?;
-                let mut sizes = Vec::new();
-                sizes.push(0u32);
+                let mut sizes = vec![0u32];
                 // Offsets of the counted collection, then their differences.
-                index_level(meta, file, scratch, ci, col, range, idx, &mut sizes)?;
+                index_level(
+                    meta, file, scratch, ci, col, range, nominal, idx, &mut sizes,
+                )?;
                 for w in sizes.windows(2) {
                     let k = w[1] - w[0];
                     match &mut out.values {

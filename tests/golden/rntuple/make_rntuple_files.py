@@ -7,6 +7,14 @@ One file per codec (`types_zlib.root`, `types_lz4.root`, `types_lzma.root`, `typ
 entries in clusters of 13 (committed by hand), small pages (several per cluster), page checksums
 on except in the uncompressed file (whose columns are the unsplit kinds). Files are written from
 inside OUTDIR under bare names so no machine path ends up in them. Values are deterministic.
+
+`extra.root` holds the RNTuple `extra`: a float with two column representations switching per
+cluster (suppressed columns), fields added while writing (deferred columns), std::optional,
+std::tuple, std::atomic, projected fields (a cardinality, a vector), and two types the reader
+refuses (std::variant, std::bitset). Its golden values are `extra.json`
+(`dump_uproot.py extra.root extra extra.json x opt st tup at nst st_proj late late_v`), except
+`multi`, which uproot 5.7.7 misreads in the clusters stored as Real16 (ROOT's own RNTupleReader
+reads `0.75 * i - 3`, as written; the test checks that).
 """
 
 import os
@@ -17,6 +25,11 @@ import ROOT
 ROOT.gInterpreter.Declare(
     r"""
 #include <array>
+#include <atomic>
+#include <bitset>
+#include <optional>
+#include <tuple>
+#include <variant>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -168,6 +181,77 @@ void anac_make_rntuple(const char *file, int compression, bool checksums)
          writer->CommitCluster();
    }
 }
+
+void anac_make_extra(const char *file)
+{
+   auto model = ROOT::RNTupleModel::Create();
+   auto x = model->MakeField<std::int32_t>("x");
+   {
+      // Two representations of one float: each cluster keeps one, the other is suppressed.
+      auto multi = std::make_unique<ROOT::RField<float>>("multi");
+      multi->SetColumnRepresentatives({{ROOT::ENTupleColumnType::kSplitReal32}, {ROOT::ENTupleColumnType::kReal16}});
+      model->AddField(std::move(multi));
+   }
+   auto opt = model->MakeField<std::optional<float>>("opt");
+   auto st = model->MakeField<std::vector<std::int32_t>>("st");
+   auto tup = model->MakeField<std::tuple<std::int32_t, double, std::string>>("tup");
+   auto at = model->MakeField<std::atomic<std::int32_t>>("at");
+   auto var = model->MakeField<std::variant<std::int32_t, float>>("var");
+   auto bits = model->MakeField<std::bitset<5>>("bits");
+   model->AddProjectedField(std::make_unique<ROOT::RField<ROOT::RNTupleCardinality<std::uint64_t>>>("nst"),
+                            [](const std::string &) { return std::string("st"); });
+   model->AddProjectedField(std::make_unique<ROOT::RField<std::vector<std::int32_t>>>("st_proj"),
+                            [](const std::string &name) {
+                               return name == "st_proj" ? std::string("st") : std::string("st._0");
+                            });
+   auto multi = model->GetDefaultEntry().GetPtr<float>("multi");
+
+   ROOT::RNTupleWriteOptions opts;
+   opts.SetCompression(505);
+   opts.SetInitialUnzippedPageSize(64);
+   opts.SetMaxUnzippedPageSize(128);
+   auto writer = ROOT::RNTupleWriter::Recreate(std::move(model), "extra", file, opts);
+   std::shared_ptr<float> late;
+   std::shared_ptr<std::vector<std::int32_t>> late_v;
+   for (int i = 0; i < 40; ++i) {
+      if (i == 17) {
+         // Fields added while writing: deferred columns, zeros (empty lists) before entry 17.
+         auto updater = writer->CreateModelUpdater();
+         updater->BeginUpdate();
+         updater->AddField(std::make_unique<ROOT::RField<float>>("late"));
+         updater->AddField(std::make_unique<ROOT::RField<std::vector<std::int32_t>>>("late_v"));
+         updater->CommitUpdate();
+         late = writer->GetModel().GetDefaultEntry().GetPtr<float>("late");
+         late_v = writer->GetModel().GetDefaultEntry().GetPtr<std::vector<std::int32_t>>("late_v");
+      }
+      *x = i;
+      *multi = i * 0.75f - 3.0f;
+      if (i % 3 == 0)
+         opt->reset();
+      else
+         *opt = i * 1.5f;
+      st->clear();
+      for (int k = 0; k < i % 4; ++k)
+         st->push_back((i * 7 + k * 13) % 10);
+      *tup = {i * 3, i / 7.0, std::string(i % 4, 'q')};
+      *at = -i;
+      if (i % 2)
+         *var = i;
+      else
+         *var = i * 0.5f;
+      *bits = std::bitset<5>(i % 32);
+      if (late) {
+         *late = i * 2.25f;
+         late_v->assign(i % 3, i);
+      }
+      writer->Fill();
+      if ((i + 1) % 10 == 0) {
+         writer->CommitCluster();
+         auto &field = const_cast<ROOT::RFieldBase &>(writer->GetModel().GetConstField("multi"));
+         ROOT::Internal::RFieldRepresentationModifier::SetPrimaryColumnRepresentation(field, ((i + 1) / 10) % 2);
+      }
+   }
+}
 """
 )
 
@@ -180,6 +264,7 @@ def main():
     os.chdir(out)
     for name, setting in CODECS.items():
         ROOT.anac_make_rntuple(f"types_{name}.root", setting, setting != 0)
+    ROOT.anac_make_extra("extra.root")
 
 
 if __name__ == "__main__":
