@@ -439,8 +439,9 @@ fn value(e: &Enc, d: &[u8], n: usize, i: usize) -> Val {
         Kind::Quant => {
             let q = bits_at(d, i as u64 * e.bits as u64, e.bits);
             let (lo, hi) = e.range;
-            let denom = ((1u64 << e.bits) - 1) as f64;
-            Val::F(lo + q as f64 * (hi - lo) / denom)
+            // As ROOT unquantizes: q * ((max - min) / (2^bits - 1)) + min, in double.
+            let scale = (hi - lo) / ((1u64 << e.bits) - 1) as f64;
+            Val::F(q as f64 * scale + lo)
         }
     }
 }
@@ -566,8 +567,8 @@ fn push_values(
             ColumnValues::U32(v) => v.push(int(x)?),
             ColumnValues::I64(v) => v.push(int(x)?),
             ColumnValues::U64(v) => v.push(int(x)?),
-            // Float kinds other than double are exact in f32 (quantized values are rounded
-            // once, as ROOT and uproot do).
+            // Float kinds other than double are exact in f32; quantized values are computed
+            // in double and rounded once, as ROOT does.
             ColumnValues::F32(v) => match x {
                 Val::F(f) => v.push(f as f32),
                 _ => return fail!("an integer element for a float field"),

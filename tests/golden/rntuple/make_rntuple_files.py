@@ -8,15 +8,18 @@ entries in clusters of 13 (committed by hand), small pages (several per cluster)
 on except in the uncompressed file (whose columns are the unsplit kinds). Files are written from
 inside OUTDIR under bare names so no machine path ends up in them. Values are deterministic.
 
+`root_reads.json` holds ROOT's own reading of two fields where uproot 5.7.7 differs from ROOT.
+
 `extra.root` holds the RNTuple `extra`: a float with two column representations switching per
 cluster (suppressed columns), fields added while writing (deferred columns), std::optional,
 std::tuple, std::atomic, projected fields (a cardinality, a vector), and two types the reader
 refuses (std::variant, std::bitset). Its golden values are `extra.json`
 (`dump_uproot.py extra.root extra extra.json x opt st tup at nst st_proj late late_v`), except
 `multi`, which uproot 5.7.7 misreads in the clusters stored as Real16 (ROOT's own RNTupleReader
-reads `0.75 * i - 3`, as written; the test checks that).
+reads `0.75 * i - 3`, as written: `root_reads.json`).
 """
 
+import json
 import os
 import sys
 
@@ -79,6 +82,12 @@ void anac_make_rntuple(const char *file, int compression, bool checksums)
       auto fq = std::make_unique<ROOT::RField<float>>("f_quant");
       fq->SetQuantized(11, {-10.0f, 10.0f});
       model->AddField(std::move(fq));
+      auto dq = std::make_unique<ROOT::RField<double>>("d_quant");
+      dq->SetQuantized(20, {-1000.0, 3000.0});
+      model->AddField(std::move(dq));
+      auto dt = std::make_unique<ROOT::RField<double>>("d_trunc");
+      dt->SetTruncated(20);
+      model->AddField(std::move(dt));
       auto d32 = std::make_unique<ROOT::RField<double>>("d_as_float");
       d32->SetDouble32();
       model->AddField(std::move(d32));
@@ -109,6 +118,8 @@ void anac_make_rntuple(const char *file, int compression, bool checksums)
    auto f_trunc = model->GetDefaultEntry().GetPtr<float>("f_trunc");
    auto f_quant = model->GetDefaultEntry().GetPtr<float>("f_quant");
    auto d_as_float = model->GetDefaultEntry().GetPtr<double>("d_as_float");
+   auto d_quant = model->GetDefaultEntry().GetPtr<double>("d_quant");
+   auto d_trunc = model->GetDefaultEntry().GetPtr<double>("d_trunc");
    auto vd32 = model->GetDefaultEntry().GetPtr<std::vector<double>>("vd32");
 
    ROOT::RNTupleWriteOptions opts;
@@ -134,6 +145,8 @@ void anac_make_rntuple(const char *file, int compression, bool checksums)
       *f_trunc = std::sin(i * 0.9f) * 7.0f;
       *f_quant = std::sin(i * 1.1f) * 9.5f;
       *d_as_float = std::sqrt(i + 0.5) * 3.3;
+      *d_quant = std::cos(i * 0.37) * 1999.0 + 1000.0;
+      *d_trunc = std::exp(i * 0.21) - 7.0;
       *s = std::string(i % 7, 'a' + (i % 26)) + (i % 5 == 0 ? std::string(300, 'x') : std::string());
       vf->clear();
       for (int k = 0; k < (i * 7) % 5; ++k)
@@ -265,6 +278,21 @@ def main():
     for name, setting in CODECS.items():
         ROOT.anac_make_rntuple(f"types_{name}.root", setting, setting != 0)
     ROOT.anac_make_extra("extra.root")
+    # Where uproot 5.7.7 and ROOT disagree, ROOT's own reader is the reference: doubles stored
+    # as Real32Quant (uproot rounds them to float) and a float whose clusters switch between
+    # two column representations (uproot misreads the Real16 clusters).
+    reads = {}
+    for file, ntuple, field, ty in [
+        ("types_zlib.root", "t", "d_quant", "double"),
+        ("extra.root", "extra", "multi", "float"),
+    ]:
+        reader = ROOT.RNTupleReader.Open(ntuple, file)
+        view = reader.GetView[ty](field)
+        reads[f"{ntuple}:{field}"] = [view(i) for i in range(reader.GetNEntries())]
+        del view
+        del reader
+    with open("root_reads.json", "w") as f:
+        json.dump(reads, f, sort_keys=True)
 
 
 if __name__ == "__main__":
