@@ -234,9 +234,11 @@ impl<'a> Rd<'a> {
             let offset = self.u64()?;
             return Ok((offset, size as u64));
         }
-        let raw = size as u32;
+        // A non-standard locator: the negated size holds type (8 bits), reserved (8) and the
+        // locator's own size (16).
+        let raw = size.unsigned_abs();
         let own = (raw & 0xffff) as usize;
-        let ty = ((raw >> 24) as u8 as i8).unsigned_abs();
+        let ty = raw >> 24;
         if ty != 1 {
             return fail!("locator type {ty} (only on-file locators) is not supported");
         }
@@ -703,4 +705,59 @@ fn link_fields(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchor_bytes(epoch: u16) -> Vec<u8> {
+        let mut body = Vec::new();
+        for v in [epoch, 0, 0, 0] {
+            body.extend_from_slice(&v.to_be_bytes());
+        }
+        for v in [100u64, 20, 40, 200, 10, 30, 1 << 30] {
+            body.extend_from_slice(&v.to_be_bytes());
+        }
+        let sum = xxhash_rust::xxh3::xxh3_64(&body);
+        // ROOT's byte count and class version, then the members and their checksum.
+        let mut obj = vec![0x40, 0, 0, 74, 0, 2];
+        obj.extend_from_slice(&body);
+        obj.extend_from_slice(&sum.to_be_bytes());
+        obj
+    }
+
+    #[test]
+    fn anchor_version_and_checksum_are_checked() {
+        let a = parse_anchor(&anchor_bytes(1)).unwrap();
+        assert_eq!(a.seek_header, 100);
+        assert_eq!(a.len_footer, 30);
+        // A pre-release (epoch 0, `ROOT::Experimental::RNTuple`) anchor is refused.
+        let e = parse_anchor(&anchor_bytes(0)).unwrap_err();
+        assert!(e.0.ends_with("is not supported"), "{}", e.0);
+        let mut bad = anchor_bytes(1);
+        bad[20] ^= 1;
+        assert!(parse_anchor(&bad).unwrap_err().0.contains("checksum"));
+        assert!(parse_anchor(&bad[..40]).is_err());
+    }
+
+    #[test]
+    fn frames_and_locators_are_bounded() {
+        // A list frame claiming more items than its bytes can hold.
+        let mut b = (-16i64).to_le_bytes().to_vec();
+        b.extend_from_slice(&1000u32.to_le_bytes());
+        b.extend_from_slice(&[0; 4]);
+        assert!(Rd::new(&b).list(8).is_err());
+        // A record frame running past its envelope.
+        let b = 64i64.to_le_bytes();
+        assert!(Rd::new(&b).record().is_err());
+        // A large locator (type 1): 64-bit size and offset.
+        let mut b = (-((1i32 << 24) | 20)).to_le_bytes().to_vec();
+        b.extend_from_slice(&5u64.to_le_bytes());
+        b.extend_from_slice(&7u64.to_le_bytes());
+        assert_eq!(Rd::new(&b).locator().unwrap(), (7, 5));
+        // Unknown feature flags are refused.
+        let b = 2u64.to_le_bytes();
+        assert!(Rd::new(&b).feature_flags().is_err());
+    }
 }
