@@ -515,6 +515,28 @@ fn push_values(
             v.extend(r.map(|i| i32::from_le_bytes(elem::<4>(d, n, i, e.split))));
             return Ok(());
         }
+        (Kind::I32, ColumnValues::I32(v)) => {
+            v.extend(r.map(|i| {
+                let u = u32::from_le_bytes(elem::<4>(d, n, i, e.split));
+                ((u >> 1) as i32) ^ -((u & 1) as i32)
+            }));
+            return Ok(());
+        }
+        (Kind::I64, ColumnValues::I64(v)) => {
+            v.extend(r.map(|i| {
+                let u = u64::from_le_bytes(elem::<8>(d, n, i, e.split));
+                if e.zigzag { unzigzag(u) } else { u as i64 }
+            }));
+            return Ok(());
+        }
+        (Kind::U64, ColumnValues::U64(v)) => {
+            v.extend(r.map(|i| u64::from_le_bytes(elem::<8>(d, n, i, e.split))));
+            return Ok(());
+        }
+        (Kind::U8, ColumnValues::U8(v)) => {
+            v.extend_from_slice(&d[r]);
+            return Ok(());
+        }
         (Kind::U32, ColumnValues::U32(v)) => {
             v.extend(r.map(|i| u32::from_le_bytes(elem::<4>(d, n, i, e.split))));
             return Ok(());

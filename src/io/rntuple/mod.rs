@@ -85,11 +85,15 @@ impl RNTuple {
         };
         let anchor = meta::parse_anchor(&obj)
             .map_err(|f| {
-                if class != "ROOT::RNTuple" {
-                    f.context(format!("a `{class}` anchor"))
-                } else {
-                    f
+                if class == "ROOT::RNTuple" {
+                    return f;
                 }
+                // ROOT before 6.34 wrote pre-release formats under this class name.
+                let why = f.0.strip_suffix(" is not supported").unwrap_or(&f.0);
+                Fail(format!(
+                    "a `{class}` anchor (ROOT before 6.34) that is not format 1.x ({why}) is not \
+                     supported"
+                ))
             })
             .map_err(ctx)?;
         let meta = meta::read_meta(file, anchor).map_err(ctx)?;
