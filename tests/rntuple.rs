@@ -14,9 +14,10 @@
 //! - The NanoAOD sample of `../shared/data` converted by RNTupleImporter in the test
 //!   (`make_nanoaod_rntuple.py`, needs python3 with ROOT): its schema equals the TTree's, every
 //!   branch reads equal to the TTree's, and some fields equal uproot's reading of the RNTuple.
+//!   Likewise the `std::vector`-branch sample (`poet_ttbar_vector.root`, tree `events`).
 //! - Corrupted and truncated copies: an error naming the file, never a panic.
 //!
-//! Without `../shared/data` or python3 + ROOT + uproot the NanoAOD test is skipped with a
+//! Without `../shared/data` or python3 + ROOT + uproot the two import tests are skipped with a
 //! printed reason, except under `CI=true`, where it fails.
 
 use anac::io::rntuple::{RNTuple, is_rntuple_class};
@@ -645,4 +646,51 @@ fn deferred_suppressed_projected_and_std_types_read_as_written() {
         d.contains("Real16") && d.contains("projected from field"),
         "{d}"
     );
+}
+
+#[test]
+fn vector_branch_tree_imported_by_rntuple_importer_reads_as_the_ttree() {
+    // `std::vector` branches sharing a prefix (`jet_pt`, `jet_eta`) are collections in the
+    // TTree's schema; the RNTuple copy (top-level std::vector fields) has the same schema.
+    let Some(src) = anac::testing::shared_file("poet_ttbar_vector.root") else {
+        return;
+    };
+    if !python_ready() {
+        return;
+    }
+    let dir = tempfile_dir("rntuple-poet");
+    let script = golden_dir().join("make_nanoaod_rntuple.py");
+    python(&[
+        script.to_str().unwrap(),
+        src.to_str().unwrap(),
+        dir.to_str().unwrap(),
+        "events",
+        "poet_rntuple.root",
+    ]);
+    let tfile = RootFile::open(&src).unwrap();
+    let tree = tfile.tree("events").unwrap();
+    let rfile = RootFile::open(dir.join("poet_rntuple.root")).unwrap();
+    let rnt = RNTuple::open(&rfile, "events").unwrap();
+    let (ts, rs) = (tree.schema(), rnt.schema());
+    assert_eq!(rs.collections, ts.collections);
+    assert_eq!(rs.branches, ts.branches);
+    let jet = rs.collection("jet").expect("collection jet");
+    assert_eq!(jet.layout, CollectionLayout::Vector);
+    let n = rnt.entries();
+    let mut scratch = Scratch::default();
+    let (mut a, mut b) = (Column::default(), Column::default());
+    for f in rs
+        .branches
+        .iter()
+        .chain(rs.collections.iter().flat_map(|c| c.fields.iter()))
+    {
+        for r in [0..n, 333..1001] {
+            rnt.read_into(&rfile, &f.branch, r.clone(), &mut a, &mut scratch)
+                .unwrap_or_else(|e| panic!("{}: {e}", f.branch));
+            tree.read_into(&tfile, &f.branch, r.clone(), &mut b, &mut scratch)
+                .unwrap();
+            assert!(columns_equal(&a, &b), "`{}` {r:?} differs", f.branch);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,10 +1,11 @@
-"""Converts the NanoAOD TTree `Events` of a file into an RNTuple with ROOT 6.40's
-RNTupleImporter (`ROOT.Experimental.RNTupleImporter`, or `ROOT.RNTupleImporter` in versions
-that moved it), with small clusters so reads cross cluster boundaries.
+"""Converts a TTree into an RNTuple with ROOT 6.40's RNTupleImporter
+(`ROOT.Experimental.RNTupleImporter`, or `ROOT.RNTupleImporter` in versions that moved it),
+with small clusters so reads cross cluster boundaries.
 
-Usage: python3 make_nanoaod_rntuple.py SOURCE.root OUTDIR
+Usage: python3 make_nanoaod_rntuple.py SOURCE.root OUTDIR [TREE [OUTNAME]]
 
-Writes OUTDIR/nanoAOD_rntuple.root (RNTuple `Events`) from inside OUTDIR under a bare name.
+TREE defaults to `Events` (NanoAOD), OUTNAME to `nanoAOD_rntuple.root`. Writes OUTDIR/OUTNAME
+(an RNTuple named like the tree) from inside OUTDIR under a bare name.
 """
 
 import os
@@ -23,11 +24,13 @@ def importer_class():
 def main():
     source = os.path.abspath(sys.argv[1])
     out = sys.argv[2]
+    tree = sys.argv[3] if len(sys.argv) > 3 else "Events"
+    name = sys.argv[4] if len(sys.argv) > 4 else "nanoAOD_rntuple.root"
     os.makedirs(out, exist_ok=True)
     os.chdir(out)
-    if os.path.exists("nanoAOD_rntuple.root"):
-        os.remove("nanoAOD_rntuple.root")
-    imp = importer_class().Create(source, "Events", "nanoAOD_rntuple.root")
+    if os.path.exists(name):
+        os.remove(name)
+    imp = importer_class().Create(source, tree, name)
     opts = ROOT.RNTupleWriteOptions()
     opts.SetCompression(505)
     opts.SetApproxZippedClusterSize(40000)
