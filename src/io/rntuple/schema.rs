@@ -297,18 +297,24 @@ pub(crate) fn describe(meta: &Meta, key: &str) -> String {
     if !meta.description.is_empty() {
         let _ = writeln!(s, "  description: {}", meta.description);
     }
+    // Dotted paths from the top-level field (parents were checked to form no cycle).
+    let paths: Vec<String> = (0..meta.fields.len())
+        .map(|i| {
+            let mut path = meta.fields[i].name.clone();
+            let (mut cur, mut at) = (i as u32, meta.fields[i].parent);
+            let mut guard = 0;
+            while at != cur && guard < meta.fields.len() {
+                path = format!("{}.{path}", meta.fields[at as usize].name);
+                cur = at;
+                at = meta.fields[at as usize].parent;
+                guard += 1;
+            }
+            path
+        })
+        .collect();
     let _ = writeln!(s, "fields ({}):", meta.fields.len());
     for (i, f) in meta.fields.iter().enumerate() {
-        let mut path = f.name.clone();
-        let mut at = f.parent;
-        let mut cur = i as u32;
-        let mut guard = 0;
-        while at != cur && guard < meta.fields.len() {
-            path = format!("{}.{path}", meta.fields[at as usize].name);
-            cur = at;
-            at = meta.fields[at as usize].parent;
-            guard += 1;
-        }
+        let path = &paths[i];
         let ty = if f.type_name.is_empty() {
             "(untyped)"
         } else {
@@ -358,17 +364,18 @@ pub(crate) fn describe(meta: &Meta, key: &str) -> String {
                     t.join("+")
                 }
             }
-            Err(e) => e.0,
+            Err(_) => "unsupported".to_string(),
         };
-        let field = meta
-            .fields
-            .get(c.field as usize)
-            .map(|f| f.name.as_str())
-            .unwrap_or("?");
+        let field = paths.get(c.field as usize).map_or("?", String::as_str);
+        let deferred = if c.first_element > 0 {
+            format!(", deferred from element {}", c.first_element)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             s,
-            "  #{i} field `{field}` (#{}): {} ({} bits, {enc}), representation {}, {pages} pages, \
-             {bytes} bytes",
+            "  #{i} field `{field}` (#{}): {} ({} bits, {enc}), representation {}{deferred}, \
+             {pages} pages, {bytes} bytes",
             c.field,
             type_name(c.ty),
             c.bits,
