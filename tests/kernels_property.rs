@@ -202,7 +202,13 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
         let mut chunk = Chunk::default();
         let mut scratch = Scratch::default();
         chunk
-            .load(&plan, &file, &tree, 0..tree.entries(), &mut scratch)
+            .load(
+                &plan,
+                &file,
+                &anac::io::dataset::Dataset::Tree(tree.clone()),
+                0..tree.entries(),
+                &mut scratch,
+            )
             .expect("chunk loads");
         let s = SampleCtx {
             xsec: 1.0,

@@ -266,6 +266,14 @@ extern "C" fn cb_p4fn(op: i64, a: *const f64, b: *const f64) -> f64 {
     }
 }
 
+/// MT2 (`ops::mt2`) of the 14 values at `v`: a, b, met (four each), χa, χb.
+extern "C" fn cb_mt2(v: *const f64) -> f64 {
+    // Safety: the kernel passes a pointer to 14 f64 in a stack slot.
+    let v = unsafe { &*(v as *const [f64; 14]) };
+    let p4 = |k: usize| [v[4 * k], v[4 * k + 1], v[4 * k + 2], v[4 * k + 3]];
+    ops::mt2(p4(0), p4(1), p4(2), v[12], v[13])
+}
+
 extern "C" fn cb_random(st: *mut State, site: i64, element: i64, dist: i64, a: f64, b: f64) -> f64 {
     // Safety: `st` is the state the kernel was called with.
     let s = unsafe { &*st };
@@ -400,6 +408,7 @@ struct Imports {
     to_int: FuncId,
     polar: FuncId,
     p4fn: FuncId,
+    mt2: FuncId,
     random: FuncId,
     sort: FuncId,
     streq: FuncId,
@@ -2027,6 +2036,39 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 };
                 Val { x: X::P4(v), p }
             }
+            Builtin::Mt2 => {
+                let slot =
+                    self.b
+                        .create_sized_stack_slot(cranelift_codegen::ir::StackSlotData::new(
+                            cranelift_codegen::ir::StackSlotKind::ExplicitSlot,
+                            14 * 8,
+                            3,
+                        ));
+                let mut p = None;
+                for (k, &arg) in args.iter().take(3).enumerate() {
+                    let v = self.node(arg)?;
+                    let X::P4(c) = v.x else {
+                        return Err("mt2 of non-four-vectors".into());
+                    };
+                    for (j, x) in c.iter().enumerate() {
+                        self.b
+                            .ins()
+                            .stack_store(I64, *x, slot, ((4 * k + j) * 8) as i32);
+                    }
+                    p = self.and_p(p, v.p);
+                }
+                for k in 0..2 {
+                    let v = self.node(args[3 + k])?;
+                    let x = self.as_f(&v.x);
+                    self.b
+                        .ins()
+                        .stack_store(I64, x, slot, ((12 + k) * 8) as i32);
+                    p = self.and_p(p, v.p);
+                }
+                let ptr = self.b.ins().stack_addr(I64, slot, 0);
+                let r = self.call(self.u.imp.mt2, &[ptr])[0];
+                Val { x: X::F(r), p }
+            }
             Builtin::DeltaR | Builtin::DeltaPhi | Builtin::DeltaEta | Builtin::Mt => {
                 let a = self.node(args[0])?;
                 let b = self.node(args[1])?;
@@ -2978,7 +3020,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         .finish(settings::Flags::new(fb))
         .map_err(|e| format!("cranelift ISA: {e}"))?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    let symbols: [(&str, *const u8); 18] = [
+    let symbols: [(&str, *const u8); 19] = [
         ("ev_streq", cb_streq as *const u8),
         ("ev_math1", cb_math1 as *const u8),
         ("ev_pow", cb_pow as *const u8),
@@ -2987,6 +3029,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         ("ev_to_int", cb_to_int as *const u8),
         ("ev_polar", cb_polar as *const u8),
         ("ev_p4fn", cb_p4fn as *const u8),
+        ("ev_mt2", cb_mt2 as *const u8),
         ("ev_random", cb_random as *const u8),
         ("ev_sort", cb_sort as *const u8),
         ("ev_begin", hooks.begin as *const u8),
@@ -3027,6 +3070,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         to_int: import("ev_to_int", sig(&[I64, F64], Some(I64)))?,
         polar: import("ev_polar", sig(&[I64, F64, F64, F64, F64], None))?,
         p4fn: import("ev_p4fn", sig(&[I64, I64, I64], Some(F64)))?,
+        mt2: import("ev_mt2", sig(&[I64], Some(F64)))?,
         random: import("ev_random", sig(&[I64, I64, I64, I64, F64, F64], Some(F64)))?,
         sort: import("ev_sort", sig(&[I64, I64, I64, I64], None))?,
         streq: import("ev_streq", sig(&[I64, I64, I64, I64], Some(I64)))?,

@@ -788,6 +788,20 @@ impl Lower<'_> {
                     args: vec![a, b],
                 });
             }
+            ("mt2", n) => {
+                let a = self.p4_arg(&args[0])?;
+                let b = self.p4_arg(&args[1])?;
+                let met = self.p4_arg(&args[2])?;
+                let chia = match args.get(3) {
+                    Some(e) => self.expr(e)?,
+                    None => self.constant(Value::Float(0.0)),
+                };
+                let chib = if n == 5 { self.expr(&args[4])? } else { chia };
+                return Ok(NodeKind::Call {
+                    func: Builtin::Mt2,
+                    args: vec![a, b, met, chia, chib],
+                });
+            }
             ("first", 1) => {
                 let base = self.expr(&args[0])?;
                 let index = self.constant(Value::Int(0));

@@ -21,6 +21,7 @@
 //! [`NodeKind::Field`] access was resolved against the static element type of its scope.
 
 mod lower;
+pub mod mt2;
 pub mod ops;
 mod print;
 
@@ -298,6 +299,8 @@ pub enum Builtin {
     DeltaEta,
     /// `mt(a, b)`: √(2 pT_a pT_b (1 − cos Δφ)).
     Mt,
+    /// `mt2(a, b, met, χa, χb)` (lowering fills in absent masses): the stransverse mass.
+    Mt2,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -323,6 +323,14 @@ pub fn mt(a: P4, b: P4) -> f64 {
     (2.0 * pa * pb * (1.0 - delta_phi(a, b).cos())).sqrt()
 }
 
+/// MT2 of visible four-vectors `a`, `b` (their masses and transverse momenta), the missing
+/// transverse momentum of `met` and invisible masses `chia`, `chib` (see `ir::mt2`).
+pub fn mt2(a: P4, b: P4, met: P4, chia: f64, chib: f64) -> f64 {
+    let ma = p4_member(super::P4Member::Mass, a);
+    let mb = p4_member(super::P4Member::Mass, b);
+    super::mt2::mt2(ma, a[0], a[1], mb, b[0], b[1], met[0], met[1], chia, chib)
+}
+
 /// sqrt(Δη² + Δφ²).
 pub fn delta_r(a: P4, b: P4) -> f64 {
     let deta = p4_member(super::P4Member::Eta, a) - p4_member(super::P4Member::Eta, b);

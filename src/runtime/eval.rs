@@ -796,6 +796,23 @@ impl<'p> Frame<'p> {
                     c
                 })
             }
+            Builtin::Mt2 => {
+                let mut v = [[0.0; 4]; 3];
+                for (k, slot) in v.iter_mut().enumerate() {
+                    match self.eval(ch, s, args[k])? {
+                        V::P4(p) => *slot = p,
+                        _ => return Ok(V::Absent),
+                    }
+                }
+                let mut m = [0.0; 2];
+                for (k, slot) in m.iter_mut().enumerate() {
+                    match self.eval(ch, s, args[3 + k])?.num() {
+                        Some(x) => *slot = x.f(),
+                        None => return Ok(V::Absent),
+                    }
+                }
+                V::F(ops::mt2(v[0], v[1], v[2], m[0], m[1]))
+            }
             Builtin::DeltaR | Builtin::DeltaPhi | Builtin::DeltaEta | Builtin::Mt => {
                 let a = self.eval(ch, s, args[0])?;
                 let b = self.eval(ch, s, args[1])?;

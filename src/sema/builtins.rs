@@ -91,6 +91,7 @@ pub const ALL: &[&str] = &[
     "delta_r",
     "delta_eta",
     "mt",
+    "mt2",
     "delta_phi",
 ];
 
@@ -158,6 +159,11 @@ pub const SIGNATURES: &[(&str, &str)] = &[
     (
         "delta_eta(a, b), mt(a, b)",
         "η_a − η_b; the transverse mass √(2 pT_a pT_b (1 − cos Δφ)) (massless, e.g. lepton + MET)",
+    ),
+    (
+        "mt2(a, b, met), mt2(a, b, met, m_inv), mt2(a, b, met, m_inv_a, m_inv_b)",
+        "the stransverse mass MT2 of visible four-vectors a, b and the missing momentum met \
+         (its px, py), for invisible particles of mass m_inv (default 0)",
     ),
     (
         "normal(mean, sigma), uniform(a, b)",
@@ -426,12 +432,21 @@ impl Checker<'_> {
                 }
                 (if opt { Type::P4.optional() } else { Type::P4 }, None)
             }
-            "delta_r" | "delta_phi" | "delta_eta" | "mt" => {
-                if !self.arity(func, args, &[2], span) {
+            "delta_r" | "delta_phi" | "delta_eta" | "mt" | "mt2" => {
+                let allowed: &[usize] = if name == "mt2" { &[3, 4, 5] } else { &[2] };
+                if !self.arity(func, args, allowed, span) {
                     return (Type::Error, None);
                 }
                 let mut opt = false;
-                for a in args {
+                let vectors = if name == "mt2" { 3 } else { 2 };
+                for a in &args[vectors..] {
+                    opt |= self
+                        .expect_number(a, "the invisible masses of `mt2`")
+                        .0
+                        .unwrap_optional()
+                        .1;
+                }
+                for a in &args[..vectors] {
                     let (t, _) = self.expr(a);
                     let (inner, o) = t.unwrap_optional();
                     opt |= o;
