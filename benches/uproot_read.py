@@ -3,7 +3,7 @@
 
 Usage: python3 benches/uproot_read.py DIR [THREADS] [REPS]
 
-Opens every `*.root` file in DIR (tree `Events`; timed and printed separately) and then reads it
+Opens every `*.root` file in DIR (tree or RNTuple `Events`; timed and printed separately) and then reads it
 cluster by cluster into awkward arrays, like the Rust bench's work units. THREADS > 1 gives uproot a ThreadPoolExecutor of that size for
 decompression and interpretation (uproot's own parallelism; the GIL limits it). One warm-up pass,
 then REPS timed passes (default 5); prints one line per pass and a median line.
@@ -48,6 +48,8 @@ def one_pass(trees):
 
 
 def clusters(tree):
+    if hasattr(tree, "cluster_summaries"):  # an RNTuple
+        return [(c.num_first_entry, c.num_first_entry + c.num_entries) for c in tree.cluster_summaries]
     offsets = tree.common_entry_offsets()
     return list(zip(offsets[:-1], offsets[1:]))
 

@@ -83,7 +83,12 @@ impl Dataset {
     }
 
     /// Reads `entries` of `name` into a new column.
-    pub fn read(&self, file: &RootFile, name: &str, entries: Range<u64>) -> Result<Column, RootError> {
+    pub fn read(
+        &self,
+        file: &RootFile,
+        name: &str,
+        entries: Range<u64>,
+    ) -> Result<Column, RootError> {
         let mut out = Column::default();
         let mut scratch = Scratch::default();
         self.read_into(file, name, entries, &mut out, &mut scratch)?;
@@ -124,13 +129,10 @@ pub fn open_file(location: &Path) -> Result<RootFile, RootError> {
                 .into(),
         });
     }
-    if is_remote(location) {
-        return Err(RootError::Unsupported {
-            path: location.to_path_buf(),
-            what: "remote files are not supported yet".into(),
-        });
+    match location.to_str() {
+        Some(url) if is_remote(location) => super::http::open_root(url),
+        _ => RootFile::open(location),
     }
-    RootFile::open(location)
 }
 
 /// Sorts `ranges` and merges those that touch or overlap.

@@ -360,6 +360,12 @@ fn run_unit(
         .map(|k| super::native::Native::new(plan, job, k));
     let chunk = opts.chunk_size.max(1) as u64;
     let clusters = tree.clusters();
+    let remote = crate::io::dataset::is_remote(&input.path);
+    let columns: Vec<&str> = if remote {
+        plan_columns(plan, job.lumi_mask.is_some())
+    } else {
+        Vec::new()
+    };
     // Kill tests: with `ANAC_TEST_SLOW_CHUNKS_MS=n`, each chunk takes n ms more, so that a test
     // can kill the process while a unit is under way.
     let slow = std::env::var("ANAC_TEST_SLOW_CHUNKS_MS")
@@ -383,6 +389,11 @@ fn run_unit(
             .unwrap_or(unit.range.end);
         let end = (start + chunk).min(cluster_end).min(unit.range.end);
         let t0 = Instant::now();
+        // A remote input fetches the baskets of the whole cluster (within the unit) in one go.
+        if remote && (start == unit.range.start || clusters.iter().any(|c| c.start == start)) {
+            let stop = cluster_end.min(unit.range.end);
+            file.prefetch(&tree.byte_ranges(&columns, start..stop));
+        }
         if let Some(ms) = slow {
             std::thread::sleep(Duration::from_millis(ms));
         }
@@ -450,6 +461,20 @@ fn run_unit(
         start = end;
     }
     Ok(res)
+}
+
+/// Every column a chunk of this plan reads (collection lengths, fields, per-event values, and
+/// the luminosity mask's).
+fn plan_columns(plan: &Plan, lumi: bool) -> Vec<&str> {
+    let mut out: Vec<&str> = plan.collections.iter().map(|c| c.length.as_str()).collect();
+    out.extend(plan.fields.iter().map(|f| f.branch.as_str()));
+    out.extend(plan.scalars.iter().map(|s| s.branch.as_str()));
+    if lumi {
+        out.extend(super::units::LUMI_BRANCHES);
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// Reads `run` and `luminosityBlock` of `range` and marks in `st.skip` the events outside `mask`.

@@ -135,6 +135,14 @@ impl RootFile {
         self.size
     }
 
+    /// Tells the byte source which ranges are about to be read (a remote source fetches them
+    /// in few requests; a local file ignores it).
+    pub fn prefetch(&self, ranges: &[std::ops::Range<u64>]) {
+        if !ranges.is_empty() {
+            self.source.prefetch(ranges);
+        }
+    }
+
     /// The file's UUID, read from its top directory record (all zero when the record is too
     /// short to hold one, as in files written by very old ROOT versions).
     pub fn uuid(&self) -> [u8; 16] {
