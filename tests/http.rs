@@ -640,3 +640,66 @@ fn reads_past_the_end_fail_and_never_return_short_data() {
     let local = std::fs::read(dir.join(HZZ)).expect("read");
     assert_eq!(&buf[..], &local[local.len() - 100..]);
 }
+
+/// `anac run` of the AGC analysis with every input served over HTTP (20 ms per request) fills
+/// exactly the histograms of the local run, and its summary reports the requests.
+#[test]
+fn the_agc_analysis_over_http_equals_the_local_run() {
+    let Some(dir) = data() else { return };
+    let agc = dir.join("agc-small");
+    let mut names: Vec<String> = std::fs::read_dir(&agc)
+        .expect("agc-small")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".root"))
+        .collect();
+    names.sort();
+    let server = Server::start(None);
+    for n in &names {
+        server.put(n, std::fs::read(agc.join(n)).expect("read an AGC file"));
+    }
+    server.set_mode(Mode {
+        latency: Duration::from_millis(20),
+        ..Mode::default()
+    });
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let samples = std::fs::read_to_string(root.join("analyses/ttbar/samples.yaml"))
+        .expect("the AGC samples file");
+    let remote = samples.replace(
+        "../../../shared/data/agc-small/",
+        &format!("http://{}/", server.addr),
+    );
+    assert_ne!(remote, samples);
+    let tmp = std::env::temp_dir().join(format!("anac-http-run-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).expect("temp folder");
+    std::fs::write(tmp.join("samples.yaml"), remote).expect("write the samples");
+    let run = |out: &str, samples: Option<&Path>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_anac"));
+        cmd.current_dir(&root).args([
+            "run",
+            "analyses/ttbar/ttbar.ana",
+            "-o",
+            tmp.join(out).to_str().expect("utf-8"),
+        ]);
+        if let Some(s) = samples {
+            cmd.arg("--samples").arg(s);
+        }
+        let o = cmd.output().expect("anac runs");
+        let err = String::from_utf8_lossy(&o.stderr).into_owned();
+        assert!(o.status.success(), "anac run failed: {err}");
+        err
+    };
+    let _ = run("local", None);
+    let summary = run("remote", Some(&tmp.join("samples.yaml")));
+    let read = |d: &str| {
+        std::fs::read_to_string(tmp.join(d).join("histograms.json")).expect("histograms.json")
+    };
+    assert_eq!(read("local"), read("remote"), "remote histograms differ");
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("remote inputs:"))
+        .unwrap_or_else(|| panic!("no remote-input line in the summary:\n{summary}"));
+    eprintln!("{line}; the server saw {} requests", server.requests());
+    assert!(server.requests() > 0);
+    let _ = std::fs::remove_dir_all(&tmp);
+}

@@ -385,6 +385,17 @@ pub fn run(args: Args) -> ExitCode {
                 (t_written - t_merged).as_secs_f64(),
             );
         }
+        let http = crate::io::http::process_stats();
+        if http.requests > 0 {
+            crate::errln!(
+                "remote inputs: {} HTTP requests ({} retried), {:.1} MB, {} round trips (summed \
+                 over files)",
+                http.requests,
+                http.retries,
+                http.bytes as f64 / 1e6,
+                http.round_trips
+            );
+        }
         if let Some(why) = &fallback {
             crate::errln!(
                 "note: ran in the interpreter: the native compiler failed on {why} (a bug in \

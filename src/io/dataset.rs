@@ -12,6 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::rntuple::RNTuple;
 use super::root::{Column, RootError, RootFile, Scratch, Tree};
 use super::schema::TreeSchema;
 
@@ -19,30 +20,62 @@ use super::schema::TreeSchema;
 #[derive(Clone)]
 pub enum Dataset {
     Tree(Tree),
+    RNTuple(RNTuple),
 }
 
 impl Dataset {
     /// The dataset `name` (`dir/name` allowed) of `file`.
     pub fn open(file: &RootFile, name: &str) -> Result<Dataset, RootError> {
-        Ok(Dataset::Tree(file.tree(name)?))
+        let tree_missing = match file.tree(name) {
+            Ok(t) => return Ok(Dataset::Tree(t)),
+            Err(e @ RootError::NotFound { .. }) => e,
+            Err(e) => return Err(e),
+        };
+        match RNTuple::open(file, name) {
+            Ok(r) => Ok(Dataset::RNTuple(r)),
+            Err(RootError::NotFound { .. }) => {
+                // Neither: name what the file does hold.
+                let rntuples = rntuples(file);
+                if rntuples.is_empty() {
+                    return Err(tree_missing);
+                }
+                let trees = file.trees().unwrap_or_default();
+                Err(RootError::NotFound {
+                    path: file.path().to_path_buf(),
+                    what: format!(
+                        "no tree or RNTuple named `{name}` (trees: {}; RNTuples: {})",
+                        if trees.is_empty() {
+                            "none".to_string()
+                        } else {
+                            trees.join(", ")
+                        },
+                        rntuples.join(", ")
+                    ),
+                })
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// "TTree" or "RNTuple", for messages.
     pub fn format(&self) -> &'static str {
         match self {
             Dataset::Tree(_) => "TTree",
+            Dataset::RNTuple(_) => "RNTuple",
         }
     }
 
     pub fn name(&self) -> &str {
         match self {
             Dataset::Tree(t) => t.name(),
+            Dataset::RNTuple(r) => r.name(),
         }
     }
 
     pub fn entries(&self) -> u64 {
         match self {
             Dataset::Tree(t) => t.entries(),
+            Dataset::RNTuple(r) => r.entries(),
         }
     }
 
@@ -50,6 +83,7 @@ impl Dataset {
     pub fn clusters(&self) -> Vec<Range<u64>> {
         match self {
             Dataset::Tree(t) => t.clusters(),
+            Dataset::RNTuple(r) => r.clusters(),
         }
     }
 
@@ -57,6 +91,7 @@ impl Dataset {
     pub fn schema(&self) -> TreeSchema {
         match self {
             Dataset::Tree(t) => t.schema(),
+            Dataset::RNTuple(r) => r.schema(),
         }
     }
 
@@ -64,6 +99,14 @@ impl Dataset {
     pub fn has(&self, name: &str) -> bool {
         match self {
             Dataset::Tree(t) => t.branch(name).is_some(),
+            Dataset::RNTuple(r) => {
+                let s = r.schema();
+                s.branches.iter().any(|b| b.branch == name)
+                    || s.collections.iter().any(|c| {
+                        c.fields.iter().any(|f| f.branch == name)
+                            || matches!(&c.layout, crate::io::schema::CollectionLayout::Counter { branch } if branch == name)
+                    })
+            }
         }
     }
 
@@ -79,6 +122,7 @@ impl Dataset {
     ) -> Result<(), RootError> {
         match self {
             Dataset::Tree(t) => t.read_into(file, name, entries, out, scratch),
+            Dataset::RNTuple(r) => r.read_into(file, name, entries, out, scratch),
         }
     }
 
@@ -100,8 +144,25 @@ impl Dataset {
     pub fn byte_ranges(&self, names: &[&str], entries: Range<u64>) -> Vec<Range<u64>> {
         match self {
             Dataset::Tree(t) => t.byte_ranges(names, entries),
+            Dataset::RNTuple(r) => r.byte_ranges(names, entries),
         }
     }
+}
+
+/// Names of the RNTuples at the top of `file` (none when its keys cannot be listed: the caller
+/// reports the tree error instead).
+pub fn rntuples(file: &RootFile) -> Vec<String> {
+    let mut out: Vec<String> = file
+        .keys()
+        .map(|keys| {
+            keys.into_iter()
+                .filter(|k| super::rntuple::is_rntuple_class(&k.class_name))
+                .map(|k| k.name)
+                .collect()
+        })
+        .unwrap_or_default();
+    out.dedup();
+    out
 }
 
 /// Opens the dataset `name` of the file at `location` (cached; see `root::cache`).

@@ -185,6 +185,32 @@ fn attempts_note(attempts: u32) -> String {
     }
 }
 
+/// Counters of every [`HttpFile`] of the process (for the run summary).
+struct Totals {
+    requests: AtomicU64,
+    bytes: AtomicU64,
+    round_trips: AtomicU64,
+    retries: AtomicU64,
+}
+
+static TOTAL: Totals = Totals {
+    requests: AtomicU64::new(0),
+    bytes: AtomicU64::new(0),
+    round_trips: AtomicU64::new(0),
+    retries: AtomicU64::new(0),
+};
+
+/// What every remote file of this process sent and received so far (round trips summed over
+/// files).
+pub fn process_stats() -> HttpStats {
+    HttpStats {
+        requests: TOTAL.requests.load(Ordering::Relaxed),
+        bytes: TOTAL.bytes.load(Ordering::Relaxed),
+        round_trips: TOTAL.round_trips.load(Ordering::Relaxed),
+        retries: TOTAL.retries.load(Ordering::Relaxed),
+    }
+}
+
 /// Counters of the requests an [`HttpFile`] sent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HttpStats {
@@ -339,6 +365,7 @@ impl HttpFile {
             file.attempt(std::slice::from_ref(&first), true)
         });
         file.round_trips.fetch_add(chain, Ordering::Relaxed);
+        TOTAL.round_trips.fetch_add(chain, Ordering::Relaxed);
         match answer? {
             Answer::Parts { parts, total } => {
                 let Some(total) = total else {
@@ -447,6 +474,7 @@ impl HttpFile {
                 }));
             }
             self.retries.fetch_add(1, Ordering::Relaxed);
+            TOTAL.retries.fetch_add(1, Ordering::Relaxed);
             let factor = 1u32 << (attempts - 1).min(16);
             let wait = self
                 .opts
@@ -466,6 +494,7 @@ impl HttpFile {
             .collect::<Vec<_>>()
             .join(",");
         self.requests.fetch_add(1, Ordering::Relaxed);
+        TOTAL.requests.fetch_add(1, Ordering::Relaxed);
         let mut resp = self
             .agent
             .get(&self.url)
@@ -509,6 +538,7 @@ impl HttpFile {
                 };
                 let got: u64 = parts.iter().map(|(_, d)| d.len() as u64).sum();
                 self.bytes.fetch_add(got, Ordering::Relaxed);
+                TOTAL.bytes.fetch_add(got, Ordering::Relaxed);
                 if let (Some(was), Some(now)) = (expected, total)
                     && was != now
                 {
@@ -530,6 +560,7 @@ impl HttpFile {
                 if first && let Some(len) = content_length.filter(|&l| l < MAX_WHOLE_BODY) {
                     let body = read_exactly(&mut resp.body_mut().as_reader(), len)?;
                     self.bytes.fetch_add(len, Ordering::Relaxed);
+                    TOTAL.bytes.fetch_add(len, Ordering::Relaxed);
                     return Ok(Answer::Whole(body));
                 }
                 if first && content_length.is_none() {
@@ -540,6 +571,7 @@ impl HttpFile {
                         .read_to_end(&mut body)
                         .map_err(|e| Failure::Transient(format!("reading the answer: {e}")))?;
                     self.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
+                    TOTAL.bytes.fetch_add(body.len() as u64, Ordering::Relaxed);
                     if (body.len() as u64) < MAX_WHOLE_BODY {
                         return Ok(Answer::Whole(body));
                     }
@@ -610,6 +642,7 @@ impl HttpFile {
                 }
             }
             self.round_trips.fetch_add(chain, Ordering::Relaxed);
+            TOTAL.round_trips.fetch_add(chain, Ordering::Relaxed);
             if let Some(e) = failed {
                 return Err(e);
             }
@@ -651,6 +684,7 @@ impl HttpFile {
                     .unwrap_or(0)
             });
             self.round_trips.fetch_add(longest, Ordering::Relaxed);
+            TOTAL.round_trips.fetch_add(longest, Ordering::Relaxed);
             let (_, err) = results.into_inner().unwrap_or_else(|e| e.into_inner());
             if let Some(e) = err {
                 return Err(e);
