@@ -394,3 +394,37 @@ fn scanning_a_damaged_branch_is_the_files_problem() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("==> 3 entries"), "{}", stdout(&o));
 }
+
+/// `inspect` lists an RNTuple with its fields, columns and clusters, and `--scan` reads its
+/// fields, with values equal to uproot's (`tests/golden/rntuple/types.json`).
+#[test]
+fn inspect_and_scan_an_rntuple() {
+    let file = "tests/golden/rntuple/types_zstd.root";
+    let o = anac(&["inspect", file]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("RNTuple `t`"), "{text}");
+    assert!(text.contains("hits (std::vector, 2 fields)"), "{text}");
+    let o = anac(&[
+        "inspect",
+        file,
+        "t",
+        "--scan",
+        "i32,vf,vvi,s,hits.e",
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let got = json_of(&o);
+    let gold: Value = serde_json::from_str(
+        &std::fs::read_to_string("tests/golden/rntuple/types.json").expect("golden values"),
+    )
+    .expect("golden JSON");
+    for f in ["i32", "vf", "vvi", "s", "hits.e"] {
+        assert_eq!(got["values"][f], gold[f], "field {f}");
+    }
+    // A misspelt field: exit 2 with a suggestion.
+    let o = anac(&["inspect", file, "t", "--scan", "d_quantt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean"), "{}", stderr(&o));
+}

@@ -11,6 +11,8 @@
 //! diagnostics module on stderr with exit code 2; nothing is printed on stdout then.
 
 use crate::diagnostics::{Code, Diagnostic, render_human};
+use crate::io::dataset::Dataset;
+use crate::io::rntuple::RNTuple;
 use crate::io::root::{BranchInfo, Column, ColumnKind, ColumnValues, RootFile, Tree};
 use crate::io::schema::{Shape, TreeSchema};
 use serde::Serialize;
@@ -120,7 +122,11 @@ fn inspect_to<W: Write>(args: &Args, out: &mut Escaped<W>) -> Result<(), Failure
     let file = crate::io::dataset::open_file(&args.file).map_err(root_err)?;
     let names = match &args.tree {
         Some(t) => vec![t.clone()],
-        None => file.trees().map_err(root_err)?,
+        None => {
+            let mut n = file.trees().map_err(root_err)?;
+            n.extend(crate::io::dataset::rntuples(&file));
+            n
+        }
     };
     if !args.scan.is_empty() {
         let [name] = names.as_slice() else {
@@ -137,7 +143,7 @@ fn inspect_to<W: Write>(args: &Args, out: &mut Escaped<W>) -> Result<(), Failure
                 .with_help("e.g. `anac inspect FILE.root TREE --scan BRANCH`"),
             )));
         };
-        let tree = file.tree(name).map_err(root_err)?;
+        let tree = Dataset::open(&file, name).map_err(root_err)?;
         let default_len = match args.format {
             Format::Human => 10,
             Format::Json => tree.entries(),
@@ -175,18 +181,47 @@ fn inspect_to<W: Write>(args: &Args, out: &mut Escaped<W>) -> Result<(), Failure
             Format::Json => scan.json(range, out),
         };
     }
-    let trees = names
+    let sets = names
         .iter()
-        .map(|n| file.tree(n).map_err(root_err))
-        .collect::<Result<Vec<Tree>, Box<Diagnostic>>>()?;
+        .map(|n| Dataset::open(&file, n).map_err(root_err))
+        .collect::<Result<Vec<Dataset>, Box<Diagnostic>>>()?;
+    let (trees, rntuples): (Vec<Tree>, Vec<RNTuple>) =
+        sets.into_iter()
+            .fold((Vec::new(), Vec::new()), |(mut t, mut r), d| {
+                match d {
+                    Dataset::Tree(x) => t.push(x),
+                    Dataset::RNTuple(x) => r.push(x),
+                }
+                (t, r)
+            });
     out.put(&match args.format {
-        Format::Human => summary_human(&file, &trees),
-        Format::Json => summary_json(&file, &trees),
-    })
+        Format::Human => summary_human(&file, &trees, &rntuples),
+        Format::Json => summary_json(&file, &trees, &rntuples),
+    })?;
+    remote_note(&args.file);
+    Ok(())
+}
+
+/// For a remote file, what reading it cost (on stderr).
+fn remote_note(location: &std::path::Path) {
+    let s = crate::io::http::process_stats();
+    if crate::io::dataset::is_remote(location) && s.requests > 0 {
+        crate::errln!(
+            "note: read over HTTP: {} requests ({} retried), {} round trips, {} bytes",
+            s.requests,
+            s.retries,
+            s.round_trips,
+            s.bytes
+        );
+    }
 }
 
 /// The kind of a branch to scan, or why it cannot be read.
-fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, Box<Diagnostic>> {
+fn scan_kind(file: &RootFile, set: &Dataset, branch: &str) -> Result<ColumnKind, Box<Diagnostic>> {
+    let tree = match set {
+        Dataset::Tree(t) => t,
+        Dataset::RNTuple(r) => return rntuple_scan_kind(file, r, branch),
+    };
     let Some(info) = tree.branch(branch) else {
         let near = tree
             .branches()
@@ -225,6 +260,54 @@ fn scan_kind(file: &RootFile, tree: &Tree, branch: &str) -> Result<ColumnKind, B
             ),
         ))
     })
+}
+
+/// The kind of an RNTuple field to scan (any `branch` of its schema: `Jet_pt`, `nJet`,
+/// `rec.x`), or why it cannot be read.
+fn rntuple_scan_kind(
+    file: &RootFile,
+    r: &RNTuple,
+    name: &str,
+) -> Result<ColumnKind, Box<Diagnostic>> {
+    let schema = r.schema();
+    let mut known: Vec<&crate::io::schema::FieldSchema> = schema.branches.iter().collect();
+    known.extend(schema.collections.iter().flat_map(|c| c.fields.iter()));
+    if let Some(f) = known.iter().find(|f| f.branch == name) {
+        return Ok(ColumnKind {
+            ty: f.ty,
+            shape: f.shape,
+            counter: None,
+        });
+    }
+    if let Some(u) = schema.unsupported.iter().find(|u| u.branch == name) {
+        return Err(Box::new(Diagnostic::error(
+            BAD_ARGUMENT,
+            format!(
+                "`{}`: field `{name}` ({}) cannot be read: {}",
+                file.path().display(),
+                u.type_name,
+                u.reason
+            ),
+        )));
+    }
+    let near = known
+        .iter()
+        .map(|f| (strsim::jaro_winkler(&f.branch, name), f.branch.as_str()))
+        .filter(|(s, _)| *s > 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, n)| format!("did you mean `{n}`? "))
+        .unwrap_or_default();
+    Err(Box::new(
+        Diagnostic::error(
+            BAD_ARGUMENT,
+            format!(
+                "`{}`: RNTuple `{}` has no field `{name}`",
+                file.path().display(),
+                r.name()
+            ),
+        )
+        .with_help(format!("{near}`anac inspect FILE NAME` lists the fields")),
+    ))
 }
 
 /// `A:B`, `A:`, `:B` or `A` (one entry) within `0..entries`; default `0..min(default_len,
@@ -286,7 +369,7 @@ fn kind_text(k: &ColumnKind) -> String {
     }
 }
 
-fn summary_human(file: &RootFile, trees: &[Tree]) -> String {
+fn summary_human(file: &RootFile, trees: &[Tree], rntuples: &[RNTuple]) -> String {
     let mut o = format!("{}: {} bytes\n", file.path().display(), file.size());
     for tree in trees {
         let clusters = tree.clusters();
@@ -315,6 +398,17 @@ fn summary_human(file: &RootFile, trees: &[Tree]) -> String {
         ));
         o.push_str(&branch_table(tree.branches()));
         o.push_str(&schema_human(&tree.schema()));
+    }
+    for r in rntuples {
+        o.push_str(&format!(
+            "\nRNTuple `{}`: {} entries\n",
+            r.name(),
+            r.entries()
+        ));
+        for line in r.describe().lines() {
+            o.push_str(&format!("  {line}\n"));
+        }
+        o.push_str(&schema_human(&r.schema()));
     }
     o
 }
@@ -461,7 +555,7 @@ struct BranchJson<'a> {
     baskets: usize,
 }
 
-fn summary_json(file: &RootFile, trees: &[Tree]) -> String {
+fn summary_json(file: &RootFile, trees: &[Tree], rntuples: &[RNTuple]) -> String {
     let trees: Vec<Value> = trees
         .iter()
         .map(|t| {
@@ -494,10 +588,24 @@ fn summary_json(file: &RootFile, trees: &[Tree]) -> String {
             })
         })
         .collect();
+    let rntuples: Vec<Value> = rntuples
+        .iter()
+        .map(|r| {
+            let clusters: Vec<[u64; 2]> = r.clusters().iter().map(|c| [c.start, c.end]).collect();
+            serde_json::json!({
+                "name": r.name(),
+                "entries": r.entries(),
+                "clusters": clusters,
+                "description": r.describe(),
+                "schema": r.schema(),
+            })
+        })
+        .collect();
     let doc = serde_json::json!({
         "file": file.path().display().to_string(),
         "size": file.size(),
         "trees": trees,
+        "rntuples": rntuples,
     });
     json_text(&doc)
 }
@@ -651,7 +759,7 @@ fn text(v: &Value) -> String {
 /// The branches `--scan` shows, read block by block.
 struct Scan<'a> {
     file: &'a RootFile,
-    tree: &'a Tree,
+    tree: &'a Dataset,
     kinds: &'a [(String, ColumnKind)],
 }
 
