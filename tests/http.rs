@@ -703,3 +703,67 @@ fn the_agc_analysis_over_http_equals_the_local_run() {
     assert!(server.requests() > 0);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// An RNTuple read over HTTP: every field equals the local read, and opening it plus reading
+/// its first cluster after a prefetch of that cluster's pages takes few round trips (and no
+/// request while the prefetched cluster is read).
+#[test]
+fn an_rntuple_over_http_equals_the_local_read() {
+    use anac::io::dataset::Dataset;
+    let local =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/rntuple/types_zstd.root");
+    let server = Server::start(None);
+    server.put(
+        "types.root",
+        std::fs::read(&local).expect("the RNTuple test file"),
+    );
+    server.set_mode(Mode {
+        latency: Duration::from_millis(20),
+        ..Mode::default()
+    });
+    let (remote, http) = open_remote(&server.url("types.root"), quick());
+    let rset = Dataset::open(&remote, "t").unwrap_or_else(|e| panic!("{e}"));
+    let lf = RootFile::open(&local).unwrap_or_else(|e| panic!("{e}"));
+    let lset = Dataset::open(&lf, "t").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(rset.format(), "RNTuple");
+    let schema = lset.schema();
+    let mut names: Vec<String> = schema.branches.iter().map(|b| b.branch.clone()).collect();
+    names.extend(
+        schema
+            .collections
+            .iter()
+            .flat_map(|c| c.fields.iter().map(|f| f.branch.clone())),
+    );
+    let first = rset.clusters()[0].clone();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    remote.prefetch(&rset.byte_ranges(&refs, first.clone()));
+    let before = http.stats();
+    for n in &names {
+        let want = lset
+            .read(&lf, n, first.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let got = rset
+            .read(&remote, n, first.clone())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(same(&want, &got), "field `{n}` differs over HTTP");
+    }
+    let after = http.stats();
+    assert_eq!(
+        after.requests, before.requests,
+        "reading a prefetched cluster sent requests"
+    );
+    assert!(after.round_trips <= 6, "{after:?}");
+    eprintln!(
+        "RNTuple open + one cluster of {} fields: {after:?}",
+        names.len()
+    );
+    // The whole file, every cluster.
+    let n = lset.entries();
+    for name in &names {
+        let want = lset.read(&lf, name, 0..n).unwrap_or_else(|e| panic!("{e}"));
+        let got = rset
+            .read(&remote, name, 0..n)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(same(&want, &got), "field `{name}` differs over HTTP");
+    }
+}

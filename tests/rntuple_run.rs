@@ -6,8 +6,12 @@
 //! Needs `../shared/data` and PyROOT; without them these tests skip with a message (under
 //! `CI=true` they fail).
 
+#[path = "http_server/mod.rs"]
+mod http_server;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use anac::testing::shared_data;
 use serde_json::Value;
@@ -71,12 +75,11 @@ fn rntuple_fileset(dir: &Path) -> Option<PathBuf> {
     Some(path)
 }
 
-fn run(samples: Option<&Path>, out: &Path) {
+fn run(samples: Option<&Path>, out: &Path) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_anac"));
     cmd.current_dir(root()).args([
         "run",
         "analyses/ttbar/ttbar_deterministic.ana",
-        "-q",
         "-o",
         out.to_str().expect("utf-8 path"),
     ]);
@@ -84,11 +87,9 @@ fn run(samples: Option<&Path>, out: &Path) {
         cmd.args(["--samples", s.to_str().expect("utf-8 path")]);
     }
     let o = cmd.output().expect("anac runs");
-    assert!(
-        o.status.success(),
-        "anac run failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "anac run failed: {err}");
+    err
 }
 
 fn json(p: &Path) -> Value {
@@ -132,5 +133,41 @@ fn the_agc_analysis_on_rntuple_copies_equals_the_ttree_run() {
         json(&rn.join("cutflow.json")),
         "cutflows"
     );
+
+    // The same RNTuple files served over HTTP with 20 ms per request.
+    let server = http_server::Server::start(None);
+    let copies = dir.join("agc-small");
+    for e in std::fs::read_dir(&copies).expect("the copies") {
+        let p = e.expect("entry").path();
+        let name = p
+            .file_name()
+            .expect("a name")
+            .to_string_lossy()
+            .into_owned();
+        server.put(&name, std::fs::read(&p).expect("read a copy"));
+    }
+    server.set_mode(http_server::Mode {
+        latency: Duration::from_millis(20),
+        ..http_server::Mode::default()
+    });
+    let text = std::fs::read_to_string(&samples).expect("samples");
+    let remote = dir.join("remote.yaml");
+    std::fs::write(
+        &remote,
+        text.replace("agc-small/", &format!("http://{}/", server.addr)),
+    )
+    .expect("write");
+    let over_http = dir.join("http");
+    let summary = run(Some(&remote), &over_http);
+    assert_eq!(
+        json(&over_http.join("histograms.json")),
+        json(&rn.join("histograms.json")),
+        "RNTuple over HTTP"
+    );
+    let line = summary
+        .lines()
+        .find(|l| l.starts_with("remote inputs:"))
+        .unwrap_or_else(|| panic!("no remote-input line:\n{summary}"));
+    eprintln!("AGC-small, RNTuple over HTTP: {line}");
     let _ = std::fs::remove_dir_all(&dir);
 }
