@@ -458,7 +458,10 @@ fn diagnostics_cost_grows_linearly_with_the_input() {
             } else {
                 write(&dir, &format!("{tag}.ana"), text)
             };
-            check_time(&ana, &extra)
+            // The fastest of three runs: a busy machine slows single runs, never all three.
+            (0..3)
+                .map(|_| check_time(&ana, &extra))
+                .fold(f64::INFINITY, f64::min)
         };
         let t1 = time(&small, "small");
         let t4 = time(&big, "big");
