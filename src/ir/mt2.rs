@@ -108,7 +108,8 @@ pub fn mt2(
     let mut f2 = h(x2, &mut q);
     let mut best = f1.max(f2).max(h(0.0, &mut q)).max(h(1.0, &mut q));
     for _ in 0..200 {
-        if hi - lo <= 1e-15 {
+        // h is smooth at its maximum, so an error δ in t costs ~δ² in h: 1e-10 is plenty.
+        if hi - lo <= 1e-10 {
             break;
         }
         if f1 < f2 {
@@ -165,6 +166,8 @@ fn inner(a: &Side, b: &Side, px: f64, py: f64, t: f64, q: &mut [f64; 2]) -> f64 
     // Newton's method from a generic point; where it stalls at a kink that is not the minimiser
     // (Newton steps near a massless cone's tip are as small as the distance to it), step off
     // the kink along the steepest descent direction (the least subgradient), and go on.
+    // A cold start each time: the previous t's minimiser may have run off towards infinity (a
+    // massless visible system's mT² is smallest far along its direction).
     *q = [0.5 * px, 0.5 * py];
     let scale = a.e + b.e + px.abs() + py.abs() + a.chi + b.chi;
     let near = 1e-6 * scale;
@@ -302,12 +305,15 @@ fn newton(
             ]);
         }
         let mut moved = false;
+        let mut converged = false;
         for d in tries.into_iter().flatten() {
             let slope = g[0] * d[0] + g[1] * d[1];
             // Not a descent direction (or NaN): try the next one.
             if slope.is_nan() || slope >= 0.0 {
                 continue;
             }
+            // A full Newton step that gains less than the objective's rounding: the last one.
+            converged = d != steepest && -slope <= 1e-15 * cur.abs();
             // Backtracking (Armijo) line search; steepest descent starts from a step the size
             // of the problem.
             let norm = d[0].hypot(d[1]);
@@ -333,7 +339,7 @@ fn newton(
                 break;
             }
         }
-        if !moved {
+        if !moved || converged {
             break;
         }
     }
