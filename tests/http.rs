@@ -689,8 +689,16 @@ fn the_agc_analysis_over_http_equals_the_local_run() {
         assert!(o.status.success(), "anac run failed: {err}");
         err
     };
+    let t0 = std::time::Instant::now();
     let _ = run("local", None);
+    let local_secs = t0.elapsed().as_secs_f64();
+    let t0 = std::time::Instant::now();
     let summary = run("remote", Some(&tmp.join("samples.yaml")));
+    // Reported, not asserted: with 20 ms per request the run is bounded by round trips.
+    eprintln!(
+        "AGC-small: local run {local_secs:.2} s, over HTTP (20 ms per request) {:.2} s",
+        t0.elapsed().as_secs_f64()
+    );
     let read = |d: &str| {
         std::fs::read_to_string(tmp.join(d).join("histograms.json")).expect("histograms.json")
     };
