@@ -172,22 +172,28 @@ pub fn open(location: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset), Roo
 
 /// Whether `location` names a file served over HTTP(S).
 pub fn is_remote(location: &Path) -> bool {
-    location
-        .to_str()
-        .is_some_and(|s| s.starts_with("http://") || s.starts_with("https://"))
+    location.to_str().is_some_and(super::http::is_remote)
 }
 
 /// Opens the ROOT file at `location`: a local path, or an `http(s)://` URL read with range
 /// requests.
 pub fn open_file(location: &Path) -> Result<RootFile, RootError> {
     if let Some(s) = location.to_str()
-        && s.starts_with("root://")
+        && s.contains("://")
+        && !is_remote(location)
     {
-        return Err(RootError::Unsupported {
+        let what = if s
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("root://"))
+        {
+            "XRootD (`root://`) is not supported yet: give the storage's HTTPS address \
+             (`https://host/path`), which most XRootD servers also serve"
+        } else {
+            "only local paths and http(s):// addresses can be read"
+        };
+        return Err(RootError::Io {
             path: location.to_path_buf(),
-            what: "XRootD (`root://`) is not supported yet; use the storage's HTTPS endpoint \
-                   (`https://host/path`), which most XRootD servers also serve"
-                .into(),
+            source: std::io::Error::new(std::io::ErrorKind::Unsupported, what),
         });
     }
     match location.to_str() {

@@ -169,8 +169,8 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
             let mut ranges: Vec<(usize, Range<u64>)> = Vec::new();
             let mut budget = opts.max_events.unwrap_or(u64::MAX);
             for (fi, f) in var.files.iter().take(take).enumerate() {
-                let (file, tree) = crate::io::dataset::open(&f.path, &tree_name).map_err(
-                    |e| match e {
+                let (file, tree) =
+                    crate::io::dataset::open(&f.path, &tree_name).map_err(|e| match e {
                         crate::io::root::RootError::NotFound { .. } => perr(
                             format!("input `{}`: {e}", f.path.display()),
                             Some("the analysis' `tree` header names the tree to read"),
@@ -182,8 +182,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                                  file",
                             ),
                         ),
-                    },
-                )?;
+                    })?;
                 check_branches(plan, &tree, &tree_name, &f.path)?;
                 if var.lumi_mask.is_some() {
                     for b in LUMI_BRANCHES {
@@ -202,6 +201,22 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                     }
                 }
                 let entries = tree.entries();
+                // `anac check` compares declared counts only for the files it opens (the first
+                // of a remote sample): every input is compared here.
+                if let Some(declared) = f.nevts
+                    && declared != entries
+                {
+                    return Err(perr(
+                        format!(
+                            "input `{}`: the samples file declares nevts {declared} but tree \
+                             `{tree_name}` has {entries} entries",
+                            f.path.display()
+                        ),
+                        Some(
+                            "update `nevts` in the samples file, or check that the file is complete",
+                        ),
+                    ));
+                }
                 for r in group_clusters(&tree.clusters(), entries) {
                     if budget == 0 {
                         break;
@@ -226,6 +241,24 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                     entries,
                     declared_size: f.size_bytes,
                 });
+            }
+            if let Some(total) = var.nevts_total
+                && opts.max_files.is_none()
+                && var.files.iter().all(|f| f.nevts.is_none())
+            {
+                let sum: u64 = files.iter().map(|f| f.entries).sum();
+                if sum != total {
+                    return Err(perr(
+                        format!(
+                            "{}/{}: the samples file declares nevts_total {total} but the trees \
+                             `{tree_name}` of its {} files have {sum} entries",
+                            process.name,
+                            var.name,
+                            files.len()
+                        ),
+                        Some("update `nevts_total` in the samples file, or check the file list"),
+                    ));
+                }
             }
             let nevts: u64 = ranges.iter().map(|(_, r)| r.end - r.start).sum();
             let sumw = if uses_sumw && !var.is_data {
@@ -370,8 +403,15 @@ fn check_branches(
             Some(_) => {}
         }
     }
+    let readable = |name: &str| {
+        schema.branches.iter().any(|b| b.branch == name)
+            || schema
+                .collections
+                .iter()
+                .any(|c| c.fields.iter().any(|f| f.branch == name))
+    };
     for c in &plan.collections {
-        if !tree.has(&c.length) {
+        if !readable(&c.length) {
             return Err(missing(format!(
                 "tree `{}` has no branch `{}` (the length of collection `{}`)",
                 tree_name, c.length, c.name

@@ -187,7 +187,8 @@ impl RNTuple {
                 if let Some(cp) = c.columns.get(col as usize) {
                     for p in &cp.pages {
                         let extra = if p.checksum { 8 } else { 0 };
-                        ranges.push(p.offset..p.offset.saturating_add(p.size + extra));
+                        ranges
+                            .push(p.offset..p.offset.saturating_add(p.size.saturating_add(extra)));
                     }
                 }
             }

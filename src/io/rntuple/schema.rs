@@ -389,7 +389,7 @@ pub(crate) fn describe(meta: &Meta, key: &str) -> String {
             .columns
             .iter()
             .flat_map(|cp| cp.pages.iter().map(|p| p.size))
-            .sum();
+            .fold(0, |a: u64, b| a.saturating_add(b));
         let _ = writeln!(
             s,
             "  #{i} entries {}..{}: {pages} pages, {bytes} bytes",

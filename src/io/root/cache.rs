@@ -5,7 +5,8 @@
 //! Invariants: a local entry is used only while the file's size and modification time are those
 //! it was opened with; a remote one (`http(s)://`) while its source is open (the source itself
 //! refuses a file whose size changed); at most [`CAPACITY`] datasets are kept (least recently
-//! used dropped), so memory does not grow with the number of inputs.
+//! used dropped), at most [`REMOTE`] of them remote, so memory does not grow with the number
+//! of inputs. Datasets of one file share its open `RootFile`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -16,6 +17,8 @@ use crate::io::dataset::Dataset;
 
 /// Datasets kept.
 pub const CAPACITY: usize = 16;
+/// Remote datasets kept (each file's source holds a block cache).
+pub const REMOTE: usize = 4;
 
 /// What identifies the bytes of an opened location: size and modification time of a local file;
 /// None for a remote one.
@@ -60,6 +63,15 @@ pub fn open_dataset(path: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset),
         if recent.len() >= CAPACITY {
             recent.remove(0);
         }
+        // A remote file keeps a block cache: hold at most REMOTE of them (oldest dropped).
+        if remote {
+            let held: Vec<usize> = (0..recent.len())
+                .filter(|&i| recent[i].stamp.is_none())
+                .collect();
+            if held.len() >= REMOTE {
+                recent.remove(held[0]);
+            }
+        }
         recent.push(Entry {
             path: path.to_path_buf(),
             name: name.to_string(),
@@ -71,8 +83,30 @@ pub fn open_dataset(path: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset),
     Ok((file, meta))
 }
 
+/// Opens `name` in the file at `path`, reusing the open file of another dataset of it (the
+/// `Runs` tree beside `Events`: a remote file is then not opened, and its metadata not
+/// fetched, twice).
 fn open_uncached(path: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset), RootError> {
-    let file = Arc::new(crate::io::dataset::open_file(path)?);
+    let open = RECENT.lock().ok().and_then(|recent| {
+        recent
+            .iter()
+            .rev()
+            .find(|e| e.path == path && e.stamp == stamp_of(path))
+            .map(|e| e.file.clone())
+    });
+    let file = match open {
+        Some(f) => f,
+        None => Arc::new(crate::io::dataset::open_file(path)?),
+    };
     let meta = Dataset::open(&file, name)?;
     Ok((file, meta))
+}
+
+fn stamp_of(path: &Path) -> Stamp {
+    if crate::io::dataset::is_remote(path) {
+        return None;
+    }
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
 }
