@@ -8,6 +8,10 @@ use crate::io::root::{RootFile, Scratch};
 
 /// Largest envelope or page accepted (ROOT's own key limit is 1 GiB).
 pub(crate) const MAX_BLOB: u64 = 1 << 30;
+/// Fields nested deeper than this are refused (real data nests a few levels).
+const MAX_FIELD_DEPTH: u32 = 256;
+/// (cluster, column) pairs a page list may leave out (deferred columns), in all.
+const MAX_PADDED_COLUMNS: usize = 1 << 22;
 
 /// Field flag: a fixed-size array (`std::array<T, N>`, `T[N]`, `std::bitset<N>`).
 pub(crate) const FLAG_REPETITIVE: u16 = 0x01;
@@ -526,11 +530,12 @@ pub(crate) fn read_meta(file: &RootFile, anchor: Anchor) -> Result<Meta, Fail> {
     link_fields(&mut fields, &columns, &aliases)?;
 
     let mut clusters: Vec<Cluster> = Vec::new();
+    let mut padded = 0usize;
     for (g, min_entry, span, nclusters, len, loc) in groups {
         let what = format!("page list of cluster group {g}");
         let (pl, _) = envelope(file, &mut scratch, &what, 3, loc, len, max_key)?;
         let mut r = Rd::new(&pl[8..pl.len() - 8]);
-        let read = |r: &mut Rd, clusters: &mut Vec<Cluster>| -> Result<(), Fail> {
+        let mut read = |r: &mut Rd, clusters: &mut Vec<Cluster>| -> Result<(), Fail> {
             let hsum = r.u64()?;
             if hsum != header_sum {
                 return fail!("it belongs to another header");
@@ -604,6 +609,15 @@ pub(crate) fn read_meta(file: &RootFile, anchor: Anchor) -> Result<Meta, Fail> {
                     }
                     out.push(cp);
                 }
+                // Columns a cluster does not list (added later by a schema extension) get empty
+                // page lists; bounded, so a page list that lists nothing cannot make the
+                // header's column count times the cluster count allocate gigabytes.
+                padded += columns.len().saturating_sub(out.len());
+                if padded > MAX_PADDED_COLUMNS {
+                    return fail!(
+                        "more than {MAX_PADDED_COLUMNS} (cluster, column) pairs without a page list"
+                    );
+                }
                 out.resize_with(columns.len(), ColumnPages::default);
                 clusters[first_new + ci].columns = out;
             }
@@ -659,16 +673,41 @@ fn link_fields(
             return fail!("field {id} is projected from {s}, not a field");
         }
     }
-    // A parent chain must reach a top-level field (no cycles).
+    // A parent chain must reach a top-level field (no cycles), within MAX_FIELD_DEPTH levels:
+    // depths computed once per field (linear time), so a crafted chain of many thousand fields
+    // costs no quadratic walk here or in the schema and `describe` walks that follow.
+    let mut depth: Vec<u32> = vec![u32::MAX; nf as usize];
     for id in 0..nf {
+        let mut chain = Vec::new();
         let mut at = id;
-        let mut steps = 0;
-        while fields[at as usize].parent != at {
-            at = fields[at as usize].parent;
-            steps += 1;
-            if steps > nf {
+        let base = loop {
+            if depth[at as usize] != u32::MAX {
+                break depth[at as usize];
+            }
+            if chain.len() > nf as usize {
                 return fail!("field {id}'s parents form a cycle");
             }
+            chain.push(at);
+            let p = fields[at as usize].parent;
+            if p == at {
+                break 0;
+            }
+            at = p;
+        };
+        // `chain` ends at the first field of known depth, or at the top-level field (depth 0).
+        let top_known = depth[at as usize] != u32::MAX;
+        for (k, &f) in chain.iter().rev().enumerate() {
+            let d = if top_known {
+                base + 1 + k as u32
+            } else {
+                base + k as u32
+            };
+            if d > MAX_FIELD_DEPTH {
+                return fail!(
+                    "field {id} is nested more than {MAX_FIELD_DEPTH} levels deep, which is not supported"
+                );
+            }
+            depth[f as usize] = d;
         }
     }
     let attach = |fields: &mut [Field], field: u32, col: u32| -> Result<(), Fail> {
