@@ -110,6 +110,9 @@ fn perr(message: String, help: Option<&str>) -> PlanError {
     }
 }
 
+/// Inputs opened together while planning (remote opens overlap their round trips).
+const OPEN_BATCH: usize = 8;
+
 /// The branches a luminosity mask reads.
 pub const LUMI_BRANCHES: [&str; 2] = ["run", "luminosityBlock"];
 
@@ -168,21 +171,45 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
             let mut files = Vec::new();
             let mut ranges: Vec<(usize, Range<u64>)> = Vec::new();
             let mut budget = opts.max_events.unwrap_or(u64::MAX);
-            for (fi, f) in var.files.iter().take(take).enumerate() {
-                let (file, tree) =
-                    crate::io::dataset::open(&f.path, &tree_name).map_err(|e| match e {
-                        crate::io::root::RootError::NotFound { .. } => perr(
-                            format!("input `{}`: {e}", f.path.display()),
-                            Some("the analysis' `tree` header names the tree to read"),
-                        ),
-                        _ => perr(
-                            format!("cannot read input `{}`: {e}", f.path.display()),
-                            Some(
-                                "check the path in the samples file and that the file is a ROOT \
+            // Inputs are opened a batch at a time, a remote batch in parallel (each open is a
+            // few round trips); results are taken in file order, a batch's metadata dropped
+            // before the next is opened.
+            let chosen: Vec<&crate::io::samples::SampleFile> =
+                var.files.iter().take(take).collect();
+            let inputs = chosen
+                .chunks(OPEN_BATCH)
+                .enumerate()
+                .flat_map(|(bi, batch)| {
+                    let open = |f: &&crate::io::samples::SampleFile| {
+                        crate::io::dataset::open(&f.path, &tree_name)
+                    };
+                    let results: Vec<_> =
+                        if batch.iter().any(|f| crate::io::dataset::is_remote(&f.path)) {
+                            use rayon::prelude::*;
+                            batch.par_iter().map(open).collect()
+                        } else {
+                            batch.iter().map(open).collect()
+                        };
+                    batch
+                        .iter()
+                        .zip(results)
+                        .enumerate()
+                        .map(move |(k, (f, r))| (bi * OPEN_BATCH + k, *f, r))
+                });
+            for (fi, f, open) in inputs {
+                let (file, tree) = open.map_err(|e| match e {
+                    crate::io::root::RootError::NotFound { .. } => perr(
+                        format!("input `{}`: {e}", f.path.display()),
+                        Some("the analysis' `tree` header names the tree to read"),
+                    ),
+                    _ => perr(
+                        format!("cannot read input `{}`: {e}", f.path.display()),
+                        Some(
+                            "check the path in the samples file and that the file is a ROOT \
                                  file",
-                            ),
                         ),
-                    })?;
+                    ),
+                })?;
                 check_branches(plan, &tree, &tree_name, &f.path)?;
                 if var.lumi_mask.is_some() {
                     for b in LUMI_BRANCHES {

@@ -5,8 +5,8 @@
 //! Invariants: a local entry is used only while the file's size and modification time are those
 //! it was opened with; a remote one (`http(s)://`) while its source is open (the source itself
 //! refuses a file whose size changed); at most [`CAPACITY`] datasets are kept (least recently
-//! used dropped), at most [`REMOTE`] of them remote, so memory does not grow with the number
-//! of inputs. Datasets of one file share its open `RootFile`.
+//! used dropped), so memory does not grow with the number of inputs (a remote file's source
+//! keeps a bounded block cache). Datasets of one file share its open `RootFile`.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,8 +17,6 @@ use crate::io::dataset::Dataset;
 
 /// Datasets kept.
 pub const CAPACITY: usize = 16;
-/// Remote datasets kept (each file's source holds a block cache).
-pub const REMOTE: usize = 4;
 
 /// What identifies the bytes of an opened location: size and modification time of a local file;
 /// None for a remote one.
@@ -62,15 +60,6 @@ pub fn open_dataset(path: &Path, name: &str) -> Result<(Arc<RootFile>, Dataset),
     if let Ok(mut recent) = RECENT.lock() {
         if recent.len() >= CAPACITY {
             recent.remove(0);
-        }
-        // A remote file keeps a block cache: hold at most REMOTE of them (oldest dropped).
-        if remote {
-            let held: Vec<usize> = (0..recent.len())
-                .filter(|&i| recent[i].stamp.is_none())
-                .collect();
-            if held.len() >= REMOTE {
-                recent.remove(held[0]);
-            }
         }
         recent.push(Entry {
             path: path.to_path_buf(),
