@@ -991,7 +991,9 @@ impl Reader<'_> {
         }
         let (message, help) = if written.starts_with("root://") {
             (
-                format!("sample file `{written}` is on an XRootD server, which anac cannot read yet"),
+                format!(
+                    "sample file `{written}` is on an XRootD server, which anac cannot read yet"
+                ),
                 "give the storage's HTTPS address instead (`https://host/path`): most XRootD \
                  servers also serve HTTPS"
                     .to_string(),
