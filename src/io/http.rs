@@ -39,7 +39,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 /// A server that ignores `Range` is accepted only for files smaller than this (kept whole).
@@ -169,6 +169,10 @@ pub enum HttpErrorKind {
          says {now}"
     )]
     SizeChanged { was: u64, now: u64 },
+    /// The server says the file is no longer the one opened (another `ETag` or
+    /// `Last-Modified`, or a `200` answer to an `If-Range` request).
+    #[error("the file changed while it was read: {0}")]
+    Changed(String),
     /// An answer that breaks the HTTP range protocol.
     #[error("unexpected answer: {0}")]
     Protocol(String),
@@ -276,6 +280,8 @@ pub struct HttpFile {
     wake: Condvar,
     /// Multi-range support: `MULTI_UNKNOWN`, `MULTI_YES` or `MULTI_NO`.
     multi: AtomicU8,
+    /// The `ETag` and `Last-Modified` of the first answer.
+    validator: OnceLock<Validator>,
     requests: AtomicU64,
     bytes: AtomicU64,
     round_trips: AtomicU64,
@@ -322,6 +328,38 @@ enum Failure {
     Fatal(HttpErrorKind),
 }
 
+/// What identifies the version of the file that was opened.
+#[derive(Debug, Default)]
+struct Validator {
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+impl Validator {
+    /// The `If-Range` value: a strong `ETag` only (a weak one or a date may make the server
+    /// answer `200` although the file did not change).
+    fn if_range(&self) -> Option<&str> {
+        self.etag.as_deref().filter(|e| e.starts_with('"'))
+    }
+
+    /// Why an answer with these headers is not from the file opened (None: same file, or the
+    /// answer does not say).
+    fn differs(&self, etag: Option<&str>, last_modified: Option<&str>) -> Option<String> {
+        match (&self.etag, etag, &self.last_modified, last_modified) {
+            (Some(was), Some(now), ..) if was != now => {
+                Some(format!("its ETag was {was}, the server now says {now}"))
+            }
+            (None, _, Some(was), Some(now)) if was != now => Some(format!(
+                "it was last modified {was}, the server now says {now}"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Bytes an answer may hold beyond the range asked for.
+const SLACK: u64 = 64 << 10;
+
 impl HttpFile {
     /// Opens `url` with [`HttpOptions::from_env`]: one request, for the first block.
     pub fn open(url: &str) -> Result<HttpFile, HttpError> {
@@ -345,7 +383,7 @@ impl HttpFile {
             url: url.to_string(),
             agent,
             state: Mutex::new(State {
-                cache: Cache::new(opts.cache_bytes),
+                cache: Cache::new(opts.cache_bytes, opts.block_size),
                 inflight: Vec::new(),
                 next_id: 0,
             }),
@@ -354,6 +392,7 @@ impl HttpFile {
             whole: None,
             wake: Condvar::new(),
             multi: AtomicU8::new(MULTI_UNKNOWN),
+            validator: OnceLock::new(),
             requests: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             round_trips: AtomicU64::new(0),
@@ -495,12 +534,19 @@ impl HttpFile {
             .join(",");
         self.requests.fetch_add(1, Ordering::Relaxed);
         TOTAL.requests.fetch_add(1, Ordering::Relaxed);
-        let mut resp = self
+        let mut req = self
             .agent
             .get(&self.url)
-            .header("Range", format!("bytes={spec}"))
-            .call()
-            .map_err(classify)?;
+            .header("Range", format!("bytes={spec}"));
+        let if_range = if first {
+            None
+        } else {
+            self.validator.get().and_then(Validator::if_range)
+        };
+        if let Some(tag) = if_range {
+            req = req.header("If-Range", tag);
+        }
+        let mut resp = req.call().map_err(classify)?;
         let status = resp.status().as_u16();
         let header = |name: &str| {
             resp.headers()
@@ -511,14 +557,39 @@ impl HttpFile {
         let content_type = header("content-type").unwrap_or_default();
         let content_length = header("content-length").and_then(|v| v.trim().parse::<u64>().ok());
         let content_range = header("content-range");
+        let etag = header("etag");
+        let last_modified = header("last-modified");
         let expected = (!first).then_some(self.size);
+        if first && matches!(status, 200 | 206) {
+            let _ = self.validator.set(Validator {
+                etag: etag.clone(),
+                last_modified: last_modified.clone(),
+            });
+        } else if !first
+            && matches!(status, 200 | 206)
+            && let Some(why) = self
+                .validator
+                .get()
+                .and_then(|v| v.differs(etag.as_deref(), last_modified.as_deref()))
+        {
+            return Err(Failure::Fatal(HttpErrorKind::Changed(why)));
+        }
+        // What an answer may hold: the ranges asked for (a server may coalesce close ranges),
+        // a little slack around them, never much more.
+        let asked = ranges.iter().map(|r| r.end - r.start).sum::<u64>();
+        let hull = ranges.first().map_or(0, |r| r.start.saturating_sub(SLACK))
+            ..ranges.last().map_or(0, |r| r.end.saturating_add(SLACK));
+        let limit = if ranges.len() == 1 {
+            asked.saturating_add(2 * SLACK)
+        } else {
+            asked.saturating_mul(2).saturating_add(SLACK)
+        };
         match status {
             206 => {
                 let mut body = resp.body_mut().as_reader();
                 let (parts, total) = if let Some(boundary) = multipart_boundary(&content_type) {
-                    let limit = ranges.iter().map(|r| r.end - r.start).sum::<u64>() * 2 + (1 << 20);
                     let max_parts = ranges.len() * 4 + 16;
-                    parse_multipart(&mut body, &boundary, limit, max_parts)?
+                    parse_multipart(&mut body, &boundary, &hull, limit, max_parts)?
                 } else {
                     let Some(cr) = content_range else {
                         return Err(Failure::Fatal(HttpErrorKind::Protocol(
@@ -526,6 +597,15 @@ impl HttpFile {
                         )));
                     };
                     let (range, total) = parse_content_range(&cr).map_err(Failure::Fatal)?;
+                    if range.start < hull.start
+                        || range.end > hull.end
+                        || range.end - range.start > limit
+                    {
+                        return Err(Failure::Fatal(HttpErrorKind::Protocol(format!(
+                            "asked for bytes {spec}, the server sent `Content-Range: {}`",
+                            cr.trim()
+                        ))));
+                    }
                     if let Some(len) = content_length
                         && len != range.end - range.start
                     {
@@ -557,6 +637,15 @@ impl HttpFile {
                 Ok(Answer::Parts { parts, total })
             }
             200 => {
+                if if_range.is_some() && ranges.len() == 1 {
+                    // The server honoured `Range` so far; a whole answer to `If-Range` means the
+                    // file is no longer the one opened.
+                    return Err(Failure::Fatal(HttpErrorKind::Changed(
+                        "the server answered 200 (the whole file) to a range request made \
+                         with If-Range"
+                            .into(),
+                    )));
+                }
                 if first && let Some(len) = content_length.filter(|&l| l < MAX_WHOLE_BODY) {
                     let body = read_exactly(&mut resp.body_mut().as_reader(), len)?;
                     self.bytes.fetch_add(len, Ordering::Relaxed);
@@ -762,14 +851,24 @@ impl HttpFile {
         }
     }
 
-    /// The ranges to fetch for the missing `gaps`: each widened to whole blocks, but not over
-    /// bytes already cached or being fetched, nor past the end of the file.
+    /// The ranges to fetch for the missing `gaps`: each small one (under a quarter of a block:
+    /// metadata, small baskets read in a row) widened to the end of its block and back a
+    /// sixteenth of a block at most (reads go forward), but not
+    /// over bytes already cached or being fetched, nor past the end of the file. Larger gaps
+    /// (baskets) are fetched as they are: their neighbours belong to other branches, read
+    /// later, by when a cache smaller than the cluster would have dropped them.
     fn widen(&self, st: &State, gaps: &[Range<u64>]) -> Vec<Range<u64>> {
         let bs = self.opts.block_size;
         let mut out: Vec<Range<u64>> = Vec::new();
         for g in gaps {
-            let mut lo = g.start / bs * bs;
-            let mut hi = g.end.div_ceil(bs).saturating_mul(bs).min(self.size);
+            let (mut lo, mut hi) = if g.end - g.start < bs / 4 {
+                (
+                    (g.start / bs * bs).max(g.start.saturating_sub(bs / 16)),
+                    g.end.div_ceil(bs).saturating_mul(bs).min(self.size),
+                )
+            } else {
+                (g.start, g.end)
+            };
             lo = lo.max(st.cache.end_before(g.start));
             hi = hi.min(st.cache.start_after(g.end));
             for (_, r) in &st.inflight {
@@ -839,15 +938,24 @@ impl ByteSource for HttpFile {
             return Ok(());
         }
         let want = offset..end;
+        // The reader's error names the file: the URL is not repeated here.
+        let io_err = |e: HttpError| std::io::Error::other(e.kind);
         let mut st = self.lock()?;
-        // Each turn either serves the read, waits for another thread's fetch, or fetches; past a
-        // few turns (the cache dropping pieces as fast as they come) the read fetches its own
-        // bytes directly.
+        // The parts of the read still missing. Each turn copies what the cache holds, then waits
+        // for another thread's fetch or fetches the rest itself (copied straight from the
+        // answer, so the read never depends on the cache keeping it); past a few turns the read
+        // fetches what is left directly.
+        let mut need = vec![want.clone()];
         for _ in 0..16 {
-            if st.cache.read(offset, buf) {
+            let mut missing = Vec::new();
+            for part in &need {
+                missing.extend(st.cache.copy_out(part, &want, offset, buf));
+            }
+            need = missing;
+            if need.is_empty() {
                 return Ok(());
             }
-            let gaps = subtract(&st.cache.gaps(&want), st.inflight.iter().map(|(_, r)| r));
+            let gaps = subtract(&need, st.inflight.iter().map(|(_, r)| r));
             if gaps.is_empty() {
                 st = self.wake.wait(st).map_err(|_| {
                     std::io::Error::other(format!("`{}`: cache lock poisoned", self.url))
@@ -860,22 +968,32 @@ impl ByteSource for HttpFile {
             let got = self.fetch(&ranges);
             st = self.lock()?;
             guard.finish(&mut st);
-            let pieces = got.map_err(std::io::Error::other)?;
+            let pieces = got.map_err(io_err)?;
+            let mut done = Vec::new();
+            for g in gaps {
+                let slice = &mut buf[(g.start - offset) as usize..(g.end - offset) as usize];
+                if copy_from(&pieces, g.start, slice) {
+                    done.push(g);
+                }
+            }
+            need = subtract(&need, done.iter());
             for (start, data) in &pieces {
                 st.cache.insert(*start, data, Some(&want));
             }
         }
         drop(st);
-        let pieces = self
-            .fetch(std::slice::from_ref(&want))
-            .map_err(std::io::Error::other)?;
-        if copy_from(&pieces, offset, buf) {
-            Ok(())
-        } else {
-            Err(std::io::Error::other(self.error(HttpErrorKind::Protocol(
-                format!("bytes {offset}-{} were not fetched", end - 1),
-            ))))
+        let pieces = self.fetch(&need).map_err(io_err)?;
+        for g in need {
+            let slice = &mut buf[(g.start - offset) as usize..(g.end - offset) as usize];
+            if !copy_from(&pieces, g.start, slice) {
+                return Err(io_err(self.error(HttpErrorKind::Protocol(format!(
+                    "bytes {}-{} were not fetched",
+                    g.start,
+                    g.end - 1
+                )))));
+            }
         }
+        Ok(())
     }
 
     /// Fetches `ranges` now (merged across small gaps, in as few requests as the server allows)
@@ -900,22 +1018,38 @@ impl ByteSource for HttpFile {
             ));
         }
         gaps.sort_by_key(|r| r.start);
-        // Merge across small gaps; stop at half the cache so the prefetch does not evict itself.
+        // Merge across small gaps, and cut the whole to a share of the cache (a quarter, and at
+        // most what leaves half of it to the fetches of other threads) so the prefetch never
+        // evicts itself: a prefetch is a hint, the bytes not fetched here are read as usual.
+        let cap = self.opts.cache_bytes;
+        let inflight: u64 = st.inflight.iter().map(|(_, r)| r.end - r.start).sum();
+        let budget = (cap / 4).min((cap / 2).saturating_sub(inflight));
         let mut merged: Vec<Range<u64>> = Vec::new();
         let mut total = 0u64;
         for g in gaps {
+            let room = budget - total;
             match merged.last_mut() {
                 Some(last) if g.start <= last.end.saturating_add(self.opts.max_gap) => {
-                    total += g.end.saturating_sub(last.end);
-                    last.end = last.end.max(g.end);
+                    let add = g.end.saturating_sub(last.end);
+                    let end = last.end.max(g.end.min(last.end.saturating_add(room)));
+                    if end > g.start {
+                        total += end - last.end;
+                        last.end = end;
+                    }
+                    if add > room {
+                        break;
+                    }
                 }
                 _ => {
-                    total += g.end - g.start;
-                    merged.push(g);
+                    let end = g.end.min(g.start.saturating_add(room));
+                    if end > g.start {
+                        total += end - g.start;
+                        merged.push(g.start..end);
+                    }
+                    if end < g.end {
+                        break;
+                    }
                 }
-            }
-            if total > self.opts.cache_bytes / 2 {
-                break;
             }
         }
         if merged.is_empty() {
@@ -1013,7 +1147,8 @@ fn parse_content_range(v: &str) -> Result<(Range<u64>, Option<u64>), HttpErrorKi
     if b < a || total.is_some_and(|t| b >= t) {
         return Err(bad());
     }
-    Ok((a..b + 1, total))
+    let end = b.checked_add(1).ok_or_else(bad)?;
+    Ok((a..end, total))
 }
 
 /// The boundary of a `multipart/byteranges` content type.
@@ -1033,10 +1168,12 @@ fn multipart_boundary(content_type: &str) -> Option<String> {
 }
 
 /// Parses a `multipart/byteranges` body: each part's `Content-Range` and bytes. At most
-/// `limit` data bytes and `max_parts` parts; a body that ends early is a transient failure.
+/// `limit` data bytes and `max_parts` parts, each inside `allowed`; a body that ends early is a
+/// transient failure.
 fn parse_multipart(
     body: &mut impl Read,
     boundary: &str,
+    allowed: &Range<u64>,
     limit: u64,
     max_parts: usize,
 ) -> Result<(Pieces, Option<u64>), Failure> {
@@ -1109,7 +1246,14 @@ fn parse_multipart(
             )));
         }
         total = total.or(part_total);
-        data_bytes += span.end - span.start;
+        if span.start < allowed.start || span.end > allowed.end {
+            return Err(protocol(format!(
+                "a multipart part holds bytes {}-{}, outside the ranges asked for",
+                span.start,
+                span.end - 1
+            )));
+        }
+        data_bytes = data_bytes.saturating_add(span.end - span.start);
         if data_bytes > limit || parts.len() >= max_parts {
             return Err(protocol("a multipart answer far larger than asked".into()));
         }
@@ -1185,14 +1329,22 @@ fn subtract<'a>(
 }
 
 /// Disjoint pieces of the file kept in memory, least recently used dropped first past `cap`.
+///
+/// Bytes are stored in segments of at most `seg` bytes (a block, and at most an eighth of the
+/// cap) cut at multiples of `seg`, so eviction is fine-grained and no piece is larger than the
+/// cap. Segments read whole by one `read_at` (basket bytes, read once) become "cold": they are
+/// dropped before every other one.
 struct Cache {
     /// Start offset → piece; pieces never overlap.
     segs: BTreeMap<u64, Seg>,
-    /// Last use → start offset.
+    /// Use stamp → start offset; the smallest stamp is dropped first.
     lru: BTreeMap<u64, u64>,
     bytes: u64,
+    /// Stamps of recent uses count up from `WARM`, cold stamps count down below it.
     clock: u64,
+    cold: u64,
     cap: u64,
+    seg: u64,
 }
 
 struct Seg {
@@ -1200,14 +1352,18 @@ struct Seg {
     stamp: u64,
 }
 
+const WARM: u64 = 1 << 62;
+
 impl Cache {
-    fn new(cap: u64) -> Cache {
+    fn new(cap: u64, block_size: u64) -> Cache {
         Cache {
             segs: BTreeMap::new(),
             lru: BTreeMap::new(),
             bytes: 0,
-            clock: 0,
+            clock: WARM,
+            cold: WARM,
             cap,
+            seg: block_size.min(cap / 8).max(1),
         }
     }
 
@@ -1250,76 +1406,89 @@ impl Cache {
             .unwrap_or(u64::MAX)
     }
 
-    fn touch(&mut self, start: u64) {
-        self.clock += 1;
-        let clock = self.clock;
+    /// A new stamp for the piece at `start`: cold (dropped first) or the most recent.
+    fn stamp(&mut self, start: u64, cold: bool) {
+        let stamp = if cold {
+            self.cold -= 1;
+            self.cold
+        } else {
+            self.clock += 1;
+            self.clock
+        };
         if let Some(seg) = self.segs.get_mut(&start) {
             self.lru.remove(&seg.stamp);
-            seg.stamp = clock;
-            self.lru.insert(clock, start);
+            seg.stamp = stamp;
+            self.lru.insert(stamp, start);
         }
     }
 
-    /// Copies `offset..offset + buf.len()` into `buf` when all of it is cached.
-    fn read(&mut self, offset: u64, buf: &mut [u8]) -> bool {
-        let want = offset..offset + buf.len() as u64;
-        if !self.gaps(&want).is_empty() {
-            return false;
-        }
+    /// Copies the cached bytes of `part` into `buf` (which holds the bytes from `base` on) and
+    /// returns the parts not cached. Pieces lying inside `read` (the whole read) become cold,
+    /// the others recently used.
+    fn copy_out(
+        &mut self,
+        part: &Range<u64>,
+        read: &Range<u64>,
+        base: u64,
+        buf: &mut [u8],
+    ) -> Vec<Range<u64>> {
         let first = self
             .segs
-            .range(..=offset)
+            .range(..=part.start)
             .next_back()
             .map(|(s, _)| *s)
-            .unwrap_or(offset);
-        let starts: Vec<u64> = self.segs.range(first..want.end).map(|(s, _)| *s).collect();
+            .unwrap_or(part.start);
+        let starts: Vec<u64> = self.segs.range(first..part.end).map(|(s, _)| *s).collect();
         for start in starts {
-            if let Some(seg) = self.segs.get(&start) {
-                let end = start + seg.data.len() as u64;
-                let lo = want.start.max(start);
-                let hi = want.end.min(end);
-                if lo < hi {
-                    buf[(lo - offset) as usize..(hi - offset) as usize]
-                        .copy_from_slice(&seg.data[(lo - start) as usize..(hi - start) as usize]);
-                }
-            }
-            self.touch(start);
-        }
-        true
-    }
-
-    /// Adds the bytes of `data` (at `start`) that are not cached yet, then drops least recently
-    /// used pieces past the cap, never one overlapping `protect`.
-    fn insert(&mut self, start: u64, data: &[u8], protect: Option<&Range<u64>>) {
-        let span = start..start + data.len() as u64;
-        for g in self.gaps(&span) {
-            let piece = data[(g.start - start) as usize..(g.end - start) as usize].to_vec();
-            self.clock += 1;
-            self.bytes += piece.len() as u64;
-            self.lru.insert(self.clock, g.start);
-            self.segs.insert(
-                g.start,
-                Seg {
-                    data: piece,
-                    stamp: self.clock,
-                },
-            );
-        }
-        let mut kept = Vec::new();
-        while self.bytes > self.cap {
-            let Some((stamp, s)) = self.lru.pop_first() else {
-                break;
+            let Some(seg) = self.segs.get(&start) else {
+                continue;
             };
-            let len = self.segs.get(&s).map_or(0, |seg| seg.data.len() as u64);
-            if protect.is_some_and(|p| s < p.end && s + len > p.start) {
-                kept.push((stamp, s));
+            let end = start + seg.data.len() as u64;
+            let lo = part.start.max(start);
+            let hi = part.end.min(end);
+            if lo >= hi {
                 continue;
             }
+            buf[(lo - base) as usize..(hi - base) as usize]
+                .copy_from_slice(&seg.data[(lo - start) as usize..(hi - start) as usize]);
+            self.stamp(start, start >= read.start && end <= read.end);
+        }
+        self.gaps(part)
+    }
+
+    /// Adds the bytes of `data` (at `start`) that are not cached yet, in segments, then drops
+    /// pieces past the cap. Segments lying inside `read` (bytes fetched for one read, which
+    /// already has them) are added cold.
+    fn insert(&mut self, start: u64, data: &[u8], read: Option<&Range<u64>>) {
+        if self.cap == 0 {
+            return;
+        }
+        let span = start..start + data.len() as u64;
+        for g in self.gaps(&span) {
+            let mut lo = g.start;
+            while lo < g.end {
+                let hi = (lo / self.seg + 1).saturating_mul(self.seg).min(g.end);
+                let piece = data[(lo - start) as usize..(hi - start) as usize].to_vec();
+                self.bytes += piece.len() as u64;
+                self.segs.insert(
+                    lo,
+                    Seg {
+                        data: piece,
+                        stamp: 0,
+                    },
+                );
+                self.stamp(lo, read.is_some_and(|r| lo >= r.start && hi <= r.end));
+                lo = hi;
+            }
+        }
+        while self.bytes > self.cap {
+            let Some((_, s)) = self.lru.pop_first() else {
+                break;
+            };
             if let Some(seg) = self.segs.remove(&s) {
                 self.bytes -= seg.data.len() as u64;
             }
         }
-        self.lru.extend(kept);
     }
 }
 
@@ -1335,6 +1504,7 @@ mod tests {
         assert!(parse_content_range("bytes 10-5/100").is_err());
         assert!(parse_content_range("bytes 0-100/100").is_err());
         assert!(parse_content_range("items 0-1/2").is_err());
+        assert!(parse_content_range("bytes 5-18446744073709551615/*").is_err());
     }
 
     #[test]
@@ -1342,17 +1512,17 @@ mod tests {
         let body = b"\r\n--XYZ\r\nContent-Type: application/octet-stream\r\n\
             Content-Range: bytes 0-2/10\r\n\r\nabc\r\n--XYZ\r\nContent-Range: bytes 7-9/10\r\n\r\n\
             hij\r\n--XYZ--\r\n";
-        let (parts, total) = match parse_multipart(&mut &body[..], "XYZ", 100, 10) {
+        let (parts, total) = match parse_multipart(&mut &body[..], "XYZ", &(0..10), 100, 10) {
             Ok(v) => v,
             Err(_) => panic!("parse failed"),
         };
         assert_eq!(total, Some(10));
         assert_eq!(parts, vec![(0, b"abc".to_vec()), (7, b"hij".to_vec())]);
         let unterminated = &body[..body.len() - 2];
-        assert!(parse_multipart(&mut &unterminated[..], "XYZ", 100, 10).is_ok());
+        assert!(parse_multipart(&mut &unterminated[..], "XYZ", &(0..10), 100, 10).is_ok());
         let cut = &body[..body.len() - 20];
         assert!(matches!(
-            parse_multipart(&mut &cut[..], "XYZ", 100, 10),
+            parse_multipart(&mut &cut[..], "XYZ", &(0..10), 100, 10),
             Err(Failure::Transient(_))
         ));
         assert_eq!(
@@ -1364,19 +1534,28 @@ mod tests {
 
     #[test]
     fn cache_pieces_and_eviction() {
-        let mut c = Cache::new(16);
-        c.insert(0, b"abcde", None);
-        c.insert(3, b"DEFGH", None);
-        let mut buf = [0u8; 8];
-        assert!(c.read(0, &mut buf));
-        assert_eq!(&buf, b"abcdeFGH");
-        assert_eq!(c.gaps(&(6..12)), vec![8..12]);
-        c.insert(20, b"0123456789", Some(&(0..2)));
-        // Over the cap: the least recently used piece not overlapping the protected range went.
-        assert!(c.read(0, &mut [0u8; 2]));
-        assert_eq!(c.gaps(&(5..8)), vec![5..8]);
-        assert_eq!(c.end_before(20), 5);
-        assert_eq!(c.start_after(6), 20);
+        let mut c = Cache::new(32, 4);
+        c.insert(0, b"abcdefgh", None);
+        c.insert(6, b"GHIJKL", None);
+        assert_eq!((c.segs.len(), c.bytes), (3, 12));
+        let mut buf = [0u8; 12];
+        assert!(c.copy_out(&(0..12), &(0..12), 0, &mut buf).is_empty());
+        assert_eq!(&buf, b"abcdefghIJKL");
+        assert_eq!(c.gaps(&(10..20)), vec![12..20]);
+        assert_eq!(c.end_before(20), 12);
+        assert_eq!(c.start_after(6), 8);
+        // Bytes fetched for one read go in cold, and leave first.
+        c.insert(100, &[7u8; 16], Some(&(100..116)));
+        c.insert(200, &[8u8; 8], None);
+        assert_eq!(c.bytes, 32);
+        assert_eq!(c.gaps(&(0..12)), vec![]);
+        assert_eq!(c.gaps(&(100..116)).len(), 1);
+        assert_eq!(c.gaps(&(200..208)), vec![]);
+        // No piece is larger than the cap, whatever the block size.
+        let mut c = Cache::new(100, 1 << 20);
+        c.insert(0, &[1u8; 1000], None);
+        assert!(c.bytes <= 100 && c.segs.values().all(|s| s.data.len() <= 12));
+        assert_eq!(c.gaps(&(900..1000)), vec![]);
     }
 
     #[test]

@@ -1,9 +1,11 @@
 //! A small HTTP/1.1 range server for `tests/http.rs`: std `TcpListener` and one thread per
 //! connection, optionally TLS (rustls, with a CA and a certificate made by rcgen in the test).
 //!
-//! It serves files held in memory and can misbehave on demand: no multi-range (one part or the
-//! whole body), Range ignored, latency per request, bodies cut short, 503s, files replaced
-//! while a client reads them, and redirects (`/moved/NAME` → `/NAME`).
+//! It serves files held in memory, each with an `ETag` derived from its bytes (honouring
+//! `If-Range`: a tag that no longer matches gets the whole file, `200`), and can misbehave on
+//! demand: no multi-range (one part or the whole body), Range ignored, the whole file as a
+//! `206`, a given `Content-Range` header, latency per request, bodies cut short, 503s, files
+//! replaced while a client reads them, and redirects (`/moved/NAME` → `/NAME`).
 
 #![allow(dead_code)]
 
@@ -34,6 +36,11 @@ pub struct Mode {
     pub latency: Duration,
     /// Accept connections but never answer.
     pub silent: bool,
+    /// Answer every range request with `206` and the whole file
+    /// (`Content-Range: bytes 0-(len-1)/len`).
+    pub whole_as_206: bool,
+    /// Send this `Content-Range` in single-range `206` answers (the body stays the one asked).
+    pub content_range: Option<&'static str>,
 }
 
 impl Default for Mode {
@@ -43,13 +50,16 @@ impl Default for Mode {
             ignore_range: false,
             latency: Duration::ZERO,
             silent: false,
+            whole_as_206: false,
+            content_range: None,
         }
     }
 }
 
 #[derive(Default)]
 pub struct Shared {
-    files: Mutex<HashMap<String, Arc<Vec<u8>>>>,
+    /// Path → (bytes, ETag).
+    files: Mutex<HashMap<String, (Arc<Vec<u8>>, String)>>,
     pub mode: Mutex<Mode>,
     /// Requests received.
     pub requests: AtomicUsize,
@@ -90,13 +100,14 @@ impl Server {
         }
     }
 
-    /// Serves `bytes` at `/name`.
+    /// Serves `bytes` at `/name`, with an `ETag` derived from them.
     pub fn put(&self, name: &str, bytes: Vec<u8>) {
+        let tag = etag(&bytes);
         self.shared
             .files
             .lock()
             .unwrap()
-            .insert(format!("/{name}"), Arc::new(bytes));
+            .insert(format!("/{name}"), (Arc::new(bytes), tag));
     }
 
     pub fn url(&self, name: &str) -> String {
@@ -134,9 +145,19 @@ fn serve_connection(tcp: TcpStream, tls: Option<Arc<rustls::ServerConfig>>, s: &
     }
 }
 
+/// A strong `ETag`: FNV-1a of the bytes, and their length.
+pub fn etag(bytes: &[u8]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("\"{h:016x}-{:x}\"", bytes.len())
+}
+
 struct Request {
     path: String,
     range: Option<String>,
+    if_range: Option<String>,
 }
 
 /// Reads one request head; None at the end of the connection.
@@ -148,13 +169,20 @@ fn read_request(stream: &mut impl Read, pending: &mut Vec<u8>) -> Option<Request
             let mut lines = head.split("\r\n");
             let request_line = lines.next()?;
             let path = request_line.split(' ').nth(1)?.to_string();
-            let range = lines.find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case("range")
-                    .then(|| v.trim().to_string())
+            let headers: Vec<&str> = lines.collect();
+            let header = |name: &str| {
+                headers.iter().find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.trim()
+                        .eq_ignore_ascii_case(name)
+                        .then(|| v.trim().to_string())
+                })
+            };
+            return Some(Request {
+                path,
+                range: header("range"),
+                if_range: header("if-range"),
             });
-            return Some(Request { path, range });
         }
         let mut chunk = [0u8; 4096];
         match stream.read(&mut chunk) {
@@ -224,7 +252,7 @@ fn serve_requests(stream: &mut (impl Read + Write), s: &Shared) {
             continue;
         }
         let file = s.files.lock().unwrap().get(&req.path).cloned();
-        let Some(file) = file else {
+        let Some((file, tag)) = file else {
             if respond(stream, "404 Not Found", &[], b"no such file", false).is_err() {
                 return;
             }
@@ -232,12 +260,22 @@ fn serve_requests(stream: &mut (impl Read + Write), s: &Shared) {
         };
         let len = file.len() as u64;
         let cut = take_one(&s.cut_next);
+        // `If-Range` with another tag: the range is ignored, the whole (new) file is sent.
+        let stale = req.if_range.as_deref().is_some_and(|t| t != tag);
         let ranges = match req.range.as_deref() {
-            Some(spec) if !mode.ignore_range => parse_ranges(spec, len),
+            Some(spec) if !mode.ignore_range && !stale => parse_ranges(spec, len),
             _ => None,
         };
+        let etag = format!("ETag: {tag}");
         let result = match ranges {
-            None => respond(stream, "200 OK", &[], &file, cut),
+            None => respond(stream, "200 OK", &[etag], &file, cut),
+            Some(Ok(_)) if mode.whole_as_206 => respond(
+                stream,
+                "206 Partial Content",
+                &[etag, format!("Content-Range: bytes 0-{}/{len}", len - 1)],
+                &file,
+                cut,
+            ),
             Some(Err(())) => respond(
                 stream,
                 "416 Range Not Satisfiable",
@@ -246,14 +284,18 @@ fn serve_requests(stream: &mut (impl Read + Write), s: &Shared) {
                 false,
             ),
             Some(Ok(r)) if r.len() > 1 && mode.multi == Multi::Whole => {
-                respond(stream, "200 OK", &[], &file, cut)
+                respond(stream, "200 OK", &[etag], &file, cut)
             }
             Some(Ok(r)) if r.len() == 1 || mode.multi == Multi::FirstOnly => {
                 let (a, b) = r[0];
+                let cr = match mode.content_range {
+                    Some(v) => v.to_string(),
+                    None => format!("bytes {a}-{}/{len}", b - 1),
+                };
                 respond(
                     stream,
                     "206 Partial Content",
-                    &[format!("Content-Range: bytes {a}-{}/{len}", b - 1)],
+                    &[etag, format!("Content-Range: {cr}")],
                     &file[a as usize..b as usize],
                     cut,
                 )
@@ -276,9 +318,10 @@ fn serve_requests(stream: &mut (impl Read + Write), s: &Shared) {
                 respond(
                     stream,
                     "206 Partial Content",
-                    &[format!(
-                        "Content-Type: multipart/byteranges; boundary={boundary}"
-                    )],
+                    &[
+                        etag,
+                        format!("Content-Type: multipart/byteranges; boundary={boundary}"),
+                    ],
                     &body,
                     cut,
                 )

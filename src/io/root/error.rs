@@ -45,6 +45,9 @@ impl RootError {
     pub fn diagnostic(&self) -> Diagnostic {
         let mut d = Diagnostic::error(INVALID_FILE, self.to_string());
         d.help = Some(match self {
+            RootError::Io { path, .. } if path.to_str().is_some_and(crate::io::http::is_remote) => {
+                "check the address, and that the server is reachable from this machine".to_string()
+            }
             RootError::Io { .. } => "check the path and the file's permissions".to_string(),
             RootError::Invalid { .. } => {
                 "the file may be truncated or corrupt; try opening it with ROOT to confirm"
