@@ -56,10 +56,12 @@ impl Default for Mode {
     }
 }
 
+/// A file's bytes and its `ETag`.
+type Served = (Arc<Vec<u8>>, String);
+
 #[derive(Default)]
 pub struct Shared {
-    /// Path → (bytes, ETag).
-    files: Mutex<HashMap<String, (Arc<Vec<u8>>, String)>>,
+    files: Mutex<HashMap<String, Served>>,
     pub mode: Mutex<Mode>,
     /// Requests received.
     pub requests: AtomicUsize,
