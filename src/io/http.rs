@@ -22,6 +22,14 @@
 //!   answer is checked: its `Content-Range` must cover what was asked, bodies must have the
 //!   announced length (a cut body is retried), the total size must stay the one seen at opening
 //!   (otherwise the file changed under us: an error, [`HttpErrorKind::SizeChanged`]).
+//! - The first answer's `ETag` (else `Last-Modified`) is kept; later requests carry
+//!   `If-Range: <etag>` (a strong one), and a `200` to it or another `ETag`/`Last-Modified` is
+//!   [`HttpErrorKind::Changed`], so a file replaced at the same size is never read half old.
+//! - An answer holds no more than asked (plus a little slack): a `206` larger than the range
+//!   asked is a protocol error before its body is read; header arithmetic is checked.
+//! - Memory: the cache stores block-sized segments (never one larger than the cap); a prefetch
+//!   is cut to a quarter of the cache, the rest read on demand, so a cluster larger than the
+//!   cache is still downloaded about once.
 //! - Transient failures (connection reset or refused, timeouts, a cut body, 408/429/500/502/503/504)
 //!   are retried with exponential backoff a bounded number of times; every client timeout is
 //!   bounded, so nothing hangs. Every error names the URL.
