@@ -215,6 +215,7 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
             nevts: 1.0,
             sumw: 1.0,
             file_key: 7,
+            is_data: false,
         };
         let mut a = Frame::new(&plan, &[], None);
         let mut b = Frame::new(&plan, &[], Some(&kernels));

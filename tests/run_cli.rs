@@ -1771,3 +1771,26 @@ fn mt2_equals_the_reference_implementation() {
         let _ = std::fs::remove_dir_all(out);
     }
 }
+
+/// `sample.is_data` and `sample.xsec`/`sample.nevts` per sample, in the kernels and the
+/// interpreter: the data sample's events count as data, the simulation's are normalised.
+#[test]
+fn sample_values_differ_per_sample() {
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/sample_values.ana", "sample-values", extra);
+        let c = &json(&out.join("cutflow.json"))["counters"];
+        let get = |k: &str, f: &str| c[k][f].as_f64().unwrap_or(f64::NAN);
+        assert_eq!(get("all_data_events_data", "events"), 2500.0, "{extra:?}");
+        assert_eq!(get("all_data_events_ttbar", "events"), 0.0, "{extra:?}");
+        assert_eq!(get("all_mc_events_ttbar", "events"), 2500.0, "{extra:?}");
+        assert_eq!(get("all_mc_events_data", "events"), 0.0, "{extra:?}");
+        let want = 2500.0 * 729.84 * 3378.0 / 2500.0;
+        assert!(
+            close(get("all_all_events_ttbar", "sumw"), want),
+            "{extra:?}: {} vs {want}",
+            get("all_all_events_ttbar", "sumw")
+        );
+        assert_eq!(get("all_all_events_data", "sumw"), 2500.0, "{extra:?}");
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

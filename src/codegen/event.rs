@@ -1014,11 +1014,15 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 }
             }),
             NodeKind::Scalar(sid) => self.scalar(*sid)?,
-            NodeKind::SampleValue(which) => Val::new(X::F(match which {
-                SampleValue::Xsec => self.sload(F64, off!(xsec)),
-                SampleValue::Nevts => self.sload(F64, off!(nevts)),
-                SampleValue::Sumw => self.sload(F64, off!(sumw)),
-            })),
+            NodeKind::SampleValue(which) => Val::new(match which {
+                SampleValue::Xsec => X::F(self.sload(F64, off!(xsec))),
+                SampleValue::Nevts => X::F(self.sload(F64, off!(nevts))),
+                SampleValue::Sumw => X::F(self.sload(F64, off!(sumw))),
+                SampleValue::IsData => {
+                    let d = self.sload(I64, off!(is_data));
+                    X::B(self.b.ins().icmp_imm_s(IntCC::NotEqual, d, 0))
+                }
+            }),
             NodeKind::Def(d) => self.def(*d, &node.ty)?,
             NodeKind::Elem { depth } => Val::new(X::E(self.scope(*depth)?)),
             NodeKind::Field { depth, access } => {

@@ -701,6 +701,7 @@ impl Lower<'_> {
                 "xsec" => SampleValue::Xsec,
                 "nevts" => SampleValue::Nevts,
                 "sumw" => SampleValue::Sumw,
+                "is_data" => SampleValue::IsData,
                 _ => return err(format!("sample value `{v}`")),
             }),
             Resolution::Lumi => NodeKind::Const(Value::Float(

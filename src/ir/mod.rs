@@ -194,6 +194,8 @@ pub enum SampleValue {
     Nevts,
     /// The sum of generator weights of the sample's files (`genEventSumw` of their `Runs` trees).
     Sumw,
+    /// `sample.is_data`: whether the sample is real data (`is_data: true` in the samples file).
+    IsData,
 }
 
 /// How a field is read from an element (resolved from the element's static type).

@@ -342,6 +342,7 @@ fn run_unit(
         nevts: job.nevts as f64,
         sumw: job.sumw.unwrap_or(f64::NAN),
         file_key: random::file_key(&input.uuid, &job.tree),
+        is_data: job.is_data,
     };
     let mut frame = Frame::new(plan, &job.kinematic, opts.kernels.as_deref());
     let mut res = UnitResult::empty(plan, job);

@@ -77,6 +77,8 @@ pub struct SampleCtx {
     pub sumw: f64,
     /// `random::file_key` of the file being read.
     pub file_key: u64,
+    /// `sample.is_data`.
+    pub is_data: bool,
 }
 
 /// Per-thread interpreter state, reused across events, chunks and units.
@@ -371,6 +373,7 @@ impl<'p> Frame<'p> {
             NodeKind::SampleValue(SampleValue::Xsec) => V::F(s.xsec),
             NodeKind::SampleValue(SampleValue::Nevts) => V::F(s.nevts),
             NodeKind::SampleValue(SampleValue::Sumw) => V::F(s.sumw),
+            NodeKind::SampleValue(SampleValue::IsData) => V::B(s.is_data),
             NodeKind::Def(d) => self.def(ch, s, *d)?,
             NodeKind::Elem { depth } => V::E(self.scope(*depth)?),
             NodeKind::Field { depth, access } => {

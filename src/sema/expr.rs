@@ -177,6 +177,11 @@ impl Checker<'_> {
             }
             ExprKind::Field { base, name } => {
                 if let ExprKind::Name(n) = &base.kind
+                    && n == "sample"
+                {
+                    return self.sample_member(e.id, name);
+                }
+                if let ExprKind::Name(n) = &base.kind
                     && let Some((ty, r)) = self.dotted_branch(n, &name.name)
                 {
                     self.out.resolutions.insert(e.id, r);
@@ -213,6 +218,42 @@ impl Checker<'_> {
                 r
             }
         }
+    }
+
+    /// `sample.NAME`: a value of the sample being run (the namespace no branch shadows).
+    fn sample_member(
+        &mut self,
+        id: crate::syntax::ast::ExprId,
+        name: &crate::syntax::ast::Ident,
+    ) -> Typed {
+        let ty = match name.name.as_str() {
+            "is_data" => Type::Bool,
+            "xsec" | "nevts" | "sumw" => Type::Float,
+            other => {
+                let near =
+                    super::check::suggest(other, super::check::SAMPLE_MEMBERS.iter().copied());
+                self.error(
+                    super::check::UNKNOWN_NAME,
+                    name.span,
+                    format!("`sample` has no value `{other}`"),
+                    "not a sample value",
+                )
+                .help = Some(
+                    match near {
+                        Some(n) => format!("did you mean `sample.{n}`? "),
+                        None => String::new(),
+                    } + &format!(
+                        "the sample's values: {}",
+                        super::check::SAMPLE_MEMBERS.join(", ")
+                    ),
+                );
+                return (Type::Error, None);
+            }
+        };
+        self.out
+            .resolutions
+            .insert(id, super::Resolution::SampleValue(name.name.clone()));
+        (ty, None)
     }
 
     /// The common type of two branches (`if`, `??`).

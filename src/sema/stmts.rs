@@ -84,6 +84,20 @@ impl Checker<'_> {
     }
 
     fn check_new_name(&mut self, name: &ast::Ident) -> bool {
+        if name.name == "sample" {
+            self.push(
+                Diagnostic::error(
+                    DUPLICATE_NAME,
+                    "`sample` is reserved for the sample's own values".to_string(),
+                )
+                .with_primary(name.span, "reserved name")
+                .with_help(format!(
+                    "`sample.NAME` reads {}; choose another name",
+                    super::check::SAMPLE_MEMBERS.join(", ")
+                )),
+            );
+            return false;
+        }
         let Some(prev) = self.lookup_def(&name.name) else {
             return true;
         };
