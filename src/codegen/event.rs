@@ -86,6 +86,9 @@ pub struct State {
     /// The event weight of the current context, and per variation its weight factor.
     pub w: f64,
     pub fac: *mut f64,
+    /// The product of the current region's weights (1 outside regions and for data): fills
+    /// multiply by it, the cutflow does not.
+    pub scale: f64,
     /// An event-list row: (tag, bits, length) per value.
     pub row: *mut u64,
     /// The column a replacement kernel writes.
@@ -125,6 +128,8 @@ pub enum Fault {
     HistWeightCount = 7,
     /// A correction raised (the host keeps the message).
     Correction = 8,
+    /// A weight of region `err_aux` was absent.
+    AbsentRegionWeight = 9,
 }
 
 impl Fault {
@@ -138,6 +143,7 @@ impl Fault {
             6 => Fault::AbsentHistWeight,
             7 => Fault::HistWeightCount,
             8 => Fault::Correction,
+            9 => Fault::AbsentRegionWeight,
             _ => return None,
         })
     }
@@ -2412,7 +2418,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let st = self.st;
         let ctx = self.iconst(self.ctx as i64);
         match step {
-            Step::Cut { .. } => {}
+            Step::Cut { .. } | Step::Require(_) | Step::Scale(_) => {}
             Step::Fill(h) => {
                 let spec = &plan.hists[h];
                 let hv = self.iconst(h as i64);
@@ -2514,6 +2520,32 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             }
         }
         Ok(())
+    }
+
+    /// Region `r`'s weight `w` (simulation only): multiplies `State::scale`; absent: a fault.
+    fn region_weight(&mut self, r: usize, w: NodeId) -> R<()> {
+        let is_data = self.sload(I64, off!(is_data));
+        let mc = self.b.ins().icmp_imm_s(IntCC::Equal, is_data, 0);
+        self.when(mc, |s| {
+            let v = s.node(w)?;
+            if let Some(p) = v.p {
+                let absent = s.b.ins().bxor_imm_s(p, 1);
+                s.when(absent, |s| {
+                    let rv = s.iconst(r as i64);
+                    s.sstore(rv, off!(err_aux));
+                    s.fault(Fault::AbsentRegionWeight);
+                    Ok(())
+                })?;
+            }
+            let x = match &v.x {
+                X::I(_) | X::F(_) | X::B(_) => s.as_f(&v.x),
+                other => return Err(format!("a region weight of {other:?}")),
+            };
+            let old = s.sload(F64, off!(scale));
+            let new = s.b.ins().fmul(old, x);
+            s.sstore(new, off!(scale));
+            Ok(())
+        })
     }
 
     /// When a value is filled (`present`): the fill weights made known, and histogram `h`'s own
@@ -2655,29 +2687,36 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 self.step(*step)?;
             }
         }
+        let one = self.b.ins().f64const(1.0);
         for (r, region) in plan.regions.iter().enumerate() {
             let next = self.b.create_block();
             let mut k = 0i64;
+            self.sstore(one, off!(scale));
             for step in &region.steps {
-                if let Step::Cut { cond, .. } = step {
-                    let v = self.node(*cond)?;
-                    let t = self.truth(&v);
-                    let go = self.b.create_block();
-                    self.b.ins().brif(t, go, &[], next, &[]);
-                    self.b.switch_to_block(go);
-                    if cutflow {
-                        let rv = self.iconst(r as i64);
-                        let kv = self.iconst(k);
-                        self.call(self.u.imp.cut, &[st, rv, kv]);
+                match *step {
+                    Step::Cut { cond, .. } | Step::Require(cond) => {
+                        let v = self.node(cond)?;
+                        let t = self.truth(&v);
+                        let go = self.b.create_block();
+                        self.b.ins().brif(t, go, &[], next, &[]);
+                        self.b.switch_to_block(go);
+                        if cutflow && matches!(step, Step::Cut { .. }) {
+                            let rv = self.iconst(r as i64);
+                            let kv = self.iconst(k);
+                            self.call(self.u.imp.cut, &[st, rv, kv]);
+                        }
+                        if matches!(step, Step::Cut { .. }) {
+                            k += 1;
+                        }
                     }
-                    k += 1;
-                } else {
-                    self.step(*step)?;
+                    Step::Scale(w) => self.region_weight(r, w)?,
+                    _ => self.step(*step)?,
                 }
             }
             self.b.ins().jump(next, &[]);
             self.b.switch_to_block(next);
         }
+        self.sstore(one, off!(scale));
         self.b.ins().jump(done, &[]);
         self.b.switch_to_block(done);
         Ok(())

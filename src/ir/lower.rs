@@ -63,6 +63,8 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
         interned: HashMap::new(),
     };
     let mut weights = 0;
+    // Per region: the steps a region built on it starts with.
+    let mut entries: HashMap<String, Vec<Step>> = HashMap::new();
     for (index, stmt) in file.stmts.iter().enumerate() {
         match &stmt.kind {
             StmtKind::Vary(v) => l.vary(v, index)?,
@@ -73,11 +75,28 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
                     expr,
                 });
             }
-            StmtKind::Region { name, body } => {
-                let mut steps = Vec::new();
+            StmtKind::Region { name, from, body } => {
+                // A region built on another first requires what that one requires (its cuts,
+                // without cutflow rows) and takes its weights, in their order.
+                let mut steps: Vec<Step> = match from {
+                    Some(p) => entries
+                        .get(&p.name)
+                        .cloned()
+                        .ok_or_else(|| LowerError(format!("no region `{}` above", p.name)))?,
+                    None => Vec::new(),
+                };
                 for s in body {
                     l.stmt(s, Some(&name.name), &mut steps, &mut weights)?;
                 }
+                let entry = steps
+                    .iter()
+                    .filter_map(|s| match *s {
+                        Step::Cut { cond, .. } | Step::Require(cond) => Some(Step::Require(cond)),
+                        Step::Scale(w) => Some(Step::Scale(w)),
+                        _ => None,
+                    })
+                    .collect();
+                entries.insert(name.name.clone(), entry);
                 l.plan.regions.push(Region {
                     name: name.name.clone(),
                     steps,
@@ -205,7 +224,12 @@ impl Lower<'_> {
                 self.begin_site(format!("weight:{weights}"), &[value], None);
                 *weights += 1;
                 let w = self.expr(value)?;
-                self.plan.weights.push(w);
+                // A region's weight applies to that region's fills; a top-level one to all.
+                if region.is_some() {
+                    steps.push(Step::Scale(w));
+                } else {
+                    self.plan.weights.push(w);
+                }
             }
             StmtKind::Hist(h) => {
                 let exprs: Vec<&Expr> = h.fills.iter().chain(&h.weight).collect();

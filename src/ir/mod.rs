@@ -409,6 +409,12 @@ pub enum Step {
     Fill(usize),
     Count(usize),
     Collect(usize),
+    /// A cut of the region this one builds on (`region R from P`): the event leaves the region
+    /// unless `cond` holds; no cutflow row (the cut has its row in `P`).
+    Require(NodeId),
+    /// A region's `weight`: multiplies the weight of the region's fills below it (simulation
+    /// only); the cutflow keeps the common event weight.
+    Scale(NodeId),
 }
 
 #[derive(Debug, Clone)]
@@ -581,7 +587,7 @@ impl Plan {
             .chain(self.regions.iter().flat_map(|r| r.steps.iter()));
         for s in steps {
             match *s {
-                Step::Cut { cond, .. } => r.push(cond),
+                Step::Cut { cond, .. } | Step::Require(cond) | Step::Scale(cond) => r.push(cond),
                 Step::Fill(h) => {
                     r.extend(self.hists[h].values.iter().copied());
                     r.extend(self.hists[h].weight);

@@ -123,6 +123,8 @@ impl Plan {
                     let v: Vec<String> = c.values.iter().map(|n| format!("%{}", n.0)).collect();
                     writeln!(f, "  collect {} ({}) max {:?}", c.name, v.join(", "), c.max)?
                 }
+                Step::Require(cond) => writeln!(f, "  require %{}", cond.0)?,
+                Step::Scale(w) => writeln!(f, "  weight %{}", w.0)?,
             }
         }
         Ok(())

@@ -148,6 +148,8 @@ pub fn run(plan: Plan) -> Plan {
                     index,
                     cond: maps.n(cond),
                 },
+                Step::Require(cond) => Step::Require(maps.n(cond)),
+                Step::Scale(w) => Step::Scale(maps.n(w)),
                 other => other,
             })
             .collect()

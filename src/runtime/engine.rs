@@ -601,6 +601,8 @@ struct EventRunner<'p> {
     weight_known: bool,
     /// The nominal event weight of the current event and context, once computed.
     event_w: Option<f64>,
+    /// The product of the current region's weights (1 outside regions and for data).
+    scale: f64,
 }
 
 impl<'p> EventRunner<'p> {
@@ -624,6 +626,7 @@ impl<'p> EventRunner<'p> {
             weights: Vec::new(),
             weight_known: false,
             event_w: None,
+            scale: 1.0,
         }
     }
 
@@ -729,27 +732,54 @@ impl<'p> EventRunner<'p> {
         }
         for (r, region) in plan.regions.iter().enumerate() {
             let mut k = 0;
+            self.scale = 1.0;
             for step in &region.steps {
-                if let Step::Cut { cond, .. } = step {
-                    if !f
-                        .eval(ch, s, *cond)
-                        .map_err(|m| (RunErrorKind::Eval, m))?
-                        .truth()
-                    {
-                        break;
+                match *step {
+                    Step::Cut { cond, .. } => {
+                        if !f
+                            .eval(ch, s, cond)
+                            .map_err(|m| (RunErrorKind::Eval, m))?
+                            .truth()
+                        {
+                            break;
+                        }
+                        if cutflow {
+                            let w = self.event_weight(f, ch, s)?;
+                            let row = &mut res.cutflow.regions[r][k];
+                            row.0 += 1;
+                            row.1 += w;
+                        }
+                        k += 1;
                     }
-                    if cutflow {
-                        let w = self.event_weight(f, ch, s)?;
-                        let row = &mut res.cutflow.regions[r][k];
-                        row.0 += 1;
-                        row.1 += w;
+                    Step::Require(cond) => {
+                        if !f
+                            .eval(ch, s, cond)
+                            .map_err(|m| (RunErrorKind::Eval, m))?
+                            .truth()
+                        {
+                            break;
+                        }
                     }
-                    k += 1;
-                } else {
-                    self.output_step(f, ch, s, ctx, *step, res)?;
+                    Step::Scale(w) => {
+                        if !self.is_data {
+                            let v = f.eval(ch, s, w).map_err(|m| (RunErrorKind::Eval, m))?;
+                            let x = v.num().ok_or_else(|| {
+                                (
+                                    RunErrorKind::AbsentWeight,
+                                    format!(
+                                        "a weight of region `{}` is absent for this event",
+                                        region.name
+                                    ),
+                                )
+                            })?;
+                            self.scale *= x.f();
+                        }
+                    }
+                    _ => self.output_step(f, ch, s, ctx, *step, res)?,
                 }
             }
         }
+        self.scale = 1.0;
         Ok(())
     }
 
@@ -765,7 +795,7 @@ impl<'p> EventRunner<'p> {
         let plan = self.plan;
         let ev = |r: Result<V, String>| r.map_err(|m| (RunErrorKind::Eval, m));
         match step {
-            Step::Cut { .. } => {}
+            Step::Cut { .. } | Step::Require(_) | Step::Scale(_) => {}
             Step::Fill(h) => {
                 let spec = &plan.hists[h];
                 let nt = self.targets[ctx].len();
@@ -806,7 +836,8 @@ impl<'p> EventRunner<'p> {
                             let (c, nan) = cell(&spec.axes[0].kind, fv);
                             for t in 0..nt {
                                 let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
-                                acc.add(c, k.map_or(self.weights[t], |k| self.weights[t] * k));
+                                let wt = self.weights[t] * self.scale;
+                                acc.add(c, k.map_or(wt, |k| wt * k));
                                 acc.nan += nan as u64;
                             }
                         }
@@ -834,7 +865,8 @@ impl<'p> EventRunner<'p> {
                         let at = flat(&spec.axes, &[cx, cy]);
                         for t in 0..nt {
                             let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
-                            acc.add(at, k.map_or(self.weights[t], |k| self.weights[t] * k));
+                            let wt = self.weights[t] * self.scale;
+                            acc.add(at, k.map_or(wt, |k| wt * k));
                             acc.nan += (nx || ny) as u64;
                         }
                     }
@@ -850,7 +882,7 @@ impl<'p> EventRunner<'p> {
                 }
                 self.fill_weights(f, ch, s, ctx)?;
                 for (t, &(o, _)) in self.targets[ctx].iter().enumerate() {
-                    res.outputs[o].counters[c].add(self.weights[t]);
+                    res.outputs[o].counters[c].add(self.weights[t] * self.scale);
                 }
             }
             Step::Collect(c) => {

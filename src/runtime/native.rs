@@ -119,13 +119,15 @@ unsafe fn parts<'a>(st: *mut State) -> (&'a State, &'a mut Host, &'a mut UnitRes
     }
 }
 
-/// The fill weight of a target: the context's event weight, times a variation's factor.
+/// The fill weight of a target: the context's event weight, times a variation's factor, times
+/// the current region's weights (as the interpreter, in that order).
 fn weight(s: &State, factor: Option<usize>) -> f64 {
-    match factor {
+    let w = match factor {
         None => s.w,
         // Safety: `fac` has one entry per variation of the plan.
         Some(v) => s.w * unsafe { *s.fac.add(v) },
-    }
+    };
+    w * s.scale
 }
 
 /// A fill weight times the histogram's own weight, when it has one (as the interpreter).
@@ -393,6 +395,7 @@ impl<'k> Native<'k> {
             keys_len: 0,
             keys_cap: 0,
             w: 1.0,
+            scale: 1.0,
             fac: std::ptr::null_mut(),
             row: std::ptr::null_mut(),
             rep_out: std::ptr::null_mut(),
@@ -573,6 +576,16 @@ impl<'k> Native<'k> {
                     plan.hists
                         .get(s.err_aux as usize)
                         .map_or("?", |h| h.name.as_str())
+                ),
+                entry,
+            ),
+            Some(Fault::AbsentRegionWeight) => (
+                RunErrorKind::AbsentWeight,
+                format!(
+                    "a weight of region `{}` is absent for this event",
+                    plan.regions
+                        .get(s.err_aux as usize)
+                        .map_or("?", |r| r.name.as_str())
                 ),
                 entry,
             ),

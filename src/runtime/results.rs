@@ -205,11 +205,14 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
 
 /// Raw and weighted count after the cut labelled `label`.
 fn cut_count(plan: &Plan, cf: &Cutflow, label: &str) -> Result<(u64, f64), String> {
-    let i = plan
+    let all = plan
         .cuts
         .iter()
-        .position(|c| c.label == label)
-        .ok_or_else(|| format!("no cut labelled {label:?}"))?;
+        .map(|c| (c.region.as_deref(), c.label.as_str()));
+    let i = match crate::sema::resolve_cut(all, label) {
+        crate::sema::CutRef::Found(i) => i,
+        _ => return Err(format!("no single cut labelled {label:?}")),
+    };
     let cut = &plan.cuts[i];
     let row = match &cut.region {
         None => {

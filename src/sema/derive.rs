@@ -13,6 +13,50 @@ pub const UNKNOWN_VARIATION: Code = Code("anac::sema::unknown-variation");
 /// `efficiency("LABEL", ...)` naming no cut.
 pub const UNKNOWN_CUT: Code = Code("anac::sema::unknown-cut");
 
+/// What an `efficiency` label names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CutRef {
+    /// The index of the cut among those given.
+    Found(usize),
+    /// The label is used in several regions: these.
+    Ambiguous(Vec<String>),
+    Unknown,
+}
+
+/// Finds the cut an `efficiency` argument names among `cuts` ((region, label), `None` for a
+/// common cut): `"LABEL"` when one cut has that label, else `"REGION/LABEL"`, a cut of that
+/// region itself. Region names hold no `/`, so the first `/` separates them.
+pub fn resolve_cut<'a>(
+    cuts: impl Iterator<Item = (Option<&'a str>, &'a str)> + Clone,
+    spec: &str,
+) -> CutRef {
+    let exact: Vec<(usize, Option<&str>)> = cuts
+        .clone()
+        .enumerate()
+        .filter(|(_, (_, l))| *l == spec)
+        .map(|(i, (r, _))| (i, r))
+        .collect();
+    match exact.as_slice() {
+        [(i, _)] => return CutRef::Found(*i),
+        [] => {}
+        many => {
+            return CutRef::Ambiguous(
+                many.iter()
+                    .map(|(_, r)| r.unwrap_or("all").to_string())
+                    .collect(),
+            );
+        }
+    }
+    if let Some((region, label)) = spec.split_once('/')
+        && let Some(i) = cuts
+            .enumerate()
+            .position(|(_, (r, l))| r == Some(region) && l == label)
+    {
+        return CutRef::Found(i);
+    }
+    CutRef::Unknown
+}
+
 /// What a derived expression computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum DKind {
@@ -23,7 +67,7 @@ enum DKind {
 }
 
 impl Checker<'_> {
-    pub(super) fn derive(&mut self, e: &DExpr, cuts: &[String]) {
+    pub(super) fn derive(&mut self, e: &DExpr, cuts: &[(Option<String>, String)]) {
         match self.dexpr(e, cuts) {
             DKind::Number => {
                 self.error(
@@ -38,7 +82,7 @@ impl Checker<'_> {
         }
     }
 
-    fn dexpr(&mut self, e: &DExpr, cuts: &[String]) -> DKind {
+    fn dexpr(&mut self, e: &DExpr, cuts: &[(Option<String>, String)]) -> DKind {
         match &e.kind {
             DExprKind::Number(_) => DKind::Number,
             DExprKind::Ref { process, variation } => {
@@ -120,16 +164,36 @@ impl Checker<'_> {
                         return DKind::Error;
                     };
                     for l in [a, b] {
-                        if !cuts.contains(&l.value) {
-                            let hint = suggest(&l.value, cuts.iter().map(String::as_str));
-                            let d = self.error(
-                                UNKNOWN_CUT,
-                                l.span,
-                                format!("no cut is labelled \"{}\" above", l.value),
-                                "unknown cut label",
-                            );
-                            if let Some(h) = hint {
-                                d.help = Some(format!("did you mean \"{h}\"?"));
+                        let all = cuts.iter().map(|(r, l)| (r.as_deref(), l.as_str()));
+                        match resolve_cut(all, &l.value) {
+                            CutRef::Found(_) => {}
+                            CutRef::Unknown => {
+                                let hint = suggest(&l.value, cuts.iter().map(|(_, l)| l.as_str()));
+                                let d = self.error(
+                                    UNKNOWN_CUT,
+                                    l.span,
+                                    format!("no cut is labelled \"{}\" above", l.value),
+                                    "unknown cut label",
+                                );
+                                if let Some(h) = hint {
+                                    d.help = Some(format!("did you mean \"{h}\"?"));
+                                }
+                            }
+                            CutRef::Ambiguous(regions) => {
+                                let d = self.error(
+                                    UNKNOWN_CUT,
+                                    l.span,
+                                    format!(
+                                        "cut \"{}\" is in several regions: {}",
+                                        l.value,
+                                        regions.join(", ")
+                                    ),
+                                    "ambiguous cut label",
+                                );
+                                d.help = Some(format!(
+                                    "name the region: \"{}/{}\"",
+                                    regions[0], l.value
+                                ));
                             }
                         }
                     }

@@ -38,6 +38,7 @@ use crate::syntax::ast::{self, ExprId};
 
 pub use builtins::SIGNATURES as BUILTIN_SIGNATURES;
 pub use corrections::{CORRECTION_FILE, UNKNOWN_CATEGORY, UNKNOWN_CORRECTION};
+pub use derive::{CutRef, resolve_cut};
 pub use output::{OutputPart, OutputTemplate};
 pub use types::{Elem, Type};
 pub use value::Value;

@@ -55,6 +55,7 @@ impl Checker<'_> {
         let mut at_fills: Vec<Counts> = Vec::new();
         let mut hist_facts: Vec<(Counts, &Expr, Span)> = Vec::new();
         let mut top = Counts::new();
+        let mut region_facts: HashMap<String, Counts> = HashMap::new();
         for s in &file.stmts {
             match &s.kind {
                 StmtKind::Cut { cond, .. } => self.facts_of(cond, &mut top),
@@ -65,11 +66,21 @@ impl Checker<'_> {
                     }
                 }
                 StmtKind::Counter { .. } => at_fills.push(top.clone()),
-                StmtKind::Region { body, .. } => {
-                    let mut f = all_top.clone();
+                StmtKind::Region { name, from, body } => {
+                    // A region built on another starts from everything that one required.
+                    let mut f = from
+                        .as_ref()
+                        .and_then(|p| region_facts.get(&p.name))
+                        .unwrap_or(&all_top)
+                        .clone();
                     for r in body {
                         match &r.kind {
                             StmtKind::Cut { cond, .. } => self.facts_of(cond, &mut f),
+                            // A region's weight is taken where it stands, for the events that
+                            // passed the cuts above it.
+                            StmtKind::Weight { value } => {
+                                hist_facts.push((f.clone(), value, value.span));
+                            }
                             StmtKind::Hist(h) => {
                                 at_fills.push(f.clone());
                                 if let Some(w) = &h.weight {
@@ -80,6 +91,7 @@ impl Checker<'_> {
                             _ => {}
                         }
                     }
+                    region_facts.entry(name.name.clone()).or_insert(f);
                 }
                 _ => {}
             }

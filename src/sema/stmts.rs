@@ -21,18 +21,52 @@ pub const WEIGHT_AFTER_FILL: Code = Code("anac::sema::weight-after-fill");
 pub const DUPLICATE_CUT: Code = Code("anac::sema::duplicate-cut");
 /// Two regions with the same name.
 pub const DUPLICATE_REGION: Code = Code("anac::sema::duplicate-region");
+/// `region R from P` where no region `P` is defined above.
+pub const UNKNOWN_REGION: Code = Code("anac::sema::unknown-region");
 /// A cut whose condition folds to a constant.
 pub const CONSTANT_CUT: Code = Code("anac::sema::constant-cut");
 /// A histogram whose number of fill values differs from its number of axes.
 pub const HIST_DIMENSIONS: Code = Code("anac::sema::hist-dimensions");
+
+/// What a region leaves for the regions built on it.
+struct RegionScope {
+    span: Span,
+    /// Its `let`s and its ancestors'.
+    defs: HashMap<String, SymbolId>,
+    /// Its cut labels and its ancestors'.
+    cuts: HashMap<String, Span>,
+}
+
+/// The cut labels a new label must differ from: fixed ones (`common`) and the current scope's,
+/// which the new label joins.
+pub(super) struct Cuts<'a> {
+    common: &'a HashMap<String, Span>,
+    region: Option<&'a mut HashMap<String, Span>>,
+}
+
+impl Cuts<'_> {
+    fn seen(&self, label: &str) -> Option<Span> {
+        self.common
+            .get(label)
+            .or_else(|| self.region.as_ref().and_then(|r| r.get(label)))
+            .copied()
+    }
+
+    fn insert(&mut self, label: &ast::StrLit) {
+        if let Some(r) = self.region.as_mut() {
+            r.insert(label.value.clone(), label.span);
+        }
+    }
+}
 
 /// What the file-wide checks need to know after the walk.
 #[derive(Debug, Default)]
 pub(super) struct Facts {
     /// (region or `all`, histogram name, its span).
     pub hists: Vec<(String, String, Span)>,
-    /// Cut labels, in order (unique).
-    pub cut_labels: Vec<String>,
+    /// Cut labels, in order: (region, label); `None` for a common cut. Unique among the cuts an
+    /// event passes on its way (common, a region's ancestors, the region).
+    pub cut_labels: Vec<(Option<String>, String)>,
     /// Definitions the unused lint looks at.
     pub lintable: Vec<SymbolId>,
     /// Kinematic replacements: (collection, field, replacement span, vary name).
@@ -48,12 +82,28 @@ pub(super) struct Facts {
 impl Checker<'_> {
     pub(super) fn statements(&mut self, file: &ast::File) -> Facts {
         let mut facts = Facts::default();
-        let mut cuts: HashMap<String, Span> = HashMap::new();
-        let mut regions: HashMap<String, Span> = HashMap::new();
+        // Cut labels an event meets: the common ones, and per region its ancestors' and its own.
+        let mut common: HashMap<String, Span> = HashMap::new();
+        let mut regions: HashMap<String, RegionScope> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
         for (i, s) in file.stmts.iter().enumerate() {
-            if let StmtKind::Region { name, body } = &s.kind {
+            if let StmtKind::Region { name, from, body } = &s.kind {
+                let mut scope = RegionScope {
+                    span: name.span,
+                    defs: HashMap::new(),
+                    cuts: HashMap::new(),
+                };
+                if let Some(parent) = from {
+                    match regions.get(&parent.name) {
+                        Some(p) => {
+                            scope.defs = p.defs.clone();
+                            scope.cuts = p.cuts.clone();
+                        }
+                        None => self.unknown_region(name, parent, &order),
+                    }
+                }
                 if let Some(first) = regions.get(&name.name) {
-                    let first = *first;
+                    let first = first.span;
                     self.push(
                         Diagnostic::error(
                             DUPLICATE_REGION,
@@ -63,19 +113,70 @@ impl Checker<'_> {
                         .with_label(first, "first defined here")
                         .with_help("give each region its own name"),
                     );
-                } else {
-                    regions.insert(name.name.clone(), name.span);
                 }
-                self.region = Some((name.name.clone(), HashMap::new()));
+                self.region = Some((name.name.clone(), std::mem::take(&mut scope.defs)));
+                // A region's `weight` must precede the region's own fills.
+                let outer_fill = facts.first_fill.take();
+                let mut cuts = Cuts {
+                    common: &common,
+                    region: Some(&mut scope.cuts),
+                };
                 for b in body {
                     self.stmt(b, i, &mut facts, &mut cuts);
                 }
-                self.region = None;
+                facts.first_fill = outer_fill.or(facts.first_fill);
+                if let Some((_, defs)) = self.region.take() {
+                    scope.defs = defs;
+                }
+                if !regions.contains_key(&name.name) {
+                    order.push(name.name.clone());
+                    regions.insert(name.name.clone(), scope);
+                }
             } else {
+                // A common cut's label must differ from every label, of any region.
+                let all_region_cuts: HashMap<String, Span> = match &s.kind {
+                    StmtKind::Cut { .. } => regions
+                        .values()
+                        .flat_map(|r| r.cuts.iter().map(|(k, v)| (k.clone(), *v)))
+                        .collect(),
+                    _ => HashMap::new(),
+                };
+                let mut cuts = Cuts {
+                    common: &all_region_cuts,
+                    region: Some(&mut common),
+                };
                 self.stmt(s, i, &mut facts, &mut cuts);
             }
         }
         facts
+    }
+
+    fn unknown_region(&mut self, name: &ast::Ident, parent: &ast::Ident, order: &[String]) {
+        let (message, label) = if parent.name == name.name {
+            (
+                format!("region `{}` cannot build on itself", name.name),
+                "the region being defined",
+            )
+        } else {
+            (
+                format!("no region `{}` is defined above", parent.name),
+                "unknown region",
+            )
+        };
+        let hint = super::check::suggest(&parent.name, order.iter().map(String::as_str));
+        let d = self.error(UNKNOWN_REGION, parent.span, message, label);
+        d.help = Some(match hint {
+            Some(h) if parent.name != name.name => format!("did you mean `{h}`?"),
+            _ if order.is_empty() => "define the region it builds on above this one".into(),
+            _ => format!(
+                "a region builds on one defined above it: {}",
+                order
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
     }
 
     /// Reports a name already defined in the visible scopes; returns whether it is new.
@@ -145,13 +246,7 @@ impl Checker<'_> {
         self.random_ok = false;
     }
 
-    fn stmt(
-        &mut self,
-        s: &Stmt,
-        index: usize,
-        facts: &mut Facts,
-        cuts: &mut HashMap<String, Span>,
-    ) {
+    fn stmt(&mut self, s: &Stmt, index: usize, facts: &mut Facts, cuts: &mut Cuts<'_>) {
         self.random_ok = false;
         match &s.kind {
             StmtKind::Const { name, value } => {
@@ -200,8 +295,7 @@ impl Checker<'_> {
                 }
             }
             StmtKind::Cut { label, cond } => {
-                if let Some(first) = cuts.get(&label.value) {
-                    let first = *first;
+                if let Some(first) = cuts.seen(&label.value) {
                     self.push(
                         Diagnostic::error(
                             DUPLICATE_CUT,
@@ -212,8 +306,9 @@ impl Checker<'_> {
                         .with_help("cut labels name cutflow steps: make them unique"),
                     );
                 } else {
-                    cuts.insert(label.value.clone(), label.span);
-                    facts.cut_labels.push(label.value.clone());
+                    cuts.insert(label);
+                    let region = self.region.as_ref().map(|(r, _)| r.clone());
+                    facts.cut_labels.push((region, label.value.clone()));
                 }
                 let (_, v) = self.expect_bool(cond, "a cut condition");
                 if let Some(Value::Bool(b)) = v {
@@ -237,15 +332,27 @@ impl Checker<'_> {
                 // Every `weight` applies to every fill, also those above it: one written after a
                 // fill reads as that fill's weight (a `hist` line followed by `weight`).
                 if let Some(fill) = facts.first_fill {
+                    // A region's weight is taken where it stands: it would miss the fills above.
+                    let (label, other) = if self.region.is_some() {
+                        (
+                            "a region's weight applies only to the fills below it",
+                            "this fill of the region would not be weighted by it",
+                        )
+                    } else {
+                        (
+                            "this weight applies to every fill, also those above it",
+                            "the first fill it also applies to",
+                        )
+                    };
                     let d = self.error(
                         WEIGHT_AFTER_FILL,
                         Span::new(s.span.start, value.span.end),
                         "a `weight` statement after a histogram, counter or event list".into(),
-                        "this weight applies to every fill, also those above it",
+                        label,
                     );
                     d.labels.push(crate::diagnostics::Label {
                         span: fill,
-                        message: "the first fill it also applies to".into(),
+                        message: other.into(),
                         primary: false,
                     });
                     d.help = Some(

@@ -135,9 +135,11 @@ pub enum StmtKind {
         values: Vec<Expr>,
         max: Option<Expr>,
     },
-    /// Only cut, let, hist, counter and collect appear in a region body (the grammar ensures it).
+    /// Only cut, let, weight, hist, counter and collect appear in a region body (the grammar
+    /// ensures it). `from`: the region it builds on (`region SR from baseline { ... }`).
     Region {
         name: Ident,
+        from: Option<Ident>,
         body: Vec<Stmt>,
     },
     Vary(Vary),

@@ -312,7 +312,15 @@ impl<'s> Builder<'s> {
                     return Err(self.internal(span));
                 };
                 let mut body = Vec::new();
+                let mut from = None;
                 for item in it {
+                    if item.as_rule() == Rule::region_from {
+                        let Some(l) = item.into_inner().nth(1) else {
+                            return Err(self.internal(span));
+                        };
+                        from = Some(ident(&l));
+                        continue;
+                    }
                     let Some(s) = item.into_inner().next() else {
                         return Err(self.internal(span));
                     };
@@ -320,6 +328,7 @@ impl<'s> Builder<'s> {
                 }
                 StmtKind::Region {
                     name: ident(&l),
+                    from,
                     body,
                 }
             }

@@ -28,7 +28,8 @@ fn describe(rule: Rule) -> &'static str {
         | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist | kw_vary | kw_derive
         | kw_counter | kw_collect | correction_s | kw_correction => "a new statement",
         kw_from => "`from`",
-        region_item => "a region statement (`cut`, `let`, `hist`, `counter`, `collect`)",
+        region_item => "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`)",
+        region_from => "`from REGION`",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true
         | kw_false | kw_if | kw_not | neg_op | bnot_op => "an expression",
         tuple => "`(` starting a tuple",

@@ -428,7 +428,7 @@ def run(spec):
                 w = 1.0
             rec = G.Rec()
             spec["event"](ev, rec)
-            out.apply((proc, svar), rec.ops, w)
+            out.apply((proc, svar), rec.ops, w, mc)
             for k in range(rec.ntop + 1):
                 common[k][0] += 1
                 common[k][1] += w
@@ -472,14 +472,17 @@ def run(spec):
                 [collect_value(v) for v in row] for row in rows]
 
     def row_of(cf, label):
-        """The cutflow row of a cut label: a top-level cut, or a region's cut."""
+        """The cutflow row of a cut label: a top-level cut, a region's cut, or "REGION/LABEL"."""
         for row in cf["common"][1:]:
             if row[0] == label:
                 return row
-        for rows in cf["regions"].values():
-            for row in rows:
-                if row[0] == label:
-                    return row
+        found = [row for rows in cf["regions"].values() for row in rows if row[0] == label]
+        if len(found) == 1:
+            return found[0]
+        region, _, lab = label.partition("/")
+        for row in cf["regions"].get(region, []):
+            if row[0] == lab:
+                return row
         raise KeyError(label)
 
     for dname, expr in spec["derives"]:
@@ -1014,6 +1017,26 @@ def hzz_event(ev, rec):
         rec.collect("Zmumu", "z_rows", [v_mass(zp4), field(member(z, 0), "Charge"),
                                         field(member(z, 1), "Charge"), len(V["mu_pairs"])])
 
+    # Regions built on Zmumu: entered only by events that passed Zmumu's cuts; a region's
+    # weights multiply its fills (and its children's), not the cutflow.
+    zmumu = rec.reg["Zmumu"] == 2
+    if zmumu:
+        zp4 = p4(z)
+        nb = len(V["bjets"])
+        rec.region("Zmumu_peak")
+        w_peak = add(1, mul(0.01, len(jets)))
+        if rec.rcut("Zmumu_peak", lt(fabs(sub(v_mass(zp4), mz)), 10)):
+            rec.ops.append(("h", "Zmumu_peak", "peak_m", v_mass(zp4), w_peak))
+            rec.ops.append(("c", "Zmumu_peak", "peak", None, w_peak))
+            rec.region("Zmumu_peak_b")
+            if rec.rcut("Zmumu_peak_b", ge(nb, 1)):
+                w_b = w_peak * add(0.5, mul(0.1, nb))
+                rec.ops.append(("h", "Zmumu_peak_b", "peak_b_pt", v_pt(zp4), w_b))
+                rec.ops.append(("c", "Zmumu_peak_b", "peak_b", None, w_b))
+        rec.region("Zmumu_wide")
+        if rec.rcut("Zmumu_wide", lt(fabs(sub(v_mass(zp4), mz)), 25)):
+            rec.hist("Zmumu_wide", "wide_m", v_mass(zp4))
+
     rec.region("trimuon")
     if rec.rcut("trimuon", ge(len(V["mu_trips"]), 1)):
         rec.hist("trimuon", "m_3mu", v_mass(p4(hard_trip)))
@@ -1082,9 +1105,13 @@ HZZ = dict(
         ("electrons2", "m_ee", [Regular(30, 0, 150)]),
         ("near_jets", "dr", [Regular(8, 0, 0.8)]),
         ("near_jets", "pair_m", [Regular(20, 0, 200)]),
+        ("Zmumu_peak", "peak_m", [Regular(20, 81, 101)]),
+        ("Zmumu_wide", "wide_m", [Regular(25, 66, 116)]),
+        ("Zmumu_peak_b", "peak_b_pt", [Regular(10, 0, 200)]),
     ],
     counters=[("all", "all_events"), ("all", "with_photon"), ("all", "any_neg_events"),
-              ("all", "all_iso_events"), ("Zmumu", "on_peak"), ("near_jets", "near_b")],
+              ("all", "all_iso_events"), ("Zmumu", "on_peak"), ("near_jets", "near_b"),
+              ("Zmumu_peak", "peak"), ("Zmumu_peak_b", "peak_b")],
     collects=[("sample", "elements", 300), ("sample", "kinematics", 300),
               ("Zmumu", "z_rows", 25), ("Zmumu", "named", 40)],
     cuts=["single-muon trigger", "an object"],
@@ -1092,7 +1119,10 @@ HZZ = dict(
              "Zmumu": ["a muon", "an opposite-charge muon pair"],
              "trimuon": ["a mixed-charge muon triplet"],
              "electrons2": ["an electron pair"],
-             "near_jets": ["a muon near a jet", "a b-tagged jet"]},
+             "near_jets": ["a muon near a jet", "a b-tagged jet"],
+             "Zmumu_peak": ["mass window"],
+             "Zmumu_wide": ["mass window"],
+             "Zmumu_peak_b": ["a b jet"]},
     kin_vars=[
         ("mu_scale", None, _replace("Muon", Px=lambda e: mul(e["Px"], 1.01),
                                     Py=lambda e: mul(e["Py"], 1.01))),
@@ -1110,6 +1140,8 @@ HZZ = dict(
         ("doubled", ("scale", ("ref", "hzz", "nominal"), 2)),
         ("obj_eff", ("efficiency", "an object", "single-muon trigger")),
         ("pair_eff", ("efficiency", "an opposite-charge muon pair", "a muon")),
+        ("peak_eff", ("efficiency", "Zmumu_peak/mass window", "an opposite-charge muon pair")),
+        ("wide_eff", ("efficiency", "Zmumu_wide/mass window", "Zmumu/a muon")),
     ],
     event=hzz_event,
 )

@@ -446,18 +446,24 @@ class Outputs:
         self.counters[pv] = {(r, n): [0, 0.0, 0.0] for r, n in self.spec["counters"]}
         self.collects[pv] = {(r, n): [] for r, n, _ in self.spec["collects"]}
 
-    def apply(self, pv, ops, w):
+    def apply(self, pv, ops, w, mc=True):
         hs, cs, ls = self.hists[pv], self.counters[pv], self.collects[pv]
         maxes = {(r, n): m for r, n, m in self.spec["collects"]}
-        for kind, region, name, value in ops:
+        for op in ops:
+            kind, region, name, value = op[:4]
+            # A fifth item: the product of the region's own weights (simulation only).
+            if len(op) > 4 and mc:
+                w_op = w * op[4]
+            else:
+                w_op = w
             key = (region, name)
             if kind == "h":
-                hs[key].fill(value, w)
+                hs[key].fill(value, w_op)
             elif kind == "c":
                 c = cs[key]
                 c[0] += 1
-                c[1] += w
-                c[2] += w * w
+                c[1] += w_op
+                c[2] += w_op * w_op
             else:
                 if len(ls[key]) < maxes[key]:
                     ls[key].append(list(value))
