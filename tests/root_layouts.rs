@@ -1,7 +1,8 @@
 //! Layouts of `tests/golden/root/layouts/` read as ROOT and uproot read them: a branch with more
-//! entries than its tree (`make_layouts.py`) and multi-dimensional fixed arrays (`make_arrays.py`).
+//! entries than its tree (`make_layouts.py`), multi-dimensional fixed arrays (`make_arrays.py`),
+//! counter arrays written without entry offsets (`make_no_offsets.py`).
 
-use anac::io::root::{ColumnValues, RootFile};
+use anac::io::root::{Column, ColumnValues, RootFile};
 use serde_json::Value;
 
 fn layouts() -> std::path::PathBuf {
@@ -96,4 +97,110 @@ fn two_dimensional_fixed_arrays_keep_their_shape() {
         .map(|&x| x as f32)
         .collect();
     assert_eq!(cv, &flat);
+}
+
+fn golden(name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(layouts().join(name)).unwrap()).unwrap()
+}
+
+/// A jagged column as per-entry lists of f64 (bools as 0/1).
+fn lists(col: &Column) -> Vec<Vec<f64>> {
+    let values: Vec<f64> = match &col.values {
+        ColumnValues::F32(v) => v.iter().map(|&x| x as f64).collect(),
+        ColumnValues::F64(v) => v.clone(),
+        ColumnValues::Bool(v) => v.iter().map(|&x| f64::from(u8::from(x))).collect(),
+        other => panic!("unexpected values {other:?}"),
+    };
+    let offsets = col.offsets.as_deref().expect("jagged offsets");
+    offsets
+        .windows(2)
+        .map(|w| values[w[0] as usize..w[1] as usize].to_vec())
+        .collect()
+}
+
+fn golden_lists(v: &Value) -> Vec<Vec<f64>> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            e.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| match x {
+                    Value::Bool(b) => f64::from(u8::from(*b)),
+                    x => x.as_f64().unwrap(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Counter arrays whose baskets hold no entry offsets (fEntryOffsetLen 0, offsets cut off by
+/// `make_no_offsets.py`): sizes come from the counter `n`. In tree `t` the baskets of every
+/// branch end at the same entries (the layout uproot reads; golden values are uproot's); tree
+/// `u` holds the same values with baskets of `x` and `d` ending where the counter's do not.
+/// Whole reads and sub-ranges across basket boundaries equal uproot's values.
+#[test]
+fn counter_arrays_without_entry_offsets_take_sizes_from_the_counter() {
+    let g = golden("no_offsets.json");
+    let file = RootFile::open(layouts().join("no_offsets.root")).unwrap();
+    for tree_name in ["t", "u"] {
+        let tree = file.tree(tree_name).unwrap();
+        let n = tree.entries();
+        assert_eq!(n, g["entries"].as_u64().unwrap());
+        for name in ["x", "d", "b", "y"] {
+            let want = golden_lists(&g[name]);
+            let info = tree.branch(name).unwrap();
+            assert_eq!(
+                info.kind.as_ref().unwrap().counter.as_deref(),
+                Some("n"),
+                "{tree_name}.{name}"
+            );
+            let got = lists(&tree.read(&file, name, 0..n).unwrap());
+            assert_eq!(got, want, "{tree_name}.{name}");
+            for (a, b) in [(0, 1), (59, 61), (37, 251), (119, 300), (300, 300), (5, 60)] {
+                let got = lists(&tree.read(&file, name, a..b).unwrap());
+                assert_eq!(
+                    got,
+                    want[a as usize..b as usize],
+                    "{tree_name}.{name} {a}..{b}"
+                );
+            }
+        }
+    }
+    // In `u`, some basket of `x` ends inside a basket of the counter.
+    let u = file.tree("u").unwrap();
+    let ends = |b: &str| -> Vec<u64> {
+        u.branch(b)
+            .unwrap()
+            .baskets
+            .iter()
+            .map(|k| k.entry_stop)
+            .collect()
+    };
+    assert!(ends("x").iter().any(|e| !ends("n").contains(e)));
+}
+
+/// The same file with one counter value raised by one (`no_offsets_bad_counter.root`): the
+/// counter's total over that basket of `x` no longer matches the basket's contents, so reading
+/// `x` is an error naming `x` and its counter; the branch with offsets (`y`) still reads.
+#[test]
+fn a_counter_that_does_not_fill_its_basket_is_an_error_naming_the_branch() {
+    let file = RootFile::open(layouts().join("no_offsets_bad_counter.root")).unwrap();
+    let tree = file.tree("t").unwrap();
+    let n = tree.entries();
+    for name in ["x", "d", "b"] {
+        let err = tree.read(&file, name, 0..n).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("branch `{name}`")) && err.contains("counter `n`"),
+            "{err}"
+        );
+        // Entries of other baskets still read.
+        assert!(tree.read(&file, name, 0..60).is_ok());
+        assert!(
+            tree.read(&file, name, 61..62).is_err(),
+            "{name}: same basket"
+        );
+    }
+    assert!(tree.read(&file, "y", 0..n).is_ok());
 }
