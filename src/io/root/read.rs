@@ -432,8 +432,10 @@ fn load_free<'a>(
     }
     let payload = &raw[keylen..];
     data.clear();
-    if payload.len() == objlen {
-        data.extend_from_slice(payload);
+    // As ROOT decides (`TBasket::ReadBasketBuffers`): an object no longer than the bytes its
+    // key holds is stored uncompressed, even when the key claims more bytes than it needs.
+    if payload.len() >= objlen {
+        data.extend_from_slice(&payload[..objlen]);
     } else {
         check_frames(payload, objlen)?;
         data.resize(objlen, 0);

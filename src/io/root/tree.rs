@@ -438,9 +438,12 @@ fn clusters(raw: &RawTree, entries: u64, branches: &[BranchInfo]) -> Vec<Range<u
                     .collect(),
             });
         }
+        // Zero-entry baskets repeat a boundary: each cluster is pushed once, never empty.
         for e in common.into_iter().flatten() {
-            out.push(start..e);
-            start = e;
+            if e > start {
+                out.push(start..e);
+                start = e;
+            }
         }
         out.push(start..entries);
     }
