@@ -46,10 +46,12 @@ fn a_branch_with_more_entries_than_its_tree_reads_the_trees_entries() {
 }
 
 /// `m[2][3]/D` and `k[3][2]/I` keep their shape: each entry is a list of rows (outer offsets step
-/// by the row count, inner offsets by the row length), equal to uproot's nested arrays;
-/// `c[2][2][2]/F` stays flat (eight values per entry), equal to uproot's values.
+/// by the row count, inner offsets by the row length), equal to uproot's nested arrays.
+/// `c[2][2][2]/F`, `w[2][3][4]/D` and `q[2][1][3][2]/S` keep theirs as dimensions (the type name,
+/// `BranchInfo::dims`) over flat row-major values: equal to uproot's nested arrays flattened,
+/// entry by entry.
 #[test]
-fn two_dimensional_fixed_arrays_keep_their_shape() {
+fn fixed_arrays_of_two_or_more_dimensions_keep_their_shape() {
     let golden: Value =
         serde_json::from_str(&std::fs::read_to_string(layouts().join("arrays.json")).unwrap())
             .unwrap();
@@ -83,20 +85,52 @@ fn two_dimensional_fixed_arrays_keep_their_shape() {
                 .all(|e| e.len() == rows && e.iter().all(|r| r.len() == cols))
         );
     }
-    let c = tree.read(&file, "c", 0..n).unwrap();
-    let ColumnValues::F32(cv) = &c.values else {
-        panic!("c: {:?}", c.values)
-    };
-    assert!(c.offsets.is_none());
-    let want: Vec<Vec<Vec<Vec<f64>>>> = serde_json::from_value(golden["c"].clone()).unwrap();
-    let flat: Vec<f32> = want
-        .iter()
-        .flatten()
-        .flatten()
-        .flatten()
-        .map(|&x| x as f32)
-        .collect();
-    assert_eq!(cv, &flat);
+    for (name, dims, cpp) in [
+        ("c", vec![2usize, 2, 2], "Float_t[2][2][2]"),
+        ("w", vec![2, 3, 4], "Double_t[2][3][4]"),
+        ("q", vec![2, 1, 3, 2], "Short_t[2][1][3][2]"),
+    ] {
+        let info = tree.branch(name).unwrap();
+        assert_eq!(info.dims, dims, "{name}");
+        assert_eq!(info.type_name, cpp, "{name}");
+        let per: usize = dims.iter().product();
+        assert_eq!(
+            info.kind.as_ref().unwrap().shape,
+            anac::io::schema::Shape::Fixed(per)
+        );
+        let col = tree.read(&file, name, 0..n).unwrap();
+        assert!(col.offsets.is_none());
+        let got: Vec<f64> = match &col.values {
+            ColumnValues::F32(v) => v.iter().map(|&x| x as f64).collect(),
+            ColumnValues::F64(v) => v.clone(),
+            ColumnValues::I16(v) => v.iter().map(|&x| x as f64).collect(),
+            other => panic!("{name}: {other:?}"),
+        };
+        let entries = golden[name].as_array().unwrap();
+        assert_eq!(entries.len() as u64, n);
+        let mut want = Vec::new();
+        for e in entries {
+            let before = want.len();
+            flatten_checking(e, &dims, &mut want);
+            assert_eq!(want.len() - before, per, "{name}: uproot's shape");
+        }
+        assert_eq!(got, want, "{name}");
+    }
+}
+
+/// Appends the numbers of nested lists `v` in row-major order, checking each level's length
+/// against `dims`.
+fn flatten_checking(v: &Value, dims: &[usize], out: &mut Vec<f64>) {
+    match dims.split_first() {
+        None => out.push(v.as_f64().unwrap()),
+        Some((&d, rest)) => {
+            let items = v.as_array().unwrap();
+            assert_eq!(items.len(), d);
+            for item in items {
+                flatten_checking(item, rest, out);
+            }
+        }
+    }
 }
 
 fn golden(name: &str) -> Value {

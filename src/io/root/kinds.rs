@@ -115,15 +115,52 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Result<&Classes, &str>)
                 Some(Layout::Fixed2 { ty, rows, cols }),
             )
         }
-        None => (
-            format!("{cpp}[{n}]"),
-            Ok(ColumnKind {
-                ty,
-                shape: Shape::Fixed(n),
-                counter: None,
-            }),
-            Some(Layout::Fixed { ty, n }),
-        ),
+        // `c[2][3][4]` and deeper: the values flat in row-major order (the last index fastest),
+        // the dimensions kept in the type name and in `BranchInfo::dims` (`fixed_dims`).
+        None => {
+            let dims = dimensions(&leaf.title);
+            let name = if dims.len() >= 3 && dims.iter().product::<usize>() == n {
+                let brackets: String = dims.iter().map(|d| format!("[{d}]")).collect();
+                format!("{cpp}{brackets}")
+            } else {
+                format!("{cpp}[{n}]")
+            };
+            (
+                name,
+                Ok(ColumnKind {
+                    ty,
+                    shape: Shape::Fixed(n),
+                    counter: None,
+                }),
+                Some(Layout::Fixed { ty, n }),
+            )
+        }
+    }
+}
+
+/// The dimensions of a fixed array of three or more (`c[2][3][4]/F` → [2, 3, 4]) held by
+/// branch `b` (one numeric leaf, no counter, the dimensions' product equal to the leaf's
+/// length); empty for any other branch.
+pub(crate) fn fixed_dims(raw: &RawTree, b: usize) -> Vec<usize> {
+    let br = &raw.branches[b];
+    let leaf = match br.leaves.as_slice() {
+        [l] if br.element.is_none() && br.class != "TBranchObject" => match raw.leaves.get(*l) {
+            Some(l) => l,
+            None => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    if leaf.count.is_some() || leaf_scalar(&leaf.class, leaf.is_unsigned).is_none() {
+        return Vec::new();
+    }
+    let dims = dimensions(&leaf.title);
+    let n = usize::try_from(leaf.len).unwrap_or(0);
+    // Products that overflow are not the leaf's length either.
+    let product = dims.iter().try_fold(1usize, |p, &d| p.checked_mul(d));
+    if dims.len() >= 3 && product == Some(n) && n > 0 {
+        dims
+    } else {
+        Vec::new()
     }
 }
 
