@@ -1,6 +1,7 @@
 //! Layouts of `tests/golden/root/layouts/` read as ROOT and uproot read them: a branch with more
 //! entries than its tree (`make_layouts.py`), multi-dimensional fixed arrays (`make_arrays.py`),
-//! counter arrays written without entry offsets (`make_no_offsets.py`).
+//! counter arrays written without entry offsets (`make_no_offsets.py`), zero-entry baskets and
+//! keys longer than their object (`make_baskets.py`), maps and bitsets (`make_stl.py`).
 
 use anac::io::root::{Column, ColumnValues, RootFile};
 use serde_json::Value;
@@ -329,4 +330,48 @@ fn basket_keys_longer_than_their_object_read_as_root_reads_them() {
         assert_eq!(u64::from(bytes), g["grown_bytes"][name].as_u64().unwrap());
     }
     check_basket_file("long_keys.root", g);
+}
+
+/// A column of any numeric type as f64 (bools as 0/1), per entry for jagged ones.
+fn any_lists(col: &Column) -> Vec<Vec<f64>> {
+    let values: Vec<f64> = match &col.values {
+        ColumnValues::I32(v) => v.iter().map(|&x| x as f64).collect(),
+        _ => return lists(col),
+    };
+    match col.offsets.as_deref() {
+        Some(o) => o
+            .windows(2)
+            .map(|w| values[w[0] as usize..w[1] as usize].to_vec())
+            .collect(),
+        None => values.into_iter().map(|v| vec![v]).collect(),
+    }
+}
+
+/// std::map and std::bitset (`make_stl.py`): a split `std::map<int,float>` reads as its
+/// `m.first` / `m.second` lists and a `std::bitset<8>` member as a list of 8 bools, equal to
+/// uproot's values; a `std::vector<std::map<int,float>>` is refused with its reason.
+#[test]
+fn maps_and_bitsets_read_as_uproot_reads_them_or_are_refused_with_a_reason() {
+    let g = golden("stl.json");
+    let file = RootFile::open(layouts().join("stl.root")).unwrap();
+    let tree = file.tree("t").unwrap();
+    let n = tree.entries();
+    for name in ["m.first", "m.second", "bits"] {
+        let got = any_lists(&tree.read(&file, name, 0..n).unwrap());
+        assert_eq!(got, golden_lists(&g[name]), "{name}");
+    }
+    let bits = tree.read(&file, "bits", 0..n).unwrap();
+    assert!(bits.offsets.unwrap().windows(2).all(|w| w[1] - w[0] == 8));
+    let k = any_lists(&tree.read(&file, "k", 0..n).unwrap());
+    let want: Vec<Vec<f64>> = golden_f64(&g["k"]).into_iter().map(|v| vec![v]).collect();
+    assert_eq!(k, want);
+    let vm = tree.branch("vm").unwrap();
+    let reason = vm.kind.as_ref().unwrap_err();
+    assert!(reason.contains("maps inside a collection"), "{reason}");
+    assert!(!vm.damaged);
+    let err = tree.read(&file, "vm", 0..n).unwrap_err();
+    assert!(
+        matches!(err, anac::io::root::RootError::Unsupported { .. }),
+        "{err}"
+    );
 }
