@@ -171,7 +171,7 @@ fn golden_lists(v: &Value) -> Vec<Vec<f64>> {
 }
 
 /// Counter arrays whose baskets hold no entry offsets (fEntryOffsetLen 0, offsets cut off by
-/// `make_no_offsets.py`): sizes come from the counter `n`. In tree `t` the baskets of every
+/// `make_no_offsets.py`; `p` is a Double32_t array): sizes come from the counter `n`. In tree `t` the baskets of every
 /// branch end at the same entries (the layout uproot reads; golden values are uproot's); tree
 /// `u` holds the same values with baskets of `x` and `d` ending where the counter's do not.
 /// Whole reads and sub-ranges across basket boundaries equal uproot's values.
@@ -183,7 +183,7 @@ fn counter_arrays_without_entry_offsets_take_sizes_from_the_counter() {
         let tree = file.tree(tree_name).unwrap();
         let n = tree.entries();
         assert_eq!(n, g["entries"].as_u64().unwrap());
-        for name in ["x", "d", "b", "y"] {
+        for name in ["x", "d", "b", "p", "y"] {
             let want = golden_lists(&g[name]);
             let info = tree.branch(name).unwrap();
             assert_eq!(
@@ -224,7 +224,7 @@ fn a_counter_that_does_not_fill_its_basket_is_an_error_naming_the_branch() {
     let file = RootFile::open(layouts().join("no_offsets_bad_counter.root")).unwrap();
     let tree = file.tree("t").unwrap();
     let n = tree.entries();
-    for name in ["x", "d", "b"] {
+    for name in ["x", "d", "b", "p"] {
         let err = tree.read(&file, name, 0..n).unwrap_err().to_string();
         assert!(
             err.contains(&format!("branch `{name}`")) && err.contains("counter `n`"),

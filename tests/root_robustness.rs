@@ -548,7 +548,7 @@ fn basket_heads(path: &Path, tree: &str, branch: &str) -> Vec<(usize, usize)> {
 
 /// Counter arrays without entry offsets (`no_offsets.root`, trees `t` with aligned and `u` with
 /// misaligned baskets): changing any single value of the counter `n` (by one, to -1, to
-/// i32::MAX) changes its total over some basket of `x`, `d` and `b`, so reading them must fail
+/// i32::MAX) changes its total over some basket of `x`, `d`, `b`, `p`, so reading them must fail
 /// naming the branch and the file: never values of shifted or short entries given as complete.
 #[test]
 fn counter_mutations_make_offsetless_reads_fail() {
@@ -571,7 +571,7 @@ fn counter_mutations_make_offsetless_reads_fail() {
                         let file =
                             RootFile::from_source(path.clone(), Box::new(Memory(copy))).unwrap();
                         let tree = file.tree(tree_name).unwrap();
-                        for b in ["x", "d", "b"] {
+                        for b in ["x", "d", "b", "p"] {
                             match tree.read(&file, b, 0..tree.entries()) {
                                 Ok(_) => failures.push(format!(
                                     "{tree_name}: n at {p} := {new}: `{b}` read without error"

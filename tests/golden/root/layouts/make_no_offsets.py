@@ -1,8 +1,8 @@
-"""Writes no_offsets.root: counter arrays (`x[n]/F`, `d[n]/D`, `b[n]/O`) whose baskets hold no
-entry offsets, the layout of writers that set a branch's fEntryOffsetLen to 0. ROOT 6.40 always
-writes offsets for such branches, so the file is written by PyROOT without compression and then
-edited in place:
-- each basket key of `x`, `d` and `b` is cut at its fLast: fObjlen := fLast - fKeylen and
+"""Writes no_offsets.root: counter arrays (`x[n]/F`, `d[n]/D`, `b[n]/O`, `p[n]/d`: Double32_t
+stored as float) whose baskets hold no entry offsets, the layout of writers that set a branch's
+fEntryOffsetLen to 0. ROOT 6.40 always writes offsets for such branches, so the file is written
+by PyROOT without compression and then edited in place:
+- each basket key of `x`, `d`, `b` and `p` is cut at its fLast: fObjlen := fLast - fKeylen and
   fNbytes := fLast (the offset table after fLast is left in the file as unused bytes), and the
   branch's fBasketBytes entry follows fNbytes;
 - each of those branches gets fEntryOffsetLen := 0.
@@ -29,7 +29,7 @@ import uproot
 here = os.path.dirname(os.path.abspath(__file__))
 os.chdir(here)  # bare file names: no machine path inside the file
 NAME = "no_offsets.root"
-EDITED = ["x", "d", "b"]
+EDITED = ["x", "d", "b", "p"]
 
 def write_tree(name, title, aligned):
     t = ROOT.TTree(name, title)
@@ -38,11 +38,14 @@ def write_tree(name, title, aligned):
     d = array("d", [0.0] * 8)
     b = array("b", [0] * 8)
     y = array("f", [0.0] * 8)
+    p = array("d", [0.0] * 8)
     t.Branch("n", n, "n/I")
     bx = t.Branch("x", x, "x[n]/F")
     bd = t.Branch("d", d, "d[n]/D")
     t.Branch("b", b, "b[n]/O")
     t.Branch("y", y, "y[n]/F")
+    # Double32_t without a range (stored as float; uproot 5.7.7 misreads ranged ones).
+    t.Branch("p", p, "p[n]/d")
     if aligned:
         t.SetAutoFlush(60)  # every branch's baskets end at the same entries
     else:
@@ -56,6 +59,7 @@ def write_tree(name, title, aligned):
             d[j] = -i - 0.125 * j
             b[j] = (i + j) % 3 == 0
             y[j] = 2 * i + j
+            p[j] = i + 0.25 * j
         t.Fill()
     t.Write()
 
@@ -118,7 +122,7 @@ for tree_name, name in edits:
         assert br.basket(k).byte_offsets is None, (name, k)
 assert tree["y"].basket(0).byte_offsets is not None
 golden = {"entries": tree.num_entries, "baskets": {}}
-for name in ["n", "x", "d", "b", "y"]:
+for name in ["n", "x", "d", "b", "y", "p"]:
     golden[name] = tree[name].array(library="ak").tolist()
     golden["baskets"][name] = [int(v) for v in tree[name].member("fBasketEntry")][
         : tree[name].num_baskets + 1
