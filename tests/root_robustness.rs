@@ -455,3 +455,197 @@ fn every_byte_comes_through_the_byte_source() {
         "{err}"
     );
 }
+
+/// The layouts of `tests/golden/root/layouts/` (counter arrays without entry offsets,
+/// zero-entry baskets, keys longer than their object, maps and bitsets, N-dimensional fixed
+/// arrays), truncated at several lengths: errors naming the file or data, never a panic.
+#[test]
+fn truncated_new_layouts() {
+    for f in [
+        "no_offsets.root",
+        "empty_baskets.root",
+        "long_keys.root",
+        "stl.root",
+        "arrays.root",
+    ] {
+        truncations(&format!("tests/golden/root/layouts/{f}"));
+    }
+}
+
+/// An in-memory copy of a file, read through `ByteSource`.
+struct Memory(Vec<u8>);
+
+impl anac::io::root::ByteSource for Memory {
+    fn size(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        let o = usize::try_from(offset).map_err(std::io::Error::other)?;
+        let src = o
+            .checked_add(buf.len())
+            .and_then(|end| self.0.get(o..end))
+            .ok_or_else(|| std::io::Error::other("past the end"))?;
+        buf.copy_from_slice(src);
+        Ok(())
+    }
+}
+
+/// Each branch of `branches` in every tree of `bytes`, read whole: `Ok(column)` or the error.
+fn read_all(path: &Path, bytes: Vec<u8>, branches: &[&str]) -> Vec<Result<Column, String>> {
+    let file = match RootFile::from_source(path.to_path_buf(), Box::new(Memory(bytes))) {
+        Ok(f) => f,
+        Err(e) => return vec![Err(e.to_string())],
+    };
+    let mut out = Vec::new();
+    for tree_name in file.trees().unwrap_or_default() {
+        let tree = match file.tree(&tree_name) {
+            Ok(t) => t,
+            Err(e) => {
+                out.push(Err(e.to_string()));
+                continue;
+            }
+        };
+        for b in branches {
+            out.push(
+                tree.read(&file, b, 0..tree.entries())
+                    .map_err(|e| e.to_string()),
+            );
+        }
+    }
+    out
+}
+
+/// Runs `f` on its own thread: a panic or a hang is a failure naming `what`.
+fn within_limit<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(catch_unwind(AssertUnwindSafe(f)));
+    });
+    match rx.recv_timeout(LIMIT) {
+        Ok(Ok(v)) => v,
+        Ok(Err(_)) => panic!("{what}: PANIC"),
+        Err(_) => panic!("{what}: no result within {LIMIT:?} (hang?)"),
+    }
+}
+
+/// The key and basket header of each basket of `branch` in tree `tree`: (seek, key length).
+fn basket_heads(path: &Path, tree: &str, branch: &str) -> Vec<(usize, usize)> {
+    let bytes = std::fs::read(path).unwrap();
+    let file = RootFile::open(path).unwrap();
+    let t = file.tree(tree).unwrap();
+    t.branch(branch)
+        .unwrap()
+        .baskets
+        .iter()
+        .filter(|k| !k.embedded)
+        .map(|k| {
+            let at = k.seek as usize;
+            let keylen = i16::from_be_bytes([bytes[at + 14], bytes[at + 15]]);
+            (at, keylen as usize)
+        })
+        .collect()
+}
+
+/// Counter arrays without entry offsets (`no_offsets.root`, trees `t` with aligned and `u` with
+/// misaligned baskets): changing any single value of the counter `n` (by one, to -1, to
+/// i32::MAX) changes its total over some basket of `x`, `d`, `b`, `p`, so reading them must fail
+/// naming the branch and the file: never values of shifted or short entries given as complete.
+#[test]
+fn counter_mutations_make_offsetless_reads_fail() {
+    let path = layouts_file("no_offsets.root");
+    let failures = within_limit("counter mutations", move || {
+        let bytes = std::fs::read(&path).unwrap();
+        let mut failures = Vec::new();
+        let mut tried = 0;
+        for tree_name in ["t", "u"] {
+            for (at, keylen) in basket_heads(&path, tree_name, "n") {
+                let nbytes = i32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+                let count = (nbytes as usize - keylen) / 4;
+                for i in 0..count {
+                    let p = at + keylen + 4 * i;
+                    let v = i32::from_be_bytes(bytes[p..p + 4].try_into().unwrap());
+                    for new in [v + 1, -1, i32::MAX] {
+                        tried += 1;
+                        let mut copy = bytes.clone();
+                        copy[p..p + 4].copy_from_slice(&new.to_be_bytes());
+                        let file =
+                            RootFile::from_source(path.clone(), Box::new(Memory(copy))).unwrap();
+                        let tree = file.tree(tree_name).unwrap();
+                        for b in ["x", "d", "b", "p"] {
+                            match tree.read(&file, b, 0..tree.entries()) {
+                                Ok(_) => failures.push(format!(
+                                    "{tree_name}: n at {p} := {new}: `{b}` read without error"
+                                )),
+                                Err(e) => {
+                                    let e = e.to_string();
+                                    if !(e.contains(&format!("branch `{b}`"))
+                                        && e.contains("no_offsets.root"))
+                                    {
+                                        failures.push(format!("{b}: error {e}"));
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // 300 counter values in each tree, three changes each.
+        assert_eq!(tried, 2 * 300 * 3);
+        failures
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn layouts_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/root/layouts")
+        .join(name)
+}
+
+/// Every byte of every basket key and basket header of the unusual-basket branches (counter
+/// arrays without offsets, zero-entry baskets, keys longer than their object) flipped in turn:
+/// the reads give an error or exactly the pristine values (a byte the reader does not use, such
+/// as the key's date), never other data, a panic or a hang.
+#[test]
+fn basket_header_flips_give_errors_or_pristine_values() {
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("no_offsets.root", "u", &["x", "n"]),
+        ("empty_baskets.root", "t", &["x", "a", "z"]),
+        ("long_keys.root", "t", &["x", "z"]),
+    ];
+    for &(name, tree_name, branches) in cases {
+        let path = layouts_file(name);
+        let branches: Vec<&'static str> = branches.to_vec();
+        let failures = within_limit(name, move || {
+            let bytes = std::fs::read(&path).unwrap();
+            let pristine = read_all(&path, bytes.clone(), &branches);
+            assert!(pristine.iter().all(|r| r.is_ok()), "{pristine:?}");
+            let mut failures = Vec::new();
+            let mut errors = 0;
+            for b in &branches {
+                for (at, keylen) in basket_heads(&path, tree_name, b) {
+                    // The key, then fVersion, fBufferSize, fNevBufSize, fNevBuf, fLast, flag.
+                    for p in at..at + keylen {
+                        let mut copy = bytes.clone();
+                        copy[p] ^= 0x10;
+                        let got = read_all(&path, copy, &branches);
+                        for (r, want) in got.iter().zip(&pristine) {
+                            match (r, want) {
+                                (Err(e), _) if e.contains(name) => errors += 1,
+                                (Err(e), _) => failures.push(format!("error without file: {e}")),
+                                (Ok(c), Ok(w)) if c == w => {}
+                                (Ok(_), _) => failures.push(format!(
+                                    "{name}: flip at {p} (basket of `{b}` at {at}) gave other data"
+                                )),
+                            }
+                        }
+                    }
+                }
+            }
+            assert!(errors > 0, "{name}: no flip gave an error");
+            failures
+        });
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+}

@@ -115,15 +115,52 @@ pub(crate) fn classify(raw: &RawTree, b: usize, classes: Result<&Classes, &str>)
                 Some(Layout::Fixed2 { ty, rows, cols }),
             )
         }
-        None => (
-            format!("{cpp}[{n}]"),
-            Ok(ColumnKind {
-                ty,
-                shape: Shape::Fixed(n),
-                counter: None,
-            }),
-            Some(Layout::Fixed { ty, n }),
-        ),
+        // `c[2][3][4]` and deeper: the values flat in row-major order (the last index fastest),
+        // the dimensions kept in the type name and in `BranchInfo::dims` (`fixed_dims`).
+        None => {
+            let dims = dimensions(&leaf.title);
+            let name = if dims.len() >= 3 && dims.iter().product::<usize>() == n {
+                let brackets: String = dims.iter().map(|d| format!("[{d}]")).collect();
+                format!("{cpp}{brackets}")
+            } else {
+                format!("{cpp}[{n}]")
+            };
+            (
+                name,
+                Ok(ColumnKind {
+                    ty,
+                    shape: Shape::Fixed(n),
+                    counter: None,
+                }),
+                Some(Layout::Fixed { ty, n }),
+            )
+        }
+    }
+}
+
+/// The dimensions of a fixed array of three or more (`c[2][3][4]/F` → [2, 3, 4]) held by
+/// branch `b` (one numeric leaf, no counter, the dimensions' product equal to the leaf's
+/// length); empty for any other branch.
+pub(crate) fn fixed_dims(raw: &RawTree, b: usize) -> Vec<usize> {
+    let br = &raw.branches[b];
+    let leaf = match br.leaves.as_slice() {
+        [l] if br.element.is_none() && br.class != "TBranchObject" => match raw.leaves.get(*l) {
+            Some(l) => l,
+            None => return Vec::new(),
+        },
+        _ => return Vec::new(),
+    };
+    if leaf.count.is_some() || leaf_scalar(&leaf.class, leaf.is_unsigned).is_none() {
+        return Vec::new();
+    }
+    let dims = dimensions(&leaf.title);
+    let n = usize::try_from(leaf.len).unwrap_or(0);
+    // Products that overflow are not the leaf's length either.
+    let product = dims.iter().try_fold(1usize, |p, &d| p.checked_mul(d));
+    if dims.len() >= 3 && product == Some(n) && n > 0 {
+        dims
+    } else {
+        Vec::new()
     }
 }
 
@@ -574,6 +611,24 @@ fn list_element(class: &str) -> Option<&str> {
     None
 }
 
+/// `bitset<N>` / `std::bitset<N>` with a number N.
+fn is_bitset(class: &str) -> bool {
+    let c = class.trim();
+    let rest = c.strip_prefix("std::").unwrap_or(c);
+    rest.strip_prefix("bitset<")
+        .and_then(|r| r.strip_suffix('>'))
+        .is_some_and(|n| n.trim().parse::<u32>().is_ok())
+}
+
+/// `map<K, V>`, `std::map`, `unordered_map`, `multimap` (any associative container of pairs).
+fn is_map(class: &str) -> bool {
+    let c = class.trim();
+    let rest = c.strip_prefix("std::").unwrap_or(c);
+    ["map<", "unordered_map<", "multimap<", "unordered_multimap<"]
+        .iter()
+        .any(|p| rest.starts_with(p))
+}
+
 /// The byte position of the first comma of `s` outside angle brackets.
 fn top_level_comma(s: &str) -> Option<usize> {
     let mut depth = 0i32;
@@ -661,9 +716,43 @@ fn classify_element(class: &str, ftype: i32, streamer_type: i32) -> Classified {
         };
         return (name, Ok(kind), Some(Layout::Str));
     }
+    // `std::bitset<N>` streams as a `std::vector<bool>` does (byte count, version, the count N,
+    // one byte per bit, bit 0 first): read as a list of N bools, as uproot reads it.
+    if is_bitset(class) {
+        let kind = ColumnKind {
+            ty: ScalarType::Bool,
+            shape: Shape::Jagged,
+            counter: None,
+        };
+        let layout = Layout::Jagged {
+            ty: ScalarType::Bool,
+            header: 10,
+        };
+        return (name, Ok(kind), Some(layout));
+    }
+    if is_map(class) {
+        return refuse(
+            name,
+            format!(
+                "an unsplit `{}` (key/value records per entry; a split top-level map is read \
+                 as its `.first` and `.second` branches) is not supported",
+                class.trim()
+            ),
+        );
+    }
     let Some(inner) = list_element(class) else {
         return refuse(name, format!("class `{class}` is not supported"));
     };
+    if is_map(inner) {
+        return refuse(
+            name,
+            format!(
+                "maps inside a collection (`{}`: a list of key/value records per entry) are \
+                 not supported",
+                class.trim()
+            ),
+        );
+    }
     if let Some(ty) = primitive(inner) {
         let kind = ColumnKind {
             ty,
@@ -718,6 +807,20 @@ mod tests {
         assert!(classify_element("vector<float>", 41, 9).1.is_err());
         let (_, k, _) = classify_element("Track", 41, 5);
         assert_eq!(k.unwrap().shape, Shape::Jagged);
+        let (_, k, l) = classify_element("std::bitset<16>", -1, -1);
+        assert_eq!(k.unwrap().ty, ScalarType::Bool);
+        assert_eq!(
+            l,
+            Some(Layout::Jagged {
+                ty: ScalarType::Bool,
+                header: 10
+            })
+        );
+        assert!(classify_element("bitset<N>", -1, -1).1.is_err());
+        let (_, k, _) = classify_element("vector<map<int,float> >", 0, -1);
+        assert!(k.unwrap_err().contains("maps inside a collection"));
+        let (_, k, _) = classify_element("std::unordered_map<int,int>", 0, -1);
+        assert!(k.unwrap_err().contains("unsplit"));
     }
 
     #[test]

@@ -2,8 +2,9 @@
 //! into reused buffers, or borrowed from the metadata when embedded), then decode the entries
 //! that fall in the range and append them to the column.
 //!
-//! Invariants: each basket must hold exactly the entries its table says; every entry's bytes are
-//! checked against its layout (element size, vector headers, string lengths) so a corrupt basket
+//! Invariants: each basket must hold exactly the entries its table says; a counter array whose
+//! basket has no entry offsets is sized by its counter branch, whose total must fill the basket
+//! exactly; every entry's bytes are checked against its layout (element size, vector headers, string lengths) so a corrupt basket
 //! is an error naming the branch, basket and offset, never short or shifted data.
 
 use super::column::{Column, ColumnValues, Scratch, size_of};
@@ -51,7 +52,31 @@ impl Tree {
                 what: format!("tree `{}` has no branch `{branch}`", inner.name),
             });
         };
+        if entries.start > entries.end || entries.end > inner.entries {
+            return Err(RootError::NotFound {
+                path: file.path().to_path_buf(),
+                what: format!(
+                    "entry range {}..{} is outside tree `{}` (0..{})",
+                    entries.start, entries.end, inner.name, inner.entries
+                ),
+            });
+        }
+        self.read_span(file, bi, entries, out, scratch)
+    }
+
+    /// Reads `entries` of branch `bi` (inside the branch's own entries, which may pass the
+    /// tree's: a counter read for a basket that does) into `out`.
+    fn read_span(
+        &self,
+        file: &RootFile,
+        bi: usize,
+        entries: Range<u64>,
+        out: &mut Column,
+        scratch: &mut Scratch,
+    ) -> Result<(), RootError> {
+        let inner = &self.inner;
         let info = &inner.branches[bi];
+        let branch = info.name.as_str();
         let data = &inner.data[bi];
         let layout = match (&info.kind, data.layout) {
             (Ok(_), Some(l)) => l,
@@ -81,15 +106,14 @@ impl Tree {
                 });
             }
         };
-        if entries.start > entries.end || entries.end > inner.entries {
-            return Err(RootError::NotFound {
-                path: file.path().to_path_buf(),
-                what: format!(
-                    "entry range {}..{} is outside tree `{}` (0..{})",
-                    entries.start, entries.end, inner.name, inner.entries
-                ),
-            });
-        }
+        // A counter array whose baskets hold no entry offsets (written with fEntryOffsetLen 0)
+        // takes its per-entry sizes from its counter branch (as uproot does).
+        let counter = match (&info.kind, counted_item_size(layout)) {
+            (Ok(kind), Some(size)) => kind.counter.as_deref().map(|c| (c, size)),
+            _ => None,
+        };
+        let mut counter_io: Option<Box<(Column, Scratch)>> = None;
+        let mut sized: Vec<u32> = Vec::new();
         let ctx = |b: Bad| {
             b.context(format!("tree `{}`, branch `{branch}`", inner.name))
                 .into_invalid(file.path())
@@ -135,10 +159,169 @@ impl Tree {
                     view.nev
                 ))));
             }
+            let view = match counter {
+                Some((c, size)) if view.offsets.is_none() => {
+                    let io = counter_io.get_or_insert_with(Box::default);
+                    let (col, cs) = &mut **io;
+                    self.counter_offsets(file, c, basket, col, cs)
+                        .map_err(|e| within(e, &format!("branch `{branch}`, {}", where_())))?;
+                    sizes_to_offsets(col, size, view.data.len(), &mut sized)
+                        .map_err(|e| ctx(e.context(format!("{} (its counter `{c}`)", where_()))))?;
+                    View {
+                        offsets: Some(&sized),
+                        ..view
+                    }
+                }
+                _ => view,
+            };
             decode(layout, &view, lo as usize..hi as usize, out)
                 .map_err(|e| ctx(e.context(where_())))?;
         }
         check_lengths(out, layout, (entries.end - entries.start) as usize).map_err(ctx)
+    }
+}
+
+impl Tree {
+    /// The values of counter branch `name` over the entries of `basket` (of the branch it
+    /// sizes), read into `col`.
+    fn counter_offsets(
+        &self,
+        file: &RootFile,
+        name: &str,
+        basket: &BasketInfo,
+        col: &mut Column,
+        scratch: &mut Scratch,
+    ) -> Result<(), RootError> {
+        let inner = &self.inner;
+        let invalid = |what: String| RootError::Invalid {
+            path: file.path().to_path_buf(),
+            what,
+        };
+        let Some(&ci) = inner.index.get(name) else {
+            return Err(invalid(format!(
+                "its counter branch `{name}` is not in the tree"
+            )));
+        };
+        let is_integer_scalar = matches!(
+            inner.data[ci].layout,
+            Some(Layout::Fixed { ty, n: 1 }) if ty.is_integer()
+        );
+        if !is_integer_scalar {
+            return Err(invalid(format!(
+                "its counter branch `{name}` is not an integer scalar"
+            )));
+        }
+        let held = inner.branches[ci]
+            .baskets
+            .last()
+            .map_or(0, |b| b.entry_stop);
+        if basket.entry_stop > held {
+            return Err(invalid(format!(
+                "its counter branch `{name}` holds {held} entries, fewer than the {} its \
+                 basket needs",
+                basket.entry_stop
+            )));
+        }
+        self.read_span(
+            file,
+            ci,
+            basket.entry_start..basket.entry_stop,
+            col,
+            scratch,
+        )
+    }
+}
+
+/// Bytes per item of a layout that a counter may size (`x[n]/F`, `x[n]/d[0,1,8]`).
+fn counted_item_size(layout: Layout) -> Option<usize> {
+    match layout {
+        Layout::Jagged { ty, header: 0 } => Some(size_of(ty)),
+        Layout::Packed {
+            enc, jagged: true, ..
+        } => Some(enc.size()),
+        _ => None,
+    }
+}
+
+/// Entry byte offsets (`nev + 1` values from 0) from a basket's counter values: every count
+/// must be non-negative and their total must fill the basket's `bytes` exactly.
+fn sizes_to_offsets(
+    counts: &Column,
+    size: usize,
+    bytes: usize,
+    out: &mut Vec<u32>,
+) -> Result<(), Bad> {
+    fn push(
+        out: &mut Vec<u32>,
+        total: &mut u64,
+        i: usize,
+        n: i128,
+        size: usize,
+    ) -> Result<(), Bad> {
+        if n < 0 {
+            return bad!("the counter of entry {i} is negative ({n})");
+        }
+        *total = u64::try_from(n)
+            .ok()
+            .and_then(|n| n.checked_mul(size as u64))
+            .and_then(|b| b.checked_add(*total))
+            .filter(|&t| t <= u64::from(u32::MAX))
+            .ok_or_else(|| {
+                Bad(format!(
+                    "the counter of entry {i} ({n}) overflows the basket"
+                ))
+            })?;
+        out.push(*total as u32);
+        Ok(())
+    }
+    out.clear();
+    out.push(0);
+    let mut total = 0u64;
+    macro_rules! each {
+        ($v:expr) => {
+            for (i, &n) in $v.iter().enumerate() {
+                push(out, &mut total, i, n as i128, size)?;
+            }
+        };
+    }
+    match &counts.values {
+        ColumnValues::I8(v) => each!(v),
+        ColumnValues::U8(v) => each!(v),
+        ColumnValues::I16(v) => each!(v),
+        ColumnValues::U16(v) => each!(v),
+        ColumnValues::I32(v) => each!(v),
+        ColumnValues::U32(v) => each!(v),
+        ColumnValues::I64(v) => each!(v),
+        ColumnValues::U64(v) => each!(v),
+        _ => return bad!("internal: a counter column that is not integer"),
+    }
+    if total != bytes as u64 {
+        return bad!(
+            "the basket holds no entry offsets and its counter totals {} values ({total} \
+             bytes), but the basket holds {bytes} bytes",
+            total / size as u64
+        );
+    }
+    Ok(())
+}
+
+/// `e` with `ctx` put before its message (errors of a counter read, said of the branch it
+/// sizes).
+fn within(e: RootError, ctx: &str) -> RootError {
+    match e {
+        RootError::Invalid { path, what } => RootError::Invalid {
+            path,
+            what: format!("{ctx}: {what}"),
+        },
+        RootError::Unsupported { path, what } => RootError::Unsupported {
+            path,
+            what: format!("{ctx}: {what}"),
+        },
+        RootError::NotFound { path, what } => RootError::Invalid {
+            path,
+            what: format!("{ctx}: {what}"),
+        },
+        io @ RootError::Io { .. } => io,
     }
 }
 
@@ -249,8 +432,10 @@ fn load_free<'a>(
     }
     let payload = &raw[keylen..];
     data.clear();
-    if payload.len() == objlen {
-        data.extend_from_slice(payload);
+    // As ROOT decides (`TBasket::ReadBasketBuffers`): an object no longer than the bytes its
+    // key holds is stored uncompressed, even when the key claims more bytes than it needs.
+    if payload.len() >= objlen {
+        data.extend_from_slice(&payload[..objlen]);
     } else {
         check_frames(payload, objlen)?;
         data.resize(objlen, 0);

@@ -52,6 +52,11 @@ pub struct BranchInfo {
     pub baskets: Vec<BasketInfo>,
     /// e.g. `ZLIB-1`, `LZ4-4`, `none`.
     pub compression: String,
+    /// The dimensions of a fixed array of three or more (`c[2][3][4]/F` → [2, 3, 4]), whose
+    /// values are read flat (`Shape::Fixed` of their product) in row-major order, the last
+    /// index fastest; empty for every other branch (`m[2][3]` keeps its shape as a list of
+    /// rows).
+    pub dims: Vec<usize>,
 }
 
 /// How the bytes of one entry are laid out (internal counterpart of [`ColumnKind`]).
@@ -280,6 +285,7 @@ fn build(
             uncompressed_bytes: br.tot_bytes.max(0) as u64,
             baskets,
             compression: setting_name(compress),
+            dims: super::kinds::fixed_dims(&raw, b),
         });
         data.push(BranchData { layout, embedded });
         // The leaves of a leaf list: one branch each, `branch.leaf`, sharing its baskets.
@@ -303,6 +309,7 @@ fn build(
                     uncompressed_bytes: p.uncompressed_bytes,
                     baskets: p.baskets.clone(),
                     compression: p.compression.clone(),
+                    dims: Vec::new(),
                 };
                 branches.push(info);
                 let embedded = data[parent].embedded.clone();
@@ -438,9 +445,12 @@ fn clusters(raw: &RawTree, entries: u64, branches: &[BranchInfo]) -> Vec<Range<u
                     .collect(),
             });
         }
+        // Zero-entry baskets repeat a boundary: each cluster is pushed once, never empty.
         for e in common.into_iter().flatten() {
-            out.push(start..e);
-            start = e;
+            if e > start {
+                out.push(start..e);
+                start = e;
+            }
         }
         out.push(start..entries);
     }
