@@ -56,7 +56,8 @@ EVENTS = {"multijet": 1500, "monophoton": 1500, "trilepton": 1200}
 
 # (collection, field, ROOT leaf type). Counters are `n<collection>/i`.
 FIELDS = {
-    "Jet": [("pt", "F"), ("eta", "F"), ("phi", "F"), ("mass", "F"), ("btagDeepB", "F"), ("jetId", "I")],
+    "Jet": [("pt", "F"), ("eta", "F"), ("phi", "F"), ("mass", "F"), ("btagCSVV2", "F"), ("btagDeepB", "F"),
+            ("jetId", "I")],
     "Electron": [("pt", "F"), ("eta", "F"), ("phi", "F"), ("mass", "F"), ("charge", "I"),
                  ("cutBased", "I"), ("miniPFRelIso_all", "F"), ("pfRelIso03_all", "F"),
                  ("dxy", "F"), ("dz", "F")],
@@ -210,7 +211,7 @@ def make_monophoton(rng, real, photons):
         if rng.uniform() < 0.5:  # the photon is also clustered as a jet
             jets.append({"pt": q(gpt * rng.uniform(0.95, 1.1)), "eta": q(g["eta"] + rng.uniform(-0.05, 0.05)),
                          "phi": q(wrap(g["phi"] + rng.uniform(-0.05, 0.05))), "mass": q(rng.uniform(0, 10)),
-                         "btagDeepB": q(rng.uniform(0, 0.2)), "jetId": 6})
+                         "btagCSVV2": q(rng.uniform(0, 0.3)), "btagDeepB": -1.0, "jetId": 6})
         if rng.uniform() < 0.25:  # ... and reconstructed as an electron
             ev["Electron"].append(new_lepton(rng, "Electron", gpt * rng.uniform(0.9, 1.0),
                                              g["eta"] + rng.uniform(-0.02, 0.02),

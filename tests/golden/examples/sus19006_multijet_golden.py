@@ -7,8 +7,8 @@ Usage (from the repository root):
     python3 tests/golden/examples/sus19006_multijet_golden.py -o tests/golden/examples/sus19006_multijet.json
 
 The analysis is transcribed by hand from the .ana file (CMS SUS-19-006 on NanoAOD branches):
-HT jets pt > 30, |eta| < 2.4, tight ID bit; MHT jets the same with |eta| < 5; b jets DeepCSV >
-0.6321; electron, muon and photon vetoes; the baseline cuts, then the regions signal, low_dphi,
+HT jets pt > 30, |eta| < 2.4, tight ID bit; MHT jets the same with |eta| < 5; b jets CSVv2 >
+0.8484; electron, muon and photon vetoes; the baseline cuts, then the regions signal, low_dphi,
 nj2_3, nj4_5, nj6_7, nj8. The variations jes_up / jes_down scale Jet pt and mass by 1.05 / 0.95
 before any selection. Weight: genWeight * xsec * lumi / sumw (sumw from the Runs tree). Output:
 see golden_common.py; "entries" is the number of fills of each histogram.
@@ -27,10 +27,10 @@ import golden_common as G  # noqa: E402
 ANA = "examples/sus19006_multijet.ana"
 YAML = "examples/sus19006_multijet.yaml"
 LUMI = 137000.0
-BTAG = 0.6321
+BTAG = 0.8484
 
 BRANCHES = ["genWeight", "Flag_METFilters", "Jet_pt", "Jet_eta", "Jet_phi", "Jet_mass",
-            "Jet_btagDeepB", "Jet_jetId", "Electron_pt", "Electron_eta", "Electron_cutBased",
+            "Jet_btagCSVV2", "Jet_jetId", "Electron_pt", "Electron_eta", "Electron_cutBased",
             "Electron_miniPFRelIso_all", "Muon_pt", "Muon_eta", "Muon_mediumId",
             "Muon_miniPFRelIso_all", "Photon_pt", "Photon_eta", "Photon_cutBased"]
 
@@ -54,7 +54,7 @@ def analyse(a, w, jes):
     jets_phi = G.phi_of(G.p4_take(jv, sel_ht))  # phi of each jet's four-vector
     ht = ak.to_numpy(ak.sum(jets_pt, axis=1))
     n_jets = ak.to_numpy(ak.num(jets_pt))
-    n_b = ak.to_numpy(ak.sum(a.Jet_btagDeepB[sel_ht] > BTAG, axis=1))
+    n_b = ak.to_numpy(ak.sum(a.Jet_btagCSVV2[sel_ht] > BTAG, axis=1))
 
     n_ve = ak.to_numpy(ak.sum((a.Electron_pt > 10) & (abs(a.Electron_eta) < 2.5)
                               & (a.Electron_cutBased >= 1) & (a.Electron_miniPFRelIso_all < 0.1), axis=1))
