@@ -16,7 +16,7 @@ use anac::testing::shared_data;
 use serde_json::Value;
 
 /// The examples: (analysis, golden JSON, enriched input kind, input file).
-const EXAMPLES: [(&str, &str, &str, &str); 2] = [
+const EXAMPLES: [(&str, &str, &str, &str); 3] = [
     (
         "examples/sus19006_multijet.ana",
         "tests/golden/examples/sus19006_multijet.json",
@@ -28,6 +28,12 @@ const EXAMPLES: [(&str, &str, &str, &str); 2] = [
         "tests/golden/examples/monophoton.json",
         "monophoton",
         "examples/data/monophoton_enriched.root",
+    ),
+    (
+        "examples/trilepton.ana",
+        "tests/golden/examples/trilepton.json",
+        "trilepton",
+        "examples/data/trilepton_enriched.root",
     ),
 ];
 
@@ -85,7 +91,8 @@ fn floats(v: &Value) -> Vec<f64> {
 }
 
 fn num(v: &Value, what: &str) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("{what}: not a number: {v}"))
+    v.as_f64()
+        .unwrap_or_else(|| panic!("{what}: not a number: {v}"))
 }
 
 /// Every histogram of the golden equals anac's, bin by bin, flow bins included, and has at least
@@ -194,6 +201,12 @@ fn monophoton_equals_uproot() {
     example_equals_golden(EXAMPLES[1].0, EXAMPLES[1].1, "monophoton", 60);
 }
 
+#[test]
+fn trilepton_equals_uproot() {
+    // 7 (region, histogram) pairs x (nominal, muon_scale_up, muon_scale_down).
+    example_equals_golden(EXAMPLES[2].0, EXAMPLES[2].1, "trilepton", 21);
+}
+
 /// `true` when python3 with awkward, uproot and ROOT is there; otherwise skips (or fails under
 /// CI).
 fn python_ready() -> bool {
@@ -237,7 +250,9 @@ fn enriched_inputs_are_what_the_script_makes() {
         // The example's samples file with the path replaced by the new file.
         let yaml_path = root().join(ana.replace(".ana", ".yaml"));
         let yaml = std::fs::read_to_string(&yaml_path).expect("samples file");
-        let rel = committed.strip_prefix("examples/").expect("under examples/");
+        let rel = committed
+            .strip_prefix("examples/")
+            .expect("under examples/");
         assert!(yaml.contains(rel), "{}: no {rel}", yaml_path.display());
         let new_yaml = dir.join("samples.yaml");
         std::fs::write(
