@@ -15,8 +15,9 @@ one (or, for the multijet kind, up to three) real events drawn with replacement,
 modified so that the selections are populated with a mix of passing and failing events:
 
 - multijet: the jets of 1-4 real events (each rotated in phi), those within 90 degrees of a random
-  direction scaled by 2.5-6 (an imbalance, hence MHT), the others by 0.8-1.5; the leptons of the
-  first event kept in half of the events; 10 % of the events get a hard photon (the photon veto).
+  direction scaled by 2.5-6 (an imbalance, hence MHT), the others by 0.8-1.5; 0-3 central jets
+  b-tagged (CSVv2 0.85-1); the leptons of the first event kept in half of the events; 10 % of the
+  events get a hard photon (the photon veto).
 - monophoton: a hard photon (pt 100-700 GeV, |eta| < 2.6) copied from a real photon with its
   identification flags mostly set to "tight", MET roughly balancing it; at most three of the real
   hard jets; objects that an overlap removal must take out: a jet on the photon (50 %), an
@@ -171,6 +172,10 @@ def make_multijet(rng, real):
     for j in jets:
         f = hi if abs(wrap(j["phi"] - phi0)) < PI / 2 else lo
         j["pt"], j["mass"], j["phi"] = q(j["pt"] * f), q(j["mass"] * f), q(j["phi"])
+    nb = int(rng.choice([0, 1, 2, 3], p=[0.4, 0.3, 0.2, 0.1]))
+    central = [j for j in jets if abs(j["eta"]) < 2.4]
+    for k in (rng.choice(len(central), size=min(nb, len(central)), replace=False) if central else []):
+        central[k]["btagCSVV2"] = q(rng.uniform(0.85, 1.0))
     ev["Jet"] = by_pt(jets)
     if rng.uniform() < 0.5:
         ev["Electron"], ev["Muon"] = [], []
