@@ -6,8 +6,9 @@
 //! The inputs are the enriched NanoAOD-layout files committed in `examples/data/` (made from the
 //! real CMS events of `../shared/data` by `tests/scripts/make_enriched_nanoaod.py`), so the
 //! comparisons need nothing outside the repository. Re-making the inputs with the script needs
-//! `../shared/data` and python3 with uproot and PyROOT: without them that test skips with a
-//! message (under `CI=true` it fails).
+//! `../shared/data` and python3 with awkward, uproot and PyROOT, and opening the outputs needs
+//! python3 with hist, uhi, uproot and PyROOT: without them those tests skip with a message (under
+//! `CI=true` they fail).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -207,20 +208,46 @@ fn trilepton_equals_uproot() {
     example_equals_golden(EXAMPLES[2].0, EXAMPLES[2].1, "trilepton", 21);
 }
 
-/// `true` when python3 with awkward, uproot and ROOT is there; otherwise skips (or fails under
-/// CI).
+/// `true` when python3 with awkward, hist, uhi, uproot and ROOT is there; otherwise skips (or
+/// fails under CI).
 fn python_ready() -> bool {
     let ok = Command::new("python3")
-        .args(["-c", "import awkward, uproot, ROOT"])
+        .args(["-c", "import awkward, hist, uhi, uproot, ROOT"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ok {
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but python3 with awkward, uproot and PyROOT is not available");
+            panic!(
+                "CI=true but python3 with awkward, hist, uhi, uproot and PyROOT is not available"
+            );
         }
-        eprintln!("skipping: python3 with awkward, uproot and PyROOT is not available");
+        eprintln!("skipping: python3 with awkward, hist, uhi, uproot and PyROOT is not available");
     }
     ok
+}
+
+/// The ROOT and UHI JSON outputs of the examples open in hist, uproot and PyROOT and agree bin by
+/// bin (`tests/scripts/check_run_outputs.py`).
+#[test]
+fn example_outputs_open_in_hist_uproot_and_root() {
+    if !python_ready() {
+        return;
+    }
+    for (ana, _, kind, _) in EXAMPLES {
+        let out = run_ok(ana, &format!("open-{kind}"), &[]);
+        let r = Command::new("python3")
+            .arg(root().join("tests/scripts/check_run_outputs.py"))
+            .arg(&out)
+            .output()
+            .expect("python3 runs");
+        let stdout = String::from_utf8_lossy(&r.stdout);
+        assert!(
+            r.status.success() && stdout.contains("OK"),
+            "{ana}: {stdout}\n{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let _ = std::fs::remove_dir_all(out);
+    }
 }
 
 /// The committed inputs are what the committed script makes from the real events: the script is
