@@ -34,9 +34,12 @@ floats too). The physics is meaningless; the layout and types are NanoAOD's: cou
 float32 `genWeight` with the real sample's sign mix, and a `Runs` tree with `genEventSumw`
 (float64) for `sumw` normalisation. LZMA level 9, as CMS writes NanoAOD.
 
-Deterministic: numpy's PCG64 with a fixed seed per kind, and only IEEE arithmetic on the values
-(no transcendental functions), so the values are the same on every machine. The ROOT file itself
-differs between runs (UUID, timestamps); the golden results depend only on the values.
+Deterministic: numpy's PCG64 with a fixed seed per kind and IEEE arithmetic (+ - * / sqrt) on the
+values, so they are the same on every machine. The one exception is the second lepton's pt of a
+trilepton pair, solved from the pair mass with math.cosh and math.cos; it is rounded to 12 mantissa
+bits like every changed float, so a last-bit difference of a libm could only matter on a rounding
+boundary. The ROOT file itself differs between runs (UUID, timestamps); the golden results depend
+only on the values (tests/examples_run.rs re-makes the files and compares the results).
 """
 
 import math
