@@ -24,7 +24,8 @@ modified so that the selections are populated with a mix of passing and failing 
   electron on the photon (25 %), a muon inside a jet (15 %), an electron 0.25-0.38 from a jet
   (15 %).
 - trilepton: two leptons of one flavour, opposite charges in 80 % of the events (then 60 % of the
-  pairs near the Z mass), a third (or fourth) lepton of either flavour, the real event's jets and MET.
+  pairs near the Z mass), zero to two more leptons of either flavour (one in 70 % of the events),
+  the real event's jets, its MET scaled by 0.5-3.
 
 Muon identification bits are all false in the real file and its mini-isolation values are not
 physical, so every muon and electron written here gets drawn identification bits and isolation
