@@ -295,6 +295,8 @@ impl Lower<'_> {
                     max,
                 });
             }
+            // Functions are inlined at their calls; their statement computes nothing.
+            StmtKind::Function { .. } => {}
             StmtKind::Region { .. } | StmtKind::Vary(_) | StmtKind::Derive { .. } => {
                 return err("nested region, vary or derive");
             }
@@ -596,6 +598,9 @@ impl Lower<'_> {
                 otherwise: self.expr(otherwise)?,
             },
             ExprKind::Named { collection, .. } => return self.expr(collection),
+            // An inlined function: its body's copy (the arguments are there, as `Arg`s).
+            ExprKind::Inline { body, .. } => return self.expr(body),
+            ExprKind::Arg { value } => return self.expr(value),
             ExprKind::Where { collection, cond } => {
                 let coll = self.expr(collection)?;
                 let el = self.coll_elem(collection)?;
@@ -942,7 +947,14 @@ fn collect_randoms(e: &Expr, out: &mut HashMap<ExprId, u32>) {
                 collect_randoms(a, out);
             }
         }
-        _ => {}
+        // What is lowered of an inlined call is its body's copy (arguments hold no draws).
+        ExprKind::Inline { body, .. } => collect_randoms(body, out),
+        ExprKind::Arg { value } => collect_randoms(value, out),
+        ExprKind::Int(_)
+        | ExprKind::Float(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Str(_)
+        | ExprKind::Name(_) => {}
     }
 }
 

@@ -46,6 +46,15 @@ pub(super) struct Checker<'a> {
     pub elems: Vec<Elem>,
     /// Per element scope: the name `COLL as NAME` gave it.
     pub elem_names: Vec<Option<String>>,
+    /// Per element scope: whether bare names see it. An inlined function body sees none of its
+    /// caller's scopes; an argument inside it sees the caller's, not the body's.
+    pub visible: Vec<bool>,
+    /// The inlined calls being checked, innermost last.
+    pub frames: Vec<CallFrame>,
+    /// Parameters of the function whose definition is being checked.
+    pub params: HashMap<String, SymbolId>,
+    /// The function whose definition is being checked.
+    pub current_fn: Option<String>,
     /// A name from `COLL as NAME` waiting for the element scope that follows.
     pub pending_name: Option<(String, Span)>,
     /// Whether `normal`/`uniform` may appear in the expression being checked.
@@ -66,6 +75,14 @@ pub(super) struct Checker<'a> {
     pub used_early: HashSet<String>,
     /// Correction files read so far (`correction` statements).
     pub correction_files: super::corrections::FileCache,
+}
+
+/// An inlined call being checked: where it stands and what its caller's scopes could see.
+pub struct CallFrame {
+    pub func: String,
+    pub call: Span,
+    /// The caller's element scopes (`visible` at the call).
+    pub caller: Vec<bool>,
 }
 
 /// Names longer than this get no "did you mean".
@@ -119,6 +136,14 @@ impl<'a> Checker<'a> {
     }
 
     pub fn push(&mut self, d: Diagnostic) -> &mut Diagnostic {
+        // Inside an inlined body: say which call gave the parameters their types.
+        let d = match self.frames.last() {
+            Some(f) if !d.labels.iter().any(|l| l.span == f.call) => {
+                let msg = format!("in this use of `{}`", f.func);
+                d.with_label(f.call, msg)
+            }
+            _ => d,
+        };
         self.diags.push(d.in_file(self.source));
         let last = self.diags.len() - 1;
         &mut self.diags[last]
@@ -174,13 +199,34 @@ impl<'a> Checker<'a> {
         true
     }
 
-    /// A visible definition (region scope first).
+    /// A visible definition (a function's parameters, then the region scope, then the top).
     pub fn lookup_def(&self, name: &str) -> Option<SymbolId> {
-        self.region
-            .as_ref()
-            .and_then(|(_, s)| s.get(name))
+        self.params
+            .get(name)
+            .or_else(|| self.region.as_ref().and_then(|(_, s)| s.get(name)))
             .or_else(|| self.top.get(name))
             .copied()
+    }
+
+    /// The element scopes bare names see, innermost first, as depths (0 = innermost scope).
+    pub fn visible_depths(&self) -> impl Iterator<Item = usize> + '_ {
+        let n = self.elems.len();
+        (0..n).filter(move |&d| self.visible.get(n - 1 - d).copied().unwrap_or(true))
+    }
+
+    /// The element scope `depth` scopes out.
+    fn elem_at(&self, depth: usize) -> Option<&Elem> {
+        self.elems
+            .len()
+            .checked_sub(1 + depth)
+            .map(|i| &self.elems[i])
+    }
+
+    fn name_at(&self, depth: usize) -> Option<&str> {
+        self.elem_names
+            .len()
+            .checked_sub(1 + depth)
+            .and_then(|i| self.elem_names[i].as_deref())
     }
 
     /// Records that a field of an element is read (for the "vary touches nothing" lint).
@@ -225,11 +271,11 @@ impl<'a> Checker<'a> {
             || base == "it"
             || base == "lumi"
             || SAMPLE_VALUES.contains(&base)
-            || self.elem_names.iter().any(|n| n.as_deref() == Some(base))
-            || self
-                .elems
-                .iter()
-                .any(|e| e.is_opaque() || field_type(e, base, Some(schema)).is_some())
+            || self.visible_depths().any(|d| self.name_at(d) == Some(base))
+            || self.visible_depths().any(|d| {
+                self.elem_at(d)
+                    .is_some_and(|e| e.is_opaque() || field_type(e, base, Some(schema)).is_some())
+            })
             || self.lookup_def(base).is_some()
             || self.defined.contains_key(base)
             || schema.collection(base).is_some()
@@ -258,12 +304,9 @@ impl<'a> Checker<'a> {
             return (ty, None, Some(Resolution::LoopVar(name.to_string())));
         }
         if name == "it" {
-            return match self.elems.last() {
-                Some(e) => (
-                    Type::Element(e.clone()),
-                    None,
-                    Some(Resolution::Element { depth: 0 }),
-                ),
+            let inner = self.visible_depths().next();
+            return match inner.and_then(|d| self.elem_at(d).map(|e| (d, e.clone()))) {
+                Some((depth, e)) => (Type::Element(e), None, Some(Resolution::Element { depth })),
                 None => {
                     self.error(
                         UNKNOWN_NAME,
@@ -277,11 +320,9 @@ impl<'a> Checker<'a> {
         }
         // Elements named with `as`, innermost first.
         if let Some(depth) = self
-            .elem_names
-            .iter()
-            .rev()
-            .position(|n| n.as_deref() == Some(name))
-            && let Some(e) = self.elems.iter().rev().nth(depth)
+            .visible_depths()
+            .find(|&d| self.name_at(d) == Some(name))
+            && let Some(e) = self.elem_at(depth)
         {
             return (
                 Type::Element(e.clone()),
@@ -292,7 +333,11 @@ impl<'a> Checker<'a> {
         // Fields the schema knows, innermost element first.
         let schema = self.env.schema;
         let mut opaque = None;
-        for (depth, elem) in self.elems.iter().rev().enumerate() {
+        let depths: Vec<usize> = self.visible_depths().collect();
+        for (k, &depth) in depths.iter().enumerate() {
+            let Some(elem) = self.elem_at(depth) else {
+                continue;
+            };
             if elem.is_opaque() {
                 opaque.get_or_insert(depth);
                 continue;
@@ -300,11 +345,9 @@ impl<'a> Checker<'a> {
             if let Some(ty) = field_type(elem, name, schema) {
                 let elem = elem.clone();
                 // The same field on an outer element: the bare name may mean either.
-                let outer = self
-                    .elems
+                let outer = depths[k + 1..]
                     .iter()
-                    .rev()
-                    .skip(depth + 1)
+                    .filter_map(|&d| self.elem_at(d))
                     .find(|o| !o.is_opaque() && field_type(o, name, schema).is_some())
                     .cloned();
                 if let Some(outer) = outer {
@@ -349,6 +392,16 @@ impl<'a> Checker<'a> {
         }
         if let Some(id) = self.lookup_def(name) {
             self.used.insert(id);
+            if let SymbolKind::Function { .. } = self.out.symbols[id.0 as usize].kind {
+                self.error(
+                    super::expr::TYPE_MISMATCH,
+                    span,
+                    format!("`{name}` is a function: it must be called"),
+                    "a function, not a value",
+                )
+                .help = Some(format!("call it with its arguments: `{name}(...)`"));
+                return (Type::Error, None, Some(Resolution::Symbol(id)));
+            }
             if let SymbolKind::Correction(bound) = self.out.symbols[id.0 as usize].kind {
                 if bound.is_some() {
                     let help = format!("call it with its inputs: `{name}(...)`");
@@ -370,7 +423,7 @@ impl<'a> Checker<'a> {
             return (sym.ty.clone(), value, Some(Resolution::Symbol(id)));
         }
         if let Some(depth) = opaque {
-            if let Some(e) = self.elems.iter().rev().nth(depth).cloned() {
+            if let Some(e) = self.elem_at(depth).cloned() {
                 self.note_field(&e, name);
             }
             return (
@@ -443,6 +496,10 @@ impl<'a> Checker<'a> {
                 (Type::Error, None, None)
             }
         }
+    }
+
+    pub(super) fn unknown_name_pub(&mut self, name: &str, span: Span) {
+        self.unknown_name(name, span)
     }
 
     fn unknown_name(&mut self, name: &str, span: Span) {
@@ -533,6 +590,10 @@ pub(super) fn run(
         region: None,
         elems: Vec::new(),
         elem_names: Vec::new(),
+        visible: Vec::new(),
+        frames: Vec::new(),
+        params: HashMap::new(),
+        current_fn: None,
         pending_name: None,
         random_ok: false,
         loop_var: None,
@@ -554,7 +615,8 @@ pub(super) fn run(
     for st in stmts {
         if let ast::StmtKind::Const { name, .. }
         | ast::StmtKind::Let { name, .. }
-        | ast::StmtKind::Object { name, .. } = &st.kind
+        | ast::StmtKind::Object { name, .. }
+        | ast::StmtKind::Function { name, .. } = &st.kind
         {
             c.defined.entry(name.name.clone()).or_insert(name.span);
         }

@@ -107,9 +107,11 @@ impl Checker<'_> {
         self.elems.push(elem);
         self.elem_names
             .push(self.pending_name.take().map(|(n, _)| n));
+        self.visible.push(true);
         let r = f(self);
         self.elems.pop();
         self.elem_names.pop();
+        self.visible.pop();
         r
     }
 
@@ -191,7 +193,12 @@ impl Checker<'_> {
                 self.field(&bt, &name.name, name.span, base.span)
             }
             ExprKind::Index { base, index } => self.index(base, index),
+            ExprKind::Inline { func, args, body } => self.inline_call(func, args, body, e.span),
+            ExprKind::Arg { value } => self.argument(value),
             ExprKind::Call { func, args } => {
+                if let Some(r) = self.user_call(func, args, e.span) {
+                    return r;
+                }
                 if let Some(id) = self.lookup_def(&func.name)
                     && let super::SymbolKind::Correction(i) = self.out.symbols[id.0 as usize].kind
                 {

@@ -27,6 +27,7 @@ impl Checker<'_> {
             let what = match sym.kind {
                 SymbolKind::Const(_) => "constant",
                 SymbolKind::Object => "object",
+                SymbolKind::Function { .. } => "function",
                 _ => "value",
             };
             let (name, span) = (sym.name.clone(), sym.span);

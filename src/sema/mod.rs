@@ -21,6 +21,7 @@ mod check;
 mod corrections;
 mod derive;
 mod expr;
+mod functions;
 mod lints;
 mod output;
 mod presence;
@@ -91,6 +92,14 @@ pub enum SymbolKind {
     /// A bound correction: index into [`Checked::corrections`] (`None` when its file or name
     /// was refused: calls are then checked no further).
     Correction(Option<usize>),
+    /// A user function (`fn`), its number of parameters and whether its body checked clean
+    /// (calls of a broken one check their arguments only).
+    Function {
+        arity: usize,
+        ok: bool,
+    },
+    /// A parameter, while its function's definition is checked.
+    Param,
 }
 
 /// A correctionlib correction bound to a name by `correction NAME = "KEY" from "FILE"`.

@@ -222,6 +222,9 @@ impl Checker<'_> {
                 None => false,
             },
             ExprKind::Field { base, .. } => self.needs(base, lets, loop_var, need, depth + 1),
+            ExprKind::Inline { body: x, .. } | ExprKind::Arg { value: x } => {
+                self.needs(x, lets, loop_var, need, depth + 1)
+            }
             ExprKind::Unary { operand, .. } => self.needs(operand, lets, loop_var, need, depth + 1),
             ExprKind::Binary { op, lhs, rhs } => {
                 // `%` and shifts can be absent by themselves (a zero divisor).

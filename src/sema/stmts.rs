@@ -470,6 +470,11 @@ impl Checker<'_> {
                 self.define_output(name, SymbolKind::Collect);
             }
             StmtKind::Region { .. } => {}
+            StmtKind::Function { name, params, body } => {
+                if let Some(id) = self.function_stmt(name, params, body) {
+                    facts.lintable.push(id);
+                }
+            }
             StmtKind::Vary(v) => self.vary(v, index, facts),
             StmtKind::Correction { name, key, file } => self.correction_stmt(name, key, file),
             StmtKind::Derive { name, value } => {

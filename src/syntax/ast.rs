@@ -147,6 +147,14 @@ pub enum StmtKind {
         name: Ident,
         value: DExpr,
     },
+    /// `fn NAME(PARAMS) = BODY`: a function; every call below is inlined (`ExprKind::Inline`).
+    /// The body here is the definition as written (calls of functions above inlined), which
+    /// sema checks once with parameters of unknown type.
+    Function {
+        name: Ident,
+        params: Vec<Ident>,
+        body: Expr,
+    },
     /// `correction NAME = "KEY" from "FILE"`: the correction `KEY` of the correctionlib file
     /// `FILE` (relative to the .ana file), callable as `NAME(inputs...)`.
     Correction {
@@ -307,10 +315,24 @@ pub enum ExprKind {
         base: Box<Expr>,
         index: Box<Expr>,
     },
-    /// `func(args)`; builtins only (there are no user functions).
+    /// `func(args)`: a builtin, a correction, or a user function that was not inlined (called
+    /// with the wrong number of arguments, or before its definition: sema reports it).
     Call {
         func: Ident,
         args: Vec<Expr>,
+    },
+    /// A call of a user function, inlined: the arguments as written (checked where the call
+    /// stands) and a copy of the body whose parameters are [`ExprKind::Arg`] nodes. The node's
+    /// value is the body's.
+    Inline {
+        func: Ident,
+        args: Vec<Expr>,
+        body: Box<Expr>,
+    },
+    /// A parameter inside an inlined body: a copy of the call's argument, which means what it
+    /// means at the call (the element scopes of the body do not capture its names).
+    Arg {
+        value: Box<Expr>,
     },
 }
 

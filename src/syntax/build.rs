@@ -60,6 +60,7 @@ fn is_keyword(rule: Rule) -> bool {
         rule,
         kw_const
             | kw_correction
+            | kw_fn
             | kw_from
             | kw_object
             | kw_let
@@ -217,6 +218,20 @@ impl<'s> Builder<'s> {
             .collect();
         let mut it = parts.into_iter();
         let kind = match rule {
+            Rule::fn_s => {
+                let Some(n) = it.next() else {
+                    return Err(self.internal(span));
+                };
+                let mut parts: Vec<_> = it.collect();
+                let Some(b) = parts.pop() else {
+                    return Err(self.internal(span));
+                };
+                StmtKind::Function {
+                    name: ident(&n),
+                    params: parts.iter().map(ident).collect(),
+                    body: self.expr_of(b)?,
+                }
+            }
             Rule::const_s | Rule::object_s | Rule::let_s => {
                 let (Some(n), Some(v)) = (it.next(), it.next()) else {
                     return Err(self.internal(span));

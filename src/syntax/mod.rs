@@ -11,6 +11,7 @@ mod depth;
 mod derive;
 mod errors;
 mod expr;
+pub mod inline;
 
 use std::sync::Arc;
 
@@ -112,8 +113,12 @@ fn parse_unguarded(source: &Arc<SourceFile>) -> (Option<ast::File>, Vec<Diagnost
         Err(e) => return (None, vec![errors::to_diagnostic(&e, source)]),
     };
     let mut builder = build::Builder::new(source);
-    let file = pairs.into_iter().next().and_then(|p| builder.file(p));
-    (file, builder.diags)
+    let mut file = pairs.into_iter().next().and_then(|p| builder.file(p));
+    let mut diags = builder.diags;
+    if let Some(f) = &mut file {
+        diags.extend(inline::run(f, source));
+    }
+    (file, diags)
 }
 
 #[cfg(test)]
