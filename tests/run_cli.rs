@@ -1795,3 +1795,36 @@ fn functions_equal_their_expressions_written_out() {
         .sum();
     assert!(total > 0.0);
 }
+
+/// Element identity runs: "the rest" of a collection, a tuple equal to itself, the elements
+/// other than an outer one named with `as`; each histogram equals its twin computed by counting,
+/// compiled and interpreted.
+#[test]
+fn element_identity_equals_counting() {
+    if shared_data().is_none() {
+        return;
+    }
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/identity.ana", "identity", extra);
+        let h = json(&out.join("histograms.json"));
+        let get = |n: &str| h[format!("{n}_hzz")]["storage"]["values"].clone();
+        for a in [
+            "z_and_more_n_rest",
+            "z_and_more_n_same",
+            "z_and_more_n_other",
+            "z_and_more_n_others",
+            "all_lead_once",
+        ] {
+            let (x, y) = (get(a), get(&format!("{a}_x")));
+            assert!(x.is_array(), "{a}: {x}");
+            assert_eq!(x, y, "{extra:?}: {a}");
+        }
+        // 1406 events have an opposite-charge muon pair; 8 of them a second one among the rest.
+        let total = |n: &str| floats(&get(n)).iter().sum::<f64>();
+        assert_eq!(total("z_and_more_n_rest"), 1406.0, "{extra:?}");
+        let z2 = floats(&get("z_and_more_m_z2"));
+        assert_eq!(z2[0], 1398.0, "{extra:?}: events without a Z2 (underflow)");
+        assert_eq!(z2[1..].iter().sum::<f64>(), 8.0, "{extra:?}");
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

@@ -1836,6 +1836,28 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     Ne => self.b.ins().icmp(IntCC::NotEqual, *p1, *q1),
                     _ => self.bconst(false),
                 },
+                // Element identity: every leaf (tree element index) equal.
+                (X::E(pa), X::E(pb)) => {
+                    let w = match self.plan().nodes[a.0 as usize].ty.unwrap_optional().0 {
+                        Type::Element(el) => width(el),
+                        _ => 1,
+                    };
+                    let (pa, pb) = (*pa, *pb);
+                    let mut eq = self.bconst(true);
+                    for k in 0..i64::from(w) {
+                        let ia = self.b.ins().iadd_imm_s(pa, k);
+                        let ib = self.b.ins().iadd_imm_s(pb, k);
+                        let la = self.idx_load(ia);
+                        let lb = self.idx_load(ib);
+                        let same = self.b.ins().icmp(IntCC::Equal, la, lb);
+                        eq = self.b.ins().band(eq, same);
+                    }
+                    match op {
+                        Eq => eq,
+                        Ne => self.b.ins().bxor_imm_s(eq, 1),
+                        _ => self.bconst(false),
+                    }
+                }
                 (X::I(i), X::I(j)) => {
                     let cc = match op {
                         Eq => IntCC::Equal,

@@ -696,6 +696,17 @@ impl<'p> Frame<'p> {
                     BinOp::Ne => p != q,
                     _ => false,
                 },
+                // Element identity: the same leaves (tree elements) in the same order.
+                (V::E(p), V::E(q)) => {
+                    let w = elem_width(&self.plan.nodes[a.0 as usize].ty) as usize;
+                    let (p, q) = (p as usize, q as usize);
+                    let eq = self.idx[p..p + w] == self.idx[q..q + w];
+                    match op {
+                        BinOp::Eq => eq,
+                        BinOp::Ne => !eq,
+                        _ => false,
+                    }
+                }
                 (x, y) => match (x.num(), y.num()) {
                     (Some(p), Some(q)) => ops::compare(op, p, q),
                     _ => false,
@@ -1003,5 +1014,13 @@ pub(crate) fn insertion_sort(v: &mut [(f64, u32)], desc: bool) {
             v.swap(j, j - 1);
             j -= 1;
         }
+    }
+}
+
+/// The number of leaves of an element type (1 for a tree element, k·w for a k-tuple).
+fn elem_width(t: &crate::sema::Type) -> u32 {
+    match t.unwrap_optional().0 {
+        crate::sema::Type::Element(el) => crate::ir::width(el),
+        _ => 1,
     }
 }

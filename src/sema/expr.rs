@@ -397,6 +397,11 @@ impl Checker<'_> {
                     }
                     (x, y) if x.is_numeric() && y.is_numeric() => true,
                     (Type::Bool, Type::Bool) | (Type::Str, Type::Str) => !ordered,
+                    // Element identity: the same element of the same tree collection (tuples:
+                    // the same members in the same order).
+                    (Type::Element(x), Type::Element(y)) => {
+                        !ordered && (x == y || x.is_opaque() || y.is_opaque())
+                    }
                     _ => false,
                 };
                 if !ok {
