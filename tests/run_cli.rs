@@ -1796,9 +1796,10 @@ fn functions_equal_their_expressions_written_out() {
     assert!(total > 0.0);
 }
 
-/// Element identity runs: "the rest" of a collection, a tuple equal to itself, the elements
-/// other than an outer one named with `as`; each histogram equals its twin computed by counting,
-/// compiled and interpreted.
+/// Element identity and permutations run: "the rest" of a collection, a tuple equal to itself,
+/// the elements other than an outer one named with `as`, the number, charges, order and
+/// reversals of ordered tuples; each histogram equals its twin computed by counting, compiled
+/// and interpreted.
 #[test]
 fn element_identity_equals_counting() {
     if shared_data().is_none() {
@@ -1814,6 +1815,11 @@ fn element_identity_equals_counting() {
             "z_and_more_n_other",
             "z_and_more_n_others",
             "all_lead_once",
+            "all_n_perm2",
+            "all_n_perm3",
+            "all_q_perm2",
+            "all_order",
+            "all_both",
         ] {
             let (x, y) = (get(a), get(&format!("{a}_x")));
             assert!(x.is_array(), "{a}: {x}");
@@ -1825,6 +1831,8 @@ fn element_identity_equals_counting() {
         let z2 = floats(&get("z_and_more_m_z2"));
         assert_eq!(z2[0], 1398.0, "{extra:?}: events without a Z2 (underflow)");
         assert_eq!(z2[1..].iter().sum::<f64>(), 8.0, "{extra:?}");
+        // 42 events have three muons or more: the order test is not vacuous.
+        assert_eq!(floats(&get("all_order"))[2], 42.0, "{extra:?}");
         let _ = std::fs::remove_dir_all(out);
     }
 }

@@ -1166,7 +1166,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 Val::new(X::C(out, n))
             }
             NodeKind::Keyed { op, coll, key } => self.keyed(*op, *coll, *key, &node.ty)?,
-            NodeKind::Combinations { coll, k } => {
+            NodeKind::Combinations { coll, k, ordered } => {
                 let c = self.node(*coll)?;
                 let X::C(start, len) = c.x else {
                     return Err("combinations of a non-collection".into());
@@ -1180,7 +1180,11 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let zero = self.iconst(0);
                 self.b.def_var(count, zero);
                 let mut picks = Vec::new();
-                self.combos(start, len, w, *k as usize, &mut picks, count)?;
+                if *ordered {
+                    self.perms(start, len, w, *k as usize, &mut picks, count)?;
+                } else {
+                    self.combos(start, len, w, *k as usize, &mut picks, count)?;
+                }
                 let n = self.b.use_var(count);
                 Val::new(X::C(out, n))
             }
@@ -2328,6 +2332,33 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             let r = s.combos(start, len, w, k, picks, count);
             picks.pop();
             r
+        })
+    }
+
+    /// Every ordering of `k` distinct elements: nested loops over 0..len that skip an index
+    /// already picked (lexicographic in the picks, as the interpreter).
+    fn perms(
+        &mut self,
+        start: Value,
+        len: Value,
+        w: u32,
+        k: usize,
+        picks: &mut Vec<Value>,
+        count: Variable,
+    ) -> R<()> {
+        if picks.len() == k {
+            // The tuple is written as `combos` writes one.
+            return self.combos(start, len, w, k, picks, count);
+        }
+        self.for_n(len, |s, i, _| {
+            let mut fresh = s.bconst(true);
+            for &p in picks.iter() {
+                let other = s.b.ins().icmp(IntCC::NotEqual, i, p);
+                fresh = s.b.ins().band(fresh, other);
+            }
+            let mut picks2 = picks.clone();
+            picks2.push(i);
+            s.when(fresh, |s| s.perms(start, len, w, k, &mut picks2, count))
         })
     }
 

@@ -841,12 +841,16 @@ impl Lower<'_> {
                     from_end: true,
                 });
             }
-            ("combinations", 2) => {
+            ("combinations" | "permutations", 2) => {
                 let coll = self.expr(&args[0])?;
                 let Some(Value::Int(k)) = self.checked.values.get(&args[1].id) else {
                     return err("combinations size is not constant");
                 };
-                return Ok(NodeKind::Combinations { coll, k: *k as u32 });
+                return Ok(NodeKind::Combinations {
+                    coll,
+                    k: *k as u32,
+                    ordered: name == "permutations",
+                });
             }
             ("pairs", 2) => {
                 return Ok(NodeKind::Pairs {

@@ -157,9 +157,12 @@ pub enum NodeKind {
         coll: NodeId,
         key: NodeId,
     },
+    /// `combinations(coll, k)`: k-tuples i0 < i1 < ...; with `ordered`, `permutations(coll, k)`:
+    /// every ordering of distinct elements, lexicographic in (i0, i1, ...).
     Combinations {
         coll: NodeId,
         k: u32,
+        ordered: bool,
     },
     Pairs {
         a: NodeId,

@@ -191,7 +191,14 @@ impl Plan {
             }
             NodeKind::Where { coll, cond } => write!(s, "{} where {}", n(coll), n(cond)),
             NodeKind::Keyed { op, coll, key } => write!(s, "{op:?}({}, {})", n(coll), n(key)),
-            NodeKind::Combinations { coll, k } => write!(s, "combinations({}, {k})", n(coll)),
+            NodeKind::Combinations { coll, k, ordered } => {
+                let f = if *ordered {
+                    "permutations"
+                } else {
+                    "combinations"
+                };
+                write!(s, "{f}({}, {k})", n(coll))
+            }
             NodeKind::Pairs { a, b } => write!(s, "pairs({}, {})", n(a), n(b)),
             NodeKind::Index { base, index, .. } => write!(s, "{}[{}]", n(base), n(index)),
             NodeKind::Correction { corr, args } => {

@@ -323,9 +323,10 @@ impl Maps {
                 coll: n(coll),
                 key: n(key),
             },
-            NodeKind::Combinations { coll, k } => NodeKind::Combinations {
+            NodeKind::Combinations { coll, k, ordered } => NodeKind::Combinations {
                 coll: n(coll),
                 k: *k,
+                ordered: *ordered,
             },
             NodeKind::Pairs { a, b } => NodeKind::Pairs { a: n(a), b: n(b) },
             NodeKind::Index {

@@ -467,7 +467,44 @@ impl<'p> Frame<'p> {
                 V::C { start: out, len: n }
             }
             NodeKind::Keyed { op, coll, key } => self.keyed(ch, s, *op, *coll, *key, &node.ty)?,
-            NodeKind::Combinations { coll, k } => {
+            NodeKind::Combinations {
+                coll,
+                k,
+                ordered: true,
+            } => {
+                let base = self.eval(ch, s, *coll)?;
+                let (start, len) = self.coll(base)?;
+                let cw = self.widths[coll.0 as usize] as usize;
+                let out = self.idx.len() as u32;
+                let k = *k as usize;
+                // Every k-tuple of distinct indices, lexicographic: an odometer over 0..len that
+                // skips tuples with a repeated index.
+                let mut n = 0u32;
+                let mut pick = [0u32; 4];
+                if len as usize >= k && k > 0 {
+                    loop {
+                        let distinct = (1..k).all(|j| !pick[..j].contains(&pick[j]));
+                        if distinct {
+                            for &p in &pick[..k] {
+                                let from = start as usize + p as usize * cw;
+                                self.idx.extend_from_within(from..from + cw);
+                            }
+                            n += 1;
+                        }
+                        let mut j = k;
+                        while j > 0 && pick[j - 1] + 1 == len {
+                            pick[j - 1] = 0;
+                            j -= 1;
+                        }
+                        if j == 0 {
+                            break;
+                        }
+                        pick[j - 1] += 1;
+                    }
+                }
+                V::C { start: out, len: n }
+            }
+            NodeKind::Combinations { coll, k, .. } => {
                 let base = self.eval(ch, s, *coll)?;
                 let (start, len) = self.coll(base)?;
                 let cw = self.widths[coll.0 as usize] as usize;

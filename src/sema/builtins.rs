@@ -85,6 +85,7 @@ pub const ALL: &[&str] = &[
     "argmax",
     "argmin",
     "combinations",
+    "permutations",
     "pairs",
     "ptetaphim",
     "pxpypze",
@@ -142,6 +143,10 @@ pub const SIGNATURES: &[(&str, &str)] = &[
     (
         "combinations(c, k)",
         "all k-tuples (k = 2..4) of distinct elements, in order",
+    ),
+    (
+        "permutations(c, k)",
+        "every ordering of k (2..4) distinct elements: assignments to roles",
     ),
     ("pairs(a, b)", "all (element of a, element of b) pairs"),
     (
@@ -373,11 +378,12 @@ impl Checker<'_> {
                     _ => (Type::Element(el).optional(), None),
                 }
             }
-            "combinations" => {
+            "combinations" | "permutations" => {
                 if !self.arity(func, args, &[2], span) {
                     return (Type::Error, None);
                 }
-                let el = self.expect_collection(&args[0], "the first argument of `combinations`");
+                let what = format!("the first argument of `{name}`");
+                let el = self.expect_collection(&args[0], &what);
                 let (_, k) = self.expr(&args[1]);
                 let k = match k {
                     Some(Value::Int(k)) if (2..=4).contains(&k) => k as usize,
@@ -385,7 +391,7 @@ impl Checker<'_> {
                         self.error(
                             INVALID_ARGUMENT,
                             args[1].span,
-                            format!("`combinations` needs k between 2 and 4, found {v}"),
+                            format!("`{name}` needs k between 2 and 4, found {v}"),
                             "out of range",
                         );
                         return (Type::Error, None);
@@ -394,7 +400,7 @@ impl Checker<'_> {
                         self.error(
                             NOT_CONSTANT,
                             args[1].span,
-                            "the size of `combinations` must be a constant".into(),
+                            format!("the size of `{name}` must be a constant"),
                             "not a constant",
                         );
                         return (Type::Error, None);
