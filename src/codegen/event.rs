@@ -812,6 +812,16 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 pos,
                 parts: parts.clone(),
             }),
+            Access::Union { leaf, parts, ty } => {
+                let at = self.b.ins().iadd_imm_s(pos, i64::from(*leaf));
+                let tag = self.idx_load(at);
+                let (parts, ty) = (parts.clone(), ty.clone());
+                self.union_part(&parts, 0, tag, pos, &ty)?.x
+            }
+            Access::Tag { leaf } => {
+                let at = self.b.ins().iadd_imm_s(pos, i64::from(*leaf));
+                X::I(self.idx_load(at))
+            }
         })
     }
 
@@ -1188,6 +1198,42 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let n = self.b.use_var(count);
                 Val::new(X::C(out, n))
             }
+            NodeKind::Union { colls } => {
+                // Two leaves per element: the source's position, then the element. The sources
+                // first: computing one may append to the arena.
+                let mut ranges = Vec::with_capacity(colls.len());
+                for c in colls {
+                    let v = self.node(*c)?;
+                    let X::C(start, len) = v.x else {
+                        return Err("a union of a non-collection".into());
+                    };
+                    ranges.push((start, len));
+                }
+                let out = self.sload(I64, off!(idx_len));
+                let count = self.b.declare_var(I64);
+                let zero = self.iconst(0);
+                self.b.def_var(count, zero);
+                for (k, (start, len)) in ranges.into_iter().enumerate() {
+                    self.for_n(len, |s, i, _| {
+                        let two = s.iconst(2);
+                        let to = s.reserve(two);
+                        let kv = s.iconst(k as i64);
+                        s.idx_store(to, kv);
+                        let from = s.b.ins().iadd(start, i);
+                        let leaf = s.idx_load(from);
+                        let t1 = s.b.ins().iadd_imm_s(to, 1);
+                        s.idx_store(t1, leaf);
+                        let end = s.b.ins().iadd_imm_s(to, 2);
+                        s.set_idx_len(end);
+                        Ok(())
+                    })?;
+                    let c0 = self.b.use_var(count);
+                    let c1 = self.b.ins().iadd(c0, len);
+                    self.b.def_var(count, c1);
+                }
+                let n = self.b.use_var(count);
+                Val::new(X::C(out, n))
+            }
             NodeKind::Pairs { a, b } => {
                 let va = self.node(*a)?;
                 let vb = self.node(*b)?;
@@ -1403,6 +1449,28 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             }
             None => k,
         }
+    }
+
+    /// A union field from source `k` or a later one, chosen by `tag`, converted to `ty`.
+    fn union_part(
+        &mut self,
+        parts: &[Access],
+        k: usize,
+        tag: Value,
+        pos: Value,
+        ty: &Type,
+    ) -> R<Val> {
+        if k + 1 >= parts.len() {
+            let x = self.access(&parts[k], pos)?;
+            return Ok(self.coerce(Val::new(x), ty));
+        }
+        let is_k = self.b.ins().icmp_imm_s(IntCC::Equal, tag, k as i64);
+        self.branch(
+            is_k,
+            ty,
+            |s| Ok(Val::new(s.access(&parts[k], pos)?)),
+            |s| s.union_part(parts, k + 1, tag, pos, ty),
+        )
     }
 
     fn elem_pos(&mut self, start: Value, e: Value, w: u32) -> Value {

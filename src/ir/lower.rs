@@ -551,6 +551,15 @@ impl Lower<'_> {
                 Ok(Access::P4Sum(vec![pa, pb]))
             }
             Elem::Opaque(c) => err(format!("collection `{c}` has no schema")),
+            Elem::Union(sources) => {
+                let ty = crate::sema::types::union_field(sources, name, Some(self.schema))
+                    .ok_or_else(|| LowerError(format!("a union has no common field `{name}`")))?;
+                let parts = sources
+                    .iter()
+                    .map(|c| self.access(&Elem::Tree(c.clone()), name, leaf + 1))
+                    .collect::<R<Vec<_>>>()?;
+                Ok(Access::Union { leaf, parts, ty })
+            }
         }
     }
 
@@ -852,6 +861,46 @@ impl Lower<'_> {
                     ordered: name == "permutations",
                 });
             }
+            ("union", _) => {
+                return Ok(NodeKind::Union {
+                    colls: lower_all(self)?,
+                });
+            }
+            ("is_from", 2) => {
+                // The element's source position equals the named collection's.
+                let t = self.ty(&args[0])?;
+                let (Type::Element(Elem::Union(sources)), optional) =
+                    (t.unwrap_optional().0.clone(), t.unwrap_optional().1)
+                else {
+                    return err("is_from of a non-union element");
+                };
+                let ExprKind::Name(c) = &args[1].kind else {
+                    return err("is_from without a collection name");
+                };
+                let k = sources
+                    .iter()
+                    .position(|s| s == c)
+                    .ok_or_else(|| LowerError(format!("`{c}` is not a source of the union")))?;
+                let base = self.expr(&args[0])?;
+                let ty = if optional {
+                    Type::Int.optional()
+                } else {
+                    Type::Int
+                };
+                let tag = self.push(
+                    NodeKind::Member {
+                        base,
+                        access: Access::Tag { leaf: 0 },
+                    },
+                    ty,
+                );
+                let k = self.constant(Value::Int(k as i64));
+                return Ok(NodeKind::Binary {
+                    op: BinOp::Eq,
+                    a: tag,
+                    b: k,
+                });
+            }
             ("pairs", 2) => {
                 return Ok(NodeKind::Pairs {
                     a: self.expr(&args[0])?,
@@ -900,6 +949,8 @@ pub fn width(el: &Elem) -> u32 {
         Elem::Tree(_) | Elem::Opaque(_) => 1,
         Elem::Combo(e, k) => *k as u32 * width(e),
         Elem::Pair(a, b) => width(a) + width(b),
+        // (source position, element)
+        Elem::Union(_) => 2,
     }
 }
 

@@ -336,6 +336,14 @@ impl<'p> Frame<'p> {
                 }
                 V::P4(sum.unwrap_or([0.0; 4]))
             }
+            Access::Union { leaf, parts, ty } => {
+                let tag = self.idx[(start + leaf) as usize] as usize;
+                let part = parts
+                    .get(tag)
+                    .ok_or("internal: a union element's source is out of range")?;
+                promote(self.access(ch, part, start)?, ty)
+            }
+            Access::Tag { leaf } => V::I(i64::from(self.idx[(start + leaf) as usize])),
         })
     }
 
@@ -536,6 +544,25 @@ impl<'p> Frame<'p> {
                             pick[t] = pick[t - 1] + 1;
                         }
                     }
+                }
+                V::C { start: out, len: n }
+            }
+            NodeKind::Union { colls } => {
+                // The sources first: evaluating one may append to the arena.
+                let mut ranges = Vec::with_capacity(colls.len());
+                for c in colls {
+                    let v = self.eval(ch, s, *c)?;
+                    ranges.push(self.coll(v)?);
+                }
+                let out = self.idx.len() as u32;
+                let mut n = 0u32;
+                for (k, &(start, len)) in ranges.iter().enumerate() {
+                    for i in 0..len {
+                        let leaf = self.idx[(start + i) as usize];
+                        self.idx.push(k as u32);
+                        self.idx.push(leaf);
+                    }
+                    n += len;
                 }
                 V::C { start: out, len: n }
             }

@@ -87,6 +87,8 @@ pub const ALL: &[&str] = &[
     "combinations",
     "permutations",
     "pairs",
+    "union",
+    "is_from",
     "ptetaphim",
     "pxpypze",
     "delta_r",
@@ -149,6 +151,14 @@ pub const SIGNATURES: &[(&str, &str)] = &[
         "every ordering of k (2..4) distinct elements: assignments to roles",
     ),
     ("pairs(a, b)", "all (element of a, element of b) pairs"),
+    (
+        "union(a, b, ...)",
+        "the elements of several tree collections as one (their common fields)",
+    ),
+    (
+        "is_from(e, COLL)",
+        "whether a union element comes from tree collection COLL",
+    ),
     (
         "int(x), float(x)",
         "conversions (int truncates; a run-time error for NaN or out of range)",
@@ -410,6 +420,92 @@ impl Checker<'_> {
                     Some(el) => (Type::Collection(Elem::Combo(Box::new(el), k)), None),
                     None => (Type::Error, None),
                 }
+            }
+            "union" => {
+                if args.len() < 2 {
+                    self.error(
+                        ARGUMENT_COUNT,
+                        span,
+                        format!(
+                            "`union` takes two collections or more, found {}",
+                            args.len()
+                        ),
+                        "too few collections",
+                    )
+                    .help = Some("e.g. `union(electrons, muons)`".into());
+                    return (Type::Error, None);
+                }
+                let mut sources: Vec<String> = Vec::new();
+                let mut ok = true;
+                for a in args {
+                    match self.expect_collection(a, "the arguments of `union`") {
+                        Some(Elem::Tree(c) | Elem::Opaque(c)) if sources.contains(&c) => {
+                            self.error(
+                                INVALID_ARGUMENT,
+                                a.span,
+                                format!("`union` takes {c} twice"),
+                                "a second collection of the same elements",
+                            )
+                            .help = Some(format!(
+                                "a union joins different collections; for elements of {c} \
+                                 that pass either selection, write `{c} where A or B`"
+                            ));
+                            ok = false;
+                        }
+                        Some(Elem::Tree(c) | Elem::Opaque(c)) => sources.push(c),
+                        Some(other) => {
+                            self.error(
+                                INVALID_ARGUMENT,
+                                a.span,
+                                format!(
+                                    "`union` joins collections of the tree's elements, found {other}"
+                                ),
+                                "not a tree collection's elements",
+                            );
+                            ok = false;
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return (Type::Error, None);
+                }
+                (Type::Collection(Elem::Union(sources)), None)
+            }
+            "is_from" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let (t, _) = self.expr(&args[0]);
+                let sources = match t.unwrap_optional().0 {
+                    Type::Element(Elem::Union(s)) => s.clone(),
+                    Type::Error | Type::Unknown => return (Type::Bool, None),
+                    other => {
+                        self.mismatch(
+                            args[0].span,
+                            &t,
+                            format!("`is_from` takes an element of a union, found {other}"),
+                        );
+                        return (Type::Error, None);
+                    }
+                };
+                let named = match &args[1].kind {
+                    crate::syntax::ast::ExprKind::Name(n) if sources.contains(n) => true,
+                    _ => false,
+                };
+                if !named {
+                    self.error(
+                        INVALID_ARGUMENT,
+                        args[1].span,
+                        format!(
+                            "`is_from` names one of the union's collections: {}",
+                            sources.join(", ")
+                        ),
+                        "not a source of this union",
+                    );
+                    return (Type::Error, None);
+                }
+                (Type::Bool, None)
             }
             "pairs" => {
                 if !self.arity(func, args, &[2], span) {
