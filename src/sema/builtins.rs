@@ -489,10 +489,10 @@ impl Checker<'_> {
                         return (Type::Error, None);
                     }
                 };
-                let named = match &args[1].kind {
-                    crate::syntax::ast::ExprKind::Name(n) if sources.contains(n) => true,
-                    _ => false,
-                };
+                let named = matches!(
+                    &args[1].kind,
+                    crate::syntax::ast::ExprKind::Name(n) if sources.contains(n)
+                );
                 if !named {
                     self.error(
                         INVALID_ARGUMENT,
