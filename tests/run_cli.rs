@@ -1838,7 +1838,7 @@ fn element_identity_equals_counting() {
 }
 
 /// Unions run: electrons ∪ muons counted, summed, sorted, split by `is_from`, paired and filled
-/// as lists; each histogram equals its twin built from the separate collections, compiled and
+/// as lists, `max`/`min` of per-element expressions, and slices; each histogram equals its twin built from the separate collections, compiled and
 /// interpreted, nominal and under a kinematic variation of the muons (which moves the union's
 /// leading lepton).
 #[test]
@@ -1852,7 +1852,23 @@ fn unions_equal_their_separate_collections() {
         let h = json(&out.join("histograms.json"));
         for suffix in ["hzz", "hzz_mu_scale"] {
             let get = |n: &str| floats(&h[format!("all_{n}_{suffix}")]["storage"]["values"]);
-            for a in ["n_lep", "q", "lead_pt", "n_mu", "n_e", "n_pairs"] {
+            for a in [
+                "n_lep",
+                "q",
+                "lead_pt",
+                "n_mu",
+                "n_e",
+                "n_pairs",
+                "lead_pt_k",
+                "iso_min",
+                "q_max",
+                "s_two",
+                "s_tail",
+                "s_init",
+                "s_k",
+                "s_pt",
+                "s_same",
+            ] {
                 let (x, y) = (get(a), get(&format!("{a}_x")));
                 assert!(!x.is_empty(), "{a}");
                 assert_eq!(x, y, "{extra:?} {suffix}: {a}");

@@ -1198,6 +1198,32 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let n = self.b.use_var(count);
                 Val::new(X::C(out, n))
             }
+            NodeKind::Slice {
+                coll,
+                lo,
+                hi,
+                lo_end,
+                hi_end,
+            } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("a slice of a non-collection".into());
+                };
+                let w = self.u.widths[coll.0 as usize];
+                let zero = self.iconst(0);
+                let a = match lo {
+                    Some(b) => self.slice_bound(*b, *lo_end, len)?,
+                    None => zero,
+                };
+                let b = match hi {
+                    Some(b) => self.slice_bound(*b, *hi_end, len)?,
+                    None => len,
+                };
+                let d = self.b.ins().isub(b, a);
+                let n = self.b.ins().smax(d, zero);
+                let from = self.elem_pos(start, a, w);
+                Val::new(X::C(from, n))
+            }
             NodeKind::Union { colls } => {
                 // Two leaves per element: the source's position, then the element. The sources
                 // first: computing one may append to the arena.
@@ -1449,6 +1475,24 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             }
             None => k,
         }
+    }
+
+    /// A slice bound: a constant negative one counts from the end; clamped into `0..=len`.
+    fn slice_bound(&mut self, b: NodeId, from_end: bool, len: Value) -> R<Value> {
+        let v = self.node(b)?;
+        let X::I(x) = v.x else {
+            return Err("a slice bound that is not an integer".into());
+        };
+        let x = if from_end {
+            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
+            let wrapped = self.b.ins().iadd(x, len);
+            self.b.ins().select(neg, wrapped, x)
+        } else {
+            x
+        };
+        let zero = self.iconst(0);
+        let x = self.b.ins().smax(x, zero);
+        Ok(self.b.ins().smin(x, len))
     }
 
     /// A union field from source `k` or a later one, chosen by `tag`, converted to `ty`.
@@ -2254,11 +2298,12 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 })?;
                 Ok(Val::new(X::B(self.b.use_var(r))))
             }
-            KeyedOp::Sum | KeyedOp::Prod => {
-                let f = if op == KeyedOp::Sum {
-                    Builtin::ListSum
-                } else {
-                    Builtin::ListProd
+            KeyedOp::Sum | KeyedOp::Prod | KeyedOp::Min | KeyedOp::Max => {
+                let f = match op {
+                    KeyedOp::Sum => Builtin::ListSum,
+                    KeyedOp::Prod => Builtin::ListProd,
+                    KeyedOp::Min => Builtin::ListMin,
+                    _ => Builtin::ListMax,
                 };
                 let mut acc = Acc::new(self, f, ty);
                 self.for_n(len, |s, e, _| {

@@ -610,6 +610,27 @@ impl Lower<'_> {
             // An inlined function: its body's copy (the arguments are there, as `Arg`s).
             ExprKind::Inline { body, .. } => return self.expr(body),
             ExprKind::Arg { value } => return self.expr(value),
+            ExprKind::Slice { base, lo, hi } => {
+                let coll = self.expr(base)?;
+                let mut bound = |b: &Option<Box<Expr>>| -> R<(Option<NodeId>, bool)> {
+                    match b {
+                        None => Ok((None, false)),
+                        Some(b) => {
+                            let end = matches!(self.checked.values.get(&b.id), Some(Value::Int(_)));
+                            Ok((Some(self.expr(b)?), end))
+                        }
+                    }
+                };
+                let (lo, lo_end) = bound(lo)?;
+                let (hi, hi_end) = bound(hi)?;
+                NodeKind::Slice {
+                    coll,
+                    lo,
+                    hi,
+                    lo_end,
+                    hi_end,
+                }
+            }
             ExprKind::Where { collection, cond } => {
                 let coll = self.expr(collection)?;
                 let el = self.coll_elem(collection)?;
@@ -790,6 +811,16 @@ impl Lower<'_> {
             "all" => keyed(KeyedOp::All),
             "sum" if args.len() == 2 => keyed(KeyedOp::Sum),
             "prod" if args.len() == 2 => keyed(KeyedOp::Prod),
+            "min" | "max"
+                if args.len() == 2
+                    && matches!(self.checked.type_of(args[0].id), Some(Type::Collection(_))) =>
+            {
+                keyed(if name == "min" {
+                    KeyedOp::Min
+                } else {
+                    KeyedOp::Max
+                })
+            }
             _ => None,
         };
         if let Some(op) = kop {
@@ -1004,6 +1035,12 @@ fn collect_randoms(e: &Expr, out: &mut HashMap<ExprId, u32>) {
         }
         // What is lowered of an inlined call is its body's copy (arguments hold no draws).
         ExprKind::Inline { body, .. } => collect_randoms(body, out),
+        ExprKind::Slice { base, lo, hi } => {
+            collect_randoms(base, out);
+            for b in lo.iter().chain(hi) {
+                collect_randoms(b, out);
+            }
+        }
         ExprKind::Arg { value } => collect_randoms(value, out),
         ExprKind::Int(_)
         | ExprKind::Float(_)

@@ -168,6 +168,15 @@ pub enum NodeKind {
         a: NodeId,
         b: NodeId,
     },
+    /// `coll[lo:hi]`: the elements from `lo` (default 0) to `hi` (default all, excluded), bounds
+    /// clamped into the collection; a constant negative bound counts from the end (`*_end`).
+    Slice {
+        coll: NodeId,
+        lo: Option<NodeId>,
+        hi: Option<NodeId>,
+        lo_end: bool,
+        hi_end: bool,
+    },
     /// `union(a, b, ...)`: the elements of `a`, then those of `b`, ...; each element is two
     /// leaves, (source position, element).
     Union {
@@ -279,6 +288,9 @@ pub enum KeyedOp {
     Sum,
     /// `prod(c, expr)`.
     Prod,
+    /// `min(c, expr)`, `max(c, expr)`: the smallest / largest value (absent when none).
+    Min,
+    Max,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -659,6 +671,9 @@ impl Plan {
             NodeKind::Keyed { coll, key, .. } => vec![*coll, *key],
             NodeKind::Combinations { coll, .. } => vec![*coll],
             NodeKind::Union { colls } => colls.clone(),
+            NodeKind::Slice { coll, lo, hi, .. } => {
+                std::iter::once(*coll).chain(*lo).chain(*hi).collect()
+            }
             NodeKind::Pairs { a, b } => vec![*a, *b],
             NodeKind::Index { base, index, .. } => vec![*base, *index],
             NodeKind::Random { a, b, .. } => vec![*a, *b],

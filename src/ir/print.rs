@@ -205,6 +205,10 @@ impl Plan {
                 write!(s, "{f}({}, {k})", n(coll))
             }
             NodeKind::Pairs { a, b } => write!(s, "pairs({}, {})", n(a), n(b)),
+            NodeKind::Slice { coll, lo, hi, .. } => {
+                let b = |x: &Option<NodeId>| x.as_ref().map(&n).unwrap_or_default();
+                write!(s, "{}[{}:{}]", n(coll), b(lo), b(hi))
+            }
             NodeKind::Union { colls } => {
                 let v: Vec<String> = colls.iter().map(n).collect();
                 write!(s, "union({})", v.join(", "))

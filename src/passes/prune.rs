@@ -333,6 +333,19 @@ impl Maps {
                 ordered: *ordered,
             },
             NodeKind::Pairs { a, b } => NodeKind::Pairs { a: n(a), b: n(b) },
+            NodeKind::Slice {
+                coll,
+                lo,
+                hi,
+                lo_end,
+                hi_end,
+            } => NodeKind::Slice {
+                coll: n(coll),
+                lo: lo.as_ref().map(n),
+                hi: hi.as_ref().map(n),
+                lo_end: *lo_end,
+                hi_end: *hi_end,
+            },
             NodeKind::Union { colls } => NodeKind::Union {
                 colls: colls.iter().map(n).collect(),
             },

@@ -547,6 +547,34 @@ impl<'p> Frame<'p> {
                 }
                 V::C { start: out, len: n }
             }
+            NodeKind::Slice {
+                coll,
+                lo,
+                hi,
+                lo_end,
+                hi_end,
+            } => {
+                let base = self.eval(ch, s, *coll)?;
+                let (start, len) = self.coll(base)?;
+                let w = self.widths[coll.0 as usize];
+                let n = i64::from(len);
+                let mut bound = |b: &Option<NodeId>, end: bool, default: i64| -> R<i64> {
+                    let Some(b) = b else {
+                        return Ok(default);
+                    };
+                    let V::I(x) = self.eval(ch, s, *b)? else {
+                        return Err("internal: a slice bound is not an integer".into());
+                    };
+                    let x = if end && x < 0 { x.saturating_add(n) } else { x };
+                    Ok(x.clamp(0, n))
+                };
+                let a = bound(lo, *lo_end, 0)?;
+                let b = bound(hi, *hi_end, n)?;
+                V::C {
+                    start: start + a as u32 * w,
+                    len: (b - a).max(0) as u32,
+                }
+            }
             NodeKind::Union { colls } => {
                 // The sources first: evaluating one may append to the arena.
                 let mut ranges = Vec::with_capacity(colls.len());
@@ -981,7 +1009,7 @@ impl<'p> Frame<'p> {
                 }
                 Ok(V::B(!want))
             }
-            KeyedOp::Sum | KeyedOp::Prod => {
+            KeyedOp::Sum | KeyedOp::Prod | KeyedOp::Min | KeyedOp::Max => {
                 let t0 = self.tmp.len();
                 for e in 0..len {
                     self.elems.push(start + e * w);
@@ -990,10 +1018,11 @@ impl<'p> Frame<'p> {
                     let v = v?;
                     self.tmp.push(v);
                 }
-                let f = if op == KeyedOp::Sum {
-                    Builtin::ListSum
-                } else {
-                    Builtin::ListProd
+                let f = match op {
+                    KeyedOp::Sum => Builtin::ListSum,
+                    KeyedOp::Prod => Builtin::ListProd,
+                    KeyedOp::Min => Builtin::ListMin,
+                    _ => Builtin::ListMax,
                 };
                 let r = self.reduce(f, self.tmp[t0..].iter().copied(), ty);
                 self.tmp.truncate(t0);

@@ -613,6 +613,26 @@ impl Checker<'_> {
             self.arity(func, args, &[1, 2], span);
             return (Type::Error, None);
         }
+        // `max(c, expr)`: the largest value of a per-element expression.
+        if args.len() == 2 {
+            let (t0, _) = self.expr(&args[0]);
+            if let Type::Collection(el) = t0 {
+                let (item, _) = self.with_element(el, |c| c.expr(&args[1]));
+                return match item.unwrap_optional().0 {
+                    Type::Int | Type::Float => (item.unwrap_optional().0.clone().optional(), None),
+                    Type::Unknown => (Type::Unknown, None),
+                    Type::Error => (Type::Error, None),
+                    _ => {
+                        self.mismatch(
+                            args[1].span,
+                            &item,
+                            format!("`{name}(c, expr)` needs a number per element, found {item}"),
+                        );
+                        (Type::Error, None)
+                    }
+                };
+            }
+        }
         if args.len() == 1 {
             return match self.expr(&args[0]).0 {
                 Type::List(t) if t.is_numeric() => (t.optional(), None),
@@ -631,8 +651,21 @@ impl Checker<'_> {
         let mut ty = Type::Int;
         let mut opt = false;
         let mut values = Vec::new();
-        for a in args {
-            let (t, v) = self.expect_number(a, &format!("the arguments of `{name}`"));
+        for (i, a) in args.iter().enumerate() {
+            // The first of two arguments is typed already (it may have been a collection).
+            let (t, v) = if i == 0 && args.len() == 2 {
+                let t = self.out.types.get(&a.id).cloned().unwrap_or(Type::Error);
+                if !t.is_numeric() {
+                    self.mismatch(
+                        a.span,
+                        &t,
+                        format!("the arguments of `{name}` must be a number, found {t}"),
+                    );
+                }
+                (t, self.out.values.get(&a.id).cloned())
+            } else {
+                self.expect_number(a, &format!("the arguments of `{name}`"))
+            };
             opt |= t.unwrap_optional().1;
             ty = match (ty, t.unwrap_optional().0) {
                 (_, Type::Error) | (Type::Error, _) => Type::Error,
