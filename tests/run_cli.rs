@@ -1796,7 +1796,7 @@ fn functions_equal_their_expressions_written_out() {
     assert!(total > 0.0);
 }
 
-/// Element identity and permutations run: "the rest" of a collection, a tuple equal to itself,
+/// Element identity, permutations and per-element lists run: "the rest" of a collection, a tuple equal to itself,
 /// the elements other than an outer one named with `as`, the number, charges, order and
 /// reversals of ordered tuples; each histogram equals its twin computed by counting, compiled
 /// and interpreted.
@@ -1825,6 +1825,14 @@ fn element_identity_equals_counting() {
             assert!(x.is_array(), "{a}: {x}");
             assert_eq!(x, y, "{extra:?}: {a}");
         }
+        // Per-element lists: values and variances equal their twins'.
+        for a in ["m_pairs", "m_def", "m_sum", "n_m", "iso_l", "pos_l", "pt_w"] {
+            let st = |n: &str| h[format!("all_{n}_hzz")]["storage"].clone();
+            let (x, y) = (st(a), st(&format!("{a}_x")));
+            assert!(x["values"].is_array(), "{a}: {x}");
+            assert_eq!(x, y, "{extra:?}: {a}");
+        }
+        assert_eq!(floats(&get("all_m_pairs")).iter().sum::<f64>(), 1464.0);
         // 1406 events have an opposite-charge muon pair; 8 of them a second one among the rest.
         let total = |n: &str| floats(&get(n)).iter().sum::<f64>();
         assert_eq!(total("z_and_more_n_rest"), 1406.0, "{extra:?}");

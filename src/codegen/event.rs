@@ -338,6 +338,13 @@ enum Lst {
     Nest { sid: u32, a: Value, b: Value },
     /// A tuple's members' values.
     Mem { pos: Value, parts: Vec<Access> },
+    /// `key` evaluated with each element of a collection range in scope (`list(c, key)`).
+    Map {
+        start: Value,
+        len: Value,
+        width: u32,
+        key: NodeId,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -1086,6 +1093,18 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     p: b.p,
                 }
             }
+            NodeKind::Map { coll, key } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("a list over a non-collection".into());
+                };
+                Val::new(X::L(Lst::Map {
+                    start,
+                    len,
+                    width: self.u.widths[coll.0 as usize],
+                    key: *key,
+                }))
+            }
             NodeKind::Project { coll, access } => {
                 let c = self.node(*coll)?;
                 let X::C(start, len) = c.x else {
@@ -1626,6 +1645,12 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 pos: word(self, 0, I64),
                 parts,
             }),
+            Some(ListShape::Map { width, key }) => X::L(Lst::Map {
+                start: word(self, 0, I64),
+                len: word(self, 1, I64),
+                width,
+                key,
+            }),
             None => {
                 let sh = shape_of(ty)?;
                 let tys = Self::part_types(&sh);
@@ -1648,7 +1673,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let slot = ((self.ctx * plan.defs.len() + d as usize) * SLOT) as i32;
         let defs = self.sload(I64, off!(defs));
         let words: Vec<Value> = match &v.x {
-            X::L(Lst::Proj { start, len, .. }) => vec![*start, *len],
+            X::L(Lst::Proj { start, len, .. }) | X::L(Lst::Map { start, len, .. }) => {
+                vec![*start, *len]
+            }
             X::L(Lst::Scal { a, b, .. }) | X::L(Lst::Nest { a, b, .. }) => vec![*a, *b],
             X::L(Lst::Mem { pos, .. }) => vec![*pos],
             x => Self::parts(x),
@@ -1670,6 +1697,10 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             NodeKind::Project { coll, access } => ListShape::Proj {
                 width: self.u.widths[coll.0 as usize],
                 access: access.clone(),
+            },
+            NodeKind::Map { coll, key } => ListShape::Map {
+                width: self.u.widths[coll.0 as usize],
+                key: *key,
             },
             NodeKind::Scalar(sid) if plan.scalars[sid.0 as usize].shape == Shape::Jagged2 => {
                 ListShape::Nest(sid.0)
@@ -1694,7 +1725,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 
     fn list_len(&mut self, l: &Lst) -> Value {
         match l {
-            Lst::Proj { len, .. } => *len,
+            Lst::Proj { len, .. } | Lst::Map { len, .. } => *len,
             Lst::Scal { a, b, .. } | Lst::Nest { a, b, .. } => self.b.ins().isub(*b, *a),
             Lst::Mem { parts, .. } => self.iconst(parts.len() as i64),
         }
@@ -1712,6 +1743,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let pos = self.elem_pos(*start, j, *width);
                 self.access(access, pos)
             }
+            Lst::Map {
+                start, width, key, ..
+            } => Ok(self.in_element(*start, j, *width, *key)?.x),
             Lst::Scal { sid, a, .. } => {
                 let plan = self.plan();
                 let info = &plan.scalars[*sid as usize];
@@ -3024,6 +3058,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 #[derive(Clone, Debug)]
 enum ListShape {
     Proj { width: u32, access: Access },
+    Map { width: u32, key: NodeId },
     Scal(u32),
     Nest(u32),
     Mem(Vec<Access>),

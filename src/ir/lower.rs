@@ -644,6 +644,11 @@ impl Lower<'_> {
             ExprKind::Field { base, name } => {
                 let bt = self.ty(base)?;
                 let b = self.expr(base)?;
+                if let Type::List(item) = bt.unwrap_optional().0
+                    && **item == Type::P4
+                {
+                    return self.p4_list_member(b, &name.name);
+                }
                 match bt.unwrap_optional().0 {
                     Type::P4 => NodeKind::P4Member {
                         base: b,
@@ -698,6 +703,37 @@ impl Lower<'_> {
             ExprKind::Call { func, args } => self.call(e, &func.name, args)?,
         };
         Ok(self.push(kind, ty))
+    }
+
+    /// `LIST.member` of a list of four-vectors made per element (`pairs.p4`, `list(c, p4)`):
+    /// the member per element, a list over the same collection.
+    fn p4_list_member(&mut self, list: NodeId, name: &str) -> R<NodeId> {
+        let member =
+            P4Member::parse(name).ok_or_else(|| LowerError(format!("p4 member `{name}`")))?;
+        let mut node = list;
+        while let NodeKind::Def(d) = &self.plan.nodes[node.0 as usize].kind {
+            node = self.plan.defs[d.0 as usize].node;
+        }
+        let (coll, item) = match self.plan.nodes[node.0 as usize].kind.clone() {
+            NodeKind::Project { coll, access } => (coll, Err(access)),
+            NodeKind::Map { coll, key } => (coll, Ok(key)),
+            k => return err(format!("a four-vector member of a list made by {k:?}")),
+        };
+        let el = match self.plan.nodes[coll.0 as usize].ty.unwrap_optional().0 {
+            Type::Collection(el) => el.clone(),
+            t => return err(format!("a list over {t}")),
+        };
+        self.elems.push(el);
+        let p4 = match item {
+            Ok(key) => key,
+            Err(access) => self.push(NodeKind::Field { depth: 0, access }, Type::P4),
+        };
+        let m = self.push(NodeKind::P4Member { base: p4, member }, Type::Float);
+        self.elems.pop();
+        Ok(self.push(
+            NodeKind::Map { coll, key: m },
+            Type::List(Box::new(Type::Float)),
+        ))
     }
 
     /// Lowers `e` with an element of type `el` in scope.
@@ -891,6 +927,12 @@ impl Lower<'_> {
                     k: *k as u32,
                     ordered: name == "permutations",
                 });
+            }
+            ("list", 2) => {
+                let coll = self.expr(&args[0])?;
+                let el = self.coll_elem(&args[0])?;
+                let key = self.scoped(el, &args[1])?;
+                return Ok(NodeKind::Map { coll, key });
             }
             ("union", _) => {
                 return Ok(NodeKind::Union {

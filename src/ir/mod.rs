@@ -168,6 +168,12 @@ pub enum NodeKind {
         a: NodeId,
         b: NodeId,
     },
+    /// `list(coll, key)`: `key` for each element of `coll` (evaluated with the element in scope),
+    /// a list; also a projection chained through four-vectors (`pairs.p4.mass`).
+    Map {
+        coll: NodeId,
+        key: NodeId,
+    },
     /// `coll[lo:hi]`: the elements from `lo` (default 0) to `hi` (default all, excluded), bounds
     /// clamped into the collection; a constant negative bound counts from the end (`*_end`).
     Slice {
@@ -671,6 +677,7 @@ impl Plan {
             NodeKind::Keyed { coll, key, .. } => vec![*coll, *key],
             NodeKind::Combinations { coll, .. } => vec![*coll],
             NodeKind::Union { colls } => colls.clone(),
+            NodeKind::Map { coll, key } => vec![*coll, *key],
             NodeKind::Slice { coll, lo, hi, .. } => {
                 std::iter::once(*coll).chain(*lo).chain(*hi).collect()
             }

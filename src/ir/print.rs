@@ -209,6 +209,7 @@ impl Plan {
                 let b = |x: &Option<NodeId>| x.as_ref().map(&n).unwrap_or_default();
                 write!(s, "{}[{}:{}]", n(coll), b(lo), b(hi))
             }
+            NodeKind::Map { coll, key } => write!(s, "list({}, {})", n(coll), n(key)),
             NodeKind::Union { colls } => {
                 let v: Vec<String> = colls.iter().map(n).collect();
                 write!(s, "union({})", v.join(", "))

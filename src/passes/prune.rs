@@ -346,6 +346,10 @@ impl Maps {
                 lo_end: *lo_end,
                 hi_end: *hi_end,
             },
+            NodeKind::Map { coll, key } => NodeKind::Map {
+                coll: n(coll),
+                key: n(key),
+            },
             NodeKind::Union { colls } => NodeKind::Union {
                 colls: colls.iter().map(n).collect(),
             },

@@ -408,6 +408,20 @@ impl<'p> Frame<'p> {
                 }
                 self.list_from_tmp(t0)
             }
+            NodeKind::Map { coll, key } => {
+                let base = self.eval(ch, s, *coll)?;
+                let (start, len) = self.coll(base)?;
+                let cw = self.widths[coll.0 as usize];
+                let t0 = self.tmp.len();
+                for e in 0..len {
+                    self.elems.push(start + e * cw);
+                    let v = self.eval(ch, s, *key);
+                    self.elems.pop();
+                    let v = v?;
+                    self.tmp.push(v);
+                }
+                self.list_from_tmp(t0)
+            }
             NodeKind::TupleMember { base, offset, .. } => match self.eval(ch, s, *base)? {
                 V::E(start) => V::E(start + offset),
                 _ => V::Absent,

@@ -89,6 +89,7 @@ pub const ALL: &[&str] = &[
     "pairs",
     "union",
     "is_from",
+    "list",
     "ptetaphim",
     "pxpypze",
     "delta_r",
@@ -151,6 +152,10 @@ pub const SIGNATURES: &[(&str, &str)] = &[
         "every ordering of k (2..4) distinct elements: assignments to roles",
     ),
     ("pairs(a, b)", "all (element of a, element of b) pairs"),
+    (
+        "list(c, expr)",
+        "expr for each element of c, as a list (fills once per element)",
+    ),
     (
         "union(a, b, ...)",
         "the elements of several tree collections as one (their common fields)",
@@ -419,6 +424,43 @@ impl Checker<'_> {
                 match el {
                     Some(el) => (Type::Collection(Elem::Combo(Box::new(el), k)), None),
                     None => (Type::Error, None),
+                }
+            }
+            "list" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let Some(el) = self.expect_collection(&args[0], "the first argument of `list`")
+                else {
+                    self.expr(&args[1]);
+                    return (Type::Error, None);
+                };
+                let (item, _) = self.with_element(el, |c| c.expr(&args[1]));
+                match item {
+                    Type::Int | Type::Float | Type::Bool | Type::P4 => {
+                        (Type::List(Box::new(item)), None)
+                    }
+                    Type::Unknown => (Type::List(Box::new(Type::Unknown)), None),
+                    Type::Error => (Type::Error, None),
+                    t => {
+                        self.mismatch(
+                            args[1].span,
+                            &t,
+                            format!(
+                                "a list item must be a number, a bool or a four-vector, found {t}"
+                            ),
+                        );
+                        if t.unwrap_optional().1
+                            && let Some(d) = self.diags.last_mut()
+                        {
+                            d.help = Some(
+                                "an item may not be absent: give it a value with `?? x`, or \
+                                 select the elements where it exists first"
+                                    .into(),
+                            );
+                        }
+                        (Type::Error, None)
+                    }
                 }
             }
             "union" => {

@@ -506,6 +506,14 @@ impl Checker<'_> {
                     }
                 }
             }
+            // A projection chained through four-vectors: `mu_pairs.p4.mass`, one per pair.
+            Type::List(item) if **item == Type::P4 => {
+                let (t, _) = self.field(&Type::P4, name, span, base_span);
+                match t {
+                    Type::Error => (Type::Error, None),
+                    t => (Type::List(Box::new(t)), None),
+                }
+            }
             t => {
                 let t = t.clone();
                 self.mismatch(
