@@ -1899,3 +1899,41 @@ fn unions_equal_their_separate_collections() {
     assert_eq!(lead[0], lead[2]);
     assert_eq!(lead[1], lead[3]);
 }
+
+/// A hit-and-miss `object` draws one number per jet: about half the jets are kept, another
+/// statement draws other numbers, a variation of the jets' energy keeps the same jets, and the
+/// compiled and interpreted runs agree bin by bin.
+#[test]
+fn per_object_random_numbers_are_keyed_by_the_object() {
+    if shared_data().is_none() {
+        return;
+    }
+    let mut runs = Vec::new();
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/object_random.ana", "object-random", extra);
+        let h = json(&out.join("histograms.json"));
+        let get = |n: &str| floats(&h[format!("all_{n}")]["storage"]["values"]);
+        // Bin k + 1 holds the events with k objects (bin 0 is the underflow).
+        let total = |v: &[f64]| -> f64 {
+            v.iter()
+                .skip(1)
+                .enumerate()
+                .map(|(k, n)| k as f64 * n)
+                .sum()
+        };
+        let (jets, kept, kept2) = (
+            total(&get("n_jets_hzz")),
+            total(&get("n_kept_hzz")),
+            total(&get("n_kept2_hzz")),
+        );
+        assert_eq!(jets, 2773.0);
+        let frac = kept / jets;
+        assert!((frac - 0.5).abs() < 0.03, "{frac}");
+        assert_ne!(get("n_kept_hzz"), get("n_kept2_hzz"));
+        assert_eq!(get("n_kept_hzz"), get("n_kept_hzz_jet_e"));
+        assert_eq!(get("n_kept_hzz"), get("n_kept_e_hzz"));
+        runs.push((kept, kept2, get("n_kept_hzz")));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    assert_eq!(runs[0], runs[1]);
+}

@@ -281,13 +281,14 @@ impl Checker<'_> {
                     self.error(
                         RANDOM_NOT_ALLOWED,
                         func.span,
-                        format!("`{name}` is only allowed in `let`, `weight` and `vary`"),
+                        format!("`{name}` is only allowed in `let`, `object`, `weight` and `vary`"),
                         "random numbers not allowed here",
                     )
                     .help = Some(
-                        "put the whole expression in a `let` (`let sel = Jet where pt * \
-                         normal(1, 0.1) > 30`): inside it each element draws its own number. A \
-                         `let` of the draw alone is one number per event, shared by every element"
+                        "put the whole expression in an `object` or a `let` (`object sel = Jet \
+                         where pt * normal(1, 0.1) > 30`): inside it each element draws its own \
+                         number. A `let` of the draw alone is one number per event, shared by \
+                         every element"
                             .into(),
                     );
                 }
