@@ -1937,3 +1937,24 @@ fn per_object_random_numbers_are_keyed_by_the_object() {
     }
     assert_eq!(runs[0], runs[1]);
 }
+
+/// Tables run through the correction evaluator: per-object weights, two variables with a
+/// default outside the edges, generated log-spaced edges; each equals its twin written with
+/// `if`, compiled and interpreted.
+#[test]
+fn tables_equal_their_lookups_written_out() {
+    if shared_data().is_none() {
+        return;
+    }
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/tables.ana", "tables", extra);
+        let h = json(&out.join("histograms.json"));
+        for a in ["mu_w", "sf2_h", "met_h"] {
+            let st = |n: &str| h[format!("all_{n}_hzz")]["storage"].clone();
+            let (x, y) = (st(a), st(&format!("{a}_x")));
+            assert!(floats(&x["values"]).iter().sum::<f64>() > 100.0, "{a}: {x}");
+            assert_eq!(x, y, "{extra:?}: {a}");
+        }
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

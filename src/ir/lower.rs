@@ -187,7 +187,7 @@ impl Lower<'_> {
         let region_name = region.unwrap_or("all").to_string();
         let prefix = region.map_or(String::new(), |r| format!("{r}/"));
         match &s.kind {
-            StmtKind::Const { .. } | StmtKind::Correction { .. } => {}
+            StmtKind::Const { .. } | StmtKind::Correction { .. } | StmtKind::Table(_) => {}
             StmtKind::Object { name, value } | StmtKind::Let { name, value } => {
                 let kind = if matches!(s.kind, StmtKind::Object { .. }) {
                     "object"

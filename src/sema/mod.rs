@@ -26,6 +26,7 @@ mod lints;
 mod output;
 mod presence;
 mod stmts;
+mod tables;
 pub mod types;
 pub mod value;
 mod vary;

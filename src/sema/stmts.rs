@@ -472,6 +472,7 @@ impl Checker<'_> {
                 self.define_output(name, SymbolKind::Collect);
             }
             StmtKind::Region { .. } => {}
+            StmtKind::Table(t) => self.table_stmt(t),
             StmtKind::Function { name, params, body } => {
                 if let Some(id) = self.function_stmt(name, params, body) {
                     facts.lintable.push(id);

@@ -155,6 +155,8 @@ pub enum StmtKind {
         params: Vec<Ident>,
         body: Expr,
     },
+    /// `table NAME(PARAMS) edges P [...] ... values [...] flow F`: a binned lookup.
+    Table(Table),
     /// `correction NAME = "KEY" from "FILE"`: the correction `KEY` of the correctionlib file
     /// `FILE` (relative to the .ana file), callable as `NAME(inputs...)`.
     Correction {
@@ -162,6 +164,41 @@ pub enum StmtKind {
         key: StrLit,
         file: StrLit,
     },
+}
+
+/// A binned lookup table over one or more variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub name: Ident,
+    pub params: Vec<Ident>,
+    /// One per variable, in the order written.
+    pub axes: Vec<TableAxis>,
+    /// One value per bin, the last variable's bins fastest.
+    pub values: Vec<Expr>,
+    /// What a value outside the edges gives (`None`: an error, as `flow error`).
+    pub flow: Option<TableFlow>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableAxis {
+    pub var: Ident,
+    pub edges: TableEdges,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableEdges {
+    /// `[e0, e1, ...]`.
+    List(Vec<Expr>),
+    /// `range(lo, hi, step)`, `logspace(lo, hi, n)`.
+    Generated { func: Ident, args: Vec<Expr> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableFlow {
+    Clamp,
+    Error,
+    Default(Expr),
 }
 
 /// `hist NAME = EXPR in AXIS` or `hist NAME = (EXPR, EXPR) in AXIS, AXIS`.

@@ -61,6 +61,7 @@ fn is_keyword(rule: Rule) -> bool {
         kw_const
             | kw_correction
             | kw_fn
+            | kw_table
             | kw_from
             | kw_object
             | kw_let
@@ -356,6 +357,77 @@ impl<'s> Builder<'s> {
                     name: ident(&n),
                     value: self.d_expr(v)?,
                 }
+            }
+            Rule::table_s => {
+                let mut name = None;
+                let mut params = Vec::new();
+                let mut axes = Vec::new();
+                let mut values = Vec::new();
+                let mut flow = None;
+                for p in it {
+                    match p.as_rule() {
+                        Rule::ident if name.is_none() => name = Some(ident(&p)),
+                        Rule::ident => params.push(ident(&p)),
+                        Rule::table_edges => {
+                            let mut q = p.into_inner().filter(|x| x.as_rule() != Rule::kw_edges);
+                            let (Some(v), Some(e)) = (q.next(), q.next()) else {
+                                return Err(self.internal(span));
+                            };
+                            let edges = if e.as_rule() == Rule::edge_list {
+                                let mut xs = Vec::new();
+                                for x in e.into_inner() {
+                                    xs.push(self.expr_of(x)?);
+                                }
+                                TableEdges::List(xs)
+                            } else {
+                                let mut q = e.into_inner();
+                                let Some(f) = q.next() else {
+                                    return Err(self.internal(span));
+                                };
+                                let mut args = Vec::new();
+                                for x in q {
+                                    args.push(self.expr_of(x)?);
+                                }
+                                TableEdges::Generated {
+                                    func: ident(&f),
+                                    args,
+                                }
+                            };
+                            axes.push(TableAxis {
+                                var: ident(&v),
+                                edges,
+                            });
+                        }
+                        Rule::table_values => {
+                            for x in p.into_inner().filter(|x| x.as_rule() == Rule::expr) {
+                                values.push(self.expr_of(x)?);
+                            }
+                        }
+                        Rule::table_flow => {
+                            let Some(f) = p.into_inner().find(|x| x.as_rule() != Rule::kw_flow)
+                            else {
+                                return Err(self.internal(span));
+                            };
+                            flow = Some(match f.as_rule() {
+                                Rule::kw_clamp => TableFlow::Clamp,
+                                Rule::kw_error => TableFlow::Error,
+                                _ => TableFlow::Default(self.expr_of(f)?),
+                            });
+                        }
+                        _ => return Err(self.internal(span)),
+                    }
+                }
+                let Some(name) = name else {
+                    return Err(self.internal(span));
+                };
+                StmtKind::Table(Table {
+                    name,
+                    params,
+                    axes,
+                    values,
+                    flow,
+                    span,
+                })
             }
             Rule::correction_s => {
                 let (Some(n), Some(k), Some(f)) = (it.next(), it.next(), it.next()) else {

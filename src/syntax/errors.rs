@@ -26,9 +26,13 @@ fn describe(rule: Rule) -> &'static str {
         | let_s | cut_s | weight_s | hist_s | counter_s | collect_s | region_s | vary_s
         | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi | kw_output | kw_const
         | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist | kw_vary | kw_derive
-        | kw_counter | kw_collect | correction_s | kw_correction | fn_s | kw_fn => {
-            "a new statement"
-        }
+        | kw_counter | kw_collect | correction_s | kw_correction | fn_s | kw_fn | table_s
+        | kw_table => "a new statement",
+        table_edges | kw_edges => "`edges NAME [...]`",
+        edge_list => "`[` starting a list of bin edges",
+        table_values | kw_values => "`values [...]`",
+        table_flow | kw_flow => "`flow clamp`, `flow error` or `flow VALUE`",
+        kw_clamp | kw_error => "`clamp` or `error`",
         kw_from => "`from`",
         region_item => "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`)",
         region_from => "`from REGION`",

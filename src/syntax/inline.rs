@@ -124,6 +124,28 @@ impl Inliner<'_> {
                     }
                 }
             }
+            StmtKind::Table(t) => {
+                for e in t.values.iter_mut() {
+                    self.expr(e, 1);
+                }
+                for a in &mut t.axes {
+                    match &mut a.edges {
+                        crate::syntax::ast::TableEdges::List(xs) => {
+                            for e in xs {
+                                self.expr(e, 1);
+                            }
+                        }
+                        crate::syntax::ast::TableEdges::Generated { args, .. } => {
+                            for e in args {
+                                self.expr(e, 1);
+                            }
+                        }
+                    }
+                }
+                if let Some(crate::syntax::ast::TableFlow::Default(e)) = &mut t.flow {
+                    self.expr(e, 1);
+                }
+            }
             StmtKind::Derive { .. } | StmtKind::Correction { .. } => {}
         }
     }
