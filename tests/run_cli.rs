@@ -1745,6 +1745,22 @@ fn sample_values_differ_per_sample() {
             get("all_all_events_ttbar", "sumw")
         );
         assert_eq!(get("all_all_events_data", "sumw"), 2500.0, "{extra:?}");
+        // `sample.process` / `sample.variation` comparisons, and a region weight by process
+        // (data keeps weight 1).
+        assert_eq!(get("all_ttbar_events_ttbar", "events"), 2500.0, "{extra:?}");
+        assert_eq!(get("all_ttbar_events_data", "events"), 0.0, "{extra:?}");
+        assert_eq!(get("all_not_ttbar_data", "events"), 2500.0, "{extra:?}");
+        assert_eq!(get("all_not_ttbar_ttbar", "events"), 0.0, "{extra:?}");
+        assert_eq!(
+            get("all_nominal_events_data", "events"),
+            2500.0,
+            "{extra:?}"
+        );
+        assert!(
+            close(get("by_process_doubled_ttbar", "sumw"), 2.0 * want),
+            "{extra:?}"
+        );
+        assert_eq!(get("by_process_doubled_data", "sumw"), 2500.0, "{extra:?}");
         let _ = std::fs::remove_dir_all(out);
     }
 }

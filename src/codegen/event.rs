@@ -71,6 +71,8 @@ pub struct State {
     /// Per variation of the plan: whether the sample fills it (weight variations).
     pub wvar_on: *const u8,
     pub is_data: u64,
+    /// Per `Plan::sample_tests`: 1 when it holds for the unit's sample.
+    pub sample_tests: *const u8,
     pub xsec: f64,
     pub nevts: f64,
     pub sumw: f64,
@@ -1044,6 +1046,10 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 SampleValue::IsData => {
                     let d = self.sload(I64, off!(is_data));
                     X::B(self.b.ins().icmp_imm_s(IntCC::NotEqual, d, 0))
+                }
+                SampleValue::Test(k) => {
+                    let t = self.sload(I64, off!(sample_tests));
+                    X::B(self.b.ins().load(I8, fl(), t, *k as i32))
                 }
             }),
             NodeKind::Def(d) => self.def(*d, &node.ty)?,

@@ -193,7 +193,7 @@ fn analyse(plan: &Plan) -> Vec<Option<usize>> {
         let size = match &node.kind {
             NodeKind::Const(SValue::Int(_) | SValue::Float(_) | SValue::Bool(_)) => Some(0),
             // `sample.is_data` is left to the interpreter on this fallback path.
-            NodeKind::SampleValue(SampleValue::IsData) => None,
+            NodeKind::SampleValue(SampleValue::IsData | SampleValue::Test(_)) => None,
             NodeKind::SampleValue(_) => Some(0),
             NodeKind::Scalar(s) => {
                 let info = &plan.scalars[s.0 as usize];
@@ -297,7 +297,7 @@ impl Gen<'_, '_> {
                     SampleValue::Xsec => std::mem::offset_of!(Env, xsec),
                     SampleValue::Nevts => std::mem::offset_of!(Env, nevts),
                     SampleValue::Sumw => std::mem::offset_of!(Env, sumw),
-                    SampleValue::IsData => return None,
+                    SampleValue::IsData | SampleValue::Test(_) => return None,
                 };
                 (self.env_field(off, types::F64), Repr::F)
             }

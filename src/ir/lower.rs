@@ -55,6 +55,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
             output: checked.output.clone(),
             lumi: checked.lumi,
             shared: Vec::new(),
+            sample_tests: Vec::new(),
         },
         elems: Vec::new(),
         defs: HashMap::new(),
@@ -592,6 +593,27 @@ impl Lower<'_> {
                 op: *op,
                 a: self.expr(operand)?,
             },
+            ExprKind::Binary { .. }
+                if let Some(Resolution::SampleTest {
+                    variation,
+                    name,
+                    negate,
+                }) = self.checked.resolutions.get(&e.id) =>
+            {
+                let t = SampleTest {
+                    variation: *variation,
+                    name: name.clone(),
+                    negate: *negate,
+                };
+                let k = match self.plan.sample_tests.iter().position(|x| *x == t) {
+                    Some(k) => k,
+                    None => {
+                        self.plan.sample_tests.push(t);
+                        self.plan.sample_tests.len() - 1
+                    }
+                };
+                NodeKind::SampleValue(SampleValue::Test(k as u32))
+            }
             ExprKind::Binary { op, lhs, rhs } => NodeKind::Binary {
                 op: *op,
                 a: self.expr(lhs)?,
@@ -802,6 +824,7 @@ impl Lower<'_> {
             Resolution::Lumi => NodeKind::Const(Value::Float(
                 self.checked.lumi.ok_or_else(|| LowerError("lumi".into()))?,
             )),
+            Resolution::SampleTest { .. } => return err(format!("`{n}` as a value")),
             Resolution::LoopVar(_) => NodeKind::Const(
                 self.loop_value
                     .clone()

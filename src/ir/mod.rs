@@ -78,6 +78,8 @@ pub struct Plan {
     /// Set by `passes::share`: per kinematic variation (index into `variations`), per def,
     /// whether the def's value is the nominal one (it does not depend on a replaced field).
     pub shared: Vec<Vec<bool>>,
+    /// The `sample.process == "..."` tests (`SampleValue::Test` indexes it).
+    pub sample_tests: Vec<SampleTest>,
 }
 
 #[derive(Debug, Clone)]
@@ -219,6 +221,25 @@ pub enum SampleValue {
     Sumw,
     /// `sample.is_data`: whether the sample is real data (`is_data: true` in the samples file).
     IsData,
+    /// `sample.process == "NAME"` and the like: the test `Plan::sample_tests[k]`.
+    Test(u32),
+}
+
+/// `sample.process == "NAME"` (`variation`: `sample.variation`; `negate`: `!=`), a bool that is
+/// the same for every event of a sample.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SampleTest {
+    pub variation: bool,
+    pub name: String,
+    pub negate: bool,
+}
+
+impl SampleTest {
+    /// Its value for the sample `process`/`variation`.
+    pub fn holds(&self, process: &str, variation: &str) -> bool {
+        let v = if self.variation { variation } else { process };
+        (v == self.name) != self.negate
+    }
 }
 
 impl Access {

@@ -343,6 +343,8 @@ fn run_unit(
         sumw: job.sumw.unwrap_or(f64::NAN),
         file_key: random::file_key(&input.uuid, &job.tree),
         is_data: job.is_data,
+        process: job.process.clone(),
+        variation: job.variation.clone(),
     };
     let mut frame = Frame::new(plan, &job.kinematic, opts.kernels.as_deref());
     let mut res = UnitResult::empty(plan, job);

@@ -79,6 +79,9 @@ pub struct SampleCtx {
     pub file_key: u64,
     /// `sample.is_data`.
     pub is_data: bool,
+    /// `sample.process`, `sample.variation`.
+    pub process: String,
+    pub variation: String,
 }
 
 /// Per-thread interpreter state, reused across events, chunks and units.
@@ -382,6 +385,9 @@ impl<'p> Frame<'p> {
             NodeKind::SampleValue(SampleValue::Nevts) => V::F(s.nevts),
             NodeKind::SampleValue(SampleValue::Sumw) => V::F(s.sumw),
             NodeKind::SampleValue(SampleValue::IsData) => V::B(s.is_data),
+            NodeKind::SampleValue(SampleValue::Test(k)) => {
+                V::B(plan.sample_tests[*k as usize].holds(&s.process, &s.variation))
+            }
             NodeKind::Def(d) => self.def(ch, s, *d)?,
             NodeKind::Elem { depth } => V::E(self.scope(*depth)?),
             NodeKind::Field { depth, access } => {

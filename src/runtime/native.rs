@@ -64,6 +64,8 @@ pub struct Native<'k> {
     colls: Vec<*const u32>,
     ctx_on: Vec<u8>,
     wvar_on: Vec<u8>,
+    /// Per `Plan::sample_tests`: whether it holds for this job's sample.
+    sample_tests: Vec<u8>,
     /// Four-vector caches per context slot and collection, and their pointer table.
     p4c: Vec<Vec<u64>>,
     /// (offsets, bytes) of each string column, which the pointer tables point at.
@@ -382,6 +384,7 @@ impl<'k> Native<'k> {
             ctx_on: std::ptr::null(),
             wvar_on: std::ptr::null(),
             is_data: u64::from(job.is_data),
+            sample_tests: std::ptr::null(),
             xsec: 0.0,
             nevts: 0.0,
             sumw: 0.0,
@@ -427,6 +430,11 @@ impl<'k> Native<'k> {
             colls: Vec::new(),
             ctx_on,
             wvar_on,
+            sample_tests: plan
+                .sample_tests
+                .iter()
+                .map(|t| u8::from(t.holds(&job.process, &job.variation)))
+                .collect(),
             p4c: vec![Vec::new(); nslots * plan.collections.len()],
             p4c_ptrs: Vec::new(),
             slots,
@@ -522,6 +530,7 @@ impl<'k> Native<'k> {
         s.entries = ch.entries as u64;
         s.first_entry = ch.first_entry;
         s.ctx_on = self.ctx_on.as_ptr();
+        s.sample_tests = self.sample_tests.as_ptr();
         s.wvar_on = self.wvar_on.as_ptr();
         s.defs = self.defs.as_mut_ptr() as *mut u8;
         s.fac = self.fac.as_mut_ptr();

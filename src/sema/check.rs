@@ -31,7 +31,7 @@ pub const MISPLACED_NAME: Code = Code("anac::sema::misplaced-name");
 /// Names every analysis can use that come from the samples file, per sample.
 pub const SAMPLE_VALUES: &[&str] = &["xsec", "nevts", "sumw"];
 /// Members of the `sample` namespace (`sample.is_data`); no branch or definition shadows it.
-pub const SAMPLE_MEMBERS: &[&str] = &["is_data", "xsec", "nevts", "sumw"];
+pub const SAMPLE_MEMBERS: &[&str] = &["is_data", "process", "variation", "xsec", "nevts", "sumw"];
 
 pub(super) struct Checker<'a> {
     pub source: &'a Arc<SourceFile>,

@@ -8,7 +8,7 @@ use super::check::Checker;
 use super::types::{Elem, P4_MEMBERS, Type, field_names, field_type};
 use super::value::{Value, fold_binary};
 use crate::diagnostics::{Code, Span};
-use crate::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
+use crate::syntax::ast::{BinOp, Expr, ExprId, ExprKind, UnOp};
 
 /// An operand's type does not fit its operator, function or statement.
 pub const TYPE_MISMATCH: Code = Code("anac::sema::type-mismatch");
@@ -146,6 +146,13 @@ impl Checker<'_> {
                 (t, v)
             }
             ExprKind::Unary { op, operand } => self.unary(*op, operand, e.span),
+            ExprKind::Binary {
+                op: op @ (BinOp::Eq | BinOp::Ne),
+                lhs,
+                rhs,
+            } if sample_string(lhs).is_some() || sample_string(rhs).is_some() => {
+                self.sample_test(e.id, *op, lhs, rhs)
+            }
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs),
             ExprKind::If {
                 cond,
@@ -228,6 +235,63 @@ impl Checker<'_> {
         }
     }
 
+    /// `sample.process == "NAME"`, `sample.variation != "NAME"`, either way round: checked
+    /// against the samples file's processes and variations when they are known.
+    fn sample_test(&mut self, id: ExprId, op: BinOp, lhs: &Expr, rhs: &Expr) -> Typed {
+        let (which, other) = match sample_string(lhs) {
+            Some(w) => (w, rhs),
+            None => (sample_string(rhs).unwrap_or("process"), lhs),
+        };
+        let (t, v) = self.expr(other);
+        let Some(Value::Str(name)) = v else {
+            if t != Type::Error {
+                self.mismatch(
+                    other.span,
+                    &t,
+                    format!("`sample.{which}` is compared with a name in quotes, found {t}"),
+                );
+            }
+            return (Type::Error, None);
+        };
+        let variation = which == "variation";
+        if let Some(ps) = self.env.processes {
+            let known: Vec<&str> = if variation {
+                let mut v: Vec<&str> = ps
+                    .iter()
+                    .flat_map(|p| p.variations.iter().map(String::as_str))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            } else {
+                ps.iter().map(|p| p.name.as_str()).collect()
+            };
+            if !known.contains(&name.as_str()) {
+                let hint = super::check::suggest(&name, known.iter().copied());
+                let d = self.error(
+                    super::vary::UNKNOWN_PROCESS,
+                    other.span,
+                    format!("the samples file has no {which} \"{name}\""),
+                    "never equal",
+                );
+                d.help = Some(match hint {
+                    Some(h) => format!("did you mean \"{h}\"?"),
+                    None => format!("the samples file's {which}s: {}", known.join(", ")),
+                });
+                return (Type::Error, None);
+            }
+        }
+        self.out.resolutions.insert(
+            id,
+            super::Resolution::SampleTest {
+                variation,
+                name,
+                negate: op == BinOp::Ne,
+            },
+        );
+        (Type::Bool, None)
+    }
+
     /// `sample.NAME`: a value of the sample being run (the namespace no branch shadows).
     fn sample_member(
         &mut self,
@@ -237,6 +301,20 @@ impl Checker<'_> {
         let ty = match name.name.as_str() {
             "is_data" => Type::Bool,
             "xsec" | "nevts" | "sumw" => Type::Float,
+            "process" | "variation" => {
+                let n = &name.name;
+                self.error(
+                    TYPE_MISMATCH,
+                    name.span,
+                    format!("`sample.{n}` is only compared with a name"),
+                    "not compared with a name",
+                )
+                .help = Some(format!(
+                    "write `sample.{n} == \"NAME\"` or `!=`: the comparison is decided once per \
+                     sample"
+                ));
+                return (Type::Error, None);
+            }
             other => {
                 let near =
                     super::check::suggest(other, super::check::SAMPLE_MEMBERS.iter().copied());
@@ -392,9 +470,11 @@ impl Checker<'_> {
             BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
                 let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
                 let ok = match (&ai, &bi) {
+                    // An unknown operand (no schema, or a function's parameter checked at its
+                    // definition) may be anything comparable with the other.
                     (Type::Unknown, x) | (x, Type::Unknown) => {
                         matches!(x, Type::Int | Type::Float | Type::Bool | Type::Unknown)
-                            || (!ordered && *x == Type::Str)
+                            || (!ordered && matches!(x, Type::Str | Type::Element(_)))
                     }
                     (x, y) if x.is_numeric() && y.is_numeric() => true,
                     (Type::Bool, Type::Bool) | (Type::Str, Type::Str) => !ordered,
@@ -668,5 +748,17 @@ fn describe_opaque(e: &Expr) -> String {
     match &e.kind {
         ExprKind::Name(n) => n.clone(),
         _ => "collection".to_string(),
+    }
+}
+
+/// `sample.process` or `sample.variation`: which.
+fn sample_string(e: &Expr) -> Option<&'static str> {
+    let ExprKind::Field { base, name } = &e.kind else {
+        return None;
+    };
+    match (&base.kind, name.name.as_str()) {
+        (ExprKind::Name(n), "process") if n == "sample" => Some("process"),
+        (ExprKind::Name(n), "variation") if n == "sample" => Some("variation"),
+        _ => None,
     }
 }

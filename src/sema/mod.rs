@@ -186,6 +186,13 @@ pub enum Resolution {
     Lumi,
     /// The `for` variable of a `vary` family (its value differs per family member).
     LoopVar(String),
+    /// `sample.process == "NAME"` (or `sample.variation`, or `!=`: `negate`): a comparison
+    /// decided once per sample.
+    SampleTest {
+        variation: bool,
+        name: String,
+        negate: bool,
+    },
 }
 
 /// One concrete variation made by a `vary` statement.
