@@ -216,6 +216,8 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
             sumw: 1.0,
             file_key: 7,
             is_data: false,
+            process: "toy".into(),
+            variation: "nominal".into(),
         };
         let mut a = Frame::new(&plan, &[], None);
         let mut b = Frame::new(&plan, &[], Some(&kernels));
