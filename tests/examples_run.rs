@@ -1,7 +1,7 @@
-//! The search examples rewritten from public analysis descriptions (`examples/sus19006_multijet.ana`,
-//! `examples/monophoton.ana`, `examples/trilepton.ana`), run end to end and compared bin by bin
-//! with independent uproot + awkward implementations (`tests/golden/examples/*_golden.py`, their
-//! JSON output committed beside them).
+//! The examples rewritten from public analysis descriptions (`examples/sus19006_multijet.ana`,
+//! `examples/monophoton.ana`, `examples/trilepton.ana`, `examples/higgs4l.ana`), run end to end and
+//! compared bin by bin with independent uproot + awkward implementations
+//! (`tests/golden/examples/*_golden.py`, their JSON output committed beside them).
 //!
 //! The inputs are the enriched NanoAOD-layout files committed in `examples/data/` (made from the
 //! real CMS events of `../shared/data` by `tests/scripts/make_enriched_nanoaod.py`), so the
@@ -21,7 +21,7 @@ use anac::testing::shared_data;
 use serde_json::Value;
 
 /// The examples: (analysis, golden JSON, enriched input kind, input file).
-const EXAMPLES: [(&str, &str, &str, &str); 3] = [
+const EXAMPLES: [(&str, &str, &str, &str); 4] = [
     (
         "examples/sus19006_multijet.ana",
         "tests/golden/examples/sus19006_multijet.json",
@@ -39,6 +39,12 @@ const EXAMPLES: [(&str, &str, &str, &str); 3] = [
         "tests/golden/examples/trilepton.json",
         "trilepton",
         "examples/data/trilepton_enriched.root",
+    ),
+    (
+        "examples/higgs4l.ana",
+        "tests/golden/examples/higgs4l.json",
+        "fourlepton",
+        "examples/data/fourlepton_enriched.root",
     ),
 ];
 
@@ -160,6 +166,12 @@ fn monophoton_equals_uproot() {
 fn trilepton_equals_uproot() {
     // 7 (region, histogram) pairs x (nominal, muon_scale_up, muon_scale_down).
     example_equals_golden(EXAMPLES[2].0, EXAMPLES[2].1, "trilepton", 21);
+}
+
+#[test]
+fn higgs4l_equals_uproot() {
+    // 10 (region, histogram) pairs x (nominal, muon_scale_up/down, electron_scale_up/down).
+    example_equals_golden(EXAMPLES[3].0, EXAMPLES[3].1, "higgs4l", 50);
 }
 
 /// `true` when python3 with awkward, hist, uhi, uproot and ROOT is there; otherwise skips (or
