@@ -1,7 +1,8 @@
 //! The examples rewritten from public analysis descriptions (`examples/sus19006_multijet.ana`,
-//! `examples/monophoton.ana`, `examples/trilepton.ana`, `examples/higgs4l.ana`), run end to end and
-//! compared bin by bin with independent uproot + awkward implementations
-//! (`tests/golden/examples/*_golden.py`, their JSON output committed beside them).
+//! `examples/monophoton.ana`, `examples/trilepton.ana`, `examples/higgs4l.ana`,
+//! `examples/ttbar_allhad.ana`), run end to end and compared bin by bin with independent uproot +
+//! awkward implementations (`tests/golden/examples/*_golden.py`, their JSON output committed
+//! beside them).
 //!
 //! The inputs are the enriched NanoAOD-layout files committed in `examples/data/` (made from the
 //! real CMS events of `../shared/data` by `tests/scripts/make_enriched_nanoaod.py`), so the
@@ -21,7 +22,7 @@ use anac::testing::shared_data;
 use serde_json::Value;
 
 /// The examples: (analysis, golden JSON, enriched input kind, input file).
-const EXAMPLES: [(&str, &str, &str, &str); 4] = [
+const EXAMPLES: [(&str, &str, &str, &str); 5] = [
     (
         "examples/sus19006_multijet.ana",
         "tests/golden/examples/sus19006_multijet.json",
@@ -45,6 +46,12 @@ const EXAMPLES: [(&str, &str, &str, &str); 4] = [
         "tests/golden/examples/higgs4l.json",
         "fourlepton",
         "examples/data/fourlepton_enriched.root",
+    ),
+    (
+        "examples/ttbar_allhad.ana",
+        "tests/golden/examples/ttbar_allhad.json",
+        "allhadronic",
+        "examples/data/allhadronic_enriched.root",
     ),
 ];
 
@@ -172,6 +179,12 @@ fn trilepton_equals_uproot() {
 fn higgs4l_equals_uproot() {
     // 10 (region, histogram) pairs x (nominal, muon_scale_up/down, electron_scale_up/down).
     example_equals_golden(EXAMPLES[3].0, EXAMPLES[3].1, "higgs4l", 50);
+}
+
+#[test]
+fn ttbar_allhad_equals_uproot() {
+    // 9 (region, histogram) pairs x (nominal, jes_up/down, btag_sf_up/down).
+    example_equals_golden(EXAMPLES[4].0, EXAMPLES[4].1, "ttbar_allhad", 45);
 }
 
 /// `true` when python3 with awkward, hist, uhi, uproot and ROOT is there; otherwise skips (or

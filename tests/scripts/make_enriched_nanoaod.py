@@ -57,7 +57,7 @@ REAL = os.path.join(HERE, "..", "..", "..", "shared", "data", "nanoAOD_2015_CMS_
 
 PI = math.pi
 SEEDS = {"multijet": 19006, "monophoton": 1704038, "trilepton": 3, "fourlepton": 13002, "allhadronic": 14018}
-EVENTS = {"multijet": 1500, "monophoton": 1500, "trilepton": 1200, "fourlepton": 1500, "allhadronic": 1500}
+EVENTS = {"multijet": 1500, "monophoton": 1500, "trilepton": 1200, "fourlepton": 1500, "allhadronic": 2500}
 
 # (collection, field, ROOT leaf type). Counters are `n<collection>/i`.
 FIELDS = {
@@ -395,11 +395,11 @@ def jet_from(rng, v, csv):
 def make_allhadronic(rng, real):
     ev = copy_event(real[rng.integers(len(real))])
     jets = []
-    if rng.uniform() < 0.7:  # t tbar -> b q q' b q q'
+    if rng.uniform() < 0.75:  # t tbar -> b q q' b q q'
         phi0 = rng.uniform(-PI, PI)
         for k in range(2):
-            pt = 40 + 300 * rng.uniform() ** 1.5
-            eta = rng.normal(0, 1.0)
+            pt = 60 + 400 * rng.uniform()
+            eta = rng.normal(0, 0.8)
             phi = phi0 + (0.0 if k == 0 else PI + rng.uniform(-0.6, 0.6))
             m = MTOP + 1.5 * rng.normal()
             p = pt * math.cosh(eta)
@@ -427,6 +427,9 @@ def make_allhadronic(rng, real):
         f = rng.uniform(0.6, 1.6)
         j["pt"], j["mass"], j["phi"], j["btagCSVV2"] = q(j["pt"] * f), q(j["mass"] * f), q(j["phi"]), q(j["btagCSVV2"])
     ev["Jet"] = by_pt(jets + extra)
+    for k in range(1, len(ev["Jet"])):  # distinct pts (the 12-bit rounding can make two equal)
+        while ev["Jet"][k]["pt"] >= ev["Jet"][k - 1]["pt"]:
+            ev["Jet"][k]["pt"] = q(ev["Jet"][k]["pt"] * (1 - 2.0 ** -11))
     keep = rng.uniform() < 0.2  # the real leptons in 20 % of the events (a lepton veto)
     ev["Electron"] = [lepton_id(rng, e, "Electron") for e in ev["Electron"]] if keep else []
     ev["Muon"] = [lepton_id(rng, m, "Muon") for m in ev["Muon"]] if keep else []
