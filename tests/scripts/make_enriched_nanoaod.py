@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Enriched NanoAOD-layout inputs for the search examples (examples/sus19006_multijet.ana,
-examples/monophoton.ana, examples/trilepton.ana), made from the 200 real CMS events of
+"""Enriched NanoAOD-layout inputs for the examples rewritten from public analyses
+(examples/sus19006_multijet.ana, examples/monophoton.ana, examples/trilepton.ana,
+examples/higgs4l.ana, examples/ttbar_allhad.ana), made from the 200 real CMS events of
 `nanoAOD_2015_CMS_Open_Data_ttbar.root`.
 
 Usage (from the repository root):
@@ -8,11 +9,14 @@ Usage (from the repository root):
     python3 tests/scripts/make_enriched_nanoaod.py multijet   examples/data/multijet_enriched.root
     python3 tests/scripts/make_enriched_nanoaod.py monophoton examples/data/monophoton_enriched.root
     python3 tests/scripts/make_enriched_nanoaod.py trilepton  examples/data/trilepton_enriched.root
+    python3 tests/scripts/make_enriched_nanoaod.py fourlepton examples/data/fourlepton_enriched.root
+    python3 tests/scripts/make_enriched_nanoaod.py allhadronic examples/data/allhadronic_enriched.root
 
-Why: few of the 200 real ttbar events pass a multijet + MHT, a mono-photon or a three-lepton
-selection, so the example histograms would be (nearly) empty. Each event written here starts from
-one (or, for the multijet kind, up to three) real events drawn with replacement, and its objects are
-modified so that the selections are populated with a mix of passing and failing events:
+Why: few of the 200 real ttbar events pass a multijet + MHT, a mono-photon, a three-lepton, a
+four-lepton or an all-jets t tbar selection, so the example histograms would be (nearly) empty.
+Each event written here starts from one (or, for the multijet and allhadronic kinds, up to three)
+real events drawn with replacement, and its objects are modified so that the selections are
+populated with a mix of passing and failing events:
 
 - multijet: the jets of 1-4 real events (each rotated in phi), those within 90 degrees of a random
   direction scaled by 2.5-6 (an imbalance, hence MHT), the others by 0.8-1.5; 0-3 central jets
@@ -26,6 +30,17 @@ modified so that the selections are populated with a mix of passing and failing 
 - trilepton: two leptons of one flavour, opposite charges in 80 % of the events (then 60 % of the
   pairs near the Z mass), zero to two more leptons of either flavour (one in 70 % of the events),
   the real event's jets, its MET scaled by 0.5-3.
+- fourlepton: the real event's jets and MET; in 80 % of the events a parent X (pt below 80 GeV)
+  decays to two lepton pairs (4mu 30 %, 4e 30 %, 2e2mu 40 %): H-like (m_X = 125 GeV, one Z off
+  shell) in 40 % of them, ZZ-like (both near the Z mass) in 45 %, low-mass pairs in 15 %; the
+  second pair of the same sign in 12 %; otherwise one Z. One more lepton in 30 % (60 % with one
+  Z). Every lepton also gets `sip3d` (|N(0, 2)|), a branch only this kind writes.
+- allhadronic: in 75 % of the events a generated t tbar -> b q q' b q q' decay (tops with pt
+  60-460 GeV, back to back in phi within 0.6; two-body decays isotropic in the rest frames), each
+  quark a jet with its pt smeared by 12 %, b jets CSVv2-tagged in 80 %, light jets in 4 %, plus
+  half of the real event's jets as radiation; otherwise the jets of two or three real events
+  (rotated in phi, 0-3 of them b-tagged). The real jets' pts scaled by 0.6-1.6; the jet pts of
+  an event made distinct; the real leptons kept in 20 % of the events.
 
 Muon identification bits are all false in the real file and its mini-isolation values are not
 physical, so every muon and electron written here gets drawn identification bits and isolation
@@ -36,11 +51,13 @@ float32 `genWeight` with the real sample's sign mix, and a `Runs` tree with `gen
 (float64) for `sumw` normalisation. LZMA level 9, as CMS writes NanoAOD.
 
 Deterministic: numpy's PCG64 with a fixed seed per kind and IEEE arithmetic (+ - * / sqrt) on the
-values, so they are the same on every machine. The one exception is the second lepton's pt of a
-trilepton pair, solved from the pair mass with math.cosh and math.cos; it is rounded to 12 mantissa
-bits like every changed float, so a last-bit difference of a libm could only matter on a rounding
-boundary. The ROOT file itself differs between runs (UUID, timestamps); the golden results depend
-only on the values (tests/examples_run.rs re-makes the files and compares the results).
+values, so they are the same on every machine. The exceptions are the second lepton's pt of a
+trilepton pair, solved from the pair mass with math.cosh and math.cos, and the decays of the
+fourlepton and allhadronic kinds (math.cos, sin, sqrt, asinh, atan2); their results are rounded to
+12 mantissa bits like every changed float, so a last-bit difference of a libm could only matter on
+a rounding boundary. The ROOT file itself differs between runs (UUID, timestamps); the golden
+results depend only on the values (tests/examples_run.rs re-makes the files and compares the
+results).
 """
 
 import math
