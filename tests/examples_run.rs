@@ -96,9 +96,36 @@ fn compare_hists(results: &Path, golden: &Value) -> usize {
     gold.len()
 }
 
-/// The counters ([events, sumw, sumw2]) and the nominal cutflow (common and region rows).
+/// The counters ([events, sumw, sumw2]), the nominal cutflow (common and region rows) and, when
+/// the golden has them, the `efficiency` derives ([passed, total, weighted, interval low, high]).
 fn compare_cutflow(results: &Path, golden: &Value) {
     let cf = json(&results.join("cutflow.json"));
+    if let Some(effs) = golden.get("efficiencies").and_then(Value::as_object) {
+        let ours = cf["efficiencies"].as_object().expect("efficiencies");
+        assert_eq!(ours.len(), effs.len(), "efficiencies: {ours:?}");
+        for (name, per_sample) in effs {
+            for (sample, g) in per_sample.as_object().expect("per sample") {
+                let (p, v) = sample.split_once('/').expect("process/variation");
+                let e = ours[name]
+                    .as_array()
+                    .expect("efficiency rows")
+                    .iter()
+                    .find(|e| e["process"] == p && e["variation"] == v)
+                    .unwrap_or_else(|| panic!("no efficiency {name} for {sample}"));
+                assert_eq!(e["passed"].as_u64(), g[0].as_u64(), "{name} {sample}");
+                assert_eq!(e["total"].as_u64(), g[1].as_u64(), "{name} {sample}");
+                let pairs = [
+                    (&e["weighted"], &g[2]),
+                    (&e["interval"][0], &g[3]),
+                    (&e["interval"][1], &g[4]),
+                ];
+                for (x, y) in pairs {
+                    let (x, y) = (num(x, name), num(y, name));
+                    assert!(close(x, y), "{name} {sample}: anac {x}, golden {y}");
+                }
+            }
+        }
+    }
     for (name, g) in golden["counters"].as_object().expect("counters") {
         let c = &cf["counters"][name];
         assert_eq!(c["events"].as_u64(), g[0].as_u64(), "counter {name}");

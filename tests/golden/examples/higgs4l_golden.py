@@ -20,7 +20,8 @@ Four-vectors from (pt, eta, phi, mass) with Python's math in float64 (px = pt co
 E = sqrt(p^2 + m^2)), pair sums component by component, mass = sqrt(E^2 - p^2).
 Variations: muon_scale_up/down scale Muon pt by 1.01/0.99, electron_scale_up/down Electron pt by
 1.02/0.98, before any selection. Weight: genWeight * xsec * lumi / sumw. Output: see
-golden_common.py; "entries" is the number of fills of each histogram.
+golden_common.py; "entries" is the number of fills of each histogram; the `efficiency` derives
+from the cutflow rows, with the Clopper-Pearson interval from scipy.
 """
 
 import argparse
@@ -202,6 +203,11 @@ def main():
                     "common": G.cutflow_rows(steps, w),
                     "regions": {r: G.cutflow_rows(s, w) for r, s in regions.items()},
                 }
+    out["efficiencies"] = G.efficiencies(out["cutflow"], [
+        ("z2_efficiency", "zz/a Z2 candidate (12 < m(Z2) < 120)", "40 < m(Z1) < 120"),
+        ("ghost_eff_4mu", "four_mu/m(l+l-) > 4", "four_mu/lepton pt > 20 and > 10"),
+        ("ghost_eff_2e2mu", "two_e_two_mu/m(l+l-) > 4", "two_e_two_mu/lepton pt > 20 and > 10"),
+    ])
     G.write(args.output, out)
     for name, h in sorted(out["histograms"].items()):
         print(f"{name}: {h['entries']} entries")

@@ -17,7 +17,8 @@ the script checks that no two selected jets have the same pt, so the .ana file's
 jets[5].pt` and its pt orderings mean the same). Four-vectors from (pt, eta, phi, mass) with
 Python's math in float64. Variations: jes_up/jes_down scale Jet pt by 1.03/0.97 before any
 selection; btag_sf_up/down multiply the weight by 1.05^n / 0.95^n, n the b-tagged jets among the
-six. Weight: genWeight * xsec * lumi / sumw. Output: see golden_common.py.
+six. Weight: genWeight * xsec * lumi / sumw. Output: see golden_common.py; the `efficiency`
+derive from the cutflow rows, with the Clopper-Pearson interval from scipy.
 """
 
 import argparse
@@ -192,6 +193,9 @@ def main():
                 for vname, f in [("btag_sf_up", 1.05), ("btag_sf_down", 0.95)]:
                     fill(out["histograms"], out["counters"], process, f"_{vname}", cur, M, v,
                          w * np.power(f, nb6))
+    out["efficiencies"] = G.efficiencies(out["cutflow"], [
+        ("fit_efficiency", "signal/chi2 < 10", "bb_separated/dR(b, b') > 2"),
+    ])
     G.write(args.output, out)
     for name, h in sorted(out["histograms"].items()):
         print(f"{name}: {h['entries']} entries")
