@@ -1796,7 +1796,7 @@ fn functions_equal_their_expressions_written_out() {
     assert!(total > 0.0);
 }
 
-/// Element identity and permutations run: "the rest" of a collection, a tuple equal to itself,
+/// Element identity, permutations and per-element lists run: "the rest" of a collection, a tuple equal to itself,
 /// the elements other than an outer one named with `as`, the number, charges, order and
 /// reversals of ordered tuples; each histogram equals its twin computed by counting, compiled
 /// and interpreted.
@@ -1825,6 +1825,14 @@ fn element_identity_equals_counting() {
             assert!(x.is_array(), "{a}: {x}");
             assert_eq!(x, y, "{extra:?}: {a}");
         }
+        // Per-element lists: values and variances equal their twins'.
+        for a in ["m_pairs", "m_def", "m_sum", "n_m", "iso_l", "pos_l", "pt_w"] {
+            let st = |n: &str| h[format!("all_{n}_hzz")]["storage"].clone();
+            let (x, y) = (st(a), st(&format!("{a}_x")));
+            assert!(x["values"].is_array(), "{a}: {x}");
+            assert_eq!(x, y, "{extra:?}: {a}");
+        }
+        assert_eq!(floats(&get("all_m_pairs")).iter().sum::<f64>(), 1464.0);
         // 1406 events have an opposite-charge muon pair; 8 of them a second one among the rest.
         let total = |n: &str| floats(&get(n)).iter().sum::<f64>();
         assert_eq!(total("z_and_more_n_rest"), 1406.0, "{extra:?}");
@@ -1835,4 +1843,97 @@ fn element_identity_equals_counting() {
         assert_eq!(floats(&get("all_order"))[2], 42.0, "{extra:?}");
         let _ = std::fs::remove_dir_all(out);
     }
+}
+
+/// Unions run: electrons ∪ muons counted, summed, sorted, split by `is_from`, paired and filled
+/// as lists, `max`/`min` of per-element expressions, and slices; each histogram equals its twin built from the separate collections, compiled and
+/// interpreted, nominal and under a kinematic variation of the muons (which moves the union's
+/// leading lepton).
+#[test]
+fn unions_equal_their_separate_collections() {
+    if shared_data().is_none() {
+        return;
+    }
+    let mut lead = Vec::new();
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/unions.ana", "unions", extra);
+        let h = json(&out.join("histograms.json"));
+        for suffix in ["hzz", "hzz_mu_scale"] {
+            let get = |n: &str| floats(&h[format!("all_{n}_{suffix}")]["storage"]["values"]);
+            for a in [
+                "n_lep",
+                "q",
+                "lead_pt",
+                "n_mu",
+                "n_e",
+                "n_pairs",
+                "lead_pt_k",
+                "iso_min",
+                "q_max",
+                "s_two",
+                "s_tail",
+                "s_init",
+                "s_k",
+                "s_pt",
+                "s_same",
+            ] {
+                let (x, y) = (get(a), get(&format!("{a}_x")));
+                assert!(!x.is_empty(), "{a}");
+                assert_eq!(x, y, "{extra:?} {suffix}: {a}");
+            }
+            let (all, mu, e) = (get("iso_all"), get("iso_mu"), get("iso_e"));
+            for i in 0..all.len() {
+                assert!(
+                    close(all[i], mu[i] + e[i]),
+                    "{extra:?} {suffix}: iso bin {i}"
+                );
+            }
+            // Events with electrons exist: the union is not just the muons.
+            assert!(get("n_e")[2..].iter().sum::<f64>() > 100.0, "{suffix}");
+            lead.push(get("lead_pt"));
+        }
+        let _ = std::fs::remove_dir_all(out);
+    }
+    // The variation moves the leading lepton; both engines agree.
+    assert_ne!(lead[0], lead[1]);
+    assert_eq!(lead[0], lead[2]);
+    assert_eq!(lead[1], lead[3]);
+}
+
+/// A hit-and-miss `object` draws one number per jet: about half the jets are kept, another
+/// statement draws other numbers, a variation of the jets' energy keeps the same jets, and the
+/// compiled and interpreted runs agree bin by bin.
+#[test]
+fn per_object_random_numbers_are_keyed_by_the_object() {
+    if shared_data().is_none() {
+        return;
+    }
+    let mut runs = Vec::new();
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/object_random.ana", "object-random", extra);
+        let h = json(&out.join("histograms.json"));
+        let get = |n: &str| floats(&h[format!("all_{n}")]["storage"]["values"]);
+        // Bin k + 1 holds the events with k objects (bin 0 is the underflow).
+        let total = |v: &[f64]| -> f64 {
+            v.iter()
+                .skip(1)
+                .enumerate()
+                .map(|(k, n)| k as f64 * n)
+                .sum()
+        };
+        let (jets, kept, kept2) = (
+            total(&get("n_jets_hzz")),
+            total(&get("n_kept_hzz")),
+            total(&get("n_kept2_hzz")),
+        );
+        assert_eq!(jets, 2773.0);
+        let frac = kept / jets;
+        assert!((frac - 0.5).abs() < 0.03, "{frac}");
+        assert_ne!(get("n_kept_hzz"), get("n_kept2_hzz"));
+        assert_eq!(get("n_kept_hzz"), get("n_kept_hzz_jet_e"));
+        assert_eq!(get("n_kept_hzz"), get("n_kept_e_hzz"));
+        runs.push((kept, kept2, get("n_kept_hzz")));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    assert_eq!(runs[0], runs[1]);
 }

@@ -338,6 +338,13 @@ enum Lst {
     Nest { sid: u32, a: Value, b: Value },
     /// A tuple's members' values.
     Mem { pos: Value, parts: Vec<Access> },
+    /// `key` evaluated with each element of a collection range in scope (`list(c, key)`).
+    Map {
+        start: Value,
+        len: Value,
+        width: u32,
+        key: NodeId,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -812,6 +819,16 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 pos,
                 parts: parts.clone(),
             }),
+            Access::Union { leaf, parts, ty } => {
+                let at = self.b.ins().iadd_imm_s(pos, i64::from(*leaf));
+                let tag = self.idx_load(at);
+                let (parts, ty) = (parts.clone(), ty.clone());
+                self.union_part(&parts, 0, tag, pos, &ty)?.x
+            }
+            Access::Tag { leaf } => {
+                let at = self.b.ins().iadd_imm_s(pos, i64::from(*leaf));
+                X::I(self.idx_load(at))
+            }
         })
     }
 
@@ -1076,6 +1093,18 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     p: b.p,
                 }
             }
+            NodeKind::Map { coll, key } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("a list over a non-collection".into());
+                };
+                Val::new(X::L(Lst::Map {
+                    start,
+                    len,
+                    width: self.u.widths[coll.0 as usize],
+                    key: *key,
+                }))
+            }
             NodeKind::Project { coll, access } => {
                 let c = self.node(*coll)?;
                 let X::C(start, len) = c.x else {
@@ -1184,6 +1213,68 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     self.perms(start, len, w, *k as usize, &mut picks, count)?;
                 } else {
                     self.combos(start, len, w, *k as usize, &mut picks, count)?;
+                }
+                let n = self.b.use_var(count);
+                Val::new(X::C(out, n))
+            }
+            NodeKind::Slice {
+                coll,
+                lo,
+                hi,
+                lo_end,
+                hi_end,
+            } => {
+                let c = self.node(*coll)?;
+                let X::C(start, len) = c.x else {
+                    return Err("a slice of a non-collection".into());
+                };
+                let w = self.u.widths[coll.0 as usize];
+                let zero = self.iconst(0);
+                let a = match lo {
+                    Some(b) => self.slice_bound(*b, *lo_end, len)?,
+                    None => zero,
+                };
+                let b = match hi {
+                    Some(b) => self.slice_bound(*b, *hi_end, len)?,
+                    None => len,
+                };
+                let d = self.b.ins().isub(b, a);
+                let n = self.b.ins().smax(d, zero);
+                let from = self.elem_pos(start, a, w);
+                Val::new(X::C(from, n))
+            }
+            NodeKind::Union { colls } => {
+                // Two leaves per element: the source's position, then the element. The sources
+                // first: computing one may append to the arena.
+                let mut ranges = Vec::with_capacity(colls.len());
+                for c in colls {
+                    let v = self.node(*c)?;
+                    let X::C(start, len) = v.x else {
+                        return Err("a union of a non-collection".into());
+                    };
+                    ranges.push((start, len));
+                }
+                let out = self.sload(I64, off!(idx_len));
+                let count = self.b.declare_var(I64);
+                let zero = self.iconst(0);
+                self.b.def_var(count, zero);
+                for (k, (start, len)) in ranges.into_iter().enumerate() {
+                    self.for_n(len, |s, i, _| {
+                        let two = s.iconst(2);
+                        let to = s.reserve(two);
+                        let kv = s.iconst(k as i64);
+                        s.idx_store(to, kv);
+                        let from = s.b.ins().iadd(start, i);
+                        let leaf = s.idx_load(from);
+                        let t1 = s.b.ins().iadd_imm_s(to, 1);
+                        s.idx_store(t1, leaf);
+                        let end = s.b.ins().iadd_imm_s(to, 2);
+                        s.set_idx_len(end);
+                        Ok(())
+                    })?;
+                    let c0 = self.b.use_var(count);
+                    let c1 = self.b.ins().iadd(c0, len);
+                    self.b.def_var(count, c1);
                 }
                 let n = self.b.use_var(count);
                 Val::new(X::C(out, n))
@@ -1405,6 +1496,46 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         }
     }
 
+    /// A slice bound: a constant negative one counts from the end; clamped into `0..=len`.
+    fn slice_bound(&mut self, b: NodeId, from_end: bool, len: Value) -> R<Value> {
+        let v = self.node(b)?;
+        let X::I(x) = v.x else {
+            return Err("a slice bound that is not an integer".into());
+        };
+        let x = if from_end {
+            let neg = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
+            let wrapped = self.b.ins().iadd(x, len);
+            self.b.ins().select(neg, wrapped, x)
+        } else {
+            x
+        };
+        let zero = self.iconst(0);
+        let x = self.b.ins().smax(x, zero);
+        Ok(self.b.ins().smin(x, len))
+    }
+
+    /// A union field from source `k` or a later one, chosen by `tag`, converted to `ty`.
+    fn union_part(
+        &mut self,
+        parts: &[Access],
+        k: usize,
+        tag: Value,
+        pos: Value,
+        ty: &Type,
+    ) -> R<Val> {
+        if k + 1 >= parts.len() {
+            let x = self.access(&parts[k], pos)?;
+            return Ok(self.coerce(Val::new(x), ty));
+        }
+        let is_k = self.b.ins().icmp_imm_s(IntCC::Equal, tag, k as i64);
+        self.branch(
+            is_k,
+            ty,
+            |s| Ok(Val::new(s.access(&parts[k], pos)?)),
+            |s| s.union_part(parts, k + 1, tag, pos, ty),
+        )
+    }
+
     fn elem_pos(&mut self, start: Value, e: Value, w: u32) -> Value {
         let o = self.b.ins().imul_imm_s(e, i64::from(w));
         self.b.ins().iadd(start, o)
@@ -1514,6 +1645,12 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 pos: word(self, 0, I64),
                 parts,
             }),
+            Some(ListShape::Map { width, key }) => X::L(Lst::Map {
+                start: word(self, 0, I64),
+                len: word(self, 1, I64),
+                width,
+                key,
+            }),
             None => {
                 let sh = shape_of(ty)?;
                 let tys = Self::part_types(&sh);
@@ -1536,7 +1673,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let slot = ((self.ctx * plan.defs.len() + d as usize) * SLOT) as i32;
         let defs = self.sload(I64, off!(defs));
         let words: Vec<Value> = match &v.x {
-            X::L(Lst::Proj { start, len, .. }) => vec![*start, *len],
+            X::L(Lst::Proj { start, len, .. }) | X::L(Lst::Map { start, len, .. }) => {
+                vec![*start, *len]
+            }
             X::L(Lst::Scal { a, b, .. }) | X::L(Lst::Nest { a, b, .. }) => vec![*a, *b],
             X::L(Lst::Mem { pos, .. }) => vec![*pos],
             x => Self::parts(x),
@@ -1558,6 +1697,10 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             NodeKind::Project { coll, access } => ListShape::Proj {
                 width: self.u.widths[coll.0 as usize],
                 access: access.clone(),
+            },
+            NodeKind::Map { coll, key } => ListShape::Map {
+                width: self.u.widths[coll.0 as usize],
+                key: *key,
             },
             NodeKind::Scalar(sid) if plan.scalars[sid.0 as usize].shape == Shape::Jagged2 => {
                 ListShape::Nest(sid.0)
@@ -1582,7 +1725,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 
     fn list_len(&mut self, l: &Lst) -> Value {
         match l {
-            Lst::Proj { len, .. } => *len,
+            Lst::Proj { len, .. } | Lst::Map { len, .. } => *len,
             Lst::Scal { a, b, .. } | Lst::Nest { a, b, .. } => self.b.ins().isub(*b, *a),
             Lst::Mem { parts, .. } => self.iconst(parts.len() as i64),
         }
@@ -1600,6 +1743,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 let pos = self.elem_pos(*start, j, *width);
                 self.access(access, pos)
             }
+            Lst::Map {
+                start, width, key, ..
+            } => Ok(self.in_element(*start, j, *width, *key)?.x),
             Lst::Scal { sid, a, .. } => {
                 let plan = self.plan();
                 let info = &plan.scalars[*sid as usize];
@@ -2186,11 +2332,12 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 })?;
                 Ok(Val::new(X::B(self.b.use_var(r))))
             }
-            KeyedOp::Sum | KeyedOp::Prod => {
-                let f = if op == KeyedOp::Sum {
-                    Builtin::ListSum
-                } else {
-                    Builtin::ListProd
+            KeyedOp::Sum | KeyedOp::Prod | KeyedOp::Min | KeyedOp::Max => {
+                let f = match op {
+                    KeyedOp::Sum => Builtin::ListSum,
+                    KeyedOp::Prod => Builtin::ListProd,
+                    KeyedOp::Min => Builtin::ListMin,
+                    _ => Builtin::ListMax,
                 };
                 let mut acc = Acc::new(self, f, ty);
                 self.for_n(len, |s, e, _| {
@@ -2911,6 +3058,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 #[derive(Clone, Debug)]
 enum ListShape {
     Proj { width: u32, access: Access },
+    Map { width: u32, key: NodeId },
     Scal(u32),
     Nest(u32),
     Mem(Vec<Access>),

@@ -551,6 +551,15 @@ impl Lower<'_> {
                 Ok(Access::P4Sum(vec![pa, pb]))
             }
             Elem::Opaque(c) => err(format!("collection `{c}` has no schema")),
+            Elem::Union(sources) => {
+                let ty = crate::sema::types::union_field(sources, name, Some(self.schema))
+                    .ok_or_else(|| LowerError(format!("a union has no common field `{name}`")))?;
+                let parts = sources
+                    .iter()
+                    .map(|c| self.access(&Elem::Tree(c.clone()), name, leaf + 1))
+                    .collect::<R<Vec<_>>>()?;
+                Ok(Access::Union { leaf, parts, ty })
+            }
         }
     }
 
@@ -601,6 +610,27 @@ impl Lower<'_> {
             // An inlined function: its body's copy (the arguments are there, as `Arg`s).
             ExprKind::Inline { body, .. } => return self.expr(body),
             ExprKind::Arg { value } => return self.expr(value),
+            ExprKind::Slice { base, lo, hi } => {
+                let coll = self.expr(base)?;
+                let mut bound = |b: &Option<Box<Expr>>| -> R<(Option<NodeId>, bool)> {
+                    match b {
+                        None => Ok((None, false)),
+                        Some(b) => {
+                            let end = matches!(self.checked.values.get(&b.id), Some(Value::Int(_)));
+                            Ok((Some(self.expr(b)?), end))
+                        }
+                    }
+                };
+                let (lo, lo_end) = bound(lo)?;
+                let (hi, hi_end) = bound(hi)?;
+                NodeKind::Slice {
+                    coll,
+                    lo,
+                    hi,
+                    lo_end,
+                    hi_end,
+                }
+            }
             ExprKind::Where { collection, cond } => {
                 let coll = self.expr(collection)?;
                 let el = self.coll_elem(collection)?;
@@ -614,6 +644,11 @@ impl Lower<'_> {
             ExprKind::Field { base, name } => {
                 let bt = self.ty(base)?;
                 let b = self.expr(base)?;
+                if let Type::List(item) = bt.unwrap_optional().0
+                    && **item == Type::P4
+                {
+                    return self.p4_list_member(b, &name.name);
+                }
                 match bt.unwrap_optional().0 {
                     Type::P4 => NodeKind::P4Member {
                         base: b,
@@ -668,6 +703,37 @@ impl Lower<'_> {
             ExprKind::Call { func, args } => self.call(e, &func.name, args)?,
         };
         Ok(self.push(kind, ty))
+    }
+
+    /// `LIST.member` of a list of four-vectors made per element (`pairs.p4`, `list(c, p4)`):
+    /// the member per element, a list over the same collection.
+    fn p4_list_member(&mut self, list: NodeId, name: &str) -> R<NodeId> {
+        let member =
+            P4Member::parse(name).ok_or_else(|| LowerError(format!("p4 member `{name}`")))?;
+        let mut node = list;
+        while let NodeKind::Def(d) = &self.plan.nodes[node.0 as usize].kind {
+            node = self.plan.defs[d.0 as usize].node;
+        }
+        let (coll, item) = match self.plan.nodes[node.0 as usize].kind.clone() {
+            NodeKind::Project { coll, access } => (coll, Err(access)),
+            NodeKind::Map { coll, key } => (coll, Ok(key)),
+            k => return err(format!("a four-vector member of a list made by {k:?}")),
+        };
+        let el = match self.plan.nodes[coll.0 as usize].ty.unwrap_optional().0 {
+            Type::Collection(el) => el.clone(),
+            t => return err(format!("a list over {t}")),
+        };
+        self.elems.push(el);
+        let p4 = match item {
+            Ok(key) => key,
+            Err(access) => self.push(NodeKind::Field { depth: 0, access }, Type::P4),
+        };
+        let m = self.push(NodeKind::P4Member { base: p4, member }, Type::Float);
+        self.elems.pop();
+        Ok(self.push(
+            NodeKind::Map { coll, key: m },
+            Type::List(Box::new(Type::Float)),
+        ))
     }
 
     /// Lowers `e` with an element of type `el` in scope.
@@ -781,6 +847,16 @@ impl Lower<'_> {
             "all" => keyed(KeyedOp::All),
             "sum" if args.len() == 2 => keyed(KeyedOp::Sum),
             "prod" if args.len() == 2 => keyed(KeyedOp::Prod),
+            "min" | "max"
+                if args.len() == 2
+                    && matches!(self.checked.type_of(args[0].id), Some(Type::Collection(_))) =>
+            {
+                keyed(if name == "min" {
+                    KeyedOp::Min
+                } else {
+                    KeyedOp::Max
+                })
+            }
             _ => None,
         };
         if let Some(op) = kop {
@@ -852,6 +928,52 @@ impl Lower<'_> {
                     ordered: name == "permutations",
                 });
             }
+            ("list", 2) => {
+                let coll = self.expr(&args[0])?;
+                let el = self.coll_elem(&args[0])?;
+                let key = self.scoped(el, &args[1])?;
+                return Ok(NodeKind::Map { coll, key });
+            }
+            ("union", _) => {
+                return Ok(NodeKind::Union {
+                    colls: lower_all(self)?,
+                });
+            }
+            ("is_from", 2) => {
+                // The element's source position equals the named collection's.
+                let t = self.ty(&args[0])?;
+                let (Type::Element(Elem::Union(sources)), optional) =
+                    (t.unwrap_optional().0.clone(), t.unwrap_optional().1)
+                else {
+                    return err("is_from of a non-union element");
+                };
+                let ExprKind::Name(c) = &args[1].kind else {
+                    return err("is_from without a collection name");
+                };
+                let k = sources
+                    .iter()
+                    .position(|s| s == c)
+                    .ok_or_else(|| LowerError(format!("`{c}` is not a source of the union")))?;
+                let base = self.expr(&args[0])?;
+                let ty = if optional {
+                    Type::Int.optional()
+                } else {
+                    Type::Int
+                };
+                let tag = self.push(
+                    NodeKind::Member {
+                        base,
+                        access: Access::Tag { leaf: 0 },
+                    },
+                    ty,
+                );
+                let k = self.constant(Value::Int(k as i64));
+                return Ok(NodeKind::Binary {
+                    op: BinOp::Eq,
+                    a: tag,
+                    b: k,
+                });
+            }
             ("pairs", 2) => {
                 return Ok(NodeKind::Pairs {
                     a: self.expr(&args[0])?,
@@ -900,6 +1022,8 @@ pub fn width(el: &Elem) -> u32 {
         Elem::Tree(_) | Elem::Opaque(_) => 1,
         Elem::Combo(e, k) => *k as u32 * width(e),
         Elem::Pair(a, b) => width(a) + width(b),
+        // (source position, element)
+        Elem::Union(_) => 2,
     }
 }
 
@@ -953,6 +1077,12 @@ fn collect_randoms(e: &Expr, out: &mut HashMap<ExprId, u32>) {
         }
         // What is lowered of an inlined call is its body's copy (arguments hold no draws).
         ExprKind::Inline { body, .. } => collect_randoms(body, out),
+        ExprKind::Slice { base, lo, hi } => {
+            collect_randoms(base, out);
+            for b in lo.iter().chain(hi) {
+                collect_randoms(b, out);
+            }
+        }
         ExprKind::Arg { value } => collect_randoms(value, out),
         ExprKind::Int(_)
         | ExprKind::Float(_)

@@ -168,6 +168,26 @@ pub enum NodeKind {
         a: NodeId,
         b: NodeId,
     },
+    /// `list(coll, key)`: `key` for each element of `coll` (evaluated with the element in scope),
+    /// a list; also a projection chained through four-vectors (`pairs.p4.mass`).
+    Map {
+        coll: NodeId,
+        key: NodeId,
+    },
+    /// `coll[lo:hi]`: the elements from `lo` (default 0) to `hi` (default all, excluded), bounds
+    /// clamped into the collection; a constant negative bound counts from the end (`*_end`).
+    Slice {
+        coll: NodeId,
+        lo: Option<NodeId>,
+        hi: Option<NodeId>,
+        lo_end: bool,
+        hi_end: bool,
+    },
+    /// `union(a, b, ...)`: the elements of `a`, then those of `b`, ...; each element is two
+    /// leaves, (source position, element).
+    Union {
+        colls: Vec<NodeId>,
+    },
     /// `c[i]` or `list[i]`; absent out of range. A negative index counts from the end when it is
     /// a constant (`jets[-1]`, `from_end`); an index computed per event that is negative is
     /// absent (NanoAOD's `-1` for "no match" in `Muon_jetIdx`).
@@ -201,6 +221,16 @@ pub enum SampleValue {
     IsData,
 }
 
+impl Access {
+    /// The accesses this one is made of (a tuple's members, a union's sources).
+    pub fn parts(&self) -> &[Access] {
+        match self {
+            Access::Members(v) | Access::P4Sum(v) | Access::Union { parts: v, .. } => v,
+            Access::Field { .. } | Access::P4 { .. } | Access::Tag { .. } => &[],
+        }
+    }
+}
+
 /// How a field is read from an element (resolved from the element's static type).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Access {
@@ -212,6 +242,16 @@ pub enum Access {
     Members(Vec<Access>),
     /// A tuple's four-vector: the sum of its members' four-vectors, in member order.
     P4Sum(Vec<Access>),
+    /// A field of a union element (leaves `leaf`: the source's position in the union, `leaf +
+    /// 1`: the element): `parts[source]` reads it from that source, converted to `ty` (ints of
+    /// one source become floats when another source's field is a float).
+    Union {
+        leaf: u32,
+        parts: Vec<Access>,
+        ty: Type,
+    },
+    /// Which source of a union the element at leaf `leaf` comes from (an int, in argument order).
+    Tag { leaf: u32 },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -254,6 +294,9 @@ pub enum KeyedOp {
     Sum,
     /// `prod(c, expr)`.
     Prod,
+    /// `min(c, expr)`, `max(c, expr)`: the smallest / largest value (absent when none).
+    Min,
+    Max,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -633,6 +676,11 @@ impl Plan {
             NodeKind::Where { coll, cond } => vec![*coll, *cond],
             NodeKind::Keyed { coll, key, .. } => vec![*coll, *key],
             NodeKind::Combinations { coll, .. } => vec![*coll],
+            NodeKind::Union { colls } => colls.clone(),
+            NodeKind::Map { coll, key } => vec![*coll, *key],
+            NodeKind::Slice { coll, lo, hi, .. } => {
+                std::iter::once(*coll).chain(*lo).chain(*hi).collect()
+            }
             NodeKind::Pairs { a, b } => vec![*a, *b],
             NodeKind::Index { base, index, .. } => vec![*base, *index],
             NodeKind::Random { a, b, .. } => vec![*a, *b],

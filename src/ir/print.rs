@@ -145,6 +145,11 @@ impl Plan {
                 let parts: Vec<String> = v.iter().map(|x| self.access_text(x)).collect();
                 format!("p4sum({})", parts.join(", "))
             }
+            Access::Union { leaf, parts, .. } => {
+                let parts: Vec<String> = parts.iter().map(|x| self.access_text(x)).collect();
+                format!("[{leaf}].source ? ({})", parts.join(" | "))
+            }
+            Access::Tag { leaf } => format!("[{leaf}].source"),
         }
     }
 
@@ -200,6 +205,15 @@ impl Plan {
                 write!(s, "{f}({}, {k})", n(coll))
             }
             NodeKind::Pairs { a, b } => write!(s, "pairs({}, {})", n(a), n(b)),
+            NodeKind::Slice { coll, lo, hi, .. } => {
+                let b = |x: &Option<NodeId>| x.as_ref().map(&n).unwrap_or_default();
+                write!(s, "{}[{}:{}]", n(coll), b(lo), b(hi))
+            }
+            NodeKind::Map { coll, key } => write!(s, "list({}, {})", n(coll), n(key)),
+            NodeKind::Union { colls } => {
+                let v: Vec<String> = colls.iter().map(n).collect();
+                write!(s, "union({})", v.join(", "))
+            }
             NodeKind::Index { base, index, .. } => write!(s, "{}[{}]", n(base), n(index)),
             NodeKind::Correction { corr, args } => {
                 let a: Vec<String> = args.iter().map(n).collect();

@@ -220,10 +220,8 @@ pub fn run(plan: Plan) -> Plan {
 
 fn walk_access(a: &Access, f: &mut dyn FnMut(&Access)) {
     f(a);
-    if let Access::Members(v) | Access::P4Sum(v) = a {
-        for x in v {
-            walk_access(x, f);
-        }
+    for x in a.parts() {
+        walk_access(x, f);
     }
 }
 
@@ -260,6 +258,12 @@ impl Maps {
             },
             Access::Members(v) => Access::Members(v.iter().map(|x| self.access(x)).collect()),
             Access::P4Sum(v) => Access::P4Sum(v.iter().map(|x| self.access(x)).collect()),
+            Access::Union { leaf, parts, ty } => Access::Union {
+                leaf: *leaf,
+                parts: parts.iter().map(|x| self.access(x)).collect(),
+                ty: ty.clone(),
+            },
+            Access::Tag { leaf } => Access::Tag { leaf: *leaf },
         }
     }
 
@@ -329,6 +333,26 @@ impl Maps {
                 ordered: *ordered,
             },
             NodeKind::Pairs { a, b } => NodeKind::Pairs { a: n(a), b: n(b) },
+            NodeKind::Slice {
+                coll,
+                lo,
+                hi,
+                lo_end,
+                hi_end,
+            } => NodeKind::Slice {
+                coll: n(coll),
+                lo: lo.as_ref().map(n),
+                hi: hi.as_ref().map(n),
+                lo_end: *lo_end,
+                hi_end: *hi_end,
+            },
+            NodeKind::Map { coll, key } => NodeKind::Map {
+                coll: n(coll),
+                key: n(key),
+            },
+            NodeKind::Union { colls } => NodeKind::Union {
+                colls: colls.iter().map(n).collect(),
+            },
             NodeKind::Index {
                 base,
                 index,

@@ -55,9 +55,7 @@ pub fn run(plan: &mut Plan) {
 
 fn visit(a: &Access, f: &mut dyn FnMut(&Access)) {
     f(a);
-    if let Access::Members(v) | Access::P4Sum(v) = a {
-        for x in v {
-            visit(x, f);
-        }
+    for x in a.parts() {
+        visit(x, f);
     }
 }

@@ -336,6 +336,14 @@ impl<'p> Frame<'p> {
                 }
                 V::P4(sum.unwrap_or([0.0; 4]))
             }
+            Access::Union { leaf, parts, ty } => {
+                let tag = self.idx[(start + leaf) as usize] as usize;
+                let part = parts
+                    .get(tag)
+                    .ok_or("internal: a union element's source is out of range")?;
+                promote(self.access(ch, part, start)?, ty)
+            }
+            Access::Tag { leaf } => V::I(i64::from(self.idx[(start + leaf) as usize])),
         })
     }
 
@@ -396,6 +404,20 @@ impl<'p> Frame<'p> {
                 let t0 = self.tmp.len();
                 for e in 0..len {
                     let v = self.access(ch, access, start + e * cw)?;
+                    self.tmp.push(v);
+                }
+                self.list_from_tmp(t0)
+            }
+            NodeKind::Map { coll, key } => {
+                let base = self.eval(ch, s, *coll)?;
+                let (start, len) = self.coll(base)?;
+                let cw = self.widths[coll.0 as usize];
+                let t0 = self.tmp.len();
+                for e in 0..len {
+                    self.elems.push(start + e * cw);
+                    let v = self.eval(ch, s, *key);
+                    self.elems.pop();
+                    let v = v?;
                     self.tmp.push(v);
                 }
                 self.list_from_tmp(t0)
@@ -536,6 +558,53 @@ impl<'p> Frame<'p> {
                             pick[t] = pick[t - 1] + 1;
                         }
                     }
+                }
+                V::C { start: out, len: n }
+            }
+            NodeKind::Slice {
+                coll,
+                lo,
+                hi,
+                lo_end,
+                hi_end,
+            } => {
+                let base = self.eval(ch, s, *coll)?;
+                let (start, len) = self.coll(base)?;
+                let w = self.widths[coll.0 as usize];
+                let n = i64::from(len);
+                let mut bound = |b: &Option<NodeId>, end: bool, default: i64| -> R<i64> {
+                    let Some(b) = b else {
+                        return Ok(default);
+                    };
+                    let V::I(x) = self.eval(ch, s, *b)? else {
+                        return Err("internal: a slice bound is not an integer".into());
+                    };
+                    let x = if end && x < 0 { x.saturating_add(n) } else { x };
+                    Ok(x.clamp(0, n))
+                };
+                let a = bound(lo, *lo_end, 0)?;
+                let b = bound(hi, *hi_end, n)?;
+                V::C {
+                    start: start + a as u32 * w,
+                    len: (b - a).max(0) as u32,
+                }
+            }
+            NodeKind::Union { colls } => {
+                // The sources first: evaluating one may append to the arena.
+                let mut ranges = Vec::with_capacity(colls.len());
+                for c in colls {
+                    let v = self.eval(ch, s, *c)?;
+                    ranges.push(self.coll(v)?);
+                }
+                let out = self.idx.len() as u32;
+                let mut n = 0u32;
+                for (k, &(start, len)) in ranges.iter().enumerate() {
+                    for i in 0..len {
+                        let leaf = self.idx[(start + i) as usize];
+                        self.idx.push(k as u32);
+                        self.idx.push(leaf);
+                    }
+                    n += len;
                 }
                 V::C { start: out, len: n }
             }
@@ -954,7 +1023,7 @@ impl<'p> Frame<'p> {
                 }
                 Ok(V::B(!want))
             }
-            KeyedOp::Sum | KeyedOp::Prod => {
+            KeyedOp::Sum | KeyedOp::Prod | KeyedOp::Min | KeyedOp::Max => {
                 let t0 = self.tmp.len();
                 for e in 0..len {
                     self.elems.push(start + e * w);
@@ -963,10 +1032,11 @@ impl<'p> Frame<'p> {
                     let v = v?;
                     self.tmp.push(v);
                 }
-                let f = if op == KeyedOp::Sum {
-                    Builtin::ListSum
-                } else {
-                    Builtin::ListProd
+                let f = match op {
+                    KeyedOp::Sum => Builtin::ListSum,
+                    KeyedOp::Prod => Builtin::ListProd,
+                    KeyedOp::Min => Builtin::ListMin,
+                    _ => Builtin::ListMax,
                 };
                 let r = self.reduce(f, self.tmp[t0..].iter().copied(), ty);
                 self.tmp.truncate(t0);

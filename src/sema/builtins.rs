@@ -87,6 +87,9 @@ pub const ALL: &[&str] = &[
     "combinations",
     "permutations",
     "pairs",
+    "union",
+    "is_from",
+    "list",
     "ptetaphim",
     "pxpypze",
     "delta_r",
@@ -149,6 +152,18 @@ pub const SIGNATURES: &[(&str, &str)] = &[
         "every ordering of k (2..4) distinct elements: assignments to roles",
     ),
     ("pairs(a, b)", "all (element of a, element of b) pairs"),
+    (
+        "list(c, expr)",
+        "expr for each element of c, as a list (fills once per element)",
+    ),
+    (
+        "union(a, b, ...)",
+        "the elements of several tree collections as one (their common fields)",
+    ),
+    (
+        "is_from(e, COLL)",
+        "whether a union element comes from tree collection COLL",
+    ),
     (
         "int(x), float(x)",
         "conversions (int truncates; a run-time error for NaN or out of range)",
@@ -266,13 +281,14 @@ impl Checker<'_> {
                     self.error(
                         RANDOM_NOT_ALLOWED,
                         func.span,
-                        format!("`{name}` is only allowed in `let`, `weight` and `vary`"),
+                        format!("`{name}` is only allowed in `let`, `object`, `weight` and `vary`"),
                         "random numbers not allowed here",
                     )
                     .help = Some(
-                        "put the whole expression in a `let` (`let sel = Jet where pt * \
-                         normal(1, 0.1) > 30`): inside it each element draws its own number. A \
-                         `let` of the draw alone is one number per event, shared by every element"
+                        "put the whole expression in an `object` or a `let` (`object sel = Jet \
+                         where pt * normal(1, 0.1) > 30`): inside it each element draws its own \
+                         number. A `let` of the draw alone is one number per event, shared by \
+                         every element"
                             .into(),
                     );
                 }
@@ -411,6 +427,129 @@ impl Checker<'_> {
                     None => (Type::Error, None),
                 }
             }
+            "list" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let Some(el) = self.expect_collection(&args[0], "the first argument of `list`")
+                else {
+                    self.expr(&args[1]);
+                    return (Type::Error, None);
+                };
+                let (item, _) = self.with_element(el, |c| c.expr(&args[1]));
+                match item {
+                    Type::Int | Type::Float | Type::Bool | Type::P4 => {
+                        (Type::List(Box::new(item)), None)
+                    }
+                    Type::Unknown => (Type::List(Box::new(Type::Unknown)), None),
+                    Type::Error => (Type::Error, None),
+                    t => {
+                        self.mismatch(
+                            args[1].span,
+                            &t,
+                            format!(
+                                "a list item must be a number, a bool or a four-vector, found {t}"
+                            ),
+                        );
+                        if t.unwrap_optional().1
+                            && let Some(d) = self.diags.last_mut()
+                        {
+                            d.help = Some(
+                                "an item may not be absent: give it a value with `?? x`, or \
+                                 select the elements where it exists first"
+                                    .into(),
+                            );
+                        }
+                        (Type::Error, None)
+                    }
+                }
+            }
+            "union" => {
+                if args.len() < 2 {
+                    self.error(
+                        ARGUMENT_COUNT,
+                        span,
+                        format!(
+                            "`union` takes two collections or more, found {}",
+                            args.len()
+                        ),
+                        "too few collections",
+                    )
+                    .help = Some("e.g. `union(electrons, muons)`".into());
+                    return (Type::Error, None);
+                }
+                let mut sources: Vec<String> = Vec::new();
+                let mut ok = true;
+                for a in args {
+                    match self.expect_collection(a, "the arguments of `union`") {
+                        Some(Elem::Tree(c) | Elem::Opaque(c)) if sources.contains(&c) => {
+                            self.error(
+                                INVALID_ARGUMENT,
+                                a.span,
+                                format!("`union` takes {c} twice"),
+                                "a second collection of the same elements",
+                            )
+                            .help = Some(format!(
+                                "a union joins different collections; for elements of {c} \
+                                 that pass either selection, write `{c} where A or B`"
+                            ));
+                            ok = false;
+                        }
+                        Some(Elem::Tree(c) | Elem::Opaque(c)) => sources.push(c),
+                        Some(other) => {
+                            self.error(
+                                INVALID_ARGUMENT,
+                                a.span,
+                                format!(
+                                    "`union` joins collections of the tree's elements, found {other}"
+                                ),
+                                "not a tree collection's elements",
+                            );
+                            ok = false;
+                        }
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return (Type::Error, None);
+                }
+                (Type::Collection(Elem::Union(sources)), None)
+            }
+            "is_from" => {
+                if !self.arity(func, args, &[2], span) {
+                    return (Type::Error, None);
+                }
+                let (t, _) = self.expr(&args[0]);
+                let sources = match t.unwrap_optional().0 {
+                    Type::Element(Elem::Union(s)) => s.clone(),
+                    Type::Error | Type::Unknown => return (Type::Bool, None),
+                    other => {
+                        self.mismatch(
+                            args[0].span,
+                            &t,
+                            format!("`is_from` takes an element of a union, found {other}"),
+                        );
+                        return (Type::Error, None);
+                    }
+                };
+                let named = matches!(
+                    &args[1].kind,
+                    crate::syntax::ast::ExprKind::Name(n) if sources.contains(n)
+                );
+                if !named {
+                    self.error(
+                        INVALID_ARGUMENT,
+                        args[1].span,
+                        format!(
+                            "`is_from` names one of the union's collections: {}",
+                            sources.join(", ")
+                        ),
+                        "not a source of this union",
+                    );
+                    return (Type::Error, None);
+                }
+                (Type::Bool, None)
+            }
             "pairs" => {
                 if !self.arity(func, args, &[2], span) {
                     return (Type::Error, None);
@@ -517,6 +656,26 @@ impl Checker<'_> {
             self.arity(func, args, &[1, 2], span);
             return (Type::Error, None);
         }
+        // `max(c, expr)`: the largest value of a per-element expression.
+        if args.len() == 2 {
+            let (t0, _) = self.expr(&args[0]);
+            if let Type::Collection(el) = t0 {
+                let (item, _) = self.with_element(el, |c| c.expr(&args[1]));
+                return match item.unwrap_optional().0 {
+                    Type::Int | Type::Float => (item.unwrap_optional().0.clone().optional(), None),
+                    Type::Unknown => (Type::Unknown, None),
+                    Type::Error => (Type::Error, None),
+                    _ => {
+                        self.mismatch(
+                            args[1].span,
+                            &item,
+                            format!("`{name}(c, expr)` needs a number per element, found {item}"),
+                        );
+                        (Type::Error, None)
+                    }
+                };
+            }
+        }
         if args.len() == 1 {
             return match self.expr(&args[0]).0 {
                 Type::List(t) if t.is_numeric() => (t.optional(), None),
@@ -535,8 +694,21 @@ impl Checker<'_> {
         let mut ty = Type::Int;
         let mut opt = false;
         let mut values = Vec::new();
-        for a in args {
-            let (t, v) = self.expect_number(a, &format!("the arguments of `{name}`"));
+        for (i, a) in args.iter().enumerate() {
+            // The first of two arguments is typed already (it may have been a collection).
+            let (t, v) = if i == 0 && args.len() == 2 {
+                let t = self.out.types.get(&a.id).cloned().unwrap_or(Type::Error);
+                if !t.is_numeric() {
+                    self.mismatch(
+                        a.span,
+                        &t,
+                        format!("the arguments of `{name}` must be a number, found {t}"),
+                    );
+                }
+                (t, self.out.values.get(&a.id).cloned())
+            } else {
+                self.expect_number(a, &format!("the arguments of `{name}`"))
+            };
             opt |= t.unwrap_optional().1;
             ty = match (ty, t.unwrap_optional().0) {
                 (_, Type::Error) | (Type::Error, _) => Type::Error,

@@ -193,6 +193,7 @@ impl Checker<'_> {
                 self.field(&bt, &name.name, name.span, base.span)
             }
             ExprKind::Index { base, index } => self.index(base, index),
+            ExprKind::Slice { base, lo, hi } => self.slice(base, lo.as_deref(), hi.as_deref()),
             ExprKind::Inline { func, args, body } => self.inline_call(func, args, body, e.span),
             ExprKind::Arg { value } => self.argument(value),
             ExprKind::Call { func, args } => {
@@ -505,6 +506,14 @@ impl Checker<'_> {
                     }
                 }
             }
+            // A projection chained through four-vectors: `mu_pairs.p4.mass`, one per pair.
+            Type::List(item) if **item == Type::P4 => {
+                let (t, _) = self.field(&Type::P4, name, span, base_span);
+                match t {
+                    Type::Error => (Type::Error, None),
+                    t => (Type::List(Box::new(t)), None),
+                }
+            }
             t => {
                 let t = t.clone();
                 self.mismatch(
@@ -567,6 +576,46 @@ impl Checker<'_> {
         };
         let (t, v) = self.index_of(bt, base, index, iv);
         (if optional { t.optional() } else { t }, v)
+    }
+
+    /// `c[lo:hi]`: a collection of the same elements.
+    fn slice(&mut self, base: &Expr, lo: Option<&Expr>, hi: Option<&Expr>) -> Typed {
+        let (bt, _) = self.expr(base);
+        let mut ok = true;
+        for b in lo.into_iter().chain(hi) {
+            let (t, _) = self.expr(b);
+            if !matches!(t, Type::Int | Type::Unknown | Type::Error) {
+                self.mismatch(
+                    b.span,
+                    &t,
+                    format!("a slice bound must be an integer, found {t}"),
+                );
+                if t.unwrap_optional().1
+                    && let Some(d) = self.diags.last_mut()
+                {
+                    d.help = Some("give the bound a value where it is absent: `n ?? 0`".into());
+                }
+                ok = false;
+            }
+        }
+        match bt {
+            Type::Collection(el) if ok => (Type::Collection(el), None),
+            Type::Unknown if ok => (Type::Unknown, None),
+            Type::Error | Type::Collection(_) | Type::Unknown => (Type::Error, None),
+            t => {
+                self.mismatch(
+                    base.span,
+                    &t,
+                    format!("`[from:to]` needs a collection, found {t}"),
+                );
+                if matches!(t, Type::List(_))
+                    && let Some(d) = self.diags.last_mut()
+                {
+                    d.help = Some("slice the collection, then project: `jets[0:3].pt`".into());
+                }
+                (Type::Error, None)
+            }
+        }
     }
 
     fn index_of(&mut self, bt: Type, base: &Expr, index: &Expr, iv: Option<Value>) -> Typed {

@@ -266,6 +266,8 @@ impl Checker<'_> {
                 }
             }
             StmtKind::Object { name, value } => {
+                // Hit-and-miss selections draw per element: `Jet where uniform(0, 1) < eff`.
+                self.random_ok = true;
                 let (ty, _) = self.expr(value);
                 let ty = match ty {
                     Type::Collection(_) | Type::Error | Type::Unknown => ty,

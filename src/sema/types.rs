@@ -43,6 +43,9 @@ pub enum Elem {
     Combo(Box<Elem>, usize),
     /// An (a, b) pair from `pairs(a, b)`.
     Pair(Box<Elem>, Box<Elem>),
+    /// An element of `union(a, b, ...)`: an element of one of these tree collections (in
+    /// argument order), with the fields they have in common.
+    Union(Vec<String>),
 }
 
 impl Elem {
@@ -50,6 +53,7 @@ impl Elem {
     pub fn roots(&self) -> Vec<&str> {
         match self {
             Elem::Tree(n) | Elem::Opaque(n) => vec![n.as_str()],
+            Elem::Union(ns) => ns.iter().map(String::as_str).collect(),
             Elem::Combo(e, _) => e.roots(),
             Elem::Pair(a, b) => {
                 let mut r = a.roots();
@@ -72,7 +76,7 @@ impl Elem {
     /// Whether the element's fields are unknown (built from a collection without schema).
     pub fn is_opaque(&self) -> bool {
         match self {
-            Elem::Tree(_) => false,
+            Elem::Tree(_) | Elem::Union(_) => false,
             Elem::Opaque(_) => true,
             Elem::Combo(e, _) => e.is_opaque(),
             Elem::Pair(a, b) => a.is_opaque() || b.is_opaque(),
@@ -131,7 +135,28 @@ pub fn field_type(elem: &Elem, name: &str, schema: Option<&TreeSchema>) -> Optio
             && field_type(a, "p4", schema)? == Type::P4
             && field_type(b, "p4", schema)? == Type::P4)
             .then_some(Type::P4),
+        Elem::Union(sources) => union_field(sources, name, schema),
     }
+}
+
+/// A field every source of a union has: its type when the sources agree, a float when they mix
+/// ints and floats, `None` otherwise.
+pub fn union_field(sources: &[String], name: &str, schema: Option<&TreeSchema>) -> Option<Type> {
+    let mut common: Option<Type> = None;
+    for s in sources {
+        let t = field_type(&Elem::Tree(s.clone()), name, schema)?;
+        common = Some(match common {
+            None => t,
+            Some(c) if c == t => c,
+            Some(c)
+                if matches!(c, Type::Int | Type::Float) && matches!(t, Type::Int | Type::Float) =>
+            {
+                Type::Float
+            }
+            Some(_) => return None,
+        });
+    }
+    common
 }
 
 /// Field names of an element with their types, for "did you mean" and "available" lists.
@@ -152,6 +177,20 @@ pub fn field_names(elem: &Elem, schema: Option<&TreeSchema>) -> Vec<(String, Str
             v
         }
         Elem::Combo(e, _) => field_names(e, schema),
+        Elem::Union(sources) => {
+            let Some(first) = sources.first() else {
+                return Vec::new();
+            };
+            field_names(&Elem::Tree(first.clone()), schema)
+                .into_iter()
+                .filter(|(n, _)| union_field(sources, n, schema).is_some())
+                .map(|(n, _)| {
+                    let t =
+                        union_field(sources, &n, schema).map_or(String::new(), |t| t.to_string());
+                    (n, t)
+                })
+                .collect()
+        }
         _ => vec![("p4".to_string(), "four-vector".to_string())],
     }
 }
@@ -194,6 +233,7 @@ impl fmt::Display for Elem {
             Elem::Tree(n) | Elem::Opaque(n) => write!(f, "{n}"),
             Elem::Combo(e, k) => write!(f, "{k}-combination of {e}"),
             Elem::Pair(a, b) => write!(f, "pair of ({a}, {b})"),
+            Elem::Union(ns) => write!(f, "{}", ns.join(" ∪ ")),
         }
     }
 }

@@ -315,6 +315,12 @@ pub enum ExprKind {
         base: Box<Expr>,
         index: Box<Expr>,
     },
+    /// `base[lo:hi]` (either bound may be left out): the elements from `lo` to `hi` (excluded).
+    Slice {
+        base: Box<Expr>,
+        lo: Option<Box<Expr>>,
+        hi: Option<Box<Expr>>,
+    },
     /// `func(args)`: a builtin, a correction, or a user function that was not inlined (called
     /// with the wrong number of arguments, or before its definition: sema reports it).
     Call {

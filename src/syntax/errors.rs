@@ -38,6 +38,7 @@ fn describe(rule: Rule) -> &'static str {
         axis => "an axis such as `regular(25, 50, 550)`",
         field_suffix => "`.field`",
         index_suffix => "`[index]`",
+        slice | slice_lo | slice_hi => "`[from:to]`",
         coalesce_op | kw_or | kw_and | cmp_op | bor_op | bxor_op | band_op | shift_op | add_op
         | mul_op => "an operator",
         kw_where => "`where`",

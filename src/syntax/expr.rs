@@ -282,6 +282,32 @@ impl Builder<'_> {
                             whole,
                             depth,
                         )?
+                    } else if inner.as_rule() == Rule::slice {
+                        let mut lo = None;
+                        let mut hi = None;
+                        let mut depth = base.depth;
+                        for b in inner.into_inner() {
+                            let is_lo = b.as_rule() == Rule::slice_lo;
+                            let Some(e) = b.into_inner().next() else {
+                                return Err(self.internal(span));
+                            };
+                            let e = self.expr(e)?;
+                            depth = depth.max(e.depth);
+                            if is_lo {
+                                lo = Some(Box::new(e.expr));
+                            } else {
+                                hi = Some(Box::new(e.expr));
+                            }
+                        }
+                        self.node(
+                            ExprKind::Slice {
+                                base: Box::new(base.expr),
+                                lo,
+                                hi,
+                            },
+                            whole,
+                            depth + 1,
+                        )?
                     } else {
                         let index = self.expr(inner)?;
                         let depth = base.depth.max(index.depth) + 1;

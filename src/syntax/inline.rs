@@ -245,6 +245,11 @@ impl Inliner<'_> {
                 base: Box::new(self.copy(base, params, args)),
                 index: Box::new(self.copy(index, params, args)),
             },
+            ExprKind::Slice { base, lo, hi } => ExprKind::Slice {
+                base: Box::new(self.copy(base, params, args)),
+                lo: lo.as_ref().map(|x| Box::new(self.copy(x, params, args))),
+                hi: hi.as_ref().map(|x| Box::new(self.copy(x, params, args))),
+            },
             ExprKind::Call { func, args: a } => ExprKind::Call {
                 func: func.clone(),
                 args: a.iter().map(|x| self.copy(x, params, args)).collect(),
@@ -315,6 +320,10 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
         } => vec![cond, then, otherwise],
         ExprKind::Call { args, .. } => args.iter().collect(),
         ExprKind::Inline { args, body, .. } => args.iter().chain([&**body]).collect(),
+        ExprKind::Slice { base, lo, hi } => std::iter::once(&**base)
+            .chain(lo.as_deref())
+            .chain(hi.as_deref())
+            .collect(),
     }
 }
 
@@ -341,6 +350,10 @@ fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             otherwise,
         } => vec![cond, then, otherwise],
         ExprKind::Call { args, .. } => args.iter_mut().collect(),
+        ExprKind::Slice { base, lo, hi } => std::iter::once(&mut **base)
+            .chain(lo.as_deref_mut())
+            .chain(hi.as_deref_mut())
+            .collect(),
         ExprKind::Inline { args, body, .. } => args
             .iter_mut()
             .chain(std::iter::once(&mut **body))
