@@ -6,16 +6,17 @@ Usage (from the repository root):
 
     python3 tests/golden/examples/higgs4l_golden.py -o tests/golden/examples/higgs4l.json
 
-The analysis is transcribed by hand from the .ana file (CMS HIG-13-002 on NanoAOD branches).
-Unlike the .ana file, which keeps electrons and muons apart and leaves Z1's leptons out by element
-identity, this script puts the selected leptons of an event into one list (electrons first, each
-flavour in file order) and works with list positions:
-- Z1 is the same-flavour opposite-charge pair closest to the Z mass over all pairs of the list
-  (the first of equal distances: electron pairs come first, as the .ana file's `<=` gives);
+The analysis is transcribed by hand from the .ana file (CMS HIG-13-002 on NanoAOD branches). The
+.ana file joins the flavours with `union` and leaves Z1's leptons out by element identity; this
+script keeps per event a plain list of the selected leptons (electrons first, each flavour in file
+order, as `union` orders them) and works with list positions:
+- Z1 is the same-flavour opposite-charge pair closest to the Z mass over all pairs (i < j) of the
+  list, the first of equal distances;
 - Z2 candidates are the same-flavour opposite-charge pairs of the positions not in Z1 with
   12 < m < 120; the one with the largest pt sum (the first of equal sums) is Z2;
 - the pt and m(l+l-) conditions are computed on the four leptons as a list (sorted pts; every
-  opposite-charge pair, Z1 and Z2 included), the channel from the flavours of Z1 and Z2.
+  opposite-charge pair, Z1 and Z2 included, where the .ana file takes the four pairs across), the
+  channel from the flavours of Z1 and Z2.
 Four-vectors from (pt, eta, phi, mass) with Python's math in float64 (px = pt cos phi, ...,
 E = sqrt(p^2 + m^2)), pair sums component by component, mass = sqrt(E^2 - p^2).
 Variations: muon_scale_up/down scale Muon pt by 1.01/0.99, electron_scale_up/down Electron pt by
@@ -148,26 +149,29 @@ def analyse(a, w, mu_scale, e_scale):
     H["all__m_z1"] = G.Hist(G.Regular(32, 40, 120))
     H["all__m_z1"].fill(cur, w, z1m)
     C["all__z1_from_electrons"] = G.counter(cur & z1_ee, w)
-    zz1 = cur & M["z2"]
-    zz = zz1 & M["m4l"]
-    regions["zz"] = [("a Z2 candidate (12 < m(Z2) < 120)", zz1), ("m(4l) > 70", zz)]
+    rows, r = [], cur
+    for label, key in [("a Z2 candidate (12 < m(Z2) < 120)", "z2"), ("lepton pt > 20 and > 10", "pt"),
+                       ("m(l+l-) > 4", "ghost"), ("m(4l) > 70", "m4l")]:
+        r = r & M[key]
+        rows.append((label, r))
+    zz = r
+    regions["zz"] = rows
     H["zz__m_z2"] = G.Hist(G.Regular(27, 12, 120))
     H["zz__m_z2"].fill(zz, w, z2m)
     H["zz__z1_z2"] = G.Hist(G.Regular(8, 40, 120), G.Regular(9, 12, 120))
     H["zz__z1_z2"].fill(zz, w, z1m, z2m)
+    window = (m4l > 118) & (m4l < 130)
     for region, label, key in [("four_mu", "Z1 and Z2 of muons", "ch_4mu"),
                                ("four_e", "Z1 and Z2 of electrons", "ch_4e"),
                                ("two_e_two_mu", "one pair of each flavour", "ch_2e2mu")]:
         r1 = zz & M[key]
-        r2 = r1 & M["pt"]
-        r3 = r2 & M["ghost"]
-        regions[region] = [(label, r1), ("lepton pt > 20 and > 10", r2), ("m(l+l-) > 4", r3)]
         H[f"{region}__m4l"] = G.Hist(G.Regular(23, 70, 300))
-        H[f"{region}__m4l"].fill(r3, w, m4l)
+        H[f"{region}__m4l"].fill(r1, w, m4l)
         H[f"{region}__m_z2"] = G.Hist(G.Regular(9, 12, 120))
-        H[f"{region}__m_z2"].fill(r3, w, z2m)
+        H[f"{region}__m_z2"].fill(r1, w, z2m)
         if region == "two_e_two_mu":
-            C[f"{region}__z1_electrons"] = G.counter(r3 & z1_ee, w)
+            C[f"{region}__z1_electrons"] = G.counter(r1 & z1_ee, w)
+        regions[region] = [(label, r1), ("118 < m(4l) < 130", r1 & window)]
     s1 = cur & M["no_z2"]
     s2 = s1 & M["ss"]
     regions["same_sign"] = [("no Z2 candidate", s1), ("a same-sign pair", s2)]
@@ -205,8 +209,9 @@ def main():
                 }
     out["efficiencies"] = G.efficiencies(out["cutflow"], [
         ("z2_efficiency", "zz/a Z2 candidate (12 < m(Z2) < 120)", "40 < m(Z1) < 120"),
-        ("ghost_eff_4mu", "four_mu/m(l+l-) > 4", "four_mu/lepton pt > 20 and > 10"),
-        ("ghost_eff_2e2mu", "two_e_two_mu/m(l+l-) > 4", "two_e_two_mu/lepton pt > 20 and > 10"),
+        ("ghost_efficiency", "zz/m(l+l-) > 4", "zz/lepton pt > 20 and > 10"),
+        ("window_4mu", "four_mu/118 < m(4l) < 130", "four_mu/Z1 and Z2 of muons"),
+        ("window_2e2mu", "two_e_two_mu/118 < m(4l) < 130", "two_e_two_mu/one pair of each flavour"),
     ])
     G.write(args.output, out)
     for name, h in sorted(out["histograms"].items()):

@@ -12,13 +12,14 @@ mass chi-square). Unlike the .ana file, which runs over ordered 4-tuples of the 
 by element identity, this script enumerates the assignments by list positions: every unordered
 pair of b-tagged jets among the six leading (the harder one is b1), every unordered pair of the
 other four as W1 (with b1), and the remaining two as W2 (with b2); the smallest chi-square wins.
-The six leading jets are the first six selected jets (the input stores jets in decreasing pt;
-the script checks that no two selected jets have the same pt, so the .ana file's `pt >=
-jets[5].pt` and its pt orderings mean the same). Four-vectors from (pt, eta, phi, mass) with
-Python's math in float64. Variations: jes_up/jes_down scale Jet pt by 1.03/0.97 before any
+The six leading jets are the first six selected jets (`jets[0:6]`; the input stores jets in
+decreasing pt). The script checks that no two selected jets have the same pt, so that the .ana
+file's pt orderings (b1 harder than b2, q1 harder than q2) count each assignment exactly once.
+Four-vectors from (pt, eta, phi, mass) with Python's math in float64. Variations: jes_up/jes_down scale Jet pt by 1.03/0.97 before any
 selection; btag_sf_up/down multiply the weight by 1.05^n / 0.95^n, n the b-tagged jets among the
-six. Weight: genWeight * xsec * lumi / sumw. Output: see golden_common.py; the `efficiency`
-derive from the cutflow rows, with the Clopper-Pearson interval from scipy.
+(up to) six leading jets of every event. Weight: genWeight * xsec * lumi / sumw. Output: see
+golden_common.py; the `efficiency` derive from the cutflow rows, with the Clopper-Pearson interval
+from scipy.
 """
 
 import argparse
@@ -101,13 +102,13 @@ def analyse(a, w, jes):
         v["nj"][i] = len(js)
         v["nb"][i] = sum(j["b"] > BTAG for j in js)
         M["six"][i] = len(js) >= 6
+        v["nb6"][i] = sum(j["b"] > BTAG for j in js[:6])  # the (up to) six leading jets
         if len(js) < 6:
             continue
         M["pt"][i] = js[3]["pt"] > 60 and js[4]["pt"] > 50 and js[5]["pt"] > 40
         six = js[:6]
         vec = [p4(j["pt"], j["eta"], j["phi"], j["m"]) for j in six]
         tagged = [k for k in range(6) if six[k]["b"] > BTAG]
-        v["nb6"][i] = len(tagged)
         M["bb"][i] = len(tagged) >= 2
         best = None
         n_assign = 0
@@ -189,7 +190,7 @@ def main():
                     "regions": {r: G.cutflow_rows(s, w) for r, s in regions.items()},
                 }
                 # weight variations: the nominal selection, the weight times the factor
-                nb6 = np.nan_to_num(v["nb6"])
+                nb6 = v["nb6"]
                 for vname, f in [("btag_sf_up", 1.05), ("btag_sf_down", 0.95)]:
                     fill(out["histograms"], out["counters"], process, f"_{vname}", cur, M, v,
                          w * np.power(f, nb6))
