@@ -1,7 +1,8 @@
-//! The search examples rewritten from public analysis descriptions (`examples/sus19006_multijet.ana`,
-//! `examples/monophoton.ana`, `examples/trilepton.ana`), run end to end and compared bin by bin
-//! with independent uproot + awkward implementations (`tests/golden/examples/*_golden.py`, their
-//! JSON output committed beside them).
+//! The examples rewritten from public analysis descriptions (`examples/sus19006_multijet.ana`,
+//! `examples/monophoton.ana`, `examples/trilepton.ana`, `examples/higgs4l.ana`,
+//! `examples/ttbar_allhad.ana`), run end to end and compared bin by bin with independent uproot +
+//! awkward implementations (`tests/golden/examples/*_golden.py`, their JSON output committed
+//! beside them).
 //!
 //! The inputs are the enriched NanoAOD-layout files committed in `examples/data/` (made from the
 //! real CMS events of `../shared/data` by `tests/scripts/make_enriched_nanoaod.py`), so the
@@ -21,7 +22,7 @@ use anac::testing::shared_data;
 use serde_json::Value;
 
 /// The examples: (analysis, golden JSON, enriched input kind, input file).
-const EXAMPLES: [(&str, &str, &str, &str); 3] = [
+const EXAMPLES: [(&str, &str, &str, &str); 5] = [
     (
         "examples/sus19006_multijet.ana",
         "tests/golden/examples/sus19006_multijet.json",
@@ -39,6 +40,18 @@ const EXAMPLES: [(&str, &str, &str, &str); 3] = [
         "tests/golden/examples/trilepton.json",
         "trilepton",
         "examples/data/trilepton_enriched.root",
+    ),
+    (
+        "examples/higgs4l.ana",
+        "tests/golden/examples/higgs4l.json",
+        "fourlepton",
+        "examples/data/fourlepton_enriched.root",
+    ),
+    (
+        "examples/ttbar_allhad.ana",
+        "tests/golden/examples/ttbar_allhad.json",
+        "allhadronic",
+        "examples/data/allhadronic_enriched.root",
     ),
 ];
 
@@ -83,9 +96,36 @@ fn compare_hists(results: &Path, golden: &Value) -> usize {
     gold.len()
 }
 
-/// The counters ([events, sumw, sumw2]) and the nominal cutflow (common and region rows).
+/// The counters ([events, sumw, sumw2]), the nominal cutflow (common and region rows) and, when
+/// the golden has them, the `efficiency` derives ([passed, total, weighted, interval low, high]).
 fn compare_cutflow(results: &Path, golden: &Value) {
     let cf = json(&results.join("cutflow.json"));
+    if let Some(effs) = golden.get("efficiencies").and_then(Value::as_object) {
+        let ours = cf["efficiencies"].as_object().expect("efficiencies");
+        assert_eq!(ours.len(), effs.len(), "efficiencies: {ours:?}");
+        for (name, per_sample) in effs {
+            for (sample, g) in per_sample.as_object().expect("per sample") {
+                let (p, v) = sample.split_once('/').expect("process/variation");
+                let e = ours[name]
+                    .as_array()
+                    .expect("efficiency rows")
+                    .iter()
+                    .find(|e| e["process"] == p && e["variation"] == v)
+                    .unwrap_or_else(|| panic!("no efficiency {name} for {sample}"));
+                assert_eq!(e["passed"].as_u64(), g[0].as_u64(), "{name} {sample}");
+                assert_eq!(e["total"].as_u64(), g[1].as_u64(), "{name} {sample}");
+                let pairs = [
+                    (&e["weighted"], &g[2]),
+                    (&e["interval"][0], &g[3]),
+                    (&e["interval"][1], &g[4]),
+                ];
+                for (x, y) in pairs {
+                    let (x, y) = (num(x, name), num(y, name));
+                    assert!(close(x, y), "{name} {sample}: anac {x}, golden {y}");
+                }
+            }
+        }
+    }
     for (name, g) in golden["counters"].as_object().expect("counters") {
         let c = &cf["counters"][name];
         assert_eq!(c["events"].as_u64(), g[0].as_u64(), "counter {name}");
@@ -160,6 +200,18 @@ fn monophoton_equals_uproot() {
 fn trilepton_equals_uproot() {
     // 7 (region, histogram) pairs x (nominal, muon_scale_up, muon_scale_down).
     example_equals_golden(EXAMPLES[2].0, EXAMPLES[2].1, "trilepton", 21);
+}
+
+#[test]
+fn higgs4l_equals_uproot() {
+    // 10 (region, histogram) pairs x (nominal, muon_scale_up/down, electron_scale_up/down).
+    example_equals_golden(EXAMPLES[3].0, EXAMPLES[3].1, "higgs4l", 50);
+}
+
+#[test]
+fn ttbar_allhad_equals_uproot() {
+    // 9 (region, histogram) pairs x (nominal, jes_up/down, btag_sf_up/down).
+    example_equals_golden(EXAMPLES[4].0, EXAMPLES[4].1, "ttbar_allhad", 45);
 }
 
 /// `true` when python3 with awkward, hist, uhi, uproot and ROOT is there; otherwise skips (or

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Enriched NanoAOD-layout inputs for the search examples (examples/sus19006_multijet.ana,
-examples/monophoton.ana, examples/trilepton.ana), made from the 200 real CMS events of
+"""Enriched NanoAOD-layout inputs for the examples rewritten from public analyses
+(examples/sus19006_multijet.ana, examples/monophoton.ana, examples/trilepton.ana,
+examples/higgs4l.ana, examples/ttbar_allhad.ana), made from the 200 real CMS events of
 `nanoAOD_2015_CMS_Open_Data_ttbar.root`.
 
 Usage (from the repository root):
@@ -8,11 +9,14 @@ Usage (from the repository root):
     python3 tests/scripts/make_enriched_nanoaod.py multijet   examples/data/multijet_enriched.root
     python3 tests/scripts/make_enriched_nanoaod.py monophoton examples/data/monophoton_enriched.root
     python3 tests/scripts/make_enriched_nanoaod.py trilepton  examples/data/trilepton_enriched.root
+    python3 tests/scripts/make_enriched_nanoaod.py fourlepton examples/data/fourlepton_enriched.root
+    python3 tests/scripts/make_enriched_nanoaod.py allhadronic examples/data/allhadronic_enriched.root
 
-Why: few of the 200 real ttbar events pass a multijet + MHT, a mono-photon or a three-lepton
-selection, so the example histograms would be (nearly) empty. Each event written here starts from
-one (or, for the multijet kind, up to three) real events drawn with replacement, and its objects are
-modified so that the selections are populated with a mix of passing and failing events:
+Why: few of the 200 real ttbar events pass a multijet + MHT, a mono-photon, a three-lepton, a
+four-lepton or an all-jets t tbar selection, so the example histograms would be (nearly) empty.
+Each event written here starts from one (or, for the multijet and allhadronic kinds, up to three)
+real events drawn with replacement, and its objects are modified so that the selections are
+populated with a mix of passing and failing events:
 
 - multijet: the jets of 1-4 real events (each rotated in phi), those within 90 degrees of a random
   direction scaled by 2.5-6 (an imbalance, hence MHT), the others by 0.8-1.5; 0-3 central jets
@@ -26,6 +30,17 @@ modified so that the selections are populated with a mix of passing and failing 
 - trilepton: two leptons of one flavour, opposite charges in 80 % of the events (then 60 % of the
   pairs near the Z mass), zero to two more leptons of either flavour (one in 70 % of the events),
   the real event's jets, its MET scaled by 0.5-3.
+- fourlepton: the real event's jets and MET; in 80 % of the events a parent X (pt below 80 GeV)
+  decays to two lepton pairs (4mu 30 %, 4e 30 %, 2e2mu 40 %): H-like (m_X = 125 GeV, one Z off
+  shell) in 40 % of them, ZZ-like (both near the Z mass) in 45 %, low-mass pairs in 15 %; the
+  second pair of the same sign in 12 %; otherwise one Z. One more lepton in 30 % (60 % with one
+  Z). Every lepton also gets `sip3d` (|N(0, 2)|), a branch only this kind writes.
+- allhadronic: in 75 % of the events a generated t tbar -> b q q' b q q' decay (tops with pt
+  60-460 GeV, back to back in phi within 0.6; two-body decays isotropic in the rest frames), each
+  quark a jet with its pt smeared by 12 %, b jets CSVv2-tagged in 80 %, light jets in 4 %, plus
+  half of the real event's jets as radiation; otherwise the jets of two or three real events
+  (rotated in phi, 0-3 of them b-tagged). The real jets' pts scaled by 0.6-1.6; the jet pts of
+  an event made distinct; the real leptons kept in 20 % of the events.
 
 Muon identification bits are all false in the real file and its mini-isolation values are not
 physical, so every muon and electron written here gets drawn identification bits and isolation
@@ -36,11 +51,13 @@ float32 `genWeight` with the real sample's sign mix, and a `Runs` tree with `gen
 (float64) for `sumw` normalisation. LZMA level 9, as CMS writes NanoAOD.
 
 Deterministic: numpy's PCG64 with a fixed seed per kind and IEEE arithmetic (+ - * / sqrt) on the
-values, so they are the same on every machine. The one exception is the second lepton's pt of a
-trilepton pair, solved from the pair mass with math.cosh and math.cos; it is rounded to 12 mantissa
-bits like every changed float, so a last-bit difference of a libm could only matter on a rounding
-boundary. The ROOT file itself differs between runs (UUID, timestamps); the golden results depend
-only on the values (tests/examples_run.rs re-makes the files and compares the results).
+values, so they are the same on every machine. The exceptions are the second lepton's pt of a
+trilepton pair, solved from the pair mass with math.cosh and math.cos, and the decays of the
+fourlepton and allhadronic kinds (math.cos, sin, sqrt, asinh, atan2); their results are rounded to
+12 mantissa bits like every changed float, so a last-bit difference of a libm could only matter on
+a rounding boundary. The ROOT file itself differs between runs (UUID, timestamps); the golden
+results depend only on the values (tests/examples_run.rs re-makes the files and compares the
+results).
 """
 
 import math
@@ -56,8 +73,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REAL = os.path.join(HERE, "..", "..", "..", "shared", "data", "nanoAOD_2015_CMS_Open_Data_ttbar.root")
 
 PI = math.pi
-SEEDS = {"multijet": 19006, "monophoton": 1704038, "trilepton": 3}
-EVENTS = {"multijet": 1500, "monophoton": 1500, "trilepton": 1200}
+SEEDS = {"multijet": 19006, "monophoton": 1704038, "trilepton": 3, "fourlepton": 13002, "allhadronic": 14018}
+EVENTS = {"multijet": 1500, "monophoton": 1500, "trilepton": 1200, "fourlepton": 1500, "allhadronic": 2500}
 
 # (collection, field, ROOT leaf type). Counters are `n<collection>/i`.
 FIELDS = {
@@ -72,6 +89,18 @@ FIELDS = {
     "Photon": [("pt", "F"), ("eta", "F"), ("phi", "F"), ("mass", "F"), ("cutBased", "I"),
                ("electronVeto", "O"), ("pixelSeed", "O"), ("pfRelIso03_all", "F")],
 }
+# Fields only the newer kinds write (the older kinds' files keep their exact layout).
+EXTRA_FIELDS = {
+    "fourlepton": {"Electron": [("sip3d", "F")], "Muon": [("sip3d", "F")]},
+}
+
+
+def fields(kind):
+    """FIELDS with the kind's extra fields appended."""
+    extra = EXTRA_FIELDS.get(kind, {})
+    return {c: f + extra.get(c, []) for c, f in FIELDS.items()}
+
+
 SCALARS = [("MET_pt", "F"), ("MET_phi", "F"), ("MET_sumEt", "F"), ("genWeight", "F"),
            ("Flag_METFilters", "O")]
 MAXN = 64
@@ -99,8 +128,12 @@ def wrap(phi):
 def load_real():
     t = uproot.open(REAL)["Events"]
     names = ["genWeight", "MET_pt", "MET_phi", "MET_sumEt"]
-    for c, fields in FIELDS.items():
-        names += [f"{c}_{f}" for f, _ in fields]
+    every = {c: list(f) for c, f in FIELDS.items()}
+    for extra in EXTRA_FIELDS.values():
+        for c, f in extra.items():
+            every[c] += [x for x in f if x not in every[c]]
+    for c, flds in every.items():
+        names += [f"{c}_{f}" for f, _ in flds]
     arr = t.arrays(names)
     events = []
     for i in range(len(arr)):
@@ -109,10 +142,10 @@ def load_real():
         ev["MET_pt"] = float(arr["MET_pt"][i])
         ev["MET_phi"] = float(arr["MET_phi"][i])
         ev["MET_sumEt"] = float(arr["MET_sumEt"][i])
-        for c, fields in FIELDS.items():
-            cols = {f: arr[f"{c}_{f}"][i].tolist() for f, _ in fields}
+        for c, flds in every.items():
+            cols = {f: arr[f"{c}_{f}"][i].tolist() for f, _ in flds}
             n = len(cols["pt"])
-            ev[c] = [{f: cols[f][k] for f, _ in fields} for k in range(n)]
+            ev[c] = [{f: cols[f][k] for f, _ in flds} for k in range(n)]
         events.append(ev)
     return events
 
@@ -282,6 +315,144 @@ def make_trilepton(rng, real):
     return ev
 
 
+MTOP, MW = 172.5, 80.4
+
+
+def boost(p, b):
+    """The four-vector p = (px, py, pz, E) boosted by the velocity b = (bx, by, bz)."""
+    b2 = b[0] * b[0] + b[1] * b[1] + b[2] * b[2]
+    g = 1.0 / math.sqrt(1.0 - b2)
+    bp = b[0] * p[0] + b[1] * p[1] + b[2] * p[2]
+    k = (g - 1.0) * bp / b2 + g * p[3] if b2 > 0 else 0.0
+    return (p[0] + k * b[0], p[1] + k * b[1], p[2] + k * b[2], g * (p[3] + bp))
+
+
+def decay(rng, parent, m1, m2):
+    """Two-body decay of the four-vector `parent` into masses m1, m2, isotropic in its rest frame."""
+    px, py, pz, e = parent
+    m = math.sqrt(max(e * e - px * px - py * py - pz * pz, 0.0))
+    p = math.sqrt(max((m * m - (m1 + m2) ** 2) * (m * m - (m1 - m2) ** 2), 0.0)) / (2 * m)
+    c = rng.uniform(-1, 1)
+    s = math.sqrt(1 - c * c)
+    f = rng.uniform(-PI, PI)
+    d = (s * math.cos(f), s * math.sin(f), c)
+    a = (p * d[0], p * d[1], p * d[2], math.sqrt(p * p + m1 * m1))
+    b = (-p * d[0], -p * d[1], -p * d[2], math.sqrt(p * p + m2 * m2))
+    beta = (px / e, py / e, pz / e)
+    return boost(a, beta), boost(b, beta)
+
+
+def four_lepton(rng, flavour, v, charge):
+    """A lepton of the four-lepton kind from its four-vector: tight and isolated in 85 % of the
+    cases, a 3-D impact parameter significance |N(0, 2)| (below 4 in 95 %)."""
+    pt = math.sqrt(v[0] * v[0] + v[1] * v[1])
+    lep = new_lepton(rng, flavour, pt, math.asinh(v[2] / pt), math.atan2(v[1], v[0]), charge, 0.85)
+    lep["sip3d"] = q(abs(rng.normal(0, 2.0)))
+    return lep
+
+
+def make_fourlepton(rng, real):
+    ev = copy_event(real[rng.integers(len(real))])
+    leps = {"Electron": [], "Muon": []}
+    mass = {"Electron": 0.000511, "Muon": 0.10566}
+    pt, eta, phi = 80 * rng.uniform() ** 2, rng.normal(0, 1.5), rng.uniform(-PI, PI)
+    r = rng.uniform()
+    if r < 0.8:  # two pairs: X -> Z1 Z2 -> 4 leptons
+        channel = rng.choice(3, p=[0.3, 0.3, 0.4])
+        flav = [("Muon", "Muon"), ("Electron", "Electron"), ("Electron", "Muon")][channel]
+        if channel == 2 and rng.uniform() < 0.5:
+            flav = ("Muon", "Electron")
+        u = rng.uniform()
+        m1 = 91.19 + 2.5 * rng.normal()
+        if u < 0.4:  # H-like: 125 GeV, the second Z off shell
+            m_x = 125 + rng.normal()
+            m1 = min(m1, m_x - 14)
+            m2 = rng.uniform(8, m_x - m1 - 1)
+        elif u < 0.85:  # ZZ-like: both on shell
+            m2 = 91.19 + 2.5 * rng.normal()
+            m_x = m1 + m2 + 5 + 220 * rng.uniform() ** 2
+        else:  # a Z and a low-mass pair, or two low-mass pairs
+            m1 = m1 if rng.uniform() < 0.5 else rng.uniform(20, 60)
+            m2 = rng.uniform(2, 60)
+            m_x = m1 + m2 + rng.uniform(2, 150)
+        p = pt * math.cosh(eta)
+        x = (pt * math.cos(phi), pt * math.sin(phi), pt * math.sinh(eta), math.sqrt(p * p + m_x * m_x))
+        z1, z2 = decay(rng, x, m1, m2)
+        same_sign = rng.uniform() < 0.12  # the second pair: same sign (a control region)
+        pairs = [(flav[0], z1, False), (flav[1], z2, same_sign)]
+    else:  # one Z (and maybe an extra lepton below)
+        m = 91.19 + 2.5 * rng.normal()
+        p = pt * math.cosh(eta)
+        z = (pt * math.cos(phi), pt * math.sin(phi), pt * math.sinh(eta), math.sqrt(p * p + m * m))
+        pairs = [("Electron" if rng.uniform() < 0.5 else "Muon", z, False)]
+    for f, z, ss in pairs:
+        a, b = decay(rng, z, mass[f], mass[f])
+        q0 = int(rng.choice([-1, 1]))
+        leps[f] += [four_lepton(rng, f, a, q0), four_lepton(rng, f, b, q0 if ss else -q0)]
+    if rng.uniform() < (0.3 if r < 0.8 else 0.6):  # an extra lepton
+        f = "Electron" if rng.uniform() < 0.5 else "Muon"
+        leps[f].append(new_lepton(rng, f, 4 + 40 * rng.uniform() ** 2, rng.uniform(-2.6, 2.6),
+                                  rng.uniform(-PI, PI), rng.choice([-1, 1]), 0.85))
+        leps[f][-1]["sip3d"] = q(abs(rng.normal(0, 2.0)))
+    ev["Electron"] = by_pt(leps["Electron"])
+    ev["Muon"] = by_pt(leps["Muon"])
+    return ev
+
+
+def jet_from(rng, v, csv):
+    """A jet from a parton four-vector: pt smeared by 12 %, eta and phi by 0.02, a jet mass."""
+    pt = math.sqrt(v[0] * v[0] + v[1] * v[1])
+    eta = math.asinh(v[2] / pt)
+    phi = math.atan2(v[1], v[0])
+    return {"pt": q(pt * max(0.3, 1 + 0.12 * rng.normal())), "eta": q(eta + 0.02 * rng.normal()),
+            "phi": q(wrap(phi + 0.02 * rng.normal())), "mass": q(rng.uniform(4, 16)), "btagCSVV2": q(csv),
+            "btagDeepB": -1.0, "jetId": 6 if rng.uniform() < 0.97 else 0}
+
+
+def make_allhadronic(rng, real):
+    ev = copy_event(real[rng.integers(len(real))])
+    jets = []
+    if rng.uniform() < 0.75:  # t tbar -> b q q' b q q'
+        phi0 = rng.uniform(-PI, PI)
+        for k in range(2):
+            pt = 60 + 400 * rng.uniform()
+            eta = rng.normal(0, 0.8)
+            phi = phi0 + (0.0 if k == 0 else PI + rng.uniform(-0.6, 0.6))
+            m = MTOP + 1.5 * rng.normal()
+            p = pt * math.cosh(eta)
+            top = (pt * math.cos(phi), pt * math.sin(phi), pt * math.sinh(eta), math.sqrt(p * p + m * m))
+            w, b = decay(rng, top, min(MW + 2.1 * rng.normal(), m - 6), 4.8)
+            q1, q2 = decay(rng, w, 0.0, 0.0)
+            jets.append(jet_from(rng, b, rng.uniform(0.85, 1.0) if rng.uniform() < 0.8 else rng.uniform(0, 0.85)))
+            for v in (q1, q2):
+                jets.append(jet_from(rng, v, rng.uniform(0.85, 1.0) if rng.uniform() < 0.04 else rng.uniform(0, 0.7)))
+        extra = [dict(j) for j in ev["Jet"] if rng.uniform() < 0.5]  # radiation: some real jets
+    else:  # multijet background: the jets of two or three real events, rotated in phi
+        extra = []
+        for k in range(int(rng.choice([2, 3]))):
+            rot = 0.0 if k == 0 else rng.uniform(-PI, PI)
+            s = ev if k == 0 else real[rng.integers(len(real))]
+            for j in s["Jet"]:
+                j = dict(j)
+                j["phi"] = wrap(j["phi"] + rot)
+                extra.append(j)
+        central = [j for j in extra if abs(j["eta"]) < 2.4]
+        nb = int(rng.choice([0, 1, 2, 3], p=[0.3, 0.3, 0.3, 0.1]))
+        for k in (rng.choice(len(central), size=min(nb, len(central)), replace=False) if central else []):
+            central[k]["btagCSVV2"] = rng.uniform(0.85, 1.0)
+    for j in extra:
+        f = rng.uniform(0.6, 1.6)
+        j["pt"], j["mass"], j["phi"], j["btagCSVV2"] = q(j["pt"] * f), q(j["mass"] * f), q(j["phi"]), q(j["btagCSVV2"])
+    ev["Jet"] = by_pt(jets + extra)
+    for k in range(1, len(ev["Jet"])):  # distinct pts (the 12-bit rounding can make two equal)
+        while ev["Jet"][k]["pt"] >= ev["Jet"][k - 1]["pt"]:
+            ev["Jet"][k]["pt"] = q(ev["Jet"][k]["pt"] * (1 - 2.0 ** -11))
+    keep = rng.uniform() < 0.2  # the real leptons in 20 % of the events (a lepton veto)
+    ev["Electron"] = [lepton_id(rng, e, "Electron") for e in ev["Electron"]] if keep else []
+    ev["Muon"] = [lepton_id(rng, m, "Muon") for m in ev["Muon"]] if keep else []
+    return ev
+
+
 def write(path, events, kind):
     warnings.filterwarnings("ignore")
     import ROOT  # noqa: E402
@@ -297,11 +468,12 @@ def write(path, events, kind):
     t.Branch("luminosityBlock", lumi, "luminosityBlock/i")
     t.Branch("event", evno, "event/l")
     dtypes = {"F": np.float32, "I": np.int32, "O": np.bool_}
-    for c, fields in FIELDS.items():
+    layout = fields(kind)
+    for c, flds in layout.items():
         n = np.zeros(1, np.uint32)
         buf["n" + c] = n
         t.Branch("n" + c, n, f"n{c}/i")
-        for fld, ty in fields:
+        for fld, ty in flds:
             b = np.zeros(MAXN, dtypes[ty])
             buf[f"{c}_{fld}"] = b
             t.Branch(f"{c}_{fld}", b, f"{c}_{fld}[n{c}]/{ty}")
@@ -312,10 +484,10 @@ def write(path, events, kind):
     sumw = sumw2 = 0.0
     for i, ev in enumerate(events):
         run[0], lumi[0], evno[0] = 1, 1 + i // 100, i + 1
-        for c, fields in FIELDS.items():
+        for c, flds in layout.items():
             objs = ev[c][:MAXN]
             buf["n" + c][0] = len(objs)
-            for fld, _ in fields:
+            for fld, _ in flds:
                 for k, o in enumerate(objs):
                     buf[f"{c}_{fld}"][k] = o[fld]
         for s, _ in SCALARS:
@@ -352,8 +524,12 @@ def main():
             ev = make_multijet(rng, real)
         elif kind == "monophoton":
             ev = make_monophoton(rng, real, photons)
-        else:
+        elif kind == "trilepton":
             ev = make_trilepton(rng, real)
+        elif kind == "fourlepton":
+            ev = make_fourlepton(rng, real)
+        else:
+            ev = make_allhadronic(rng, real)
         # genWeight: the real sample's sign, a magnitude varied by +-20 %
         ev["genWeight"] = q(ev["genWeight"] * rng.uniform(0.8, 1.2))
         ev["Flag_METFilters"] = bool(rng.uniform() < 0.98)

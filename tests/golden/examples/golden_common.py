@@ -222,6 +222,31 @@ def cutflow_rows(steps, w):
     return rows
 
 
+def efficiency(passed, total):
+    """An `efficiency(...)` result from two cutflow rows [label, events, sumw]: [passed, total,
+    weighted ratio, Clopper-Pearson 68.27 % interval low, high] (scipy's beta quantiles)."""
+    from scipy.stats import beta
+
+    k, n = passed[1], total[1]
+    alpha = 1.0 - 0.6826894921370859
+    lo = 0.0 if k == 0 else float(beta.ppf(alpha / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - alpha / 2, k + 1, n - k))
+    return [k, n, passed[2] / total[2], lo, hi]
+
+
+def efficiencies(cutflow, specs):
+    """{name: {"process/variation": efficiency(...)}} for specs [(name, passed, total)], labels as
+    in the .ana file ("REGION/LABEL" for a region's cut), from the cutflow of every sample."""
+    out = {}
+    for name, num, den in specs:
+        for sample, cf in cutflow.items():
+            rows = {r[0]: r for r in cf["common"]}
+            for region, rr in cf["regions"].items():
+                rows.update({f"{region}/{r[0]}": r for r in rr})
+            out.setdefault(name, {})[sample] = efficiency(rows[num], rows[den])
+    return out
+
+
 def write(path, out):
     with open(path, "w") as f:
         json.dump(out, f, indent=1, sort_keys=True)
