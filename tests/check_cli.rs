@@ -105,11 +105,17 @@ fn the_examples_check_with_no_diagnostics_against_the_real_files() {
     if anac::testing::shared_data().is_none() {
         return;
     }
-    for example in [
-        "examples/zmumu.ana",
-        "examples/hzz.ana",
-        "examples/poet_ttbar.ana",
-    ] {
+    // Every example analysis of `examples/` (its subfolders hold examples with their own tests).
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut examples: Vec<String> = std::fs::read_dir(&dir)
+        .expect("examples/")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ana"))
+        .map(|p| format!("examples/{}", p.file_name().unwrap().to_string_lossy()))
+        .collect();
+    examples.sort();
+    assert!(examples.len() >= 8, "{examples:?}");
+    for example in &examples {
         let out = anac(&["check", example, "--format", "json", "--deny-warnings"]);
         let v = json(&out);
         assert_eq!(v["diagnostics"], serde_json::json!([]), "{example}: {v:#}");
