@@ -3,8 +3,10 @@
 //! The schema is the one of the shipped toy fileset (`analyses/ttbar/toy/`, the AGC's NanoAOD
 //! branch set) and the processes those of `analyses/ttbar/toy.yaml`.
 //!
-//! Usage: `cargo bench --bench check_agc [-- REPS]` (default 100 repetitions). Prints the median,
-//! the fastest and the slowest time of one parse + check. Not run by `cargo test`.
+//! Usage: `cargo bench --bench check_agc [-- REPS [FILE]]` (default 100 repetitions; FILE: a
+//! NanoAOD file whose `Events` schema to check against instead of the toy's, e.g. the real
+//! 947-branch `../shared/data/nanoAOD_2015_CMS_Open_Data_ttbar.root`). Prints the median, the
+//! fastest and the slowest time of one parse + check. Not run by `cargo test`.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,12 +16,11 @@ use anac::diagnostics::{Severity, SourceFile};
 use anac::sema::{SemaEnv, check_source};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let reps: usize = std::env::args()
+    let args: Vec<String> = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with('-'))
-        .map(|a| a.parse())
-        .transpose()?
-        .unwrap_or(100);
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let reps: usize = args.first().map(|a| a.parse()).transpose()?.unwrap_or(100);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let ana = root.join("analyses/ttbar/ttbar.ana");
     let text = std::fs::read_to_string(&ana)?;
@@ -27,7 +28,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|d| format!("{d:?}"))?;
     let samples = samples.ok_or_else(|| format!("toy.yaml: {diags:?}"))?;
     let processes = anac::check::process_infos(&samples);
-    let first = root.join("analyses/ttbar/toy/ttbar__nominal__0000.root");
+    let first = args.get(1).map_or_else(
+        || root.join("analyses/ttbar/toy/ttbar__nominal__0000.root"),
+        std::path::PathBuf::from,
+    );
     let (_file, dataset) = anac::io::dataset::open(&first, "Events")?;
     let schema = dataset.schema();
     let env = SemaEnv {
