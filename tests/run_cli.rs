@@ -1974,3 +1974,28 @@ fn tables_equal_their_lookups_written_out() {
         let _ = std::fs::remove_dir_all(out);
     }
 }
+
+/// Derived fields run: bare in `where`, on one (maybe absent) element, projected, sorted by, one
+/// built on another; each equals its twin written out, compiled and interpreted, nominal and
+/// under a variation of the fields they read.
+#[test]
+fn derived_fields_equal_their_expressions_written_out() {
+    if shared_data().is_none() {
+        return;
+    }
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/derived_fields.ana", "derived-fields", extra);
+        let h = json(&out.join("histograms.json"));
+        for suffix in ["hzz", "hzz_mu_scale"] {
+            for a in ["n_mu", "lead", "rels", "n_tag", "first_rel"] {
+                let st = |n: &str| h[format!("all_{n}_{suffix}")]["storage"].clone();
+                let (x, y) = (st(a), st(&format!("{a}_x")));
+                assert!(x["values"].is_array(), "{a}: {x}");
+                assert_eq!(x, y, "{extra:?} {suffix}: {a}");
+            }
+        }
+        let n = floats(&h["all_n_mu_hzz"]["storage"]["values"]);
+        assert!(n[3..].iter().sum::<f64>() > 500.0, "{n:?}");
+        let _ = std::fs::remove_dir_all(out);
+    }
+}

@@ -1099,6 +1099,43 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     p: b.p,
                 }
             }
+            NodeKind::InElement { elem, key } => {
+                let b = self.node(*elem)?;
+                let X::E(pos) = b.x else {
+                    return Err("a derived field of a non-element".into());
+                };
+                let key = *key;
+                match b.p {
+                    None => {
+                        self.scopes.push(pos);
+                        let v = self.node(key);
+                        self.scopes.pop();
+                        let v = v?;
+                        self.coerce(v, &node.ty)
+                    }
+                    // Read only when the element is there.
+                    Some(p) => {
+                        let sh = shape_of(&node.ty)?;
+                        self.branch(
+                            p,
+                            &node.ty,
+                            |s| {
+                                s.scopes.push(pos);
+                                let v = s.node(key);
+                                s.scopes.pop();
+                                v
+                            },
+                            |s| {
+                                let f = s.bconst(false);
+                                Ok(Val {
+                                    x: s.zero(&sh),
+                                    p: Some(f),
+                                })
+                            },
+                        )?
+                    }
+                }
+            }
             NodeKind::Map { coll, key } => {
                 let c = self.node(*coll)?;
                 let X::C(start, len) = c.x else {

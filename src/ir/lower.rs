@@ -62,6 +62,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
         loop_value: None,
         site: None,
         interned: HashMap::new(),
+        derived: HashMap::new(),
     };
     let mut weights = 0;
     // Per region: the steps a region built on it starts with.
@@ -134,6 +135,8 @@ struct Lower<'a> {
     site: Option<Site>,
     /// Structurally equal nodes share one id (so e.g. `jets[0]` in two places is one node).
     interned: HashMap<String, NodeId>,
+    /// Derived fields (`let Jet.x = VALUE`): (collection, name) → VALUE.
+    derived: HashMap<(String, String), Expr>,
 }
 
 impl Lower<'_> {
@@ -189,6 +192,10 @@ impl Lower<'_> {
         let prefix = region.map_or(String::new(), |r| format!("{r}/"));
         match &s.kind {
             StmtKind::Const { .. } | StmtKind::Correction { .. } | StmtKind::Table(_) => {}
+            StmtKind::DerivedField { coll, name, value } => {
+                self.derived
+                    .insert((coll.name.clone(), name.name.clone()), value.clone());
+            }
             StmtKind::Object { name, value } | StmtKind::Let { name, value } => {
                 let kind = if matches!(s.kind, StmtKind::Object { .. }) {
                     "object"
@@ -659,6 +666,18 @@ impl Lower<'_> {
                 let cond = self.scoped(el, cond)?;
                 NodeKind::Where { coll, cond }
             }
+            // A derived field of an element (`jets[0].x`) or of each element (`jets.x`).
+            ExprKind::Field { base, .. }
+                if let Some(Resolution::DerivedField { coll, name, .. }) =
+                    self.checked.resolutions.get(&e.id) =>
+            {
+                let b = self.expr(base)?;
+                let key = self.derived_key(coll, name)?;
+                match self.ty(base)?.unwrap_optional().0 {
+                    Type::Collection(_) => NodeKind::Map { coll: b, key },
+                    _ => NodeKind::InElement { elem: b, key },
+                }
+            }
             // A branch whose name has a dot (`rec.x`), resolved by sema as a whole.
             ExprKind::Field { name, .. } if self.checked.resolutions.contains_key(&e.id) => {
                 self.name(e, &name.name)?
@@ -725,6 +744,17 @@ impl Lower<'_> {
             ExprKind::Call { func, args } => self.call(e, &func.name, args)?,
         };
         Ok(self.push(kind, ty))
+    }
+
+    /// The value of derived field `coll.name`, lowered with one more element scope (the element
+    /// it is read from).
+    fn derived_key(&mut self, coll: &str, name: &str) -> R<NodeId> {
+        let value = self
+            .derived
+            .get(&(coll.to_string(), name.to_string()))
+            .cloned()
+            .ok_or_else(|| LowerError(format!("derived field `{coll}.{name}` not lowered")))?;
+        self.scoped(Elem::Tree(coll.to_string()), &value)
     }
 
     /// `LIST.member` of a list of four-vectors made per element (`pairs.p4`, `list(c, p4)`):
@@ -825,6 +855,23 @@ impl Lower<'_> {
                 self.checked.lumi.ok_or_else(|| LowerError("lumi".into()))?,
             )),
             Resolution::SampleTest { .. } => return err(format!("`{n}` as a value")),
+            Resolution::DerivedField { coll, name, depth } => {
+                let el = self
+                    .elems
+                    .len()
+                    .checked_sub(1 + depth)
+                    .and_then(|i| self.elems.get(i))
+                    .cloned()
+                    .ok_or_else(|| LowerError(format!("field `{name}` outside its scope")))?;
+                let elem = self.push(
+                    NodeKind::Elem {
+                        depth: *depth as u32,
+                    },
+                    Type::Element(el),
+                );
+                let key = self.derived_key(coll, name)?;
+                NodeKind::InElement { elem, key }
+            }
             Resolution::LoopVar(_) => NodeKind::Const(
                 self.loop_value
                     .clone()

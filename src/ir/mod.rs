@@ -170,6 +170,12 @@ pub enum NodeKind {
         a: NodeId,
         b: NodeId,
     },
+    /// `key` evaluated with element `elem` in scope (a derived field of one element, `let
+    /// Jet.x = ...` read as `jets[0].x` or a bare `x`); absent when `elem` is.
+    InElement {
+        elem: NodeId,
+        key: NodeId,
+    },
     /// `list(coll, key)`: `key` for each element of `coll` (evaluated with the element in scope),
     /// a list; also a projection chained through four-vectors (`pairs.p4.mass`).
     Map {
@@ -699,6 +705,7 @@ impl Plan {
             NodeKind::Combinations { coll, .. } => vec![*coll],
             NodeKind::Union { colls } => colls.clone(),
             NodeKind::Map { coll, key } => vec![*coll, *key],
+            NodeKind::InElement { elem, key } => vec![*elem, *key],
             NodeKind::Slice { coll, lo, hi, .. } => {
                 std::iter::once(*coll).chain(*lo).chain(*hi).collect()
             }

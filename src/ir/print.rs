@@ -210,6 +210,7 @@ impl Plan {
                 write!(s, "{}[{}:{}]", n(coll), b(lo), b(hi))
             }
             NodeKind::Map { coll, key } => write!(s, "list({}, {})", n(coll), n(key)),
+            NodeKind::InElement { elem, key } => write!(s, "in({}, {})", n(elem), n(key)),
             NodeKind::Union { colls } => {
                 let v: Vec<String> = colls.iter().map(n).collect();
                 write!(s, "union({})", v.join(", "))

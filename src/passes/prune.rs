@@ -346,6 +346,10 @@ impl Maps {
                 lo_end: *lo_end,
                 hi_end: *hi_end,
             },
+            NodeKind::InElement { elem, key } => NodeKind::InElement {
+                elem: n(elem),
+                key: n(key),
+            },
             NodeKind::Map { coll, key } => NodeKind::Map {
                 coll: n(coll),
                 key: n(key),

@@ -414,6 +414,15 @@ impl<'p> Frame<'p> {
                 }
                 self.list_from_tmp(t0)
             }
+            NodeKind::InElement { elem, key } => match self.eval(ch, s, *elem)? {
+                V::E(start) => {
+                    self.elems.push(start);
+                    let v = self.eval(ch, s, *key);
+                    self.elems.pop();
+                    promote(v?, &node.ty)
+                }
+                _ => V::Absent,
+            },
             NodeKind::Map { coll, key } => {
                 let base = self.eval(ch, s, *coll)?;
                 let (start, len) = self.coll(base)?;

@@ -55,6 +55,8 @@ pub(super) struct Checker<'a> {
     pub params: HashMap<String, SymbolId>,
     /// The function whose definition is being checked.
     pub current_fn: Option<String>,
+    /// Derived fields defined so far: (tree collection, name) → type.
+    pub derived: HashMap<(String, String), Type>,
     /// A name from `COLL as NAME` waiting for the element scope that follows.
     pub pending_name: Option<(String, Span)>,
     /// Whether `normal`/`uniform` may appear in the expression being checked.
@@ -342,6 +344,22 @@ impl<'a> Checker<'a> {
                 opaque.get_or_insert(depth);
                 continue;
             }
+            let derived = match elem {
+                Elem::Tree(c) => self.derived.get(&(c.clone(), name.to_string())).cloned(),
+                _ => None,
+            };
+            if let (Some(ty), Elem::Tree(c)) = (&derived, elem) {
+                let coll = c.clone();
+                return (
+                    ty.clone(),
+                    None,
+                    Some(Resolution::DerivedField {
+                        coll,
+                        name: name.to_string(),
+                        depth,
+                    }),
+                );
+            }
             if let Some(ty) = field_type(elem, name, schema) {
                 let elem = elem.clone();
                 // The same field on an outer element: the bare name may mean either.
@@ -594,6 +612,7 @@ pub(super) fn run(
         frames: Vec::new(),
         params: HashMap::new(),
         current_fn: None,
+        derived: HashMap::new(),
         pending_name: None,
         random_ok: false,
         loop_var: None,

@@ -197,6 +197,9 @@ impl Checker<'_> {
                     return (ty, None);
                 }
                 let (bt, _) = self.expr(base);
+                if let Some(t) = self.derived_member(e.id, &bt, &name.name) {
+                    return (t, None);
+                }
                 self.field(&bt, &name.name, name.span, base.span)
             }
             ExprKind::Index { base, index } => self.index(base, index),
@@ -233,6 +236,28 @@ impl Checker<'_> {
                 r
             }
         }
+    }
+
+    /// `x.NAME` where NAME is a derived field of x's tree collection (x of type `bt`): its type
+    /// (a list for a collection), the resolution recorded. `None`: not a derived field.
+    fn derived_member(&mut self, id: ExprId, bt: &Type, name: &str) -> Option<Type> {
+        let (inner, optional) = bt.unwrap_optional();
+        let (c, list) = match inner {
+            Type::Element(Elem::Tree(c)) => (c.clone(), false),
+            Type::Collection(Elem::Tree(c)) => (c.clone(), true),
+            _ => return None,
+        };
+        let ty = self.derived.get(&(c.clone(), name.to_string()))?.clone();
+        self.out.resolutions.insert(
+            id,
+            super::Resolution::DerivedField {
+                coll: c,
+                name: name.to_string(),
+                depth: usize::MAX,
+            },
+        );
+        let t = if list { Type::List(Box::new(ty)) } else { ty };
+        Some(if optional { t.optional() } else { t })
     }
 
     /// `sample.process == "NAME"`, `sample.variation != "NAME"`, either way round: checked

@@ -186,6 +186,13 @@ pub enum Resolution {
     Lumi,
     /// The `for` variable of a `vary` family (its value differs per family member).
     LoopVar(String),
+    /// A derived field (`let Jet.pt_corr = ...`) of the element `depth` scopes out (bare name),
+    /// or of the element / collection `base` of a `base.name` expression (`depth` unused).
+    DerivedField {
+        coll: String,
+        name: String,
+        depth: usize,
+    },
     /// `sample.process == "NAME"` (or `sample.variation`, or `!=`: `negate`): a comparison
     /// decided once per sample.
     SampleTest {

@@ -472,6 +472,7 @@ impl Checker<'_> {
                 self.define_output(name, SymbolKind::Collect);
             }
             StmtKind::Region { .. } => {}
+            StmtKind::DerivedField { coll, name, value } => self.derived_field(coll, name, value),
             StmtKind::Table(t) => self.table_stmt(t),
             StmtKind::Function { name, params, body } => {
                 if let Some(id) = self.function_stmt(name, params, body) {
@@ -550,5 +551,73 @@ impl Checker<'_> {
                 format!("{what} must be a number or a list of numbers, found {t}"),
             );
         }
+    }
+
+    /// `let COLL.NAME = VALUE`: a field of every element of tree collection `COLL`.
+    fn derived_field(&mut self, coll: &ast::Ident, name: &ast::Ident, value: &ast::Expr) {
+        if self.region.is_some() {
+            self.error(
+                DUPLICATE_NAME,
+                coll.span,
+                "a derived field is defined at the top level, not in a region".into(),
+                "inside a region",
+            )
+            .help = Some("move the `let` above the regions".into());
+            return;
+        }
+        let schema = self.env.schema;
+        let elem = match schema {
+            Some(s) if s.collection(&coll.name).is_some() => {
+                super::types::Elem::Tree(coll.name.clone())
+            }
+            Some(_) => {
+                self.error(
+                    super::check::UNKNOWN_NAME,
+                    coll.span,
+                    format!("the tree has no collection `{}`", coll.name),
+                    "not a collection",
+                )
+                .help = Some(
+                    "a derived field belongs to a collection of the tree (`let Jet.x = ...`); \
+                     for a value of one element write a `let`"
+                        .into(),
+                );
+                return;
+            }
+            None => super::types::Elem::Opaque(coll.name.clone()),
+        };
+        if super::types::field_type(&elem, &name.name, schema).is_some() && !elem.is_opaque() {
+            self.error(
+                DUPLICATE_NAME,
+                name.span,
+                format!("`{}` already has a field `{}`", coll.name, name.name),
+                "a stored field",
+            )
+            .help = Some("give the derived field another name".into());
+            return;
+        }
+        let key = (coll.name.clone(), name.name.clone());
+        if self.derived.contains_key(&key) {
+            self.error(
+                DUPLICATE_NAME,
+                name.span,
+                format!("`{}.{}` is already defined", coll.name, name.name),
+                "defined again",
+            );
+            return;
+        }
+        let (ty, _) = self.with_element(elem, |c| c.expr(value));
+        if matches!(
+            ty.unwrap_optional().0,
+            Type::Collection(_) | Type::List(_) | Type::Element(_)
+        ) {
+            self.mismatch(
+                value.span,
+                &ty,
+                format!("a derived field is a value per element (a number, a bool, a four-vector), found {ty}"),
+            );
+            return;
+        }
+        self.derived.insert(key, ty);
     }
 }

@@ -155,6 +155,13 @@ pub enum StmtKind {
         params: Vec<Ident>,
         body: Expr,
     },
+    /// `let COLL.NAME = VALUE`: a field of every element of tree collection `COLL`, computed
+    /// from the element (its fields bare in `VALUE`), used like a stored field.
+    DerivedField {
+        coll: Ident,
+        name: Ident,
+        value: Expr,
+    },
     /// `table NAME(PARAMS) edges P [...] ... values [...] flow F`: a binned lookup.
     Table(Table),
     /// `correction NAME = "KEY" from "FILE"`: the correction `KEY` of the correctionlib file

@@ -24,6 +24,11 @@ fn span_of(p: &Pair<Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
+/// Whether the next part is of rule `r`.
+fn parts_first_is(it: &std::vec::IntoIter<Pair<Rule>>, r: Rule) -> bool {
+    it.as_slice().first().is_some_and(|p| p.as_rule() == r)
+}
+
 fn ident(p: &Pair<Rule>) -> Ident {
     Ident {
         name: p.as_str().to_string(),
@@ -231,6 +236,20 @@ impl<'s> Builder<'s> {
                     name: ident(&n),
                     params: parts.iter().map(ident).collect(),
                     body: self.expr_of(b)?,
+                }
+            }
+            Rule::let_s if parts_first_is(&it, Rule::field_name) => {
+                let (Some(n), Some(v)) = (it.next(), it.next()) else {
+                    return Err(self.internal(span));
+                };
+                let mut parts = n.into_inner();
+                let (Some(c), Some(f)) = (parts.next(), parts.next()) else {
+                    return Err(self.internal(span));
+                };
+                StmtKind::DerivedField {
+                    coll: ident(&c),
+                    name: ident(&f),
+                    value: self.expr_of(v)?,
                 }
             }
             Rule::const_s | Rule::object_s | Rule::let_s => {

@@ -34,6 +34,7 @@ fn describe(rule: Rule) -> &'static str {
         table_flow | kw_flow => "`flow clamp`, `flow error` or `flow VALUE`",
         kw_clamp | kw_error => "`clamp` or `error`",
         kw_from => "`from`",
+        field_name => "`COLLECTION.FIELD`",
         region_item => "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`)",
         region_from => "`from REGION`",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true

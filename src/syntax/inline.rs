@@ -76,6 +76,7 @@ impl Inliner<'_> {
                 });
             }
             StmtKind::Const { value, .. }
+            | StmtKind::DerivedField { value, .. }
             | StmtKind::Object { value, .. }
             | StmtKind::Let { value, .. }
             | StmtKind::Weight { value } => self.expr(value, 1),
