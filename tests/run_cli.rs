@@ -1849,6 +1849,17 @@ fn element_identity_equals_counting() {
             assert_eq!(x, y, "{extra:?}: {a}");
         }
         assert_eq!(floats(&get("all_m_pairs")).iter().sum::<f64>(), 1464.0);
+        // A list literal fills once per item: the sum of its items' histograms.
+        let (two, a, b) = (
+            floats(&get("all_two")),
+            floats(&get("all_two_a")),
+            floats(&get("all_two_b")),
+        );
+        assert_eq!(two.iter().sum::<f64>(), 4842.0, "{extra:?}");
+        for i in 0..two.len() {
+            assert_eq!(two[i], a[i] + b[i], "{extra:?}: bin {i}");
+        }
+        assert_eq!(get("all_mixed"), get("all_mixed_x"), "{extra:?}");
         // 1406 events have an opposite-charge muon pair; 8 of them a second one among the rest.
         let total = |n: &str| floats(&get(n)).iter().sum::<f64>();
         assert_eq!(total("z_and_more_n_rest"), 1406.0, "{extra:?}");

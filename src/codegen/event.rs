@@ -340,6 +340,8 @@ enum Lst {
     Nest { sid: u32, a: Value, b: Value },
     /// A tuple's members' values.
     Mem { pos: Value, parts: Vec<Access> },
+    /// `[a, b, ...]`: the items' nodes, evaluated where the list is consumed, as `ty`.
+    Lit { items: Vec<NodeId>, ty: Type },
     /// `key` evaluated with each element of a collection range in scope (`list(c, key)`).
     Map {
         start: Value,
@@ -1099,6 +1101,10 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     p: b.p,
                 }
             }
+            NodeKind::ListLit { items } => Val::new(X::L(Lst::Lit {
+                items: items.clone(),
+                ty: list_item_type(&node.ty),
+            })),
             NodeKind::InElement { elem, key } => {
                 let b = self.node(*elem)?;
                 let X::E(pos) = b.x else {
@@ -1688,6 +1694,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 pos: word(self, 0, I64),
                 parts,
             }),
+            Some(ListShape::Lit(items, ty)) => X::L(Lst::Lit { items, ty }),
             Some(ListShape::Map { width, key }) => X::L(Lst::Map {
                 start: word(self, 0, I64),
                 len: word(self, 1, I64),
@@ -1721,6 +1728,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             }
             X::L(Lst::Scal { a, b, .. }) | X::L(Lst::Nest { a, b, .. }) => vec![*a, *b],
             X::L(Lst::Mem { pos, .. }) => vec![*pos],
+            X::L(Lst::Lit { .. }) => vec![],
             x => Self::parts(x),
         };
         for (k, w) in words.iter().enumerate() {
@@ -1741,6 +1749,9 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 width: self.u.widths[coll.0 as usize],
                 access: access.clone(),
             },
+            NodeKind::ListLit { items } => {
+                ListShape::Lit(items.clone(), list_item_type(&plan.node(id).ty))
+            }
             NodeKind::Map { coll, key } => ListShape::Map {
                 width: self.u.widths[coll.0 as usize],
                 key: *key,
@@ -1771,6 +1782,7 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             Lst::Proj { len, .. } | Lst::Map { len, .. } => *len,
             Lst::Scal { a, b, .. } | Lst::Nest { a, b, .. } => self.b.ins().isub(*b, *a),
             Lst::Mem { parts, .. } => self.iconst(parts.len() as i64),
+            Lst::Lit { items, .. } => self.iconst(items.len() as i64),
         }
     }
 
@@ -1789,6 +1801,38 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
             Lst::Map {
                 start, width, key, ..
             } => Ok(self.in_element(*start, j, *width, *key)?.x),
+            Lst::Lit { items, ty } => {
+                // Every item, then the one at `j`.
+                let mut acc: Option<X> = None;
+                for (k, it) in items.iter().enumerate() {
+                    let v = self.node(*it)?;
+                    let x = self.coerce(v, ty).x;
+                    acc = Some(match acc {
+                        None => x,
+                        Some(prev) => {
+                            let is = self.b.ins().icmp_imm_s(IntCC::Equal, j, k as i64);
+                            let a = Self::parts(&prev);
+                            let b = Self::parts(&x);
+                            if a.len() != b.len() {
+                                return Err("list items of different shapes".into());
+                            }
+                            let m: Vec<Value> = a
+                                .iter()
+                                .zip(&b)
+                                .map(|(p, q)| self.b.ins().select(is, *q, *p))
+                                .collect();
+                            match &prev {
+                                X::I(_) => X::I(m[0]),
+                                X::F(_) => X::F(m[0]),
+                                X::B(_) => X::B(m[0]),
+                                X::P4(_) => X::P4([m[0], m[1], m[2], m[3]]),
+                                _ => return Err("a list literal of non-values".into()),
+                            }
+                        }
+                    });
+                }
+                acc.ok_or_else(|| "an item of an empty list".to_string())
+            }
             Lst::Scal { sid, a, .. } => {
                 let plan = self.plan();
                 let info = &plan.scalars[*sid as usize];
@@ -3101,10 +3145,19 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
 #[derive(Clone, Debug)]
 enum ListShape {
     Proj { width: u32, access: Access },
+    Lit(Vec<NodeId>, Type),
     Map { width: u32, key: NodeId },
     Scal(u32),
     Nest(u32),
     Mem(Vec<Access>),
+}
+
+/// The item type of a list type.
+fn list_item_type(t: &Type) -> Type {
+    match t.unwrap_optional().0 {
+        Type::List(i) => (**i).clone(),
+        other => other.clone(),
+    }
 }
 
 /// A running `reduce` (sum, min, max, mean), as `eval::Frame::reduce`.

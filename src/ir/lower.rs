@@ -639,6 +639,9 @@ impl Lower<'_> {
             // An inlined function: its body's copy (the arguments are there, as `Arg`s).
             ExprKind::Inline { body, .. } => return self.expr(body),
             ExprKind::Arg { value } => return self.expr(value),
+            ExprKind::List(items) => NodeKind::ListLit {
+                items: items.iter().map(|x| self.expr(x)).collect::<R<Vec<_>>>()?,
+            },
             ExprKind::Slice { base, lo, hi } => {
                 let coll = self.expr(base)?;
                 let mut bound = |b: &Option<Box<Expr>>| -> R<(Option<NodeId>, bool)> {
@@ -1140,7 +1143,7 @@ fn collect_randoms(e: &Expr, out: &mut HashMap<ExprId, u32>) {
             collect_randoms(base, out);
             collect_randoms(index, out);
         }
-        ExprKind::Call { args, .. } => {
+        ExprKind::Call { args, .. } | ExprKind::List(args) => {
             for a in args {
                 collect_randoms(a, out);
             }

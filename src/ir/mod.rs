@@ -170,6 +170,10 @@ pub enum NodeKind {
         a: NodeId,
         b: NodeId,
     },
+    /// `[a, b, ...]`: a list of the items' values.
+    ListLit {
+        items: Vec<NodeId>,
+    },
     /// `key` evaluated with element `elem` in scope (a derived field of one element, `let
     /// Jet.x = ...` read as `jets[0].x` or a bare `x`); absent when `elem` is.
     InElement {
@@ -705,6 +709,7 @@ impl Plan {
             NodeKind::Combinations { coll, .. } => vec![*coll],
             NodeKind::Union { colls } => colls.clone(),
             NodeKind::Map { coll, key } => vec![*coll, *key],
+            NodeKind::ListLit { items } => items.clone(),
             NodeKind::InElement { elem, key } => vec![*elem, *key],
             NodeKind::Slice { coll, lo, hi, .. } => {
                 std::iter::once(*coll).chain(*lo).chain(*hi).collect()

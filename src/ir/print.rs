@@ -211,6 +211,10 @@ impl Plan {
             }
             NodeKind::Map { coll, key } => write!(s, "list({}, {})", n(coll), n(key)),
             NodeKind::InElement { elem, key } => write!(s, "in({}, {})", n(elem), n(key)),
+            NodeKind::ListLit { items } => {
+                let v: Vec<String> = items.iter().map(n).collect();
+                write!(s, "[{}]", v.join(", "))
+            }
             NodeKind::Union { colls } => {
                 let v: Vec<String> = colls.iter().map(n).collect();
                 write!(s, "union({})", v.join(", "))

@@ -346,6 +346,9 @@ impl Maps {
                 lo_end: *lo_end,
                 hi_end: *hi_end,
             },
+            NodeKind::ListLit { items } => NodeKind::ListLit {
+                items: items.iter().map(n).collect(),
+            },
             NodeKind::InElement { elem, key } => NodeKind::InElement {
                 elem: n(elem),
                 key: n(key),

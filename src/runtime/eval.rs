@@ -414,6 +414,18 @@ impl<'p> Frame<'p> {
                 }
                 self.list_from_tmp(t0)
             }
+            NodeKind::ListLit { items } => {
+                let item_ty = match node.ty.unwrap_optional().0 {
+                    Type::List(t) => (**t).clone(),
+                    _ => Type::Float,
+                };
+                let t0 = self.tmp.len();
+                for x in items {
+                    let v = self.eval(ch, s, *x)?;
+                    self.tmp.push(promote(v, &item_ty));
+                }
+                self.list_from_tmp(t0)
+            }
             NodeKind::InElement { elem, key } => match self.eval(ch, s, *elem)? {
                 V::E(start) => {
                     self.elems.push(start);

@@ -205,6 +205,7 @@ impl Checker<'_> {
             ExprKind::Index { base, index } => self.index(base, index),
             ExprKind::Slice { base, lo, hi } => self.slice(base, lo.as_deref(), hi.as_deref()),
             ExprKind::Inline { func, args, body } => self.inline_call(func, args, body, e.span),
+            ExprKind::List(items) => self.list_literal(items),
             ExprKind::Arg { value } => self.argument(value),
             ExprKind::Call { func, args } => {
                 if let Some(r) = self.user_call(func, args, e.span) {
@@ -681,6 +682,46 @@ impl Checker<'_> {
         };
         let (t, v) = self.index_of(bt, base, index, iv);
         (if optional { t.optional() } else { t }, v)
+    }
+
+    /// `[a, b, ...]`: the items' common type (ints and floats meet as floats); no item may be
+    /// absent.
+    fn list_literal(&mut self, items: &[Expr]) -> Typed {
+        let mut ty: Option<Type> = None;
+        for x in items {
+            let (t, _) = self.expr(x);
+            let t = match t {
+                Type::Int | Type::Float | Type::Bool | Type::P4 | Type::Unknown => t,
+                Type::Error => return (Type::Error, None),
+                t => {
+                    self.mismatch(
+                        x.span,
+                        &t,
+                        format!("a list item must be a number, a bool or a four-vector, found {t}"),
+                    );
+                    if t.unwrap_optional().1
+                        && let Some(d) = self.diags.last_mut()
+                    {
+                        d.help = Some("give it a value where it is absent: `x ?? 0`".into());
+                    }
+                    return (Type::Error, None);
+                }
+            };
+            ty = Some(match ty {
+                None => t,
+                Some(prev) => {
+                    let u = self.unify(&prev, &t, x.span);
+                    if u == Type::Error {
+                        return (Type::Error, None);
+                    }
+                    u
+                }
+            });
+        }
+        match ty {
+            Some(t) => (Type::List(Box::new(t)), None),
+            None => (Type::Error, None),
+        }
     }
 
     /// `c[lo:hi]`: a collection of the same elements.

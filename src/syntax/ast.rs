@@ -371,6 +371,8 @@ pub enum ExprKind {
         func: Ident,
         args: Vec<Expr>,
     },
+    /// `[a, b, ...]`: a list of values.
+    List(Vec<Expr>),
     /// A call of a user function, inlined: the arguments as written (checked where the call
     /// stands) and a copy of the body whose parameters are [`ExprKind::Arg`] nodes. The node's
     /// value is the body's.

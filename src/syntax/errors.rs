@@ -40,6 +40,7 @@ fn describe(rule: Rule) -> &'static str {
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true
         | kw_false | kw_if | kw_not | neg_op | bnot_op => "an expression",
         tuple => "`(` starting a tuple",
+        list_lit => "`[` starting a list",
         axis => "an axis such as `regular(25, 50, 550)`",
         field_suffix => "`.field`",
         index_suffix => "`[index]`",

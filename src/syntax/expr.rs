@@ -362,6 +362,16 @@ impl Builder<'_> {
             Rule::ident | Rule::lumi_ref => {
                 self.node(ExprKind::Name(p.as_str().trim().to_string()), span, 1)
             }
+            Rule::list_lit => {
+                let mut items = Vec::new();
+                let mut depth = 1;
+                for x in p.into_inner() {
+                    let b = self.expr(x)?;
+                    depth = depth.max(b.depth + 1);
+                    items.push(b.expr);
+                }
+                self.node(ExprKind::List(items), span, depth)
+            }
             Rule::paren => {
                 let Some(inner) = p.into_inner().next() else {
                     return Err(self.internal(span));

@@ -273,6 +273,9 @@ impl Inliner<'_> {
                 lo: lo.as_ref().map(|x| Box::new(self.copy(x, params, args))),
                 hi: hi.as_ref().map(|x| Box::new(self.copy(x, params, args))),
             },
+            ExprKind::List(items) => {
+                ExprKind::List(items.iter().map(|x| self.copy(x, params, args)).collect())
+            }
             ExprKind::Call { func, args: a } => ExprKind::Call {
                 func: func.clone(),
                 args: a.iter().map(|x| self.copy(x, params, args)).collect(),
@@ -341,7 +344,7 @@ pub fn children(e: &Expr) -> Vec<&Expr> {
             then,
             otherwise,
         } => vec![cond, then, otherwise],
-        ExprKind::Call { args, .. } => args.iter().collect(),
+        ExprKind::Call { args, .. } | ExprKind::List(args) => args.iter().collect(),
         ExprKind::Inline { args, body, .. } => args.iter().chain([&**body]).collect(),
         ExprKind::Slice { base, lo, hi } => std::iter::once(&**base)
             .chain(lo.as_deref())
@@ -372,7 +375,7 @@ fn children_mut(e: &mut Expr) -> Vec<&mut Expr> {
             then,
             otherwise,
         } => vec![cond, then, otherwise],
-        ExprKind::Call { args, .. } => args.iter_mut().collect(),
+        ExprKind::Call { args, .. } | ExprKind::List(args) => args.iter_mut().collect(),
         ExprKind::Slice { base, lo, hi } => std::iter::once(&mut **base)
             .chain(lo.as_deref_mut())
             .chain(hi.as_deref_mut())
