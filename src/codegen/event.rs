@@ -1005,6 +1005,23 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         })
     }
 
+    /// `present` when `p` holds, else an absent value of type `ty` (nothing is computed for it).
+    fn when_present(
+        &mut self,
+        p: Value,
+        ty: &Type,
+        present: impl FnOnce(&mut Self) -> R<Val>,
+    ) -> R<Val> {
+        let sh = shape_of(ty)?;
+        self.branch(p, ty, present, |s| {
+            let f = s.bconst(false);
+            Ok(Val {
+                x: s.zero(&sh),
+                p: Some(f),
+            })
+        })
+    }
+
     fn assign(&mut self, sh: &Sh, vars: &[Variable], pv: Variable, v: &Val, opt: bool) -> R<()> {
         let parts = Self::parts(&v.x);
         if parts.len() != vars.len() {
@@ -1074,20 +1091,8 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     },
                     // An absent element has no position to read from: read only when present.
                     (Some(p), _) => {
-                        let sh = shape_of(&node.ty)?;
                         let access = access.clone();
-                        self.branch(
-                            p,
-                            &node.ty,
-                            |s| Ok(Val::new(s.access(&access, pos)?)),
-                            |s| {
-                                let f = s.bconst(false);
-                                Ok(Val {
-                                    x: s.zero(&sh),
-                                    p: Some(f),
-                                })
-                            },
-                        )?
+                        self.when_present(p, &node.ty, |s| Ok(Val::new(s.access(&access, pos)?)))?
                     }
                 }
             }
@@ -1120,26 +1125,12 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         self.coerce(v, &node.ty)
                     }
                     // Read only when the element is there.
-                    Some(p) => {
-                        let sh = shape_of(&node.ty)?;
-                        self.branch(
-                            p,
-                            &node.ty,
-                            |s| {
-                                s.scopes.push(pos);
-                                let v = s.node(key);
-                                s.scopes.pop();
-                                v
-                            },
-                            |s| {
-                                let f = s.bconst(false);
-                                Ok(Val {
-                                    x: s.zero(&sh),
-                                    p: Some(f),
-                                })
-                            },
-                        )?
-                    }
+                    Some(p) => self.when_present(p, &node.ty, |s| {
+                        s.scopes.push(pos);
+                        let v = s.node(key);
+                        s.scopes.pop();
+                        v
+                    })?,
                 }
             }
             NodeKind::Map { coll, key } => {
