@@ -290,6 +290,7 @@ fn outputs_open_in_hist_uproot_and_root() {
         ("examples/hzz.ana", "open-hzz"),
         ("examples/poet_ttbar.ana", "open-poet"),
         ("tests/run/constructs/layouts.ana", "open-layouts"),
+        ("tests/run/hist3d.ana", "open-hist3d"),
     ] {
         let out = run_ok(ana, name, &[]);
         let r = Command::new("python3")
@@ -2007,6 +2008,39 @@ fn derived_fields_equal_their_expressions_written_out() {
         }
         let n = floats(&h["all_n_mu_hzz"]["storage"]["values"]);
         assert!(n[3..].iter().sum::<f64>() > 500.0, "{n:?}");
+        let _ = std::fs::remove_dir_all(out);
+    }
+}
+
+/// A 3-D histogram: summed over its third axis it equals the 2-D histogram of the same values,
+/// compiled and interpreted (its ROOT form is checked by `outputs_open_in_hist_uproot_and_root`).
+#[test]
+fn a_three_dimensional_histogram_projects_onto_its_two_dimensional_twin() {
+    if shared_data().is_none() {
+        return;
+    }
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/hist3d.ana", "hist3d", extra);
+        let h = json(&out.join("histograms.json"));
+        let v3 = &h["all_pt_eta_q_hzz"]["storage"]["values"];
+        let v2 = &h["all_pt_eta_hzz"]["storage"]["values"];
+        let (x3, x2) = (v3.as_array().unwrap(), v2.as_array().unwrap());
+        assert_eq!(x3.len(), 12);
+        let mut filled = 0;
+        for (plane, row2) in x3.iter().zip(x2) {
+            for (line, want) in plane
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(row2.as_array().unwrap())
+            {
+                let got: f64 = floats(line).iter().sum();
+                let want = want.as_f64().unwrap();
+                assert!(close(got, want), "{extra:?}: {got} vs {want}");
+                filled += usize::from(want != 0.0);
+            }
+        }
+        assert!(filled > 30, "{filled}");
         let _ = std::fs::remove_dir_all(out);
     }
 }

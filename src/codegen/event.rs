@@ -102,7 +102,9 @@ pub struct State {
     pub err_aux2: u64,
     pub p4tmp: [f64; 4],
     /// String fill values: (pointer, length) per axis.
-    pub sx: [u64; 4],
+    pub sx: [u64; 6],
+    /// The third axis' fill (kind, bits) of a 3-D histogram.
+    pub fz: [i64; 2],
     /// Per context slot and collection: a four-vector cache, 5 words per element of the event
     /// (stamp, px, py, pz, E), for as many elements as the chunk's largest event has.
     pub p4c: *const *mut u64,
@@ -163,6 +165,8 @@ pub struct Hooks {
     /// own weight and whether it has one.
     pub fill1: extern "C" fn(*mut State, i64, i64, i64, i64, f64, i64),
     pub fill2: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64, f64, i64),
+    /// As `fill2`, with the third axis' (kind, bits) in `State::fz`.
+    pub fill3: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64, f64, i64),
     pub count: extern "C" fn(*mut State, i64, i64),
     /// Whether event list `c` takes this event's row (also counts it as seen).
     pub collect_begin: extern "C" fn(*mut State, i64, i64) -> i64,
@@ -434,6 +438,7 @@ struct Imports {
     cut: FuncId,
     fill1: FuncId,
     fill2: FuncId,
+    fill3: FuncId,
     count: FuncId,
     collect_begin: FuncId,
     collect_row: FuncId,
@@ -2744,7 +2749,24 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         let w = self.fill_weight(both, h, weight, none)?;
                         self.call(self.u.imp.fill2, &[st, hv, ctx, kx, bx, ky, by, w, has]);
                     }
-                    _ => return Err("histograms of more than two axes".into()),
+                    [x, y, z] => {
+                        let vx = self.node(*x)?;
+                        let vy = self.node(*y)?;
+                        let vz = self.node(*z)?;
+                        let (kx, bx) = self.fill_bits(&vx, 0)?;
+                        let (ky, by) = self.fill_bits(&vy, 1)?;
+                        let (kz, bz) = self.fill_bits(&vz, 2)?;
+                        let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, kx, 0);
+                        let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
+                        let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, kz, 0);
+                        let ab = self.b.ins().band(a, b);
+                        let all = self.b.ins().band(ab, c);
+                        let w = self.fill_weight(all, h, weight, none)?;
+                        self.sstore(kz, off!(fz));
+                        self.sstore(bz, off!(fz) + 8);
+                        self.call(self.u.imp.fill3, &[st, hv, ctx, kx, bx, ky, by, w, has]);
+                    }
+                    _ => return Err("histograms of more than three axes".into()),
                 }
             }
             Step::Count(c) => {
@@ -3351,7 +3373,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         .finish(settings::Flags::new(fb))
         .map_err(|e| format!("cranelift ISA: {e}"))?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    let symbols: [(&str, *const u8); 19] = [
+    let symbols: [(&str, *const u8); 20] = [
         ("ev_streq", cb_streq as *const u8),
         ("ev_math1", cb_math1 as *const u8),
         ("ev_pow", cb_pow as *const u8),
@@ -3367,6 +3389,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         ("ev_cut", hooks.cut as *const u8),
         ("ev_fill1", hooks.fill1 as *const u8),
         ("ev_fill2", hooks.fill2 as *const u8),
+        ("ev_fill3", hooks.fill3 as *const u8),
         ("ev_count", hooks.count as *const u8),
         ("ev_collect_begin", hooks.collect_begin as *const u8),
         ("ev_collect_row", hooks.collect_row as *const u8),
@@ -3411,6 +3434,10 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         correction: import("ev_correction", sig(&[I64, I64, I64], Some(I64)))?,
         fill2: import(
             "ev_fill2",
+            sig(&[I64, I64, I64, I64, I64, I64, I64, F64, I64], None),
+        )?,
+        fill3: import(
+            "ev_fill3",
             sig(&[I64, I64, I64, I64, I64, I64, I64, F64, I64], None),
         )?,
         count: import("ev_count", sig(&[I64, I64, I64], None))?,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value as J, json};
 
-use crate::io::root::write::{Axis as RAxis, AxisEdges, Hist1D, Hist2D, RootWriter};
+use crate::io::root::write::{Axis as RAxis, AxisEdges, Hist1D, Hist2D, Hist3D, RootWriter};
 use crate::ir::{AxisKind, HistSpec, Plan};
 use crate::runtime::accum::extent;
 use crate::runtime::results::{NamedHist, Results};
@@ -144,6 +144,14 @@ fn nested(spec: &HistSpec, v: &[f64]) -> J {
         [_, y] => {
             let ey = extent(&y.kind);
             J::Array(v.chunks(ey).map(flat).collect())
+        }
+        [_, y, z] => {
+            let (ey, ez) = (extent(&y.kind), extent(&z.kind));
+            J::Array(
+                v.chunks(ey * ez)
+                    .map(|plane| J::Array(plane.chunks(ez).map(flat).collect()))
+                    .collect(),
+            )
         }
         _ => flat(v),
     }
@@ -343,7 +351,7 @@ fn root_bin(a: &AxisKind, cell: usize) -> usize {
     }
 }
 
-/// Writes `histograms.root`: one TH1D/TH2D per histogram, in sorted name order.
+/// Writes `histograms.root`: one TH1D/TH2D/TH3D per histogram, in sorted name order.
 fn write_root(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputError> {
     let mut sorted: Vec<&NamedHist> = results.hists.iter().collect();
     sorted.sort_by(|a, b| a.name.cmp(&b.name));
@@ -414,7 +422,48 @@ fn write_root(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputE
                 })
                 .map_err(rerr)?;
             }
-            _ => {}
+            [x, y, z] => {
+                let (nx, ny, nz) = (extent(&x.kind), extent(&y.kind), extent(&z.kind));
+                let (rx, ry, rz) = (
+                    root_cells(&x.kind),
+                    root_cells(&y.kind),
+                    root_cells(&z.kind),
+                );
+                let mut sumw = vec![0.0; rx * ry * rz];
+                let mut sumw2 = sumw.clone();
+                for i in 0..nx {
+                    for j in 0..ny {
+                        for k in 0..nz {
+                            let at = root_bin(&x.kind, i)
+                                + rx * (root_bin(&y.kind, j) + ry * root_bin(&z.kind, k));
+                            let from = (i * ny + j) * nz + k;
+                            sumw[at] = h.sumw[from];
+                            sumw2[at] = h.sumw2[from];
+                        }
+                    }
+                }
+                let (tsumw, tsumw2) = in_range(&sumw, &sumw2, &[rx, ry, rz]);
+                w.write_hist3d(&Hist3D {
+                    name: h.name.clone(),
+                    title,
+                    x: root_axis(x),
+                    y: root_axis(y),
+                    z: root_axis(z),
+                    sumw,
+                    sumw2,
+                    entries: h.entries as f64,
+                    tsumw,
+                    tsumw2,
+                })
+                .map_err(rerr)?;
+            }
+            other => {
+                return Err(OutputError::Root(format!(
+                    "histogram {}: {} axes (ROOT histograms have up to three)",
+                    h.name,
+                    other.len()
+                )));
+            }
         }
     }
     w.finish().map_err(rerr)
@@ -436,6 +485,10 @@ fn in_range(sumw: &[f64], sumw2: &[f64], dims: &[usize]) -> (f64, f64) {
         [nx, ny] => {
             let (ix, iy) = (i % nx, i / nx);
             ix > 0 && ix < nx - 1 && iy > 0 && iy < ny - 1
+        }
+        [nx, ny, nz] => {
+            let (ix, iy, iz) = (i % nx, (i / nx) % ny, i / (nx * ny));
+            ix > 0 && ix < nx - 1 && iy > 0 && iy < ny - 1 && iz > 0 && iz < nz - 1
         }
         _ => false,
     };

@@ -134,13 +134,13 @@ impl HistAcc {
     }
 }
 
-/// The flat cell of a 1-D or 2-D fill.
+/// The flat cell of a fill of any number of axes.
 pub fn flat(axes: &[AxisSpec], cells: &[usize]) -> usize {
-    match cells {
-        [x] => *x,
-        [x, y] => x * extent(&axes[1].kind) + y,
-        _ => 0,
-    }
+    // Row-major, the last axis fastest (as the UHI JSON's nested lists).
+    cells
+        .iter()
+        .zip(axes)
+        .fold(0, |at, (c, a)| at * extent(&a.kind) + c)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -872,7 +872,45 @@ impl<'p> EventRunner<'p> {
                             acc.nan += (nx || ny) as u64;
                         }
                     }
-                    _ => {}
+                    [x, y, z] => {
+                        let vx = ev(f.eval(ch, s, *x))?;
+                        let vy = ev(f.eval(ch, s, *y))?;
+                        let vz = ev(f.eval(ch, s, *z))?;
+                        let (Some(fx), Some(fy), Some(fz)) = (
+                            fill_val(f, ch, vx),
+                            fill_val(f, ch, vy),
+                            fill_val(f, ch, vz),
+                        ) else {
+                            for t in 0..nt {
+                                res.outputs[self.targets[ctx][t].0].hists[h].skipped += 1;
+                            }
+                            return Ok(());
+                        };
+                        let (cx, nx) = cell(&spec.axes[0].kind, fx);
+                        let (cy, ny) = cell(&spec.axes[1].kind, fy);
+                        let (cz, nz) = cell(&spec.axes[2].kind, fz);
+                        self.fill_weights(f, ch, s, ctx)?;
+                        let k = match spec.weight {
+                            Some(w) => match hist_weight(ev(f.eval(ch, s, w))?, &spec.name, 1)? {
+                                HistWeight::One(x) => Some(x),
+                                _ => None,
+                            },
+                            None => None,
+                        };
+                        let at = flat(&spec.axes, &[cx, cy, cz]);
+                        for t in 0..nt {
+                            let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
+                            let wt = self.weights[t] * self.scale;
+                            acc.add(at, k.map_or(wt, |k| wt * k));
+                            acc.nan += (nx || ny || nz) as u64;
+                        }
+                    }
+                    _ => {
+                        return Err((
+                            RunErrorKind::Eval,
+                            format!("histogram `{}` has more than three axes", spec.name),
+                        ));
+                    }
                 }
             }
             Step::Count(c) => {

@@ -29,6 +29,7 @@ pub const HOOKS: Hooks = Hooks {
     cut: hook_cut,
     fill1: hook_fill1,
     fill2: hook_fill2,
+    fill3: hook_fill3,
     count: hook_count,
     collect_begin: hook_collect_begin,
     collect_row: hook_collect_row,
@@ -236,6 +237,44 @@ extern "C" fn hook_fill2(
     }
 }
 
+#[allow(clippy::too_many_arguments)]
+extern "C" fn hook_fill3(
+    st: *mut State,
+    h: i64,
+    ctx: i64,
+    kx: i64,
+    bx: i64,
+    ky: i64,
+    by: i64,
+    hw: f64,
+    has: i64,
+) {
+    // Safety: see `parts`.
+    let (s, host, res, plan) = unsafe { parts(st) };
+    let h = h as usize;
+    let targets = &host.targets[ctx as usize];
+    let (Some(x), Some(y), Some(z)) = (
+        fill_val(s, 0, kx, bx),
+        fill_val(s, 1, ky, by),
+        fill_val(s, 2, s.fz[0], s.fz[1]),
+    ) else {
+        for &(o, _) in targets {
+            res.outputs[o].hists[h].skipped += 1;
+        }
+        return;
+    };
+    let spec = &plan.hists[h];
+    let (cx, nx) = cell(&spec.axes[0].kind, x);
+    let (cy, ny) = cell(&spec.axes[1].kind, y);
+    let (cz, nz) = cell(&spec.axes[2].kind, z);
+    let at = flat(&spec.axes, &[cx, cy, cz]);
+    for &(o, f) in targets {
+        let acc = &mut res.outputs[o].hists[h];
+        acc.add(at, with_hist_weight(weight(s, f), hw, has));
+        acc.nan += (nx || ny || nz) as u64;
+    }
+}
+
 extern "C" fn hook_count(st: *mut State, c: i64, ctx: i64) {
     // Safety: see `parts`.
     let (s, host, res, _) = unsafe { parts(st) };
@@ -408,7 +447,8 @@ impl<'k> Native<'k> {
             err_aux: 0,
             err_aux2: 0,
             p4tmp: [0.0; 4],
-            sx: [0; 4],
+            sx: [0; 6],
+            fz: [0; 2],
             p4c: std::ptr::null(),
             host: std::ptr::null_mut(),
             grow_idx,

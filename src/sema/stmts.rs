@@ -390,6 +390,19 @@ impl Checker<'_> {
                         "fill values and axes must match",
                     )
                     .help = Some("a 2-D histogram is `hist h = (x, y) in AXIS, AXIS`".into());
+                } else if h.fills.len() > 3 {
+                    self.error(
+                        HIST_DIMENSIONS,
+                        h.name.span,
+                        format!(
+                            "histogram `{}` has {} axes; histograms have one, two or three",
+                            h.name.name,
+                            h.fills.len()
+                        ),
+                        "too many axes",
+                    )
+                    .help =
+                        Some("split it into several histograms, or fill a region per slice".into());
                 }
                 for a in &h.axes {
                     self.axis(a);
@@ -397,7 +410,7 @@ impl Checker<'_> {
                 for (f, a) in h.fills.iter().zip(&h.axes) {
                     self.fill_matches_axis(f, a);
                 }
-                if h.fills.len() == 2 {
+                if h.fills.len() >= 2 {
                     for f in &h.fills {
                         if let Some(Type::List(_)) = self
                             .out
@@ -408,7 +421,8 @@ impl Checker<'_> {
                             self.error(
                                 HIST_DIMENSIONS,
                                 f.span,
-                                "a 2-D histogram takes one value per axis and event; this is a list"
+                                "a histogram of several axes takes one value per axis and event; \
+                                 this is a list"
                                     .into(),
                                 "a list (one value per element)",
                             )

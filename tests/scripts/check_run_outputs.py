@@ -47,7 +47,7 @@ def main(folder):
         hh = hist.Hist(decoded[name])
         close(hh.values(flow=True), values, f"{name}: hist values")
         close(hh.variances(flow=True), variances, f"{name}: hist variances")
-        # uproot and ROOT read the TH1D/TH2D. Category axes have no underflow cell in UHI form
+        # uproot and ROOT read the TH1D/TH2D/TH3D. Category axes have no underflow cell in UHI form
         # but do in ROOT's: compare through a mapping.
         axes = h["axes"]
         ro = up[name]
@@ -66,7 +66,7 @@ def main(folder):
         if not th:
             fail(f"ROOT: no object {name}")
         for k, a in enumerate(axes):
-            ax = [th.GetXaxis(), th.GetYaxis()][k]
+            ax = [th.GetXaxis(), th.GetYaxis(), th.GetZaxis()][k]
             if a["type"].startswith("category"):
                 for i, c in enumerate(a["categories"]):
                     if ax.GetBinLabel(i + 1) != str(c):
@@ -78,9 +78,14 @@ def main(folder):
             close(got[idx[0]], values, f"{name}: ROOT contents")
             err = np.array([th.GetBinError(i) ** 2 for i in range(th.GetNbinsX() + 2)])
             close(err[idx[0]], variances, f"{name}: ROOT errors squared")
-        else:
+        elif len(axes) == 2:
             nx, ny = th.GetNbinsX() + 2, th.GetNbinsY() + 2
             got = np.array([[th.GetBinContent(i, j) for j in range(ny)] for i in range(nx)])
+            close(got[sel], values, f"{name}: ROOT contents")
+        else:
+            nx, ny, nz = th.GetNbinsX() + 2, th.GetNbinsY() + 2, th.GetNbinsZ() + 2
+            got = np.array([[[th.GetBinContent(i, j, k) for k in range(nz)] for j in range(ny)]
+                            for i in range(nx)])
             close(got[sel], values, f"{name}: ROOT contents")
         n += 1
     print("OK", n)

@@ -487,6 +487,40 @@ static CLASSES: &[ClassInfo] = &[
         ],
         needs: &["TH2"],
     },
+    ClassInfo {
+        name: "TAtt3D",
+        version: 1,
+        checksum: 0x0000_757a,
+        elems: &[],
+        needs: &[],
+    },
+    ClassInfo {
+        name: "TH3",
+        version: 6,
+        checksum: 0x42d2_445f,
+        elems: &[
+            TH1_BASE,
+            base("TAtt3D", "3D attributes", 1, 0x0000_757a),
+            basic("fTsumwy", "Total Sum of weight*Y", DOUBLE),
+            basic("fTsumwy2", "Total Sum of weight*Y*Y", DOUBLE),
+            basic("fTsumwxy", "Total Sum of weight*X*Y", DOUBLE),
+            basic("fTsumwz", "Total Sum of weight*Z", DOUBLE),
+            basic("fTsumwz2", "Total Sum of weight*Z*Z", DOUBLE),
+            basic("fTsumwxz", "Total Sum of weight*X*Z", DOUBLE),
+            basic("fTsumwyz", "Total Sum of weight*Y*Z", DOUBLE),
+        ],
+        needs: &["TH1", "TAtt3D"],
+    },
+    ClassInfo {
+        name: "TH3D",
+        version: 4,
+        checksum: 0x64b9_ff86,
+        elems: &[
+            base("TH3", "3-dimensional histogram base class", 6, 0x42d2_445f),
+            TARRAYD_BASE,
+        ],
+        needs: &["TH3"],
+    },
 ];
 
 /// The table entry for `name`, including the tree classes from [`super::tree_classes`].

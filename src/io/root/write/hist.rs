@@ -110,6 +110,24 @@ pub struct Hist2D {
     pub tsumwxy: f64,
 }
 
+/// A three-dimensional histogram of doubles (`TH3D`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hist3D {
+    pub name: String,
+    pub title: String,
+    pub x: Axis,
+    pub y: Axis,
+    pub z: Axis,
+    /// `(nx + 2) * (ny + 2) * (nz + 2)` values in ROOT order: bin `(ix, iy, iz)` at
+    /// `ix + (nx + 2) * (iy + (ny + 2) * iz)`.
+    pub sumw: Vec<f64>,
+    /// Same layout as `sumw`, or empty (see [`Hist1D::sumw2`]).
+    pub sumw2: Vec<f64>,
+    pub entries: f64,
+    pub tsumw: f64,
+    pub tsumw2: f64,
+}
+
 /// Statistics shared by every dimension, in `TH1`'s member order.
 struct Stats {
     entries: f64,
@@ -199,6 +217,48 @@ pub fn th2d(h: &Hist2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
     b.f64(h.tsumwy2);
     b.f64(h.tsumwxy);
     b.end_section(th2);
+    b.array_f64(&h.sumw);
+    b.end_section(top);
+    Ok(b.data)
+}
+
+/// Serializes a `TH3D` payload for a key of `keylen` bytes. The moments of the axes' values
+/// (fTsumwx, ...) are written as 0, as for [`th2d`]: the contents carry the information.
+pub fn th3d(h: &Hist3D, keylen: u32) -> Result<Vec<u8>, WriteError> {
+    h.x.validate(&format!("histogram {} x axis", h.name))?;
+    h.y.validate(&format!("histogram {} y axis", h.name))?;
+    h.z.validate(&format!("histogram {} z axis", h.name))?;
+    let cells = (h.x.bins() + 2)
+        .checked_mul(h.y.bins() + 2)
+        .and_then(|c| c.checked_mul(h.z.bins() + 2))
+        .filter(|&c| c < i32::MAX as usize / 8)
+        .ok_or_else(|| WriteError::Invalid(format!("histogram {}: too many bins", h.name)))?;
+    check_cells(&h.name, &h.sumw, &h.sumw2, cells)?;
+    let mut b = Buf::new(keylen);
+    let top = b.begin_section(4); // TH3D
+    let th3 = b.begin_section(6); // TH3
+    let stats = Stats {
+        entries: h.entries,
+        tsumw: h.tsumw,
+        tsumw2: h.tsumw2,
+        tsumwx: 0.0,
+        tsumwx2: 0.0,
+    };
+    th1(
+        &mut b,
+        &h.name,
+        &h.title,
+        [&h.x, &h.y, &h.z],
+        cells,
+        &stats,
+        &h.sumw2,
+    );
+    let att3d = b.begin_section(1); // TAtt3D: no members
+    b.end_section(att3d);
+    for _ in 0..7 {
+        b.f64(0.0); // fTsumwy, fTsumwy2, fTsumwxy, fTsumwz, fTsumwz2, fTsumwxz, fTsumwyz
+    }
+    b.end_section(th3);
     b.array_f64(&h.sumw);
     b.end_section(top);
     Ok(b.data)

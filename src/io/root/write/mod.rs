@@ -28,7 +28,7 @@ mod tree_object;
 
 use std::path::{Path, PathBuf};
 
-pub use hist::{Axis, AxisEdges, Hist1D, Hist2D};
+pub use hist::{Axis, AxisEdges, Hist1D, Hist2D, Hist3D};
 pub use tree::{Branch, BranchData, Column, Tree};
 
 use file::{DirId, KeyName, Sink};
@@ -179,6 +179,10 @@ impl RootWriter {
     /// Writes a `TH2D`.
     pub fn write_hist2d(&mut self, h: &Hist2D) -> Result<(), WriteError> {
         self.write_listed("TH2D", &h.name, &h.title, |k| hist::th2d(h, k))
+    }
+
+    pub fn write_hist3d(&mut self, h: &Hist3D) -> Result<(), WriteError> {
+        self.write_listed("TH3D", &h.name, &h.title, |k| hist::th3d(h, k))
     }
 
     /// Writes a `TTree`: its baskets first, then the tree object that points at them.
