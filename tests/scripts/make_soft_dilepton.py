@@ -8,20 +8,23 @@ Usage (from the repository root):
 
 Why: none of the 200 real ttbar events has two soft leptons (5-30 GeV), a hard ISR jet and large
 MET without a b jet, so the example's histograms would be empty. Each event written here starts
-from one real event drawn with replacement and keeps its jets (the leading one scaled to 60-450
-GeV: the ISR jet; the others by 0.8-1.3), its real leptons are dropped, and:
+from one real event drawn with replacement (events without jets borrow the jets of another), its
+real leptons are dropped, and:
 
-- two soft leptons: mu mu (40 %), e e (30 %) or e mu (30 %), of opposite charge in 85 % of the
-  events, whose pair mass is near the J/psi (12 %), near the Upsilon(1S) (10 %) or flat in
-  1-60 GeV; the first lepton's pt is 3-35 GeV, the second's is solved from the pair mass (so some
-  leptons fall below or above the analysis' pt window); the pair points roughly along the MET;
-- lepton identification bits and isolation drawn as in make_enriched_nanoaod.py, impact
-  parameters |dxy|, |dz| mostly below 0.01 cm (8 % displaced);
+- MET flat in 100-360 GeV; the ISR jet (the leading central jet with the tight-ID bit) scaled to
+  0.55-1.3 times the MET, the other jets by 0.8-1.3; the MET opposite the ISR jet within
+  +-0.6 rad in 85 % of the events (elsewhere random);
+- the real b-tag scores pushed below the medium working point, then one central jet b-tagged
+  (CSVv2 0.85-1) in 25 % of the events;
+- two soft leptons: mu mu (50 %), e e (30 %) or e mu (20 %), of opposite charge in 85 % of the
+  events; the pair mass near the J/psi (8 %), near the Upsilon(1S) (8 %) or flat in 2-55 GeV;
+  both pts drawn in 3-33 GeV (some leptons fall outside the analysis' pt window), the opening
+  in phi drawn and the one in eta solved (math.acosh) to give the pair mass; the pair
+  straddles the MET direction (so M_T is mostly small);
+- lepton identification bits drawn as in make_enriched_nanoaod.py, mini-isolation 0-0.25,
+  impact parameters |dxy|, |dz| mostly below 0.01 cm (5 % displaced);
 - in 12 % of the events a non-isolated soft lepton (for the additional-lepton veto), in 8 % a
-  third isolated soft lepton, in 8 % a hard (30-80 GeV) lepton;
-- a central jet b-tagged (CSVv2 0.85-1) in 25 % of the events;
-- MET of 0.4-1.6 times the scalar sum of the jets above 25 GeV, opposite the ISR jet within
-  +-0.6 rad in 85 % of the events (elsewhere random).
+  third isolated soft lepton, in 8 % a hard (30-80 GeV) lepton.
 
 Every float that is changed is rounded to 12 mantissa bits. The layout and types are NanoAOD's
 (the same writer rules as make_enriched_nanoaod.py, without the Photon collection): counters `nX`
@@ -30,9 +33,8 @@ float32 `genWeight` with the real sample's sign mix, `Flag_METFilters`, and a `R
 `genEventSumw` (float64). LZMA level 9.
 
 Deterministic: numpy's PCG64 with a fixed seed and IEEE arithmetic on the values, except the
-second lepton's pt (solved with math.cosh and math.cos) and the MET direction (rounded to 12
-mantissa bits like every changed float, so a last-bit libm difference could only matter on a
-rounding boundary). The physics is meaningless; the selection that reads it is the paper's.
+leptons' eta opening (math.cos and math.acosh), rounded to 12 mantissa bits like every changed
+float, so a last-bit libm difference could only matter on a rounding boundary. The physics is meaningless; the selection that reads it is the paper's.
 """
 
 import math
