@@ -27,6 +27,12 @@ pub const WEIGHT_MAY_BE_ABSENT: Code = Code("anac::sema::weight-may-be-absent");
 /// Minimum element counts the cuts guarantee, by collection name.
 type Counts = HashMap<String, i64>;
 
+/// Builtins whose value is present whenever their arguments are.
+const PURE_NUMERIC: &[&str] = &[
+    "abs", "sqrt", "exp", "log", "log10", "pow", "sin", "cos", "tan", "asin", "acos", "atan",
+    "atan2", "sinh", "cosh", "tanh", "floor", "ceil", "round", "float",
+];
+
 impl Checker<'_> {
     pub(super) fn lint_absent_weights(&mut self, file: &File) {
         // Optional `let`s are followed into their definitions.
@@ -286,6 +292,16 @@ impl Checker<'_> {
                     }
                     _ => false,
                 }
+            }
+            // Numeric functions of present numbers are present (NaN and infinities are values).
+            ExprKind::Call { func, args } if PURE_NUMERIC.contains(&func.name.as_str()) => args
+                .iter()
+                .all(|a| self.needs(a, lets, loop_var, need, depth + 1)),
+            ExprKind::If {
+                then, otherwise, ..
+            } => {
+                self.needs(then, lets, loop_var, need, depth + 1)
+                    && self.needs(otherwise, lets, loop_var, need, depth + 1)
             }
             _ => false,
         }
