@@ -264,8 +264,26 @@ pub fn check(
     source: &Arc<SourceFile>,
     env: &SemaEnv,
 ) -> (Option<Checked>, Vec<Diagnostic>) {
-    check::run(file, source, env)
+    // The checker recurses once per nesting level (up to `syntax::MAX_DEPTH`, inlined function
+    // bodies included), with frames that a test thread's 2 MiB cannot hold at the limit in a
+    // debug build: check on a thread of our own with a generous stack, as the parser does.
+    let checked = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("anac-check".into())
+            .stack_size(CHECK_STACK)
+            .spawn_scoped(scope, || check::run(file, source, env))
+            .ok()
+            .map(|h| h.join())
+    });
+    match checked {
+        Some(Ok(result)) => result,
+        // No thread available (or it died): check here.
+        _ => check::run(file, source, env),
+    }
 }
+
+/// Stack for the checking thread.
+const CHECK_STACK: usize = 64 << 20;
 
 /// Parses and checks.
 pub fn check_source(source: &Arc<SourceFile>, env: &SemaEnv) -> (Option<Checked>, Vec<Diagnostic>) {
