@@ -1861,6 +1861,9 @@ fn element_identity_equals_counting() {
             assert_eq!(two[i], a[i] + b[i], "{extra:?}: bin {i}");
         }
         assert_eq!(get("all_mixed"), get("all_mixed_x"), "{extra:?}");
+        // A four-vector scaled by a number.
+        assert_eq!(get("all_scaled_pt"), get("all_scaled_pt_x"), "{extra:?}");
+        assert_eq!(get("all_halved_m"), get("all_halved_m_x"), "{extra:?}");
         // 1406 events have an opposite-charge muon pair; 8 of them a second one among the rest.
         let total = |n: &str| floats(&get(n)).iter().sum::<f64>();
         assert_eq!(total("z_and_more_n_rest"), 1406.0, "{extra:?}");

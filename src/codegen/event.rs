@@ -2128,6 +2128,21 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 Sub => X::P4(self.p4_add(*u, *v, true)),
                 _ => return Err(format!("`{op:?}` of four-vectors")),
             },
+            // A four-vector scaled by a number, component by component (as `ops::p4_scale`).
+            (X::P4(u), k @ (X::I(_) | X::F(_))) | (k @ (X::I(_) | X::F(_)), X::P4(u))
+                if matches!(op, Mul | Div) =>
+            {
+                let kf = self.as_f(k);
+                let mut r = *u;
+                for c in r.iter_mut() {
+                    *c = if op == Div {
+                        self.b.ins().fdiv(*c, kf)
+                    } else {
+                        self.b.ins().fmul(*c, kf)
+                    };
+                }
+                X::P4(r)
+            }
             (X::I(i), X::I(j)) => {
                 let (i, j) = (*i, *j);
                 match op {

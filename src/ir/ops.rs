@@ -265,6 +265,15 @@ pub fn p4_sub(a: P4, b: P4) -> P4 {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2], a[3] - b[3]]
 }
 
+/// A four-vector times a number (`div`: divided by it), component by component.
+pub fn p4_scale(a: P4, k: f64, div: bool) -> P4 {
+    if div {
+        [a[0] / k, a[1] / k, a[2] / k, a[3] / k]
+    } else {
+        [a[0] * k, a[1] * k, a[2] * k, a[3] * k]
+    }
+}
+
 /// A member of a four-vector: pt = sqrt(px² + py²), η = asinh(pz / pt) (0 or ±∞ when pt = 0),
 /// φ = atan2(py, px), mass = sqrt(E² − p²), negative (−sqrt(p² − E²)) for space-like vectors.
 pub fn p4_member(m: super::P4Member, v: P4) -> f64 {

@@ -852,6 +852,14 @@ impl<'p> Frame<'p> {
                 BinOp::Sub => V::P4(ops::p4_sub(p, q)),
                 _ => V::Absent,
             },
+            (V::P4(p), k) if matches!(op, BinOp::Mul | BinOp::Div) => match k.num() {
+                Some(k) => V::P4(ops::p4_scale(p, k.f(), op == BinOp::Div)),
+                None => V::Absent,
+            },
+            (k, V::P4(p)) if op == BinOp::Mul => match k.num() {
+                Some(k) => V::P4(ops::p4_scale(p, k.f(), false)),
+                None => V::Absent,
+            },
             (x, y) => match (x.num(), y.num()) {
                 (Some(p), Some(q)) => match ops::arith(op, p, q) {
                     Some(Num::I(i)) => V::I(i),

@@ -546,7 +546,14 @@ impl Checker<'_> {
                 }
             }
             _ => {
+                let number = |t: &Type| matches!(t, Type::Int | Type::Float);
                 if matches!(op, BinOp::Add | BinOp::Sub) && ai == Type::P4 && bi == Type::P4 {
+                    Type::P4
+                } else if (op == BinOp::Mul && ai == Type::P4 && number(&bi))
+                    || (op == BinOp::Mul && number(&ai) && bi == Type::P4)
+                    || (op == BinOp::Div && ai == Type::P4 && number(&bi))
+                {
+                    // A four-vector scaled by a number: every component.
                     Type::P4
                 } else {
                     for (t, s) in [(&a, lhs.span), (&b, rhs.span)] {
