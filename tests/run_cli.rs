@@ -1837,6 +1837,9 @@ fn element_identity_equals_counting() {
             "all_q_perm2",
             "all_order",
             "all_both",
+            "all_ord_lt",
+            "all_ord_gt",
+            "all_ord_3",
         ] {
             let (x, y) = (get(a), get(&format!("{a}_x")));
             assert!(x.is_array(), "{a}: {x}");
@@ -1907,6 +1910,7 @@ fn unions_equal_their_separate_collections() {
                 "s_k",
                 "s_pt",
                 "s_same",
+                "u_pairs",
             ] {
                 let (x, y) = (get(a), get(&format!("{a}_x")));
                 assert!(!x.is_empty(), "{a}");

@@ -2076,19 +2076,29 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                         _ => 1,
                     };
                     let (pa, pb) = (*pa, *pb);
+                    // Lexicographic over the leaves (positions), from the last one back:
+                    // lt = a_k < b_k or (a_k = b_k and lt of the rest), eq likewise.
                     let mut eq = self.bconst(true);
-                    for k in 0..i64::from(w) {
+                    let mut lt = self.bconst(false);
+                    for k in (0..i64::from(w)).rev() {
                         let ia = self.b.ins().iadd_imm_s(pa, k);
                         let ib = self.b.ins().iadd_imm_s(pb, k);
                         let la = self.idx_load(ia);
                         let lb = self.idx_load(ib);
                         let same = self.b.ins().icmp(IntCC::Equal, la, lb);
+                        let less = self.b.ins().icmp(IntCC::UnsignedLessThan, la, lb);
+                        let carried = self.b.ins().band(same, lt);
+                        lt = self.b.ins().bor(less, carried);
                         eq = self.b.ins().band(eq, same);
                     }
+                    let le = self.b.ins().bor(lt, eq);
                     match op {
                         Eq => eq,
                         Ne => self.b.ins().bxor_imm_s(eq, 1),
-                        _ => self.bconst(false),
+                        Lt => lt,
+                        Le => le,
+                        Gt => self.b.ins().bxor_imm_s(le, 1),
+                        _ => self.b.ins().bxor_imm_s(lt, 1),
                     }
                 }
                 (X::I(i), X::I(j)) => {

@@ -833,11 +833,15 @@ impl<'p> Frame<'p> {
                 (V::E(p), V::E(q)) => {
                     let w = elem_width(&self.plan.nodes[a.0 as usize].ty) as usize;
                     let (p, q) = (p as usize, q as usize);
-                    let eq = self.idx[p..p + w] == self.idx[q..q + w];
+                    // Positions in the tree collection, member by member.
+                    let ord = self.idx[p..p + w].cmp(&self.idx[q..q + w]);
                     match op {
-                        BinOp::Eq => eq,
-                        BinOp::Ne => !eq,
-                        _ => false,
+                        BinOp::Eq => ord.is_eq(),
+                        BinOp::Ne => ord.is_ne(),
+                        BinOp::Lt => ord.is_lt(),
+                        BinOp::Le => ord.is_le(),
+                        BinOp::Gt => ord.is_gt(),
+                        _ => ord.is_ge(),
                     }
                 }
                 (x, y) => match (x.num(), y.num()) {

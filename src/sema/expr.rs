@@ -505,9 +505,10 @@ impl Checker<'_> {
                     (x, y) if x.is_numeric() && y.is_numeric() => true,
                     (Type::Bool, Type::Bool) | (Type::Str, Type::Str) => !ordered,
                     // Element identity: the same element of the same tree collection (tuples:
-                    // the same members in the same order).
+                    // the same members in the same order); elements order by their position in
+                    // the tree collection (tuples member by member).
                     (Type::Element(x), Type::Element(y)) => {
-                        !ordered && (x == y || x.is_opaque() || y.is_opaque())
+                        x == y || x.is_opaque() || y.is_opaque()
                     }
                     _ => false,
                 };
