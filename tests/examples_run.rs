@@ -1,11 +1,13 @@
 //! The examples rewritten from public analysis descriptions (`examples/sus19006_multijet.ana`,
 //! `examples/monophoton.ana`, `examples/trilepton.ana`, `examples/higgs4l.ana`,
-//! `examples/ttbar_allhad.ana`), run end to end and compared bin by bin with independent uproot +
+//! `examples/ttbar_allhad.ana`, `examples/soft_dilepton.ana`), run end to end and compared bin by
+//! bin with independent uproot +
 //! awkward implementations (`tests/golden/examples/*_golden.py`, their JSON output committed
 //! beside them).
 //!
 //! The inputs are the enriched NanoAOD-layout files committed in `examples/data/` (made from the
-//! real CMS events of `../shared/data` by `tests/scripts/make_enriched_nanoaod.py`), so the
+//! real CMS events of `../shared/data` by `tests/scripts/make_enriched_nanoaod.py`, and
+//! `make_soft_dilepton.py` for the soft dilepton search), so the
 //! comparisons need nothing outside the repository. Re-making the inputs with the script needs
 //! `../shared/data` and python3 with awkward, uproot and PyROOT, and opening the outputs needs
 //! python3 with hist, uhi, uproot and PyROOT: without them those tests skip with a message (under
@@ -21,8 +23,9 @@ use run_support::{anac, close, floats, json, root, run_ok, tmp};
 use anac::testing::shared_data;
 use serde_json::Value;
 
-/// The examples: (analysis, golden JSON, enriched input kind, input file).
-const EXAMPLES: [(&str, &str, &str, &str); 5] = [
+/// The examples: (analysis, golden JSON, enriched input kind, input file). The kinds are those of
+/// `tests/scripts/make_enriched_nanoaod.py`, except `soft_dilepton`, made by its own script.
+const EXAMPLES: [(&str, &str, &str, &str); 6] = [
     (
         "examples/sus19006_multijet.ana",
         "tests/golden/examples/sus19006_multijet.json",
@@ -53,7 +56,21 @@ const EXAMPLES: [(&str, &str, &str, &str); 5] = [
         "allhadronic",
         "examples/data/allhadronic_enriched.root",
     ),
+    (
+        "examples/soft_dilepton.ana",
+        "tests/golden/examples/soft_dilepton.json",
+        "soft_dilepton",
+        "examples/data/soft_dilepton_enriched.root",
+    ),
 ];
+
+/// The command that makes the enriched input of `kind` (the output file is appended).
+fn input_script(kind: &str) -> Vec<&str> {
+    match kind {
+        "soft_dilepton" => vec!["tests/scripts/make_soft_dilepton.py"],
+        k => vec!["tests/scripts/make_enriched_nanoaod.py", k],
+    }
+}
 
 /// Every compared histogram has at least this many fills.
 const MIN_ENTRIES: u64 = 20;
@@ -214,6 +231,12 @@ fn ttbar_allhad_equals_uproot() {
     example_equals_golden(EXAMPLES[4].0, EXAMPLES[4].1, "ttbar_allhad", 45);
 }
 
+#[test]
+fn soft_dilepton_equals_uproot() {
+    // 17 (region, histogram) pairs x (nominal, electron_scale_up/down).
+    example_equals_golden(EXAMPLES[5].0, EXAMPLES[5].1, "soft_dilepton", 51);
+}
+
 /// `true` when python3 with awkward, hist, uhi, uproot and ROOT is there; otherwise skips (or
 /// fails under CI).
 fn python_ready() -> bool {
@@ -270,14 +293,14 @@ fn enriched_inputs_are_what_the_script_makes() {
         let file = dir.join(format!("{kind}.root"));
         let r = Command::new("python3")
             .current_dir(root())
-            .arg("tests/scripts/make_enriched_nanoaod.py")
-            .arg(kind)
+            .args(input_script(kind))
             .arg(&file)
             .output()
             .expect("python3 runs");
         assert!(
             r.status.success(),
-            "make_enriched_nanoaod.py {kind}: {}",
+            "{:?}: {}",
+            input_script(kind),
             String::from_utf8_lossy(&r.stderr)
         );
         // The example's samples file with the path replaced by the new file.

@@ -17,9 +17,9 @@ M_tautau = sign(xi_a xi_b) sqrt(|xi_a xi_b|) M_ll with xi from Cramer's rule; M_
 MET (1 - cos dphi)) with pt and phi of the lepton's four-vector. Variations: electron_scale_up /
 electron_scale_down scale Electron pt by 1.02 / 0.98 before any selection. Weight: genWeight *
 xsec * lumi / sumw, times the dimuon trigger efficiency in SR_lowMET's histograms (not its
-cutflow). Efficiencies: passed / total of two cutflow rows, unweighted and weighted. Output: see
-golden_common.py, plus "efficiencies": {name: [[process, variation, passed, total, ratio,
-weighted ratio]]}; "entries" is the number of fills of each histogram.
+cutflow). Efficiencies: the `efficiency` derives from the cutflow rows, with the Clopper-Pearson
+interval (golden_common.py). Output: see golden_common.py; "entries" is the number of fills of
+each histogram.
 """
 
 import argparse
@@ -253,16 +253,7 @@ def analyse(a, w, e_scale):
     H["emu__m_ll"] = G.Hist(G.Regular(12, 0, 60))
     H["emu__m_ll"].fill(emu, w, m_ll)
 
-    # efficiency("B", "A"): passed = events at B, total = events at A
-    def eff(b, a):
-        pb, pa = np.asarray(b, bool), np.asarray(a, bool)
-        wb, wa = float(np.sum(w[pb])), float(np.sum(w[pa]))
-        return [int(pb.sum()), int(pa.sum()), int(pb.sum()) / int(pa.sum()), wb / wa]
-
-    ewk_rows = dict(regions["ewk"])
-    effs = {"mt_efficiency": eff(ewk_rows["M_T(l, MET) < 70"], ewk_rows["4 < M_ll < 50"]),
-            "mumu_fraction": eff(mumu, ewk_rows["M_T(l, MET) < 70"])}
-    return H, C, steps, regions, effs
+    return H, C, steps, regions
 
 
 def main():
@@ -279,7 +270,7 @@ def main():
             contexts += [("electron_scale_up", 1.02), ("electron_scale_down", 0.98)]
         for name, scale in contexts:
             with np.errstate(invalid="ignore", divide="ignore"):
-                H, C, steps, regions, effs = analyse(a, w, scale)
+                H, C, steps, regions = analyse(a, w, scale)
             suffix = "" if name == "nominal" else f"_{name}"
             for key, h in H.items():
                 region, hist = key.split("__")
@@ -292,8 +283,11 @@ def main():
                     "common": G.cutflow_rows(steps, w),
                     "regions": {r: G.cutflow_rows(s, w) for r, s in regions.items()},
                 }
-                for e, v in effs.items():
-                    out["efficiencies"].setdefault(e, []).append([process, variation] + v)
+    # The `efficiency` derives from the cutflow rows ("REGION/LABEL" for a region's cut).
+    out["efficiencies"] = G.efficiencies(out["cutflow"], [
+        ("mt_efficiency", "ewk/M_T(l, MET) < 70", "ewk/4 < M_ll < 50"),
+        ("mumu_fraction", "ewk_mumu/channel", "ewk/M_T(l, MET) < 70"),
+    ])
     G.write(args.output, out)
     for name, h in sorted(out["histograms"].items()):
         print(f"{name}: {h['entries']} entries")
