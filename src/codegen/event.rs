@@ -134,6 +134,8 @@ pub enum Fault {
     Correction = 8,
     /// A weight of region `err_aux` was absent.
     AbsentRegionWeight = 9,
+    /// Column `err_aux2` of skim `err_aux` was absent.
+    AbsentSkimValue = 10,
 }
 
 impl Fault {
@@ -148,6 +150,7 @@ impl Fault {
             7 => Fault::HistWeightCount,
             8 => Fault::Correction,
             9 => Fault::AbsentRegionWeight,
+            10 => Fault::AbsentSkimValue,
             _ => return None,
         })
     }
@@ -177,6 +180,15 @@ pub struct Hooks {
     /// pointer (strings are the node's constants). 1 with the value in `p4tmp[0]`; 0 when the
     /// correction raised (the host keeps the message).
     pub correction: extern "C" fn(*mut State, i64, *const u64) -> i64,
+    /// Whether skim `k` takes this event in context slot `ctx` (nominal outputs only).
+    pub skim_begin: extern "C" fn(*mut State, i64, i64) -> i64,
+    /// Column `col` (numbered over the skim's groups) of the current skim row: one value,
+    /// (kind, bits) as for `fill1` (1 int or bool, 2 float).
+    pub skim_value: extern "C" fn(*mut State, i64, i64, i64),
+    /// Group `g` of the current skim row has lists of this length.
+    pub skim_len: extern "C" fn(*mut State, i64, i64),
+    /// Skim `k`'s row is complete: append it, with the weight `w · scale`, to the nominal outputs.
+    pub skim_end: extern "C" fn(*mut State, i64, i64),
 }
 
 type KernelFn = extern "C" fn(*mut State) -> i64;
@@ -443,6 +455,10 @@ struct Imports {
     collect_begin: FuncId,
     collect_row: FuncId,
     correction: FuncId,
+    skim_begin: FuncId,
+    skim_value: FuncId,
+    skim_len: FuncId,
+    skim_end: FuncId,
 }
 
 /// What every function generator shares.
@@ -2810,6 +2826,55 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     Ok(())
                 })?;
             }
+            // Skims take nominal outputs only, which live in context slot 0.
+            Step::Skim(_) if self.ctx != 0 => {}
+            Step::Skim(k) => {
+                let spec = plan.skims[k].clone();
+                let kv = self.iconst(k as i64);
+                let take = self.call(self.u.imp.skim_begin, &[st, kv, ctx])[0];
+                self.when(take, |s| {
+                    s.ensure_weights()?;
+                    let mut col = 0i64;
+                    for (gi, g) in spec.groups.iter().enumerate() {
+                        for c in &g.columns {
+                            let v = s.node(c.value)?;
+                            if let Some(p) = v.p {
+                                let absent = s.b.ins().bxor_imm_s(p, 1);
+                                s.when(absent, |s| {
+                                    let kv = s.iconst(k as i64);
+                                    let cv = s.iconst(col);
+                                    s.sstore(kv, off!(err_aux));
+                                    s.sstore(cv, off!(err_aux2));
+                                    s.fault(Fault::AbsentSkimValue);
+                                    Ok(())
+                                })?;
+                            }
+                            let cv = s.iconst(col);
+                            match v.x {
+                                X::L(l) => {
+                                    let n = s.list_len(&l);
+                                    let gv = s.iconst(gi as i64);
+                                    s.call(s.u.imp.skim_len, &[st, gv, n]);
+                                    s.for_n(n, |s, j, _| {
+                                        let x = s.list_item(&l, j)?;
+                                        let (kind, bits) = s.fill_bits(&Val::new(x), 0)?;
+                                        s.call(s.u.imp.skim_value, &[st, cv, kind, bits]);
+                                        Ok(())
+                                    })?;
+                                }
+                                x => {
+                                    let (kind, bits) = s.fill_bits(&Val { x, p: None }, 0)?;
+                                    s.call(s.u.imp.skim_value, &[st, cv, kind, bits]);
+                                }
+                            }
+                            col += 1;
+                        }
+                    }
+                    let kv = s.iconst(k as i64);
+                    s.call(s.u.imp.skim_end, &[st, kv, ctx]);
+                    Ok(())
+                })?;
+            }
             Step::Collect(c) => {
                 let spec = &plan.collects[c];
                 let cv = self.iconst(c as i64);
@@ -3398,7 +3463,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         .finish(settings::Flags::new(fb))
         .map_err(|e| format!("cranelift ISA: {e}"))?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    let symbols: [(&str, *const u8); 20] = [
+    let symbols: [(&str, *const u8); 24] = [
         ("ev_streq", cb_streq as *const u8),
         ("ev_math1", cb_math1 as *const u8),
         ("ev_pow", cb_pow as *const u8),
@@ -3419,6 +3484,10 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         ("ev_collect_begin", hooks.collect_begin as *const u8),
         ("ev_collect_row", hooks.collect_row as *const u8),
         ("ev_correction", hooks.correction as *const u8),
+        ("ev_skim_begin", hooks.skim_begin as *const u8),
+        ("ev_skim_value", hooks.skim_value as *const u8),
+        ("ev_skim_len", hooks.skim_len as *const u8),
+        ("ev_skim_end", hooks.skim_end as *const u8),
     ];
     for (n, p) in symbols {
         jb.symbol(n, p);
@@ -3468,6 +3537,10 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
         count: import("ev_count", sig(&[I64, I64, I64], None))?,
         collect_begin: import("ev_collect_begin", sig(&[I64, I64, I64], Some(I64)))?,
         collect_row: import("ev_collect_row", sig(&[I64, I64, I64], None))?,
+        skim_begin: import("ev_skim_begin", sig(&[I64, I64, I64], Some(I64)))?,
+        skim_value: import("ev_skim_value", sig(&[I64, I64, I64, I64], None))?,
+        skim_len: import("ev_skim_len", sig(&[I64, I64, I64], None))?,
+        skim_end: import("ev_skim_end", sig(&[I64, I64, I64], None))?,
         grow_idx_sig: sig(&[I64, I64], Some(I64)),
     };
     let kinematic: Vec<usize> = plan.kinematic().collect();

@@ -87,6 +87,9 @@ pub fn write_dir(
             std::fs::write(&p, bytes).map_err(io_err(&p))?;
         }
         write_root(&tmp.join("histograms.root"), plan, results)?;
+        if !results.skims.is_empty() {
+            write_skims(&tmp.join("skims.root"), plan, results)?;
+        }
         let m = tmp.join(MARKER);
         std::fs::write(&m, b"written by anac run\n").map_err(io_err(&m))?;
         Ok(())
@@ -349,6 +352,86 @@ fn root_bin(a: &AxisKind, cell: usize) -> usize {
         AxisKind::IntCategory(_) | AxisKind::StrCategory(_) => cell + 1,
         _ => cell,
     }
+}
+
+/// Writes `skims.root`: one tree per skim and sample (nominal selection), in sorted name order:
+/// the branch `weight`, then each group's counter (`Int_t`) and columns.
+fn write_skims(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputError> {
+    use crate::io::root::write::{Branch, BranchData, Column, Tree};
+    use crate::io::schema::ScalarType as S;
+    use crate::runtime::accum::SkimData;
+    let mut sorted: Vec<&crate::runtime::results::NamedSkim> = results.skims.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut seed = Vec::new();
+    for k in &sorted {
+        seed.extend_from_slice(k.name.as_bytes());
+        for x in &k.value.weight {
+            seed.extend_from_slice(&x.to_le_bytes());
+        }
+    }
+    let rerr = |e: crate::io::root::write::WriteError| OutputError::Root(e.to_string());
+    let mut w = RootWriter::create_reproducible(path, &seed).map_err(rerr)?;
+    for k in sorted {
+        let spec = &plan.skims[k.spec];
+        let acc = &k.value;
+        let mut branches = vec![Branch {
+            name: crate::sema::skim::WEIGHT_BRANCH.to_string(),
+            data: BranchData::Scalar(Column::F64(acc.weight.clone())),
+        }];
+        for (gi, g) in spec.groups.iter().enumerate() {
+            if let Some(counter) = &g.counter {
+                let counts = acc.lengths[gi]
+                    .iter()
+                    .map(|n| i32::try_from(*n))
+                    .collect::<Result<Vec<i32>, _>>()
+                    .map_err(|_| {
+                        OutputError::Root(format!(
+                            "skim `{}`: an event has more than 2^31 values in `{counter}`",
+                            k.name
+                        ))
+                    })?;
+                branches.push(Branch {
+                    name: counter.clone(),
+                    data: BranchData::Scalar(Column::I32(counts)),
+                });
+            }
+            for (c, data) in g.columns.iter().zip(&acc.columns[gi]) {
+                let column = match (data, c.ty) {
+                    (SkimData::B(v), _) => Column::Bool(v.clone()),
+                    (SkimData::F(v), S::F32) => Column::F32(v.iter().map(|x| *x as f32).collect()),
+                    (SkimData::F(v), _) => Column::F64(v.clone()),
+                    (SkimData::I(v), S::I8) => Column::I8(v.iter().map(|x| *x as i8).collect()),
+                    (SkimData::I(v), S::U8) => Column::U8(v.iter().map(|x| *x as u8).collect()),
+                    (SkimData::I(v), S::I16) => Column::I16(v.iter().map(|x| *x as i16).collect()),
+                    (SkimData::I(v), S::U16) => Column::U16(v.iter().map(|x| *x as u16).collect()),
+                    (SkimData::I(v), S::I32) => Column::I32(v.iter().map(|x| *x as i32).collect()),
+                    (SkimData::I(v), S::U32) => Column::U32(v.iter().map(|x| *x as u32).collect()),
+                    (SkimData::I(v), S::U64) => Column::U64(v.iter().map(|x| *x as u64).collect()),
+                    (SkimData::I(v), _) => Column::I64(v.clone()),
+                };
+                let data = match &g.counter {
+                    None => BranchData::Scalar(column),
+                    Some(counter) => BranchData::Counted {
+                        counter: counter.clone(),
+                        values: column,
+                    },
+                };
+                branches.push(Branch {
+                    name: c.branch.clone(),
+                    data,
+                });
+            }
+        }
+        w.write_tree(&Tree {
+            name: k.name.clone(),
+            title: format!("skim {} of {} ({})", spec.name, k.process, k.variation),
+            branches,
+            cluster_size: 0,
+        })
+        .map_err(rerr)?;
+    }
+    w.finish().map_err(rerr)?;
+    Ok(())
 }
 
 /// Writes `histograms.root`: one TH1D/TH2D/TH3D per histogram, in sorted name order.

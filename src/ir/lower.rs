@@ -48,6 +48,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
             hists: Vec::new(),
             counters: Vec::new(),
             collects: Vec::new(),
+            skims: Vec::new(),
             cuts: Vec::new(),
             variations: Vec::new(),
             derives: Vec::new(),
@@ -305,6 +306,20 @@ impl Lower<'_> {
             }
             // Functions are inlined at their calls; their statement computes nothing.
             StmtKind::Function { .. } => {}
+            StmtKind::Skim { name, items } => {
+                let exprs: Vec<&Expr> = items.iter().map(|i| &i.value).collect();
+                self.begin_site(format!("skim:{prefix}{}", name.name), &exprs, None);
+                let mut groups = Vec::new();
+                for item in items {
+                    groups.push(self.skim_group(item)?);
+                }
+                steps.push(Step::Skim(self.plan.skims.len()));
+                self.plan.skims.push(SkimSpec {
+                    name: name.name.clone(),
+                    region: region_name,
+                    groups,
+                });
+            }
             StmtKind::Region { .. } | StmtKind::Vary(_) | StmtKind::Derive { .. } => {
                 return err("nested region, vary or derive");
             }
@@ -581,6 +596,68 @@ impl Lower<'_> {
             Value::Str(_) => Type::Str,
         };
         self.push(NodeKind::Const(v), ty)
+    }
+
+    /// The branches of one skimmed value (layout: `sema::skim`).
+    fn skim_group(&mut self, item: &ast::SkimItem) -> R<SkimGroup> {
+        use crate::io::schema::ScalarType as S;
+        use crate::sema::skim::{SkimShape, item_name, shape};
+        let name = item_name(item).ok_or_else(|| LowerError("unnamed skim value".into()))?;
+        let ty = self.ty(&item.value)?;
+        let computed = |t: &Type| match t {
+            Type::Int => Ok(S::I64),
+            Type::Float => Ok(S::F64),
+            Type::Bool => Ok(S::Bool),
+            t => err(format!("skimmed {t}")),
+        };
+        let value = self.expr(&item.value)?;
+        Ok(match shape(&ty, Some(self.schema)).map_err(LowerError)? {
+            SkimShape::Scalar(t) => SkimGroup {
+                counter: None,
+                columns: vec![SkimColumn {
+                    branch: name,
+                    value,
+                    ty: computed(&t)?,
+                }],
+            },
+            SkimShape::List(t) => SkimGroup {
+                counter: Some(format!("n{name}")),
+                columns: vec![SkimColumn {
+                    branch: name,
+                    value,
+                    ty: computed(&t)?,
+                }],
+            },
+            SkimShape::Collection(fields) => {
+                let Type::Collection(el) = ty.unwrap_optional().0.clone() else {
+                    return err("skimmed collection");
+                };
+                let mut columns = Vec::new();
+                for (field, st) in fields {
+                    let access = self.access(&el, &field, 0)?;
+                    let ft = match crate::sema::types::field_type(&el, &field, Some(self.schema)) {
+                        Some(t) => t,
+                        None => return err(format!("skimmed field `{field}`")),
+                    };
+                    let proj = self.push(
+                        NodeKind::Project {
+                            coll: value,
+                            access,
+                        },
+                        Type::List(Box::new(ft)),
+                    );
+                    columns.push(SkimColumn {
+                        branch: format!("{name}_{field}"),
+                        value: proj,
+                        ty: st,
+                    });
+                }
+                SkimGroup {
+                    counter: Some(format!("n{name}")),
+                    columns,
+                }
+            }
+        })
     }
 
     fn expr(&mut self, e: &Expr) -> R<NodeId> {

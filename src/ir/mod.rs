@@ -67,6 +67,7 @@ pub struct Plan {
     pub hists: Vec<HistSpec>,
     pub counters: Vec<CounterSpec>,
     pub collects: Vec<CollectSpec>,
+    pub skims: Vec<SkimSpec>,
     /// Every cut label in source order (common cuts, then each region's), for the cutflow.
     pub cuts: Vec<CutInfo>,
     pub variations: Vec<Variation>,
@@ -486,6 +487,8 @@ pub enum Step {
     Fill(usize),
     Count(usize),
     Collect(usize),
+    /// A `skim`: the event's values appended to the skim's tree (nominal outputs only).
+    Skim(usize),
     /// A cut of the region this one builds on (`region R from P`): the event leaves the region
     /// unless `cond` holds; no cutflow row (the cut has its row in `P`).
     Require(NodeId),
@@ -559,6 +562,32 @@ pub struct CollectSpec {
     pub columns: Vec<String>,
     /// Keep the first `max` events in input order (`None`: all).
     pub max: Option<usize>,
+}
+
+/// A `skim`: the branches written per event, grouped by shape.
+#[derive(Debug, Clone)]
+pub struct SkimSpec {
+    pub name: String,
+    pub region: String,
+    pub groups: Vec<SkimGroup>,
+}
+
+/// Branches written together: one per-event value (`counter: None`), or lists of one length
+/// per event whose length is written to the branch `counter` (a list; a collection's fields).
+#[derive(Debug, Clone)]
+pub struct SkimGroup {
+    pub counter: Option<String>,
+    pub columns: Vec<SkimColumn>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SkimColumn {
+    pub branch: String,
+    /// A per-event value (no counter) or a list (with one).
+    pub value: NodeId,
+    /// The type written: the stored field's own for a collection's fields; `I64`, `F64` or
+    /// `Bool` for computed values.
+    pub ty: crate::io::schema::ScalarType,
 }
 
 /// One concrete variation of a `vary` statement.
@@ -671,6 +700,12 @@ impl Plan {
                 }
                 Step::Count(c) => r.extend(self.counters[c].when),
                 Step::Collect(c) => r.extend(self.collects[c].values.iter().copied()),
+                Step::Skim(k) => r.extend(
+                    self.skims[k]
+                        .groups
+                        .iter()
+                        .flat_map(|g| g.columns.iter().map(|c| c.value)),
+                ),
             }
         }
         for v in &self.variations {

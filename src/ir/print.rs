@@ -123,6 +123,16 @@ impl Plan {
                     let v: Vec<String> = c.values.iter().map(|n| format!("%{}", n.0)).collect();
                     writeln!(f, "  collect {} ({}) max {:?}", c.name, v.join(", "), c.max)?
                 }
+                Step::Skim(k) => {
+                    let k = &self.skims[k];
+                    let v: Vec<String> = k
+                        .groups
+                        .iter()
+                        .flat_map(|g| g.columns.iter())
+                        .map(|c| format!("{}=%{}", c.branch, c.value.0))
+                        .collect();
+                    writeln!(f, "  skim {} ({})", k.name, v.join(", "))?
+                }
                 Step::Require(cond) => writeln!(f, "  require %{}", cond.0)?,
                 Step::Scale(w) => writeln!(f, "  weight %{}", w.0)?,
             }

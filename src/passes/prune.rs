@@ -195,6 +195,28 @@ pub fn run(plan: Plan) -> Plan {
                 ..c.clone()
             })
             .collect(),
+        skims: plan
+            .skims
+            .iter()
+            .map(|k| SkimSpec {
+                groups: k
+                    .groups
+                    .iter()
+                    .map(|g| SkimGroup {
+                        counter: g.counter.clone(),
+                        columns: g
+                            .columns
+                            .iter()
+                            .map(|c| SkimColumn {
+                                value: maps.n(c.value),
+                                ..c.clone()
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                ..k.clone()
+            })
+            .collect(),
         variations: plan
             .variations
             .iter()

@@ -191,12 +191,111 @@ impl CollectAcc {
     }
 }
 
+/// One skimmed column's values, flattened over events.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SkimData {
+    I(Vec<i64>),
+    F(Vec<f64>),
+    B(Vec<bool>),
+}
+
+impl SkimData {
+    pub fn new(ty: crate::io::schema::ScalarType) -> SkimData {
+        use crate::io::schema::ScalarType as S;
+        match ty {
+            S::Bool => SkimData::B(Vec::new()),
+            t if t.is_float() => SkimData::F(Vec::new()),
+            _ => SkimData::I(Vec::new()),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            SkimData::I(v) => v.len(),
+            SkimData::F(v) => v.len(),
+            SkimData::B(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Appends one value, converted to the column's kind. `Err`: a kind the column cannot take
+    /// (sema and lowering give each column the kind of its values).
+    pub fn push(&mut self, v: FillVal) -> Result<(), ()> {
+        match (self, v) {
+            (SkimData::I(c), FillVal::I(i)) => c.push(i),
+            (SkimData::F(c), FillVal::F(x)) => c.push(x),
+            (SkimData::F(c), FillVal::I(i)) => c.push(i as f64),
+            (SkimData::B(c), FillVal::I(i)) => c.push(i != 0),
+            _ => return Err(()),
+        }
+        Ok(())
+    }
+
+    fn append(&mut self, o: &SkimData) {
+        match (self, o) {
+            (SkimData::I(a), SkimData::I(b)) => a.extend_from_slice(b),
+            (SkimData::F(a), SkimData::F(b)) => a.extend_from_slice(b),
+            (SkimData::B(a), SkimData::B(b)) => a.extend_from_slice(b),
+            // Partials of one plan have the same column kinds.
+            _ => debug_assert!(false, "skim partials of different column kinds"),
+        }
+    }
+}
+
+/// A skim's rows so far: the weight per event, and per group its lengths (list groups) and
+/// columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkimAcc {
+    pub weight: Vec<f64>,
+    /// Per group: the length of each event's lists (empty for a per-event group).
+    pub lengths: Vec<Vec<u32>>,
+    /// Per group, per column.
+    pub columns: Vec<Vec<SkimData>>,
+}
+
+impl SkimAcc {
+    pub fn new(spec: &crate::ir::SkimSpec) -> SkimAcc {
+        SkimAcc {
+            weight: Vec::new(),
+            lengths: vec![Vec::new(); spec.groups.len()],
+            columns: spec
+                .groups
+                .iter()
+                .map(|g| g.columns.iter().map(|c| SkimData::new(c.ty)).collect())
+                .collect(),
+        }
+    }
+
+    /// Events written.
+    pub fn events(&self) -> usize {
+        self.weight.len()
+    }
+
+    /// Appends a later partial's events after this one's.
+    pub fn merge(&mut self, o: &SkimAcc) {
+        self.weight.extend_from_slice(&o.weight);
+        for (a, b) in self.lengths.iter_mut().zip(&o.lengths) {
+            a.extend_from_slice(b);
+        }
+        for (ga, gb) in self.columns.iter_mut().zip(&o.columns) {
+            for (a, b) in ga.iter_mut().zip(gb) {
+                a.append(b);
+            }
+        }
+    }
+}
+
 /// Everything filled for one output variation of a sample.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputSet {
     pub hists: Vec<HistAcc>,
     pub counters: Vec<CounterAcc>,
     pub collects: Vec<CollectAcc>,
+    /// Filled for nominal outputs only; empty skims elsewhere.
+    pub skims: Vec<SkimAcc>,
 }
 
 impl OutputSet {
@@ -205,6 +304,7 @@ impl OutputSet {
             hists: plan.hists.iter().map(HistAcc::new).collect(),
             counters: vec![CounterAcc::default(); plan.counters.len()],
             collects: vec![CollectAcc::default(); plan.collects.len()],
+            skims: plan.skims.iter().map(SkimAcc::new).collect(),
         }
     }
 
@@ -222,6 +322,9 @@ impl OutputSet {
             .zip(&plan.collects)
         {
             a.merge(b, spec.max);
+        }
+        for (a, b) in self.skims.iter_mut().zip(&o.skims) {
+            a.merge(b);
         }
     }
 }

@@ -925,6 +925,71 @@ impl<'p> EventRunner<'p> {
                     res.outputs[o].counters[c].add(self.weights[t] * self.scale);
                 }
             }
+            Step::Skim(k) => {
+                // Nominal outputs only: context 0, no weight variation.
+                if ctx != 0 || !self.targets[0].iter().any(|&(_, v)| v.is_none()) {
+                    return Ok(());
+                }
+                let spec = &plan.skims[k];
+                let w = self.event_weight(f, ch, s)? * self.scale;
+                // The row first, so that an error leaves every output as it was.
+                let mut lengths: Vec<Option<u32>> = Vec::with_capacity(spec.groups.len());
+                let mut values: Vec<Vec<Vec<FillVal>>> = Vec::with_capacity(spec.groups.len());
+                for g in &spec.groups {
+                    let mut len = None;
+                    let mut cols = Vec::with_capacity(g.columns.len());
+                    for c in &g.columns {
+                        let v = ev(f.eval(ch, s, c.value))?;
+                        let items: Vec<V> = match v {
+                            V::L { .. } => f.list(v).to_vec(),
+                            v => vec![v],
+                        };
+                        if g.counter.is_some() {
+                            len = Some(items.len() as u32);
+                        }
+                        let mut out = Vec::with_capacity(items.len());
+                        for x in items {
+                            let fv = match x {
+                                V::I(i) => FillVal::I(i),
+                                V::F(x) => FillVal::F(x),
+                                V::B(b) => FillVal::I(b as i64),
+                                _ => {
+                                    return Err((
+                                        RunErrorKind::Eval,
+                                        format!(
+                                            "skim `{}`: the value of branch `{}` is absent",
+                                            spec.name, c.branch
+                                        ),
+                                    ));
+                                }
+                            };
+                            out.push(fv);
+                        }
+                        cols.push(out);
+                    }
+                    lengths.push(len);
+                    values.push(cols);
+                }
+                for &(o, v) in &self.targets[0] {
+                    if v.is_some() {
+                        continue;
+                    }
+                    let acc = &mut res.outputs[o].skims[k];
+                    acc.weight.push(w);
+                    for (gi, (len, cols)) in lengths.iter().zip(&values).enumerate() {
+                        if let Some(n) = len {
+                            acc.lengths[gi].push(*n);
+                        }
+                        for (data, vals) in acc.columns[gi].iter_mut().zip(cols) {
+                            for x in vals {
+                                data.push(*x).map_err(|()| {
+                                    (RunErrorKind::Eval, "a skimmed value of the wrong kind".into())
+                                })?;
+                            }
+                        }
+                    }
+                }
+            }
             Step::Collect(c) => {
                 let spec = &plan.collects[c];
                 let targets = &self.targets[ctx];

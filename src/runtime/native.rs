@@ -34,6 +34,10 @@ pub const HOOKS: Hooks = Hooks {
     collect_begin: hook_collect_begin,
     collect_row: hook_collect_row,
     correction: hook_correction,
+    skim_begin: hook_skim_begin,
+    skim_value: hook_skim_value,
+    skim_len: hook_skim_len,
+    skim_end: hook_skim_end,
 };
 
 /// What the hooks and the `grow` call-outs reach through `State::host`.
@@ -47,6 +51,9 @@ struct Host {
     kel: Vec<u32>,
     /// Why the last correction call failed (`Fault::Correction`).
     correction_error: Option<String>,
+    /// The skim row being built: per column its values, per group its list length.
+    skim_values: Vec<Vec<FillVal<'static>>>,
+    skim_lens: Vec<u32>,
 }
 
 /// A unit's kernel state and buffers.
@@ -321,6 +328,68 @@ extern "C" fn hook_correction(st: *mut State, node: i64, bits: *const u64) -> i6
     }
 }
 
+extern "C" fn hook_skim_begin(st: *mut State, k: i64, ctx: i64) -> i64 {
+    // Safety: see `parts`.
+    let (_, host, _, plan) = unsafe { parts(st) };
+    let spec = &plan.skims[k as usize];
+    let cols: usize = spec.groups.iter().map(|g| g.columns.len()).sum();
+    let nominal = ctx == 0 && host.targets[0].iter().any(|&(_, f)| f.is_none());
+    if host.skim_values.len() < cols {
+        host.skim_values.resize(cols, Vec::new());
+    }
+    for v in &mut host.skim_values[..cols] {
+        v.clear();
+    }
+    host.skim_lens.clear();
+    host.skim_lens.resize(spec.groups.len(), 0);
+    i64::from(nominal)
+}
+
+extern "C" fn hook_skim_value(st: *mut State, col: i64, kind: i64, bits: i64) {
+    // Safety: see `parts`.
+    let (_, host, _, _) = unsafe { parts(st) };
+    let v = match kind {
+        2 => FillVal::F(f64::from_bits(bits as u64)),
+        _ => FillVal::I(bits),
+    };
+    host.skim_values[col as usize].push(v);
+}
+
+extern "C" fn hook_skim_len(st: *mut State, g: i64, n: i64) {
+    // Safety: see `parts`.
+    let (_, host, _, _) = unsafe { parts(st) };
+    host.skim_lens[g as usize] = n as u32;
+}
+
+extern "C" fn hook_skim_end(st: *mut State, k: i64, _ctx: i64) {
+    // Safety: see `parts`.
+    let (s, host, res, plan) = unsafe { parts(st) };
+    let k = k as usize;
+    let spec = &plan.skims[k];
+    let w = weight(s, None);
+    for &(o, f) in &host.targets[0] {
+        if f.is_some() {
+            continue;
+        }
+        let acc = &mut res.outputs[o].skims[k];
+        acc.weight.push(w);
+        let mut col = 0;
+        for (gi, g) in spec.groups.iter().enumerate() {
+            if g.counter.is_some() {
+                acc.lengths[gi].push(host.skim_lens[gi]);
+            }
+            for data in acc.columns[gi].iter_mut() {
+                for v in &host.skim_values[col] {
+                    // The kernels pass each column the kind lowering gave it.
+                    let taken = data.push(*v).is_ok();
+                    debug_assert!(taken, "a skimmed value of the wrong kind");
+                }
+                col += 1;
+            }
+        }
+    }
+}
+
 extern "C" fn hook_collect_begin(st: *mut State, c: i64, ctx: i64) -> i64 {
     // Safety: see `parts`.
     let (_, host, res, plan) = unsafe { parts(st) };
@@ -407,6 +476,8 @@ impl<'k> Native<'k> {
             keys: Vec::new(),
             kel: Vec::new(),
             correction_error: None,
+            skim_values: Vec::new(),
+            skim_lens: Vec::new(),
         });
         let state = Box::new(State {
             fields: std::ptr::null(),
@@ -625,6 +696,16 @@ impl<'k> Native<'k> {
                     plan.hists
                         .get(s.err_aux as usize)
                         .map_or("?", |h| h.name.as_str())
+                ),
+                entry,
+            ),
+            Some(Fault::AbsentSkimValue) => (
+                RunErrorKind::Eval,
+                format!(
+                    "skim `{}`: a skimmed value is absent for this event",
+                    plan.skims
+                        .get(s.err_aux as usize)
+                        .map_or("?", |k| k.name.as_str())
                 ),
                 entry,
             ),

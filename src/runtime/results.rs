@@ -10,7 +10,7 @@
 use crate::ir::{DExpr, HistSpec, Plan};
 use crate::sema::{OutputPart, OutputTemplate};
 
-use super::accum::{CollectAcc, CounterAcc, Cutflow};
+use super::accum::{CollectAcc, CounterAcc, Cutflow, SkimAcc};
 use super::engine::JobResult;
 use super::units::Job;
 
@@ -50,6 +50,17 @@ pub struct NamedCollect {
     pub value: CollectAcc,
 }
 
+/// A skim of one sample (nominal selection), named `{region}_{skim}_{process}[_{variation}]`.
+#[derive(Debug, Clone)]
+pub struct NamedSkim {
+    pub name: String,
+    /// Index into `Plan::skims`.
+    pub spec: usize,
+    pub process: String,
+    pub variation: String,
+    pub value: SkimAcc,
+}
+
 #[derive(Debug, Clone)]
 pub struct Efficiency {
     pub name: String,
@@ -67,9 +78,22 @@ pub struct Results {
     pub hists: Vec<NamedHist>,
     pub counters: Vec<NamedCounter>,
     pub collects: Vec<NamedCollect>,
+    pub skims: Vec<NamedSkim>,
     /// Per job: (process, variation, cutflow).
     pub cutflows: Vec<(String, String, Cutflow)>,
     pub efficiencies: Vec<Efficiency>,
+}
+
+/// A skim tree's name: `{region}_{skim}_{process}`, then `_{variation}` for a sample variation
+/// (whatever the analysis' `output` template: skim names are unique per region, so these are
+/// unique).
+pub fn skim_name(region: &str, skim: &str, process: &str, variation: &str) -> String {
+    let mut n = format!("{region}_{skim}_{process}");
+    if variation != "nominal" {
+        n.push('_');
+        n.push_str(variation);
+    }
+    n
 }
 
 /// Renders the output-name template.
@@ -114,6 +138,7 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
         hists: Vec::new(),
         counters: Vec::new(),
         collects: Vec::new(),
+        skims: Vec::new(),
         cutflows: Vec::new(),
         efficiencies: Vec::new(),
     };
@@ -155,6 +180,18 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                     variation: ov.name.clone(),
                     value: acc.clone(),
                 });
+            }
+            if matches!(ov.kind, super::units::OutKind::Nominal) {
+                for (k, acc) in set.skims.iter().enumerate() {
+                    let spec = &plan.skims[k];
+                    out.skims.push(NamedSkim {
+                        name: skim_name(&spec.region, &spec.name, &job.process, &ov.name),
+                        spec: k,
+                        process: job.process.clone(),
+                        variation: ov.name.clone(),
+                        value: acc.clone(),
+                    });
+                }
             }
         }
         out.cutflows.push((

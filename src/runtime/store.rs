@@ -19,7 +19,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::accum::{CVal, CollectAcc, CounterAcc, Cutflow, HistAcc, OutputSet};
+use super::accum::{CVal, CollectAcc, CounterAcc, Cutflow, HistAcc, OutputSet, SkimAcc, SkimData};
 use super::units::RunPlan;
 use crate::ir::Plan;
 
@@ -29,7 +29,7 @@ const BATCH_MAGIC: &[u8; 8] = b"ANACBTCH";
 const BATCH_SECONDS: f64 = 1.0;
 /// ... or this many units, or is this old.
 const BATCH_MAX_UNITS: usize = 256;
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// What a store was made from, so that `anac merge` can name the results again.
 #[derive(Debug, Clone)]
@@ -510,6 +510,36 @@ fn encode(id: &str, p: &Partial) -> Vec<u8> {
                 }
             }
         }
+        put_u64(&mut b, o.skims.len() as u64);
+        for k in &o.skims {
+            put_f64s(&mut b, &k.weight);
+            put_u64(&mut b, k.lengths.len() as u64);
+            for (lens, cols) in k.lengths.iter().zip(&k.columns) {
+                put_u64(&mut b, lens.len() as u64);
+                for n in lens {
+                    put_u64(&mut b, u64::from(*n));
+                }
+                put_u64(&mut b, cols.len() as u64);
+                for c in cols {
+                    match c {
+                        SkimData::I(v) => {
+                            b.push(0);
+                            put_u64(&mut b, v.len() as u64);
+                            v.iter().for_each(|x| put_u64(&mut b, *x as u64));
+                        }
+                        SkimData::F(v) => {
+                            b.push(1);
+                            put_f64s(&mut b, v);
+                        }
+                        SkimData::B(v) => {
+                            b.push(2);
+                            put_u64(&mut b, v.len() as u64);
+                            b.extend(v.iter().map(|x| u8::from(*x)));
+                        }
+                    }
+                }
+            }
+        }
     }
     let rows = |b: &mut Vec<u8>, rows: &[(u64, f64)]| {
         put_u64(b, rows.len() as u64);
@@ -659,10 +689,50 @@ fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
             }
             collects.push(CollectAcc { rows, seen });
         }
+        let nk = r.count(16)?;
+        let mut skims = Vec::with_capacity(nk);
+        for _ in 0..nk {
+            let weight = r.f64s()?;
+            let ng = r.count(16)?;
+            let (mut lengths, mut columns) = (Vec::with_capacity(ng), Vec::with_capacity(ng));
+            for _ in 0..ng {
+                let nl = r.count(8)?;
+                let lens = (0..nl)
+                    .map(|_| {
+                        let n = r.u64()?;
+                        u32::try_from(n).map_err(|_| format!("a list length of {n}"))
+                    })
+                    .collect::<Result<Vec<u32>, String>>()?;
+                lengths.push(lens);
+                let ncol = r.count(9)?;
+                let mut cols = Vec::with_capacity(ncol);
+                for _ in 0..ncol {
+                    cols.push(match r.u8()? {
+                        0 => {
+                            let n = r.count(8)?;
+                            SkimData::I((0..n).map(|_| r.u64().map(|x| x as i64)).collect::<Result<_, _>>()?)
+                        }
+                        1 => SkimData::F(r.f64s()?),
+                        2 => {
+                            let n = r.count(1)?;
+                            SkimData::B(r.take(n)?.iter().map(|x| *x != 0).collect())
+                        }
+                        t => return Err(format!("unknown skim column tag {t}")),
+                    });
+                }
+                columns.push(cols);
+            }
+            skims.push(SkimAcc {
+                weight,
+                lengths,
+                columns,
+            });
+        }
         outputs.push(OutputSet {
             hists,
             counters,
             collects,
+            skims,
         });
     }
     let rows = |r: &mut Reader| -> Result<Vec<(u64, f64)>, String> {

@@ -25,6 +25,7 @@ mod functions;
 mod lints;
 mod output;
 mod presence;
+pub mod skim;
 mod stmts;
 mod tables;
 pub mod types;
@@ -88,6 +89,7 @@ pub enum SymbolKind {
     Hist,
     Counter,
     Collect,
+    Skim,
     Region,
     Derived,
     /// A bound correction: index into [`Checked::corrections`] (`None` when its file or name

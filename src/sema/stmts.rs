@@ -485,6 +485,12 @@ impl Checker<'_> {
                 }
                 self.define_output(name, SymbolKind::Collect);
             }
+            StmtKind::Skim { name, items } => {
+                facts.has_outputs = true;
+                facts.first_fill.get_or_insert(s.span);
+                self.skim_stmt(items);
+                self.define_output(name, SymbolKind::Skim);
+            }
             StmtKind::Region { .. } => {}
             StmtKind::DerivedField { coll, name, value } => self.derived_field(coll, name, value),
             StmtKind::Table(t) => self.table_stmt(t),

@@ -135,7 +135,12 @@ pub enum StmtKind {
         values: Vec<Expr>,
         max: Option<Expr>,
     },
-    /// Only cut, let, weight, hist, counter and collect appear in a region body (the grammar
+    /// `skim NAME = (ITEM, ...)`: the values of the events that reach it, written as a tree.
+    Skim {
+        name: Ident,
+        items: Vec<SkimItem>,
+    },
+    /// Only cut, let, weight, hist, counter, collect and skim appear in a region body (the grammar
     /// ensures it). `from`: the region it builds on (`region SR from baseline { ... }`).
     Region {
         name: Ident,
@@ -206,6 +211,13 @@ pub enum TableFlow {
     Clamp,
     Error,
     Default(Expr),
+}
+
+/// One value of a `skim`: `NAME = EXPR`, or an expression that names itself (a name, `a.b`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkimItem {
+    pub name: Option<Ident>,
+    pub value: Expr,
 }
 
 /// `hist NAME = EXPR in AXIS` or `hist NAME = (EXPR, EXPR) in AXIS, AXIS`.

@@ -77,6 +77,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_counter
             | kw_when
             | kw_collect
+            | kw_skim
             | kw_max
             | kw_region
             | kw_vary
@@ -340,6 +341,26 @@ impl<'s> Builder<'s> {
                     name: ident(&n),
                     values,
                     max,
+                }
+            }
+            Rule::skim_s => {
+                let Some(n) = it.next() else {
+                    return Err(self.internal(span));
+                };
+                let mut items = Vec::new();
+                for item in it {
+                    let mut parts: Vec<Pair<Rule>> = item.into_inner().collect();
+                    let Some(e) = parts.pop() else {
+                        return Err(self.internal(span));
+                    };
+                    items.push(SkimItem {
+                        name: parts.first().map(ident),
+                        value: self.expr_of(e)?,
+                    });
+                }
+                StmtKind::Skim {
+                    name: ident(&n),
+                    items,
                 }
             }
             Rule::region_s => {

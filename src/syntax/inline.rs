@@ -101,6 +101,11 @@ impl Inliner<'_> {
                     self.expr(e, 1);
                 }
             }
+            StmtKind::Skim { items, .. } => {
+                for i in items {
+                    self.expr(&mut i.value, 1);
+                }
+            }
             StmtKind::Region { body, .. } => {
                 for s in body {
                     self.stmt(s);
