@@ -2051,3 +2051,46 @@ fn a_three_dimensional_histogram_projects_onto_its_two_dimensional_twin() {
         let _ = std::fs::remove_dir_all(out);
     }
 }
+
+#[test]
+fn skims_equal_an_independent_selection_and_merge_exactly() {
+    if shared_data().is_none() || !python_ready() {
+        return;
+    }
+    let ana = "tests/run/skim.ana";
+    let compiled = run_ok(
+        ana,
+        "skim-compiled",
+        &["--jobs", "2", "--chunk-size", "300"],
+    );
+    let interpreted = run_ok(ana, "skim-interpreted", &["--interpret", "--jobs", "1"]);
+    let bytes = |d: &Path| std::fs::read(d.join("skims.root")).expect("skims.root");
+    assert!(
+        bytes(&compiled) == bytes(&interpreted),
+        "the kernels and the interpreter wrote different skims"
+    );
+    // Units committed to a store one by one, then merged: the same trees, byte for byte.
+    let store = tmp("skim-store");
+    let s = store.to_str().expect("utf-8");
+    let r = anac(&["run", ana, "-q", "--store", s, "--batch", "1"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let merged = tmp("skim-merged");
+    let r = anac(&["merge", s, "-o", merged.to_str().expect("utf-8"), "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(bytes(&merged) == bytes(&compiled), "merged skims differ");
+    let r = Command::new("python3")
+        .arg(root().join("tests/scripts/check_skim.py"))
+        .arg(&compiled)
+        .arg(root().join("analyses/ttbar/samples.yaml"))
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&r.stdout);
+    assert!(
+        r.status.success() && stdout.contains("OK 18 trees"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    for d in [compiled, interpreted, store, merged] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

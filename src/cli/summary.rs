@@ -84,6 +84,16 @@ pub fn text(p: &Prepared, results: &Results, jobs: &[JobResult], out: &Path) -> 
         p.units.units.len(),
         out.display()
     );
+    if !results.skims.is_empty() {
+        let rows: usize = results.skims.iter().map(|k| k.value.events()).sum();
+        let _ = writeln!(
+            s,
+            "{} skim trees ({} events) in {}",
+            results.skims.len(),
+            rows,
+            out.join("skims.root").display()
+        );
+    }
     s
 }
 

@@ -221,17 +221,18 @@ impl SkimData {
         self.len() == 0
     }
 
-    /// Appends one value, converted to the column's kind. `Err`: a kind the column cannot take
+    /// Appends one value, converted to the column's kind. `false`: a kind the column cannot take
     /// (sema and lowering give each column the kind of its values).
-    pub fn push(&mut self, v: FillVal) -> Result<(), ()> {
+    #[must_use]
+    pub fn push(&mut self, v: FillVal) -> bool {
         match (self, v) {
             (SkimData::I(c), FillVal::I(i)) => c.push(i),
             (SkimData::F(c), FillVal::F(x)) => c.push(x),
             (SkimData::F(c), FillVal::I(i)) => c.push(i as f64),
             (SkimData::B(c), FillVal::I(i)) => c.push(i != 0),
-            _ => return Err(()),
+            _ => return false,
         }
-        Ok(())
+        true
     }
 
     fn append(&mut self, o: &SkimData) {

@@ -982,9 +982,12 @@ impl<'p> EventRunner<'p> {
                         }
                         for (data, vals) in acc.columns[gi].iter_mut().zip(cols) {
                             for x in vals {
-                                data.push(*x).map_err(|()| {
-                                    (RunErrorKind::Eval, "a skimmed value of the wrong kind".into())
-                                })?;
+                                if !data.push(*x) {
+                                    return Err((
+                                        RunErrorKind::Eval,
+                                        "a skimmed value of the wrong kind".into(),
+                                    ));
+                                }
                             }
                         }
                     }

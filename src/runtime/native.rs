@@ -381,7 +381,7 @@ extern "C" fn hook_skim_end(st: *mut State, k: i64, _ctx: i64) {
             for data in acc.columns[gi].iter_mut() {
                 for v in &host.skim_values[col] {
                     // The kernels pass each column the kind lowering gave it.
-                    let taken = data.push(*v).is_ok();
+                    let taken = data.push(*v);
                     debug_assert!(taken, "a skimmed value of the wrong kind");
                 }
                 col += 1;

@@ -710,7 +710,11 @@ fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
                     cols.push(match r.u8()? {
                         0 => {
                             let n = r.count(8)?;
-                            SkimData::I((0..n).map(|_| r.u64().map(|x| x as i64)).collect::<Result<_, _>>()?)
+                            SkimData::I(
+                                (0..n)
+                                    .map(|_| r.u64().map(|x| x as i64))
+                                    .collect::<Result<_, _>>()?,
+                            )
                         }
                         1 => SkimData::F(r.f64s()?),
                         2 => {
@@ -786,6 +790,17 @@ mod tests {
                         CVal::Null,
                     ]],
                     seen: 9,
+                }],
+                skims: vec![SkimAcc {
+                    weight: vec![0.5, -1.0],
+                    lengths: vec![vec![], vec![2, 0]],
+                    columns: vec![
+                        vec![
+                            SkimData::I(vec![i64::MIN, 7]),
+                            SkimData::B(vec![true, false]),
+                        ],
+                        vec![SkimData::F(vec![1.5, f64::NAN])],
+                    ],
                 }],
             }],
             cutflow: Cutflow {

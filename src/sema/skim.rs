@@ -105,7 +105,9 @@ pub fn shape(t: &Type, schema: Option<&TreeSchema>) -> Result<SkimShape, String>
         Type::List(inner) if plain(inner) => Ok(SkimShape::List((**inner).clone())),
         Type::Collection(el) => collection_fields(el, schema).map(SkimShape::Collection),
         t if plain(t) => Ok(SkimShape::Scalar(t.clone())),
-        Type::Str => Err("strings cannot be skimmed: anac's tree writer has no string branches".into()),
+        Type::Str => {
+            Err("strings cannot be skimmed: anac's tree writer has no string branches".into())
+        }
         t => Err(format!(
             "a skim writes numbers, bools, lists of them and collections, not {t}"
         )),
@@ -132,19 +134,10 @@ impl Checker<'_> {
             if t == Type::Error {
                 continue;
             }
-            let Some(name) = item_name(item) else {
-                self.error(
-                    SKIM_NAME,
-                    item.value.span,
-                    "this skimmed value needs a branch name".into(),
-                    "no name of its own",
-                )
-                .help = Some("name it: `NAME = EXPR`".into());
-                continue;
-            };
             let shape = match shape(&t, self.env.schema) {
                 Ok(s) => s,
-                Err(why) if why == "no schema" => continue,
+                // No schema: a collection's fields are unknown; its own name is still checked.
+                Err(why) if why == "no schema" => SkimShape::Scalar(Type::Unknown),
                 Err(why) => {
                     let d = self.error(
                         SKIM_VALUE,
@@ -162,6 +155,16 @@ impl Checker<'_> {
                     });
                     continue;
                 }
+            };
+            let Some(name) = item_name(item) else {
+                self.error(
+                    SKIM_NAME,
+                    item.value.span,
+                    "this skimmed value needs a branch name".into(),
+                    "no name of its own",
+                )
+                .help = Some("name it: `NAME = EXPR`".into());
+                continue;
             };
             let span = item.name.as_ref().map_or(item.value.span, |n| n.span);
             for b in branches(&name, &shape) {

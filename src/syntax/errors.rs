@@ -23,12 +23,11 @@ fn describe(rule: Rule) -> &'static str {
         number | lumi_h => "a number",
         string | string_inner => "a string in double quotes",
         header | statement | analysis_h | tree_h | samples_h | output_h | const_s | object_s
-        | let_s | cut_s | weight_s | hist_s | counter_s | collect_s | skim_s | kw_skim | region_s
-        | vary_s
-        | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi | kw_output | kw_const
-        | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist | kw_vary | kw_derive
-        | kw_counter | kw_collect | correction_s | kw_correction | fn_s | kw_fn | table_s
-        | kw_table => "a new statement",
+        | let_s | cut_s | weight_s | hist_s | counter_s | collect_s | skim_s | kw_skim
+        | region_s | vary_s | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi
+        | kw_output | kw_const | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist
+        | kw_vary | kw_derive | kw_counter | kw_collect | correction_s | kw_correction | fn_s
+        | kw_fn | table_s | kw_table => "a new statement",
         skim_item => "a skimmed value (`NAME = EXPR` or an expression)",
         table_edges | kw_edges => "`edges NAME [...]`",
         edge_list => "`[` starting a list of bin edges",
