@@ -453,18 +453,30 @@ fn load_free<'a>(
             );
         }
         offsets.clear();
-        let mut prev = keylen as u32;
-        for i in 0..nev {
-            let p = 4 + 4 * i;
-            let o = u32::from_be_bytes([tail[p], tail[p + 1], tail[p + 2], tail[p + 3]]);
-            if o < prev || o > last as u32 {
-                return bad!(
-                    "entry offset {i} is {o}, outside {prev}..={last} (offsets must increase \
-                     inside the basket)"
-                );
-            }
-            offsets.push(o - keylen as u32);
+        offsets.reserve(nev + 1);
+        // One branch-free pass (the common case is valid); the first bad offset is found again
+        // only to name it.
+        let (lo, hi) = (keylen as u32, last as u32);
+        let mut prev = lo;
+        let mut ok = true;
+        for w in tail[4..4 + 4 * nev].chunks_exact(4) {
+            let o = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+            ok &= (o >= prev) & (o <= hi);
+            offsets.push(o.wrapping_sub(lo));
             prev = o;
+        }
+        if !ok {
+            let mut prev = lo;
+            for (i, w) in tail[4..4 + 4 * nev].chunks_exact(4).enumerate() {
+                let o = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+                if o < prev || o > hi {
+                    return bad!(
+                        "entry offset {i} is {o}, outside {prev}..={last} (offsets must \
+                         increase inside the basket)"
+                    );
+                }
+                prev = o;
+            }
         }
         offsets.push(border as u32);
     }
@@ -586,15 +598,29 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
             };
             let mut total = o.last().copied().unwrap_or(0) as usize;
             if header == 0 {
-                for i in range.clone() {
-                    let len = offs[i + 1] - offs[i];
-                    if !(len as usize).is_multiple_of(size) {
-                        return bad!("entry {i} has {len} bytes, not a multiple of {size}");
-                    }
-                    total += len as usize / size;
-                    o.push(to_u32(total)?);
+                // Sizes are powers of two: the element count is a shift, and every entry's byte
+                // length is a multiple of the size exactly when every offset's distance from
+                // the first is (offsets increase: `load_free` checked them).
+                let (shift, mask) = (size.trailing_zeros(), size as u32 - 1);
+                let base = offs[range.start];
+                let (a, b) = (base as usize, offs[range.end] as usize);
+                let t0 = to_u32(total)?;
+                to_u32(total + ((b - a) >> shift))?;
+                let mut stray = 0u32;
+                o.reserve(range.len());
+                for &off in &offs[range.start + 1..=range.end] {
+                    let d = off - base;
+                    stray |= d & mask;
+                    o.push(t0 + (d >> shift));
                 }
-                let (a, b) = (offs[range.start] as usize, offs[range.end] as usize);
+                if stray != 0 {
+                    for i in range {
+                        let len = offs[i + 1] - offs[i];
+                        if !(len as usize).is_multiple_of(size) {
+                            return bad!("entry {i} has {len} bytes, not a multiple of {size}");
+                        }
+                    }
+                }
                 out.values.extend_be(&v.data[a..b]);
             } else {
                 for i in range {
