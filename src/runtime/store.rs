@@ -157,6 +157,18 @@ pub fn identity(plan: &Plan, rp: &RunPlan) -> String {
                 f.size,
                 super::units::hex(&f.uuid)
             ));
+            // Its friends' files fill the same unit: another friend file is another run.
+            for (friend, ff) in j.friends.iter().zip(&f.friends) {
+                let path = std::fs::canonicalize(&ff.path).unwrap_or_else(|_| ff.path.clone());
+                text.push_str(&format!(
+                    "  friend {} tree {} {} {} {}\n",
+                    friend.name,
+                    friend.tree,
+                    path.display(),
+                    ff.size,
+                    super::units::hex(&ff.uuid)
+                ));
+            }
         }
     }
     for u in &rp.units {
