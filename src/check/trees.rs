@@ -139,6 +139,7 @@ pub fn verify(
             }
             check_total(samples, var, tree, &entries, &mut diags);
             if let Some(schema) = representative
+                && !var.friend_errors
                 && let Some(schema) = join_friends(samples, var, schema, friend_schemas, &mut diags)
             {
                 add_schema(&mut schemas, schema, label);

@@ -97,6 +97,9 @@ pub struct Variation {
     pub lumi_mask: Option<std::sync::Arc<LumiMask>>,
     /// Friend trees: other trees with the same entries, one file per file of `files`.
     pub friends: Vec<Friend>,
+    /// A `friends` entry was left out for an error (reported): the sample's schema would lack
+    /// its branches, so it is not checked against (no "unknown name" after the real problem).
+    pub friend_errors: bool,
 }
 
 /// A friend tree of a sample (`friends: [{name, tree, files}]`): its branches join the schema as
@@ -529,6 +532,7 @@ impl Reader<'_> {
                 tree: None,
                 lumi_mask: None,
                 friends: Vec::new(),
+                friend_errors: false,
             };
             if let Some(Value::Map(files)) = field("files").map(|f| &f.value) {
                 for (path, tree) in files {
@@ -651,6 +655,7 @@ impl Reader<'_> {
             tree: None,
             lumi_mask: None,
             friends: Vec::new(),
+            friend_errors: false,
         };
         let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
         for (k, _) in entries {
@@ -713,6 +718,12 @@ impl Reader<'_> {
     /// `friends: [{name, tree, files}]`: each friend's files pair one-to-one with the sample's
     /// (after wildcards are expanded, in name order), so the counts must be equal.
     fn friends(&mut self, key: &Key, node: &Node, context: &str, var: &mut Variation) {
+        let before = self.diags.iter().filter(|d| d.is_error()).count();
+        self.friend_list(key, node, context, var);
+        var.friend_errors = self.diags.iter().filter(|d| d.is_error()).count() > before;
+    }
+
+    fn friend_list(&mut self, key: &Key, node: &Node, context: &str, var: &mut Variation) {
         let Value::Seq(items) = &node.value else {
             self.wrong_type(
                 node,
