@@ -58,10 +58,7 @@ fn same_histograms(a: &Path, b: &Path) -> usize {
             .get(name)
             .unwrap_or_else(|| panic!("{} has no histogram {name}", a.display()));
         for key in ["values", "variances"] {
-            let (x, y) = (
-                floats(&other["storage"][key]),
-                floats(&h["storage"][key]),
-            );
+            let (x, y) = (floats(&other["storage"][key]), floats(&h["storage"][key]));
             assert_eq!(x, y, "{name} {key} differ");
             assert!(y.iter().sum::<f64>() > 0.0, "{name} is empty");
         }
@@ -124,7 +121,11 @@ fn ir_shows_only_the_friend_branches_read_and_their_files() {
     )
     .unwrap();
     let out = anac(&["ir", dir.join("a.ana").to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     let branches = text
         .split("== branches to read (1) ==\n")
@@ -164,13 +165,14 @@ fn check(dir: &Path, body: &str) -> (i32, Vec<Value>) {
         format!("analysis a\ntree Events\nsamples \"samples.yaml\"\nlumi 1\n{body}"),
     )
     .unwrap();
-    let out = anac(&["check", dir.join("a.ana").to_str().unwrap(), "--format", "json"]);
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let out = anac(&[
+        "check",
+        dir.join("a.ana").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     let all = v["diagnostics"].as_array().unwrap().clone();
     // A sample whose friends cannot be joined is not checked against (one `schema-unavailable`
     // warning when no other sample gives a schema), so the real problem is not followed by
@@ -178,7 +180,10 @@ fn check(dir: &Path, body: &str) -> (i32, Vec<Value>) {
     for d in all.iter().filter(|d| d["severity"] != "error") {
         assert_eq!(d["code"], "anac::sema::schema-unavailable", "{d}");
     }
-    let errors = all.into_iter().filter(|d| d["severity"] == "error").collect();
+    let errors = all
+        .into_iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
     (out.status.code().unwrap(), errors)
 }
 
@@ -215,10 +220,22 @@ fn a_friend_with_other_entries_is_an_error_naming_both_files() {
     assert_eq!(code, 1);
     assert_eq!(codes(&diags), ["anac::samples::friend-mismatch"]);
     let m = diags[0]["message"].as_str().unwrap();
-    assert!(m.contains("ttbar_friends_199.root") && m.contains("199 entries"), "{m}");
-    assert!(m.contains("nanoAOD_2015_CMS_Open_Data_ttbar.root") && m.ends_with("has 200"), "{m}");
+    assert!(
+        m.contains("ttbar_friends_199.root") && m.contains("199 entries"),
+        "{m}"
+    );
+    assert!(
+        m.contains("nanoAOD_2015_CMS_Open_Data_ttbar.root") && m.ends_with("has 200"),
+        "{m}"
+    );
     assert_eq!(diags[0]["line"], 10);
-    run_fails(&dir, &["ttbar_friends_199.root", "nanoAOD_2015_CMS_Open_Data_ttbar.root"]);
+    run_fails(
+        &dir,
+        &[
+            "ttbar_friends_199.root",
+            "nanoAOD_2015_CMS_Open_Data_ttbar.root",
+        ],
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -230,8 +247,16 @@ fn a_missing_friend_file_is_an_error_at_its_path() {
     let (code, diags) = check(&dir, HT);
     assert_eq!(code, 1);
     assert_eq!(codes(&diags), ["anac::samples::missing-file"]);
-    assert!(diags[0]["message"].as_str().unwrap().contains("no_such_friend.root"));
-    assert_eq!((diags[0]["line"].as_u64(), diags[0]["column"].as_u64()), (Some(10), Some(15)));
+    assert!(
+        diags[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no_such_friend.root")
+    );
+    assert_eq!(
+        (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
+        (Some(10), Some(15))
+    );
     run_fails(&dir, &["no_such_friend.root"]);
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -255,7 +280,10 @@ fn a_friend_named_like_the_main_trees_names_is_refused() {
         assert_eq!(codes(&diags), ["anac::samples::friend-mismatch"], "{name}");
         let m = diags[0]["message"].as_str().unwrap();
         assert!(m.contains(clash), "{m}");
-        assert_eq!((diags[0]["line"].as_u64(), diags[0]["column"].as_u64()), (Some(8), Some(13)));
+        assert_eq!(
+            (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
+            (Some(8), Some(13))
+        );
         let _ = std::fs::remove_dir_all(dir);
     }
     // Two friends of one name are refused in the samples file itself.
@@ -286,7 +314,10 @@ fn an_unknown_friend_branch_suggests_the_closest() {
         codes(&diags),
         ["anac::sema::unknown-field", "anac::sema::unknown-field"]
     );
-    assert_eq!((diags[0]["line"].as_u64(), diags[0]["column"].as_u64()), (Some(5), Some(17)));
+    assert_eq!(
+        (diags[0]["line"].as_u64(), diags[0]["column"].as_u64()),
+        (Some(5), Some(17))
+    );
     assert_eq!(diags[0]["message"], "`calib` has no branch `ht_frend`");
     assert_eq!(diags[0]["help"], "did you mean `calib.ht_friend`?");
     // The friend's jagged arrays are its own lists, not the main collection's fields.
@@ -364,7 +395,11 @@ fn friend_files_pair_with_the_sample_files_in_order_through_wildcards() {
     let paired = dir.join("paired.yaml");
     std::fs::write(&paired, yaml(&format!("{}/calib_*.root", dir.display()))).unwrap();
     let p = paired.to_str().unwrap();
-    let friends = run_ok("tests/run/friends/friends.ana", "two-friends", &["--samples", p]);
+    let friends = run_ok(
+        "tests/run/friends/friends.ana",
+        "two-friends",
+        &["--samples", p],
+    );
     let main = run_ok("tests/run/friends/main.ana", "two-main", &["--samples", p]);
     assert_eq!(same_histograms(&friends, &main), 7);
     assert_eq!(counter(&friends, "all_all_events_ttbar"), 3000);

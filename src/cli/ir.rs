@@ -47,7 +47,10 @@ pub fn run(args: Args) -> ExitCode {
         .map(|b| {
             let names: Vec<&str> = friends.iter().map(|(n, _)| *n).collect();
             match crate::io::schema::friend_branch(&names, &b) {
-                Some((i, own)) => format!("{b}  (friend {}: `{own}` of tree {})", friends[i].0, friends[i].1),
+                Some((i, own)) => format!(
+                    "{b}  (friend {}: `{own}` of tree {})",
+                    friends[i].0, friends[i].1
+                ),
                 None => b,
             }
         })

@@ -408,10 +408,47 @@ const FILE_KEYS: &[&str] = &["path", "nevts", "size_bytes"];
 /// (`sample.process`, `it`, `lumi`, the per-sample values) and the grammar's keywords
 /// (`grammar/ana.pest`, `keyword`), so `NAME.BRANCH` always reads the friend.
 const RESERVED_FRIEND_NAMES: &[&str] = &[
-    "sample", "it", "lumi", "xsec", "nevts", "sumw", "analysis", "tree", "samples", "output",
-    "const", "object", "let", "cut", "weight", "region", "hist", "vary", "for", "in", "on", "up",
-    "down", "derive", "counter", "collect", "max", "where", "and", "or", "not", "if", "then",
-    "else", "true", "false", "when", "as", "correction", "fn", "table",
+    "sample",
+    "it",
+    "lumi",
+    "xsec",
+    "nevts",
+    "sumw",
+    "analysis",
+    "tree",
+    "samples",
+    "output",
+    "const",
+    "object",
+    "let",
+    "cut",
+    "weight",
+    "region",
+    "hist",
+    "vary",
+    "for",
+    "in",
+    "on",
+    "up",
+    "down",
+    "derive",
+    "counter",
+    "collect",
+    "max",
+    "where",
+    "and",
+    "or",
+    "not",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "when",
+    "as",
+    "correction",
+    "fn",
+    "table",
 ];
 
 impl Reader<'_> {
@@ -794,7 +831,11 @@ impl Reader<'_> {
                     }
                 },
                 None => {
-                    missing(self, "tree", "name the friend's tree (or RNTuple) in its files");
+                    missing(
+                        self,
+                        "tree",
+                        "name the friend's tree (or RNTuple) in its files",
+                    );
                     None
                 }
             };

@@ -217,3 +217,92 @@ pub fn friend_branch<'n>(friends: &[&str], joined: &'n str) -> Option<(usize, &'
             .map(|rest| (i, rest))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(name: &str, ty: ScalarType, shape: Shape) -> FieldSchema {
+        FieldSchema {
+            name: name.into(),
+            branch: name.into(),
+            ty,
+            shape,
+        }
+    }
+
+    fn tree(branches: Vec<FieldSchema>, collections: Vec<CollectionSchema>) -> TreeSchema {
+        TreeSchema {
+            tree: "t".into(),
+            entries: 10,
+            collections,
+            branches,
+            unsupported: vec![],
+        }
+    }
+
+    #[test]
+    fn a_friend_cannot_take_a_branch_collection_or_dotted_prefix_of_the_main_tree() {
+        let jet = CollectionSchema {
+            name: "Jet".into(),
+            layout: CollectionLayout::Counter {
+                branch: "nJet".into(),
+            },
+            fields: vec![FieldSchema {
+                name: "pt".into(),
+                branch: "Jet_pt".into(),
+                ty: ScalarType::F32,
+                shape: Shape::Jagged,
+            }],
+        };
+        let main = tree(
+            vec![
+                b("nJet", ScalarType::U32, Shape::Scalar),
+                b("evt.x", ScalarType::F32, Shape::Scalar),
+            ],
+            vec![jet.clone()],
+        );
+        assert!(main.friend_clash("Jet").unwrap().contains("collection"));
+        assert!(main.friend_clash("nJet").unwrap().contains("branch `nJet`"));
+        assert!(main.friend_clash("evt").unwrap().contains("`evt.x`"));
+        assert_eq!(main.friend_clash("ev"), None);
+        assert_eq!(main.friend_clash("calib"), None);
+
+        // The friend's collection fields and counter become per-event values `calib.X`; a
+        // dotted friend branch cannot be written and is listed as unsupported.
+        let friend = tree(
+            vec![
+                b("nJet", ScalarType::I32, Shape::Scalar),
+                b("ht", ScalarType::F64, Shape::Scalar),
+                b("rec.a", ScalarType::F32, Shape::Scalar),
+            ],
+            vec![jet],
+        );
+        let mut joined = main.clone();
+        joined.join_friend("calib", &friend);
+        let names: Vec<(&str, Shape)> = joined
+            .branches
+            .iter()
+            .map(|b| (b.name.as_str(), b.shape))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("calib.Jet_pt", Shape::Jagged),
+                ("calib.ht", Shape::Scalar),
+                ("calib.nJet", Shape::Scalar),
+                ("evt.x", Shape::Scalar),
+                ("nJet", Shape::Scalar),
+            ]
+        );
+        assert_eq!(joined.collections, main.collections);
+        assert_eq!(joined.unsupported.len(), 1);
+        assert_eq!(joined.unsupported[0].branch, "calib.rec.a");
+        assert_eq!(
+            friend_branch(&["calib"], "calib.Jet_pt"),
+            Some((0, "Jet_pt"))
+        );
+        assert_eq!(friend_branch(&["calib"], "calibx.a"), None);
+        assert_eq!(friend_branch(&["calib"], "evt.x"), None);
+    }
+}

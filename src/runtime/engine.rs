@@ -426,7 +426,9 @@ fn run_unit(
         }
         // A remote friend fetches its part of the chunk's columns the same way.
         for (name, ffile, ftree) in &st.friends {
-            if remote_friend(ffile) && (start == unit.range.start || clusters.iter().any(|c| c.start == start)) {
+            if remote_friend(ffile)
+                && (start == unit.range.start || clusters.iter().any(|c| c.start == start))
+            {
                 let stop = cluster_end.min(unit.range.end);
                 let prefix = format!("{name}.");
                 let own: Vec<&str> = plan_columns(plan, false)

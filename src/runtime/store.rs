@@ -2,7 +2,7 @@
 //! continues where it stopped (`anac run ... --store DIR`).
 //!
 //! Layout: `DIR/store.json` (the store's identity: a hash of the optimised plan, the inputs —
-//! paths, sizes, UUIDs — and the anac version, plus the list of unit ids), and commit files in
+//! paths, sizes, UUIDs, and those of their friend trees' files — and the anac version, plus the list of unit ids), and commit files in
 //! `DIR/units/`: `ID.unit` (one finished unit's partial accumulators, binary, with an xxh64
 //! checksum) or `ID.batch` (several small units committed together, each record a unit file's
 //! bytes, the whole checksummed; named after its first unit, which no other commit holds).

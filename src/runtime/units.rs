@@ -5,11 +5,13 @@
 //! per (process, sample variation) with its output variations, and the [`Unit`]s in plan order
 //! (process, variation, file as listed, entry start). A unit covers whole clusters, at least
 //! [`UNIT_ENTRIES`] entries unless the file ends first; its id is a hash of the sample, the file's
-//! identity (size and UUID) and the range. `-j` and `--chunk-size` never change the units.
+//! identity (size and UUID), its friend files' identities (when the sample has friends) and the
+//! range. `-j` and `--chunk-size` never change the units.
 //!
-//! Every input file is opened here, before any event is read: a missing or unreadable file, a
-//! missing tree, a missing branch or a branch whose type differs from the one the analysis was
-//! checked against stops the run with an error naming the file and branch.
+//! Every input file and every friend file paired with it is opened here, before any event is
+//! read: a missing or unreadable file, a missing tree, a friend tree with other entries than its
+//! file, a missing branch or a branch whose type differs from the one the analysis was checked
+//! against stops the run with an error naming the file (and friend file) and branch.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -419,7 +421,11 @@ fn unit_id(process: &str, variation: &str, f: &InputFile, r: &Range<u64>) -> Str
     // A unit reads its friends' files too: another friend file is another unit. (Samples
     // without friends keep the ids they always had.)
     for ff in &f.friends {
-        key.push_str(&format!("\u{0}friend\u{0}{}\u{0}{}", ff.size, hex(&ff.uuid)));
+        key.push_str(&format!(
+            "\u{0}friend\u{0}{}\u{0}{}",
+            ff.size,
+            hex(&ff.uuid)
+        ));
     }
     format!("{:016x}", xxhash_rust::xxh64::xxh64(key.as_bytes(), 0))
 }
