@@ -20,6 +20,9 @@ pub const UNREADABLE_SAMPLE: Code = Code("anac::samples::unreadable-sample");
 pub const SIZE_MISMATCH: Code = Code("anac::samples::size-mismatch");
 /// Declared `nevts` (or `nevts_total`) differs from the tree's entries.
 pub const ENTRIES_MISMATCH: Code = Code("anac::samples::entries-mismatch");
+/// A friend tree's name is also a name of the main tree (a branch, a collection, the prefix of
+/// dotted branches), or its file has other entries than the sample file it pairs with.
+pub const FRIEND_MISMATCH: Code = Code("anac::samples::friend-mismatch");
 
 /// Why a file could not be opened: a one-line reason for the YAML diagnostic, and the reader's
 /// own diagnostic (if any) attached as a related note.
@@ -61,6 +64,8 @@ pub fn verify(
         for var in &process.variations {
             let label = format!("{}/{}", process.name, var.name);
             let mut representative: Option<TreeSchema> = None;
+            // Per friend, the schema of its first readable file.
+            let mut friend_schemas: Vec<Option<TreeSchema>> = vec![None; var.friends.len()];
             // Entries of each file, `None` when a file could not be read.
             let mut entries: Vec<Option<u64>> = Vec::new();
             for (k, file) in var.files.iter().enumerate() {
@@ -117,26 +122,26 @@ pub fn verify(
                         entries.push(Some(info.entries));
                     }
                     Err(e) => {
-                        let mut d = Diagnostic::error(
-                            UNREADABLE_SAMPLE,
-                            format!(
-                                "cannot use sample file `{}`: {}",
-                                file.path.display(),
-                                e.reason
-                            ),
-                        )
-                        .in_file(&samples.source)
-                        .with_primary(file.span, "unreadable");
-                        if let Some(detail) = e.detail {
-                            d = d.with_related(*detail);
-                        }
-                        diags.push(d);
+                        diags.push(unreadable(samples, &file.path, file.span, e));
                         entries.push(None);
                     }
                 }
+                let main_entries = entries.last().copied().flatten();
+                verify_friends(
+                    samples,
+                    var,
+                    k,
+                    main_entries,
+                    opener,
+                    &mut friend_schemas,
+                    &mut diags,
+                );
             }
             check_total(samples, var, tree, &entries, &mut diags);
-            if let Some(schema) = representative {
+            if let Some(schema) = representative
+                && !var.friend_errors
+                && let Some(schema) = join_friends(samples, var, schema, friend_schemas, &mut diags)
+            {
                 add_schema(&mut schemas, schema, label);
             }
         }
@@ -178,6 +183,116 @@ fn check_total(
             .with_help("correct `nevts_total`: the weights divide by it"),
         );
     }
+}
+
+/// A sample file (or a friend's file) that could not be opened: at its path in the YAML.
+fn unreadable(
+    samples: &Samples,
+    path: &Path,
+    span: crate::diagnostics::Span,
+    e: OpenError,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        UNREADABLE_SAMPLE,
+        format!("cannot use sample file `{}`: {}", path.display(), e.reason),
+    )
+    .in_file(&samples.source)
+    .with_primary(span, "unreadable");
+    if let Some(detail) = e.detail {
+        d = d.with_related(*detail);
+    }
+    d
+}
+
+/// Opens the friends' files paired with the sample's file `k` (entries `main_entries`, when it
+/// could be read): each must have the same entries. The first readable file of each friend
+/// gives its schema.
+fn verify_friends(
+    samples: &Samples,
+    var: &Variation,
+    k: usize,
+    main_entries: Option<u64>,
+    opener: &dyn TreeOpener,
+    schemas: &mut [Option<TreeSchema>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let main = &var.files[k];
+    for (friend, schema) in var.friends.iter().zip(schemas.iter_mut()) {
+        let Some(file) = friend.files.get(k) else {
+            continue;
+        };
+        let remote = crate::io::dataset::is_remote(&file.path);
+        if (remote && k > 0) || (!remote && !file.path.is_file()) {
+            continue;
+        }
+        match opener.open(&file.path, &friend.tree, schema.is_none()) {
+            Ok(info) => {
+                if schema.is_none() {
+                    *schema = info.schema;
+                }
+                if let Some(m) = main_entries
+                    && m != info.entries
+                {
+                    diags.push(
+                        Diagnostic::error(
+                            FRIEND_MISMATCH,
+                            format!(
+                                "friend `{}`: tree `{}` in `{}` has {} entries but its sample                                  file `{}` has {m}",
+                                friend.name,
+                                friend.tree,
+                                file.path.display(),
+                                info.entries,
+                                main.path.display()
+                            ),
+                        )
+                        .in_file(&samples.source)
+                        .with_primary(file.span, format!("{} entries", info.entries))
+                        .with_label(main.span, format!("{m} entries"))
+                        .with_help(
+                            "a friend tree has the same entries as the tree it joins, file by                              file: check the order of the friend's files",
+                        ),
+                    );
+                }
+            }
+            Err(e) => diags.push(unreadable(samples, &file.path, file.span, e)),
+        }
+    }
+}
+
+/// The sample's schema with its friends' branches (`name.X`); `None` (with an error for a
+/// clash) when a friend's name is also a name of the main tree, or a friend could not be read
+/// (reported where it was opened).
+fn join_friends(
+    samples: &Samples,
+    var: &Variation,
+    mut schema: TreeSchema,
+    friends: Vec<Option<TreeSchema>>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<TreeSchema> {
+    let mut ok = true;
+    for (friend, fs) in var.friends.iter().zip(friends) {
+        if let Some(clash) = schema.friend_clash(&friend.name) {
+            diags.push(
+                Diagnostic::error(
+                    FRIEND_MISMATCH,
+                    format!(
+                        "friend name `{}` is also {clash}: `{}.X` would be ambiguous",
+                        friend.name, friend.name
+                    ),
+                )
+                .in_file(&samples.source)
+                .with_primary(friend.name_span, "clashes with the main tree")
+                .with_help("give the friend a name the main tree does not use"),
+            );
+            ok = false;
+            continue;
+        }
+        match fs {
+            Some(fs) => schema.join_friend(&friend.name, &fs),
+            None => ok = false,
+        }
+    }
+    ok.then_some(schema)
 }
 
 fn add_schema(schemas: &mut Vec<SampleSchema>, mut schema: TreeSchema, label: String) {

@@ -33,12 +33,34 @@ pub fn run(args: Args) -> ExitCode {
             return ExitCode::from(super::EXIT_USAGE);
         }
     };
+    // A friend's branch (`calib.X`) says which tree it is read from.
+    let friends: Vec<(&str, &str)> = p
+        .units
+        .jobs
+        .iter()
+        .flat_map(|j| j.friends.iter().map(|f| (f.name.as_str(), f.tree.as_str())))
+        .collect();
+    let branches: Vec<String> = p
+        .plan
+        .branches()
+        .into_iter()
+        .map(|b| {
+            let names: Vec<&str> = friends.iter().map(|(n, _)| *n).collect();
+            match crate::io::schema::friend_branch(&names, &b) {
+                Some((i, own)) => format!(
+                    "{b}  (friend {}: `{own}` of tree {})",
+                    friends[i].0, friends[i].1
+                ),
+                None => b,
+            }
+        })
+        .collect();
     let text = format!(
         "== lowered (before passes) ==\n{}\n== optimized (after fold, prune, share) ==\n{}\n== branches to read ({}) ==\n{}\n== work units ({}) ==\n",
         p.lowered,
         p.plan,
-        p.plan.branches().len(),
-        p.plan.branches().join("\n"),
+        branches.len(),
+        branches.join("\n"),
         p.units.units.len()
     );
     let mut text = text;
@@ -90,6 +112,15 @@ pub fn run(args: Args) -> ExitCode {
                 u.range.start,
                 u.range.end
             )?;
+            for (friend, ff) in j.friends.iter().zip(&j.files[u.file].friends) {
+                writeln!(
+                    out,
+                    "    friend {} (tree {}) {}",
+                    friend.name,
+                    friend.tree,
+                    ff.path.display()
+                )?;
+            }
         }
         out.flush()
     };

@@ -36,14 +36,31 @@ pub fn run(args: Args) -> ExitCode {
         "analysis": args.file.display().to_string(),
         "samples": p.samples_path.display().to_string(),
         "identity": runtime::store::identity(&p.plan, rp),
-        "units": rp.units.iter().map(|u| serde_json::json!({
-            "id": u.id,
-            "process": rp.jobs[u.job].process,
-            "variation": rp.jobs[u.job].variation,
-            "file": rp.jobs[u.job].files[u.file].path.display().to_string(),
-            "entries": [u.range.start, u.range.end],
-            "events": u.range.end - u.range.start,
-        })).collect::<Vec<_>>(),
+        "units": rp.units.iter().map(|u| {
+            let job = &rp.jobs[u.job];
+            let mut unit = serde_json::json!({
+                "id": u.id,
+                "process": job.process,
+                "variation": job.variation,
+                "file": job.files[u.file].path.display().to_string(),
+                "entries": [u.range.start, u.range.end],
+                "events": u.range.end - u.range.start,
+            });
+            // The friend trees the unit reads beside its file (samples with `friends` only).
+            if !job.friends.is_empty() {
+                unit["friends"] = job
+                    .friends
+                    .iter()
+                    .zip(&job.files[u.file].friends)
+                    .map(|(f, ff)| serde_json::json!({
+                        "name": f.name,
+                        "tree": f.tree,
+                        "file": ff.path.display().to_string(),
+                    }))
+                    .collect();
+            }
+            unit
+        }).collect::<Vec<_>>(),
     });
     let text = String::from_utf8_lossy(&crate::io::outputs::pretty(&doc)).to_string();
     match &args.output {

@@ -468,10 +468,24 @@ fn provenance(
         .iter()
         .flat_map(|j| {
             j.files.iter().map(move |f| {
-                json!({"process": j.process, "variation": j.variation,
+                let mut v = json!({"process": j.process, "variation": j.variation,
                        "path": f.path.display().to_string(), "size": f.size,
                        "declared_size": f.declared_size, "entries": f.entries,
-                       "uuid": hex(&f.uuid)})
+                       "uuid": hex(&f.uuid)});
+                // The friend trees read with this file (only for samples that have friends).
+                if !f.friends.is_empty() {
+                    v["friends"] = j
+                        .friends
+                        .iter()
+                        .zip(&f.friends)
+                        .map(|(friend, ff)| {
+                            json!({"name": friend.name, "tree": friend.tree,
+                                   "path": ff.path.display().to_string(), "size": ff.size,
+                                   "uuid": hex(&ff.uuid)})
+                        })
+                        .collect();
+                }
+                v
             })
         })
         .collect();

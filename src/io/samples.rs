@@ -51,6 +51,9 @@ pub const MIXED_DATA: Code = Code("anac::samples::mixed-data");
 pub const DUPLICATE_FILE: Code = Code("anac::samples::duplicate-file");
 /// A certified-luminosity JSON (`lumi_mask`) that cannot be used.
 pub const INVALID_LUMI_MASK: Code = Code("anac::samples::invalid-lumi-mask");
+/// A `friends` entry that cannot be used: not an identifier, named twice, or with files that do
+/// not pair one-to-one with the sample's.
+pub const INVALID_FRIEND: Code = Code("anac::samples::invalid-friend");
 
 /// All samples of an analysis, in file order.
 #[derive(Debug, Clone)]
@@ -92,6 +95,25 @@ pub struct Variation {
     /// Data only: the certified luminosity sections (`lumi_mask: Cert.json`); other events are
     /// not analysed.
     pub lumi_mask: Option<std::sync::Arc<LumiMask>>,
+    /// Friend trees: other trees with the same entries, one file per file of `files`.
+    pub friends: Vec<Friend>,
+    /// A `friends` entry was left out for an error (reported): the sample's schema would lack
+    /// its branches, so it is not checked against (no "unknown name" after the real problem).
+    pub friend_errors: bool,
+}
+
+/// A friend tree of a sample (`friends: [{name, tree, files}]`): its branches join the schema as
+/// `name.BRANCH`. `files[k]` holds the friend tree for entry range of the sample's `files[k]`.
+#[derive(Debug, Clone)]
+pub struct Friend {
+    /// An identifier: the prefix of the friend's branches in the analysis.
+    pub name: String,
+    /// Where the name is written.
+    pub name_span: Span,
+    /// The tree (or RNTuple) to read in the friend's files.
+    pub tree: String,
+    /// As many as the sample's files, in the same order.
+    pub files: Vec<SampleFile>,
 }
 
 /// A certified-luminosity JSON (CMS "golden JSON"): per run, inclusive ranges of luminosity
@@ -378,8 +400,56 @@ const VARIATION_KEYS: &[&str] = &[
     "is_data",
     "tree",
     "lumi_mask",
+    "friends",
 ];
+const FRIEND_KEYS: &[&str] = &["name", "tree", "files"];
 const FILE_KEYS: &[&str] = &["path", "nevts", "size_bytes"];
+/// Names a friend cannot have: the names the analysis gives a meaning before any branch
+/// (`sample.process`, `it`, `lumi`, the per-sample values) and the grammar's keywords
+/// (`grammar/ana.pest`, `keyword`), so `NAME.BRANCH` always reads the friend.
+const RESERVED_FRIEND_NAMES: &[&str] = &[
+    "sample",
+    "it",
+    "lumi",
+    "xsec",
+    "nevts",
+    "sumw",
+    "analysis",
+    "tree",
+    "samples",
+    "output",
+    "const",
+    "object",
+    "let",
+    "cut",
+    "weight",
+    "region",
+    "hist",
+    "vary",
+    "for",
+    "in",
+    "on",
+    "up",
+    "down",
+    "derive",
+    "counter",
+    "collect",
+    "max",
+    "where",
+    "and",
+    "or",
+    "not",
+    "if",
+    "then",
+    "else",
+    "true",
+    "false",
+    "when",
+    "as",
+    "correction",
+    "fn",
+    "table",
+];
 
 impl Reader<'_> {
     fn error(&mut self, code: Code, span: Span, message: String, label: &str) -> &mut Diagnostic {
@@ -498,6 +568,8 @@ impl Reader<'_> {
                 is_data: false,
                 tree: None,
                 lumi_mask: None,
+                friends: Vec::new(),
+                friend_errors: false,
             };
             if let Some(Value::Map(files)) = field("files").map(|f| &f.value) {
                 for (path, tree) in files {
@@ -619,6 +691,8 @@ impl Reader<'_> {
             is_data: false,
             tree: None,
             lumi_mask: None,
+            friends: Vec::new(),
+            friend_errors: false,
         };
         let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
         for (k, _) in entries {
@@ -671,8 +745,221 @@ impl Reader<'_> {
         if let Some((k, v)) = field("lumi_mask") {
             self.lumi_mask(k, v, &context, &mut var);
         }
+        if let Some((k, v)) = field("friends") {
+            self.friends(k, v, &context, &mut var);
+        }
         self.check_total(&var);
         Some(var)
+    }
+
+    /// `friends: [{name, tree, files}]`: each friend's files pair one-to-one with the sample's
+    /// (after wildcards are expanded, in name order), so the counts must be equal.
+    fn friends(&mut self, key: &Key, node: &Node, context: &str, var: &mut Variation) {
+        let before = self.diags.iter().filter(|d| d.is_error()).count();
+        self.friend_list(key, node, context, var);
+        var.friend_errors = self.diags.iter().filter(|d| d.is_error()).count() > before;
+    }
+
+    fn friend_list(&mut self, key: &Key, node: &Node, context: &str, var: &mut Variation) {
+        let Value::Seq(items) = &node.value else {
+            self.wrong_type(
+                node,
+                "a list of friend trees (`- {name: NAME, tree: TREE, files: [...]}`)",
+                "`friends`",
+            );
+            return;
+        };
+        if items.is_empty() {
+            self.error(
+                EMPTY,
+                key.span,
+                format!("{context} has an empty `friends` list"),
+                "no friends",
+            )
+            .help = Some("list friend trees as `{name: NAME, tree: TREE, files: [...]}`, or remove `friends`".into());
+        }
+        for item in items {
+            let Some(entries) = self.map(item, "a friend tree (`{name, tree, files}`)") else {
+                continue;
+            };
+            let friend_context = format!("a friend of {context}");
+            for (k, _) in entries {
+                if !FRIEND_KEYS.contains(&k.text.as_str()) {
+                    self.unknown_key(k, FRIEND_KEYS, &friend_context);
+                }
+            }
+            let field = |name: &str| entries.iter().find(|(k, _)| k.text == name);
+            let missing = |r: &mut Self, what: &str, help: &str| {
+                r.error(
+                    MISSING_FIELD,
+                    item.span,
+                    format!("{friend_context} has no `{what}`"),
+                    &format!("`{what}` missing"),
+                )
+                .help = Some(help.into());
+            };
+            let name = match field("name") {
+                Some((_, v)) => match &v.value {
+                    Value::Scalar(Scalar::Str(n)) => {
+                        if self.friend_name(n, v.span, var) {
+                            Some((n.clone(), v.span))
+                        } else {
+                            None
+                        }
+                    }
+                    _ => {
+                        self.wrong_type(v, "a name", "a friend's `name`");
+                        None
+                    }
+                },
+                None => {
+                    missing(
+                        self,
+                        "name",
+                        "the name prefixes the friend's branches in the analysis: \
+                         `name: calib` gives `calib.BRANCH`",
+                    );
+                    None
+                }
+            };
+            let tree = match field("tree") {
+                Some((_, v)) => match &v.value {
+                    Value::Scalar(Scalar::Str(t)) if !t.is_empty() => Some(t.clone()),
+                    _ => {
+                        self.wrong_type(v, "a tree name", "a friend's `tree`");
+                        None
+                    }
+                },
+                None => {
+                    missing(
+                        self,
+                        "tree",
+                        "name the friend's tree (or RNTuple) in its files",
+                    );
+                    None
+                }
+            };
+            let files = match field("files") {
+                Some((fk, v)) => self.friend_files(fk, v, &friend_context, var),
+                None => {
+                    missing(
+                        self,
+                        "files",
+                        "list one friend file per file of the sample, in the same order",
+                    );
+                    None
+                }
+            };
+            if let (Some((name, name_span)), Some(tree), Some(files)) = (name, tree, files) {
+                var.friends.push(Friend {
+                    name,
+                    name_span,
+                    tree,
+                    files,
+                });
+            }
+        }
+    }
+
+    /// Whether `name` can name a friend: an identifier the language can write before a dot, not
+    /// one of the names that are never branches, and not another friend's.
+    fn friend_name(&mut self, name: &str, span: Span, var: &Variation) -> bool {
+        let identifier = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !identifier {
+            self.error(
+                INVALID_FRIEND,
+                span,
+                format!("friend name `{name}` is not a name the analysis can write"),
+                "not an identifier",
+            )
+            .help = Some(
+                "a friend's branches are written `NAME.BRANCH`: use letters, digits and `_`, \
+                 starting with a letter"
+                    .into(),
+            );
+            return false;
+        }
+        if RESERVED_FRIEND_NAMES.contains(&name) {
+            self.error(
+                INVALID_FRIEND,
+                span,
+                format!("friend name `{name}` is a name the language already gives a meaning"),
+                "reserved",
+            )
+            .help = Some("choose another name for the friend".into());
+            return false;
+        }
+        if let Some(first) = var.friends.iter().find(|f| f.name == name) {
+            let first = first.name_span;
+            self.error(
+                INVALID_FRIEND,
+                span,
+                format!("two friends of this sample are named `{name}`"),
+                "named again here",
+            )
+            .labels
+            .push(crate::diagnostics::Label {
+                span: first,
+                message: "first named here".into(),
+                primary: false,
+            });
+            return false;
+        }
+        true
+    }
+
+    /// A friend's `files`: entries as the sample's own (paths, wildcards, `nevts`); duplicates
+    /// are looked for within the friend only (a friend tree may live in the sample's own file).
+    /// `None` when they cannot be paired with the sample's files.
+    fn friend_files(
+        &mut self,
+        key: &Key,
+        node: &Node,
+        context: &str,
+        var: &Variation,
+    ) -> Option<Vec<SampleFile>> {
+        let Value::Seq(items) = &node.value else {
+            self.wrong_type(node, "a list of files", "a friend's `files`");
+            return None;
+        };
+        let before = self.diags.len();
+        let outer = std::mem::take(&mut self.seen_files);
+        let mut files = Vec::new();
+        for item in items {
+            files.extend(self.file(item, context));
+        }
+        self.seen_files = outer;
+        // A file already reported (missing, a pattern without a match) would make the count
+        // mismatch a second report of the same problem.
+        if self.diags.len() > before {
+            return None;
+        }
+        if files.len() != var.files.len() {
+            let one = |n: usize| if n == 1 { "file" } else { "files" };
+            self.error(
+                INVALID_FRIEND,
+                key.span,
+                format!(
+                    "{context} has {} {} but the sample has {} {}",
+                    files.len(),
+                    one(files.len()),
+                    var.files.len(),
+                    one(var.files.len())
+                ),
+                "does not pair with the sample's files",
+            )
+            .help = Some(
+                "a friend's files pair one-to-one with the sample's, in order (patterns expand \
+                 in name order): list one friend file per sample file"
+                    .into(),
+            );
+            return None;
+        }
+        Some(files)
     }
 
     fn lumi_mask(&mut self, k: &Key, v: &Node, context: &str, var: &mut Variation) {

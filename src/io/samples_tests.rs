@@ -232,3 +232,38 @@ fn wildcards_expand_in_name_order_and_the_tree_key_is_kept() {
     assert!(wildcard_match("*", ""));
     assert!(!wildcard_match("a*b", "ac"));
 }
+
+#[test]
+fn friends_keep_their_name_tree_and_files_in_the_samples_order() {
+    let (samples, _) = load(&fixtures_dir().join("friends.yaml")).unwrap();
+    let samples = samples.unwrap();
+    let nominal = &samples.processes[0].variations[0];
+    let file_names = |files: &[SampleFile]| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| f.path.file_name().unwrap().to_string_lossy().to_string())
+            .collect()
+    };
+    let friends: Vec<(&str, &str, Vec<String>)> = nominal
+        .friends
+        .iter()
+        .map(|f| (f.name.as_str(), f.tree.as_str(), file_names(&f.files)))
+        .collect();
+    assert_eq!(
+        friends,
+        [
+            (
+                "calib",
+                "Friends",
+                vec!["c.root".to_string(), "d.root".to_string()]
+            ),
+            (
+                "same_file",
+                "Other",
+                vec!["a.root".to_string(), "b.root".to_string()]
+            ),
+        ]
+    );
+    // A friend that cannot be paired is left out (its error is in the fixture).
+    assert!(samples.processes[0].variations[1].friends.is_empty());
+}

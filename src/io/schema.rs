@@ -142,3 +142,167 @@ impl TreeSchema {
         self.branches.iter().find(|b| b.name == name)
     }
 }
+
+impl TreeSchema {
+    /// What a friend named `name` would collide with in this (main) tree, in words: a branch or
+    /// collection of that name, or branches `name.x` (a leaf list's leaves, a split object's
+    /// members), which the language writes exactly as a friend's branches.
+    pub fn friend_clash(&self, name: &str) -> Option<String> {
+        if self.collection(name).is_some() {
+            return Some(format!("the tree's collection `{name}`"));
+        }
+        if self.branch(name).is_some() {
+            return Some(format!("the tree's branch `{name}`"));
+        }
+        let prefix = format!("{name}.");
+        self.branches
+            .iter()
+            .find(|b| b.name.starts_with(&prefix))
+            .map(|b| format!("the tree's branch `{}` (written `{}`)", b.branch, b.name))
+    }
+
+    /// Adds the branches of friend tree `name`: every branch `X` of `friend` becomes the
+    /// per-event value `name.X` (whose `branch` is also `name.X`: the runtime reads `X` from the
+    /// friend). A friend's collections are not joined to this tree's: each of their fields is
+    /// a per-event list `name.Jet_pt` beside the friend's counter `name.nJet`. A friend branch
+    /// whose own name has a dot cannot be written after the friend's name: it is listed as
+    /// unsupported, as are the friend's own unsupported branches. Call [`Self::friend_clash`]
+    /// first.
+    pub fn join_friend(&mut self, name: &str, friend: &TreeSchema) {
+        let fields = friend
+            .collections
+            .iter()
+            .flat_map(|c| c.fields.iter())
+            .chain(friend.branches.iter());
+        for f in fields {
+            let joined = format!("{name}.{}", f.branch);
+            if f.branch.contains('.') {
+                self.unsupported.push(Unsupported {
+                    branch: joined,
+                    type_name: f.ty.cpp_name().to_string(),
+                    reason: format!(
+                        "a branch of friend `{name}` whose name has a dot cannot be written \
+                         after the friend's name"
+                    ),
+                });
+                continue;
+            }
+            self.branches.push(FieldSchema {
+                name: joined.clone(),
+                branch: joined,
+                ty: f.ty,
+                shape: f.shape,
+            });
+        }
+        for u in &friend.unsupported {
+            self.unsupported.push(Unsupported {
+                branch: format!("{name}.{}", u.branch),
+                type_name: u.type_name.clone(),
+                reason: u.reason.clone(),
+            });
+        }
+        self.branches.sort_by(|a, b| a.name.cmp(&b.name));
+        self.branches.dedup_by(|a, b| a.name == b.name);
+    }
+}
+
+/// The friend a joined branch name (`calib.Jet_pt`) reads, and the branch in the friend's tree
+/// (`Jet_pt`); `None` for the main tree's own branches. Unambiguous because a friend's name is
+/// never a prefix of the main tree's branches ([`TreeSchema::friend_clash`]).
+pub fn friend_branch<'n>(friends: &[&str], joined: &'n str) -> Option<(usize, &'n str)> {
+    friends.iter().enumerate().find_map(|(i, f)| {
+        joined
+            .strip_prefix(f)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .map(|rest| (i, rest))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b(name: &str, ty: ScalarType, shape: Shape) -> FieldSchema {
+        FieldSchema {
+            name: name.into(),
+            branch: name.into(),
+            ty,
+            shape,
+        }
+    }
+
+    fn tree(branches: Vec<FieldSchema>, collections: Vec<CollectionSchema>) -> TreeSchema {
+        TreeSchema {
+            tree: "t".into(),
+            entries: 10,
+            collections,
+            branches,
+            unsupported: vec![],
+        }
+    }
+
+    #[test]
+    fn a_friend_cannot_take_a_branch_collection_or_dotted_prefix_of_the_main_tree() {
+        let jet = CollectionSchema {
+            name: "Jet".into(),
+            layout: CollectionLayout::Counter {
+                branch: "nJet".into(),
+            },
+            fields: vec![FieldSchema {
+                name: "pt".into(),
+                branch: "Jet_pt".into(),
+                ty: ScalarType::F32,
+                shape: Shape::Jagged,
+            }],
+        };
+        let main = tree(
+            vec![
+                b("nJet", ScalarType::U32, Shape::Scalar),
+                b("evt.x", ScalarType::F32, Shape::Scalar),
+            ],
+            vec![jet.clone()],
+        );
+        assert!(main.friend_clash("Jet").unwrap().contains("collection"));
+        assert!(main.friend_clash("nJet").unwrap().contains("branch `nJet`"));
+        assert!(main.friend_clash("evt").unwrap().contains("`evt.x`"));
+        assert_eq!(main.friend_clash("ev"), None);
+        assert_eq!(main.friend_clash("calib"), None);
+
+        // The friend's collection fields and counter become per-event values `calib.X`; a
+        // dotted friend branch cannot be written and is listed as unsupported.
+        let friend = tree(
+            vec![
+                b("nJet", ScalarType::I32, Shape::Scalar),
+                b("ht", ScalarType::F64, Shape::Scalar),
+                b("rec.a", ScalarType::F32, Shape::Scalar),
+            ],
+            vec![jet],
+        );
+        let mut joined = main.clone();
+        joined.join_friend("calib", &friend);
+        let names: Vec<(&str, Shape)> = joined
+            .branches
+            .iter()
+            .map(|b| (b.name.as_str(), b.shape))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("calib.Jet_pt", Shape::Jagged),
+                ("calib.ht", Shape::Scalar),
+                ("calib.nJet", Shape::Scalar),
+                ("evt.x", Shape::Scalar),
+                ("nJet", Shape::Scalar),
+            ]
+        );
+        assert_eq!(joined.collections, main.collections);
+        assert_eq!(joined.unsupported.len(), 1);
+        assert_eq!(joined.unsupported[0].branch, "calib.rec.a");
+        assert_eq!(
+            friend_branch(&["calib"], "calib.Jet_pt"),
+            Some((0, "Jet_pt"))
+        );
+        assert_eq!(friend_branch(&["calib"], "calibx.a"), None);
+        assert_eq!(friend_branch(&["calib"], "evt.x"), None);
+    }
+}

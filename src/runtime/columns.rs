@@ -83,6 +83,37 @@ pub enum LoadError {
     Bad(String),
 }
 
+/// A friend tree open beside the main one: its name (the prefix of its branches in the plan),
+/// file and tree.
+pub type OpenFriend = (String, std::sync::Arc<RootFile>, Dataset);
+
+/// Reads a plan column: `name.X` from friend `name`'s tree, anything else from the main tree.
+struct Source<'a> {
+    file: &'a RootFile,
+    tree: &'a Dataset,
+    friends: &'a [OpenFriend],
+}
+
+impl Source<'_> {
+    fn read_into(
+        &self,
+        name: &str,
+        range: Range<u64>,
+        out: &mut Column,
+        scratch: &mut Scratch,
+    ) -> Result<(), crate::io::root::RootError> {
+        for (friend, file, tree) in self.friends {
+            if let Some(rest) = name
+                .strip_prefix(friend.as_str())
+                .and_then(|r| r.strip_prefix('.'))
+            {
+                return tree.read_into(file, rest, range, out, scratch);
+            }
+        }
+        self.tree.read_into(self.file, name, range, out, scratch)
+    }
+}
+
 impl Chunk {
     /// Loads `range` of every branch the plan needs from `tree`.
     pub fn load(
@@ -93,6 +124,25 @@ impl Chunk {
         range: Range<u64>,
         scratch: &mut Scratch,
     ) -> Result<(), LoadError> {
+        self.load_with_friends(plan, file, tree, &[], range, scratch)
+    }
+
+    /// Loads `range` of every branch the plan needs from `tree` and its friends (a branch
+    /// `name.X` of the plan is `X` of friend `name`, read for the same entries).
+    pub fn load_with_friends(
+        &mut self,
+        plan: &Plan,
+        file: &RootFile,
+        tree: &Dataset,
+        friends: &[OpenFriend],
+        range: Range<u64>,
+        scratch: &mut Scratch,
+    ) -> Result<(), LoadError> {
+        let tree = Source {
+            file,
+            tree,
+            friends,
+        };
         let n = (range.end - range.start) as usize;
         self.first_entry = range.start;
         self.entries = n;
@@ -100,7 +150,7 @@ impl Chunk {
         self.fields.resize_with(plan.fields.len(), Col::default);
         self.scalars.resize_with(plan.scalars.len(), Col::default);
         for (c, info) in plan.collections.iter().enumerate() {
-            tree.read_into(file, &info.length, range.clone(), &mut self.raw, scratch)?;
+            tree.read_into(&info.length, range.clone(), &mut self.raw, scratch)?;
             let offs = &mut self.colls[c];
             offs.clear();
             offs.push(0);
@@ -139,7 +189,7 @@ impl Chunk {
             }
         }
         for (f, info) in plan.fields.iter().enumerate() {
-            tree.read_into(file, &info.branch, range.clone(), &mut self.raw, scratch)?;
+            tree.read_into(&info.branch, range.clone(), &mut self.raw, scratch)?;
             let expect = &self.colls[info.coll.0 as usize];
             let got = self.raw.offsets.as_deref().unwrap_or(&[]);
             if got != expect.as_slice() {
@@ -153,7 +203,7 @@ impl Chunk {
             convert(&self.raw, &mut self.fields[f]);
         }
         for (s, info) in plan.scalars.iter().enumerate() {
-            tree.read_into(file, &info.branch, range.clone(), &mut self.raw, scratch)?;
+            tree.read_into(&info.branch, range.clone(), &mut self.raw, scratch)?;
             let col = &mut self.scalars[s];
             convert(&self.raw, col);
             if let Shape::Fixed(k) = info.shape {

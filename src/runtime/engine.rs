@@ -117,6 +117,8 @@ struct ThreadState {
         std::sync::Arc<RootFile>,
         crate::io::dataset::Dataset,
     )>,
+    /// The friend trees open beside `open`.
+    friends: Vec<super::columns::OpenFriend>,
     /// A luminosity mask's columns and the chunk's events to skip.
     lumi: [crate::io::root::Column; 2],
     skip: Vec<u8>,
@@ -328,6 +330,31 @@ fn run_unit(
         st.open = None;
         let (file, tree) = crate::io::dataset::open(&input.path, &job.tree)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
+        st.friends.clear();
+        for (friend, ff) in job.friends.iter().zip(&input.friends) {
+            let (file, tree) = crate::io::dataset::open(&ff.path, &friend.tree).map_err(|e| {
+                in_file(
+                    format!("friend `{}` in `{}`: {e}", friend.name, ff.path.display()),
+                    None,
+                    RunErrorKind::Input,
+                )
+            })?;
+            if tree.entries() != input.entries {
+                return Err(in_file(
+                    format!(
+                        "friend `{}`: tree `{}` in `{}` has {} entries, this file {}",
+                        friend.name,
+                        friend.tree,
+                        ff.path.display(),
+                        tree.entries(),
+                        input.entries
+                    ),
+                    None,
+                    RunErrorKind::Input,
+                ));
+            }
+            st.friends.push((friend.name.clone(), file, tree));
+        }
         st.open = Some((input.path.clone(), job.tree.clone(), file, tree));
     }
     let Some((_, _, file, tree)) = &st.open else {
@@ -397,11 +424,25 @@ fn run_unit(
             let stop = cluster_end.min(unit.range.end);
             file.prefetch(&tree.byte_ranges(&columns, start..stop));
         }
+        // A remote friend fetches its part of the chunk's columns the same way.
+        for (name, ffile, ftree) in &st.friends {
+            if remote_friend(ffile)
+                && (start == unit.range.start || clusters.iter().any(|c| c.start == start))
+            {
+                let stop = cluster_end.min(unit.range.end);
+                let prefix = format!("{name}.");
+                let own: Vec<&str> = plan_columns(plan, false)
+                    .into_iter()
+                    .filter_map(|c| c.strip_prefix(prefix.as_str()))
+                    .collect();
+                ffile.prefetch(&ftree.byte_ranges(&own, start..stop));
+            }
+        }
         if let Some(ms) = slow {
             std::thread::sleep(Duration::from_millis(ms));
         }
         st.chunk
-            .load(plan, file, tree, start..end, &mut st.scratch)
+            .load_with_friends(plan, file, tree, &st.friends, start..end, &mut st.scratch)
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         // Data outside its luminosity mask: those events are skipped (not analysed, not counted
         // in the cutflow).
@@ -464,6 +505,11 @@ fn run_unit(
         start = end;
     }
     Ok(res)
+}
+
+/// Whether a friend's file is read over HTTP(S) (its baskets are then fetched ahead).
+fn remote_friend(file: &RootFile) -> bool {
+    crate::io::dataset::is_remote(file.path())
 }
 
 /// Every column a chunk of this plan reads (collection lengths, fields, per-event values, and

@@ -109,19 +109,30 @@ pub fn prepare(
                     .with_help("add a header line such as `tree Events`"),
             ])
         })?;
-    let (first, first_tree) = samples
+    let (first_var, first, first_tree) = samples
         .files()
         .next()
         .map(|(_, v, f)| {
             (
+                v,
                 f.path.clone(),
                 v.tree.clone().unwrap_or_else(|| tree.clone()),
             )
         })
         .ok_or_else(|| internal("the samples file lists no input files".into()))?;
-    let schema = crate::io::dataset::open(&first, &first_tree)
+    let mut schema = crate::io::dataset::open(&first, &first_tree)
         .map(|(_, t)| t.schema())
         .map_err(|e| internal(format!("cannot read `{}`: {e}", first.display())))?;
+    // The first file's friends join its schema as the check joined them (`check::trees`).
+    for friend in &first_var.friends {
+        let Some(ff) = friend.files.first() else {
+            return Err(internal(format!("friend `{}` lists no files", friend.name)));
+        };
+        let fs = crate::io::dataset::open(&ff.path, &friend.tree)
+            .map(|(_, t)| t.schema())
+            .map_err(|e| internal(format!("cannot read `{}`: {e}", ff.path.display())))?;
+        schema.join_friend(&friend.name, &fs);
+    }
     let processes = process_infos(&samples);
     let env = SemaEnv {
         schema: Some(&schema),

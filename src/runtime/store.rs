@@ -2,7 +2,7 @@
 //! continues where it stopped (`anac run ... --store DIR`).
 //!
 //! Layout: `DIR/store.json` (the store's identity: a hash of the optimised plan, the inputs —
-//! paths, sizes, UUIDs — and the anac version, plus the list of unit ids), and commit files in
+//! paths, sizes, UUIDs, and those of their friend trees' files — and the anac version, plus the list of unit ids), and commit files in
 //! `DIR/units/`: `ID.unit` (one finished unit's partial accumulators, binary, with an xxh64
 //! checksum) or `ID.batch` (several small units committed together, each record a unit file's
 //! bytes, the whole checksummed; named after its first unit, which no other commit holds).
@@ -157,6 +157,18 @@ pub fn identity(plan: &Plan, rp: &RunPlan) -> String {
                 f.size,
                 super::units::hex(&f.uuid)
             ));
+            // Its friends' files fill the same unit: another friend file is another run.
+            for (friend, ff) in j.friends.iter().zip(&f.friends) {
+                let path = std::fs::canonicalize(&ff.path).unwrap_or_else(|_| ff.path.clone());
+                text.push_str(&format!(
+                    "  friend {} tree {} {} {} {}\n",
+                    friend.name,
+                    friend.tree,
+                    path.display(),
+                    ff.size,
+                    super::units::hex(&ff.uuid)
+                ));
+            }
         }
     }
     for u in &rp.units {

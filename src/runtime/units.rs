@@ -5,11 +5,13 @@
 //! per (process, sample variation) with its output variations, and the [`Unit`]s in plan order
 //! (process, variation, file as listed, entry start). A unit covers whole clusters, at least
 //! [`UNIT_ENTRIES`] entries unless the file ends first; its id is a hash of the sample, the file's
-//! identity (size and UUID) and the range. `-j` and `--chunk-size` never change the units.
+//! identity (size and UUID), its friend files' identities (when the sample has friends) and the
+//! range. `-j` and `--chunk-size` never change the units.
 //!
-//! Every input file is opened here, before any event is read: a missing or unreadable file, a
-//! missing tree, a missing branch or a branch whose type differs from the one the analysis was
-//! checked against stops the run with an error naming the file and branch.
+//! Every input file and every friend file paired with it is opened here, before any event is
+//! read: a missing or unreadable file, a missing tree, a friend tree with other entries than its
+//! file, a missing branch or a branch whose type differs from the one the analysis was checked
+//! against stops the run with an error naming the file (and friend file) and branch.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -37,6 +39,23 @@ pub struct InputFile {
     pub entries: u64,
     /// `size_bytes` as declared in the samples file, if any.
     pub declared_size: Option<u64>,
+    /// The friends' files paired with this one, in the order of [`Job::friends`].
+    pub friends: Vec<FriendFile>,
+}
+
+/// A friend tree's file paired with an input file: the same entries, read for the same ranges.
+#[derive(Debug, Clone)]
+pub struct FriendFile {
+    pub path: PathBuf,
+    pub size: u64,
+    pub uuid: [u8; 16],
+}
+
+/// A friend tree of a sample: its branches are `name.X` in the plan.
+#[derive(Debug, Clone)]
+pub struct JobFriend {
+    pub name: String,
+    pub tree: String,
 }
 
 /// What an output variation of a job is filled from.
@@ -73,6 +92,8 @@ pub struct Job {
     /// Data only: the certified luminosity sections; other events are skipped.
     pub lumi_mask: Option<std::sync::Arc<crate::io::samples::LumiMask>>,
     pub files: Vec<InputFile>,
+    /// The sample's friend trees (`friends:` in the samples file).
+    pub friends: Vec<JobFriend>,
     pub outputs: Vec<OutVar>,
     /// Kinematic variations run for this sample, in context order (context k is `kinematic[k-1]`).
     pub kinematic: Vec<usize>,
@@ -210,7 +231,9 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                         ),
                     ),
                 })?;
-                check_branches(plan, &tree, &tree_name, &f.path)?;
+                let (friend_files, schema) =
+                    open_friends(var, fi, &f.path, &tree_name, tree.entries(), tree.schema())?;
+                check_branches(plan, &schema, &tree_name, &f.path)?;
                 if var.lumi_mask.is_some() {
                     for b in LUMI_BRANCHES {
                         if !tree.has(b) {
@@ -267,6 +290,7 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                     uuid: file.uuid(),
                     entries,
                     declared_size: f.size_bytes,
+                    friends: friend_files,
                 });
             }
             if let Some(total) = var.nevts_total
@@ -350,6 +374,14 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                 sumw,
                 lumi_mask: var.lumi_mask.clone(),
                 files,
+                friends: var
+                    .friends
+                    .iter()
+                    .map(|f| JobFriend {
+                        name: f.name.clone(),
+                        tree: f.tree.clone(),
+                    })
+                    .collect(),
                 outputs,
                 kinematic,
             });
@@ -379,13 +411,22 @@ fn group_clusters(clusters: &[Range<u64>], entries: u64) -> Vec<Range<u64>> {
 }
 
 fn unit_id(process: &str, variation: &str, f: &InputFile, r: &Range<u64>) -> String {
-    let key = format!(
+    let mut key = format!(
         "{process}\u{0}{variation}\u{0}{}\u{0}{}\u{0}{}-{}",
         f.size,
         hex(&f.uuid),
         r.start,
         r.end
     );
+    // A unit reads its friends' files too: another friend file is another unit. (Samples
+    // without friends keep the ids they always had.)
+    for ff in &f.friends {
+        key.push_str(&format!(
+            "\u{0}friend\u{0}{}\u{0}{}",
+            ff.size,
+            hex(&ff.uuid)
+        ));
+    }
     format!("{:016x}", xxhash_rust::xxh64::xxh64(key.as_bytes(), 0))
 }
 
@@ -393,15 +434,85 @@ pub fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Every branch the plan reads exists in this file's tree with the type the analysis was checked
-/// against.
+/// Opens the friends' files paired with input `fi` (at `path`, `entries` entries of
+/// `tree_name`): each must hold its friend tree with the same entries, and no friend's name may
+/// be a name of this file's tree. Returns the files' identities and the tree's schema joined
+/// with the friends' (`name.X`).
+fn open_friends(
+    var: &crate::io::samples::Variation,
+    fi: usize,
+    path: &std::path::Path,
+    tree_name: &str,
+    entries: u64,
+    mut schema: crate::io::schema::TreeSchema,
+) -> Result<(Vec<FriendFile>, crate::io::schema::TreeSchema), PlanError> {
+    let mut out = Vec::with_capacity(var.friends.len());
+    for friend in &var.friends {
+        let Some(ff) = friend.files.get(fi) else {
+            return Err(perr(
+                format!(
+                    "friend `{}` lists no file for input `{}`",
+                    friend.name,
+                    path.display()
+                ),
+                Some("a friend's files pair one-to-one with the sample's, in order"),
+            ));
+        };
+        if let Some(clash) = schema.friend_clash(&friend.name) {
+            return Err(perr(
+                format!(
+                    "input `{}`: friend name `{}` is also {clash}",
+                    path.display(),
+                    friend.name
+                ),
+                Some("give the friend a name the main tree does not use"),
+            ));
+        }
+        let (file, ftree) = crate::io::dataset::open(&ff.path, &friend.tree).map_err(|e| {
+            perr(
+                format!(
+                    "cannot read friend `{}` of input `{}`: {e}",
+                    friend.name,
+                    path.display()
+                ),
+                Some("check the friend's `files` and `tree` in the samples file"),
+            )
+        })?;
+        if ftree.entries() != entries {
+            return Err(perr(
+                format!(
+                    "friend `{}`: tree `{}` in `{}` has {} entries but tree `{tree_name}` in its \
+                     input `{}` has {entries}",
+                    friend.name,
+                    friend.tree,
+                    ff.path.display(),
+                    ftree.entries(),
+                    path.display()
+                ),
+                Some(
+                    "a friend tree has the same entries as the tree it joins, file by file: check \
+                     the order of the friend's files",
+                ),
+            ));
+        }
+        schema.join_friend(&friend.name, &ftree.schema());
+        out.push(FriendFile {
+            path: ff.path.clone(),
+            size: file.size(),
+            uuid: file.uuid(),
+        });
+    }
+    Ok((out, schema))
+}
+
+/// Every branch the plan reads exists in this file's tree (joined with its friends) with the
+/// type the analysis was checked against.
 fn check_branches(
     plan: &Plan,
-    tree: &crate::io::dataset::Dataset,
+    schema: &crate::io::schema::TreeSchema,
     tree_name: &str,
     path: &std::path::Path,
 ) -> Result<(), PlanError> {
-    let schema = tree.schema();
     let missing = |what: String| {
         perr(
             format!("input `{}`: {what}", path.display()),

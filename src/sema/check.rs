@@ -269,7 +269,73 @@ impl<'a> Checker<'a> {
     pub fn dotted_branch(&mut self, base: &str, field: &str) -> Option<(Type, Resolution)> {
         let schema = self.env.schema?;
         let b = schema.branch(&format!("{base}.{field}"))?;
-        let shadowed = self.loop_var.as_ref().is_some_and(|(v, _)| v == base)
+        if self.dotted_shadowed(base) {
+            return None;
+        }
+        let t = scalar(b.ty);
+        let ty = match b.shape {
+            Shape::Scalar => t,
+            Shape::Fixed(_) | Shape::Jagged => Type::List(Box::new(t)),
+            Shape::Jagged2 => Type::List(Box::new(Type::List(Box::new(t)))),
+        };
+        Some((ty, Resolution::Branch(b.name.clone())))
+    }
+
+    /// `base.field` where `base` names nothing else but is the prefix of dotted branches (a
+    /// friend tree, a leaf list, a split object) none of which is `base.field`: reports the
+    /// unknown member with the closest one suggested and returns true.
+    pub fn unknown_dotted_member(&mut self, base: &str, field: &str, span: Span) -> bool {
+        let Some(schema) = self.env.schema else {
+            return false;
+        };
+        let is_prefix = |b: &str| {
+            b.strip_prefix(base)
+                .is_some_and(|rest| rest.starts_with('.'))
+        };
+        if !schema.branches.iter().any(|b| is_prefix(&b.name)) || self.dotted_shadowed(base) {
+            return false;
+        }
+        let members: Vec<&str> = schema
+            .branches
+            .iter()
+            .filter(|b| is_prefix(&b.name))
+            .map(|b| &b.name[base.len() + 1..])
+            .collect();
+        let help = match suggest(field, members.iter().copied()) {
+            Some(m) => format!("did you mean `{base}.{m}`?"),
+            None => {
+                let mut shown: Vec<&str> = members.iter().copied().take(8).collect();
+                if members.len() > shown.len() {
+                    shown.push("...");
+                }
+                format!("`{base}` has: {}", shown.join(", "))
+            }
+        };
+        let unsupported = schema
+            .unsupported
+            .iter()
+            .find(|u| u.branch == format!("{base}.{field}"));
+        let help = match unsupported {
+            Some(u) => format!("`{base}.{field}` cannot be read: {}", u.reason),
+            None => help,
+        };
+        self.error(
+            super::expr::UNKNOWN_FIELD,
+            span,
+            format!("`{base}` has no branch `{field}`"),
+            "no such branch",
+        )
+        .help = Some(help);
+        true
+    }
+
+    /// Whether `base` names something other than the prefix of dotted branches (a definition,
+    /// an element, a collection, a branch, a field in scope), which then wins.
+    fn dotted_shadowed(&self, base: &str) -> bool {
+        let Some(schema) = self.env.schema else {
+            return true;
+        };
+        self.loop_var.as_ref().is_some_and(|(v, _)| v == base)
             || base == "it"
             || base == "lumi"
             || SAMPLE_VALUES.contains(&base)
@@ -281,17 +347,7 @@ impl<'a> Checker<'a> {
             || self.lookup_def(base).is_some()
             || self.defined.contains_key(base)
             || schema.collection(base).is_some()
-            || schema.branch(base).is_some();
-        if shadowed {
-            return None;
-        }
-        let t = scalar(b.ty);
-        let ty = match b.shape {
-            Shape::Scalar => t,
-            Shape::Fixed(_) | Shape::Jagged => Type::List(Box::new(t)),
-            Shape::Jagged2 => Type::List(Box::new(Type::List(Box::new(t)))),
-        };
-        Some((ty, Resolution::Branch(b.name.clone())))
+            || schema.branch(base).is_some()
     }
 
     pub fn resolve(&mut self, name: &str, span: Span) -> (Type, Option<Value>, Option<Resolution>) {

@@ -196,6 +196,11 @@ impl Checker<'_> {
                     self.out.resolutions.insert(e.id, r);
                     return (ty, None);
                 }
+                if let ExprKind::Name(n) = &base.kind
+                    && self.unknown_dotted_member(n, &name.name, name.span)
+                {
+                    return (Type::Error, None);
+                }
                 let (bt, _) = self.expr(base);
                 if let Some(t) = self.derived_member(e.id, &bt, &name.name) {
                     return (t, None);
