@@ -214,6 +214,34 @@ fn counter_arrays_without_entry_offsets_take_sizes_from_the_counter() {
             .collect()
     };
     assert!(ends("x").iter().any(|e| !ends("n").contains(e)));
+    // The byte ranges a read of `x` touches include the counter's baskets over the whole
+    // entry span of `x`'s baskets (what a remote read prefetches).
+    let covered = |ranges: &[std::ops::Range<u64>], b: &str, span: std::ops::Range<u64>| {
+        u.branch(b)
+            .unwrap()
+            .baskets
+            .iter()
+            .filter(|k| !k.embedded && k.entry_stop > span.start && k.entry_start < span.end)
+            .all(|k| {
+                ranges
+                    .iter()
+                    .any(|r| r.start <= k.seek && k.seek + u64::from(k.bytes) <= r.end)
+            })
+    };
+    for (a, b) in [(0, 1), (59, 61), (37, 251), (119, 300)] {
+        let ranges = u.byte_ranges(&["x"], a..b);
+        let span = u
+            .branch("x")
+            .unwrap()
+            .baskets
+            .iter()
+            .filter(|k| k.entry_stop > a && k.entry_start < b)
+            .fold(a..b, |s, k| {
+                s.start.min(k.entry_start)..s.end.max(k.entry_stop)
+            });
+        assert!(covered(&ranges, "x", a..b), "x {a}..{b}");
+        assert!(covered(&ranges, "n", span), "counter n for x {a}..{b}");
+    }
 }
 
 /// The same file with one counter value raised by one (`no_offsets_bad_counter.root`): the

@@ -483,16 +483,32 @@ impl Tree {
     }
 
     /// File byte ranges of the baskets (keys included) that reading `names` over `entries`
-    /// touches, sorted and merged; embedded baskets and unknown names add nothing.
+    /// touches, sorted and merged; embedded baskets and unknown names add nothing. A counter
+    /// array's counter branch is added over its baskets' whole entry spans: a basket written
+    /// without entry offsets takes its sizes from there.
     pub fn byte_ranges(&self, names: &[&str], entries: Range<u64>) -> Vec<Range<u64>> {
         let mut out = Vec::new();
-        for name in names {
-            let Some(b) = self.branch(name) else { continue };
+        let mut add = |b: &BranchInfo, span: &Range<u64>| {
             for k in &b.baskets {
-                if k.embedded || k.entry_stop <= entries.start || k.entry_start >= entries.end {
+                if k.embedded || k.entry_stop <= span.start || k.entry_start >= span.end {
                     continue;
                 }
                 out.push(k.seek..k.seek + u64::from(k.bytes));
+            }
+        };
+        for name in names {
+            let Some(b) = self.branch(name) else { continue };
+            add(b, &entries);
+            let counter = b.kind.as_ref().ok().and_then(|k| k.counter.as_deref());
+            if let Some(c) = counter.and_then(|c| self.branch(c)) {
+                let touched = b
+                    .baskets
+                    .iter()
+                    .filter(|k| k.entry_stop > entries.start && k.entry_start < entries.end);
+                let span = touched.fold(entries.clone(), |s, k| {
+                    s.start.min(k.entry_start)..s.end.max(k.entry_stop)
+                });
+                add(c, &span);
             }
         }
         crate::io::dataset::merge_ranges(out)
