@@ -3,13 +3,13 @@
 //! that decompresses the same baskets, preloaded in memory, by calling the codecs directly
 //! (libdeflater for ZLIB, zstd, lz4_flex) — the floor any reader pays.
 //!
-//! Usage: `cargo bench --bench read_agc -- DIR [THREADS] [REPS]` (DIR holds `*.root` files with
-//! tree `Events`; default 1 thread, 5 repetitions). Prints one line per repetition and a median
+//! Usage: `cargo bench --bench read_agc -- DIR [THREADS] [REPS] [read|decode]` (DIR holds
+//! `*.root` files with tree `Events`; default 1 thread, 5 repetitions, both modes). Prints one line per repetition and a median
 //! line per mode, `events/s` counted over all files. Not run by `cargo test`.
 
 use anac::io::root::{Column, RootFile, Scratch, Tree};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -49,6 +49,15 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
+thread_local! {
+    /// Per-thread buffers reused across units and passes, as the engine's worker threads keep
+    /// theirs (`runtime::engine`): a `Scratch` and one column per branch.
+    static BUFFERS: RefCell<(Scratch, Vec<Column>)> = RefCell::new((
+        Scratch::default(),
+        BRANCHES.iter().map(|_| Column::default()).collect(),
+    ));
+}
+
 /// One pass of the reader over every (file, cluster) unit; returns the number of values read
 /// (so the work cannot be optimised away).
 fn read_pass(files: &[(RootFile, Tree)]) -> Result<u64, Failure> {
@@ -59,23 +68,17 @@ fn read_pass(files: &[(RootFile, Tree)]) -> Result<u64, Failure> {
         .collect();
     units
         .par_iter()
-        .map_init(
-            || (Scratch::default(), HashMap::<&str, Column>::new()),
-            |(scratch, cols), (i, range)| -> Result<u64, Failure> {
+        .map(|(i, range)| -> Result<u64, Failure> {
+            BUFFERS.with_borrow_mut(|(scratch, cols)| {
                 let (file, tree) = &files[*i];
                 let mut n = 0u64;
-                for &b in BRANCHES {
-                    match cols.get_mut(b) {
-                        Some(col) => tree.read_into(file, b, range.clone(), col, scratch)?,
-                        None => {
-                            cols.insert(b, tree.read(file, b, range.clone())?);
-                        }
-                    }
-                    n += cols[b].offsets.as_ref().map_or(1, |o| o.len() as u64);
+                for (&b, col) in BRANCHES.iter().zip(cols.iter_mut()) {
+                    tree.read_into(file, b, range.clone(), col, scratch)?;
+                    n += col.offsets.as_ref().map_or(1, |o| o.len() as u64);
                 }
                 Ok(n)
-            },
-        )
+            })
+        })
         .try_reduce(|| 0, |a, b| Ok(a + b))
 }
 
@@ -118,6 +121,7 @@ fn load_baskets(files: &[(RootFile, Tree)]) -> Result<Vec<RawBasket>, Failure> {
 fn decode(
     bk: &RawBasket,
     dec: &mut libdeflater::Decompressor,
+    zdec: &mut zstd::bulk::Decompressor<'static>,
     out: &mut Vec<u8>,
 ) -> Result<usize, Failure> {
     out.resize(bk.objlen, 0);
@@ -142,7 +146,7 @@ fn decode(
             .ok_or("block larger than basket")?;
         let got = match &h[..2] {
             b"ZL" => dec.zlib_decompress(body, target)?,
-            b"ZS" => zstd::bulk::decompress_to_buffer(body, target)?,
+            b"ZS" => zdec.decompress_to_buffer(body, target)?,
             b"L4" => lz4_flex::block::decompress_into(body.get(8..).ok_or("lz4 block")?, target)?,
             other => return Err(format!("codec {other:?} not in the baseline").into()),
         };
@@ -159,8 +163,19 @@ fn decode_pass(baskets: &[RawBasket]) -> Result<u64, Failure> {
     baskets
         .par_iter()
         .map_init(
-            || (libdeflater::Decompressor::new(), Vec::new()),
-            |(dec, out), bk| decode(bk, dec, out).map(|n| n as u64),
+            // Reused decompressors, as the reader's `Scratch` reuses them: creating a zstd
+            // context per basket is not the floor.
+            || {
+                (
+                    libdeflater::Decompressor::new(),
+                    zstd::bulk::Decompressor::new(),
+                    Vec::new(),
+                )
+            },
+            |(dec, zdec, out), bk| {
+                let zdec = zdec.as_mut().map_err(|e| format!("zstd: {e}"))?;
+                decode(bk, dec, zdec, out).map(|n| n as u64)
+            },
         )
         .try_reduce(|| 0, |a, b| Ok(a + b))
 }
@@ -174,6 +189,8 @@ fn main() -> Result<(), Failure> {
     let dir = PathBuf::from(args.first().ok_or("usage: read_agc DIR [THREADS] [REPS]")?);
     let threads: usize = args.get(1).map_or(Ok(1), |s| s.parse())?;
     let reps: usize = args.get(2).map_or(Ok(5), |s| s.parse())?;
+    // `read` or `decode` runs one mode only (for a profile of it); default both.
+    let only = args.get(3).map(String::as_str);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "root"))
@@ -213,6 +230,9 @@ fn main() -> Result<(), Failure> {
     );
 
     for (mode, pass) in [("anac-read", 0), ("decode-only", 1)] {
+        if only.is_some_and(|o| !mode.contains(o)) {
+            continue;
+        }
         let mut rates = Vec::new();
         // One warm-up pass (page cache, allocations), then the timed repetitions.
         for rep in 0..=reps {

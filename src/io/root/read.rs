@@ -15,10 +15,13 @@ use super::streamer::K_BYTE_COUNT_MASK;
 use super::tree::{BasketInfo, Layout, Tree};
 use std::ops::Range;
 
-/// One loaded basket: entry data and (when stored) entry byte offsets, `nev + 1` values.
+/// One loaded basket: entry data and (when stored) entry byte offsets, `nev + 1` values —
+/// converted (`offsets`), or still the basket's big-endian table (`raw`), which the plain jagged
+/// layout reads in the same pass as it makes the column's offsets.
 struct View<'a> {
     data: &'a [u8],
     offsets: Option<&'a [u32]>,
+    raw: Option<RawOffsets<'a>>,
     nev: usize,
 }
 
@@ -119,6 +122,7 @@ impl Tree {
                 .into_invalid(file.path())
         };
         reset(out, layout);
+        let lazy = matches!(layout, Layout::Jagged { header: 0, .. });
         let first = info
             .baskets
             .partition_point(|b| b.entry_stop <= entries.start);
@@ -146,9 +150,10 @@ impl Tree {
                 Some(e) => View {
                     data: &e.data,
                     offsets: e.offsets.as_deref(),
+                    raw: None,
                     nev: e.nevbuf,
                 },
-                None => load_free(file, basket, raw, dbuf, offsets, decoders)
+                None => load_free(file, basket, raw, dbuf, offsets, decoders, lazy)
                     .map_err(|e| ctx(e.context(where_())))?,
             };
             let expect = (basket.entry_stop - basket.entry_start) as usize;
@@ -160,7 +165,7 @@ impl Tree {
                 ))));
             }
             let view = match counter {
-                Some((c, size)) if view.offsets.is_none() => {
+                Some((c, size)) if view.offsets.is_none() && view.raw.is_none() => {
                     let io = counter_io.get_or_insert_with(Box::default);
                     let (col, cs) = &mut **io;
                     self.counter_offsets(file, c, basket, col, cs)
@@ -402,6 +407,7 @@ fn load_free<'a>(
     data: &'a mut Vec<u8>,
     offsets: &'a mut Vec<u32>,
     dec: &mut super::compression::Decoders,
+    lazy: bool,
 ) -> Result<View<'a>, Bad> {
     file.read_into(b.seek, b.bytes as usize, raw)?;
     let mut c = Cursor::new(raw);
@@ -452,6 +458,19 @@ fn load_free<'a>(
                 tail.len()
             );
         }
+        if lazy {
+            let (data, tail) = data.split_at(border);
+            return Ok(View {
+                data,
+                offsets: None,
+                raw: Some(RawOffsets {
+                    be: &tail[4..4 + 4 * nev],
+                    keylen: keylen as u32,
+                    last: last as u32,
+                }),
+                nev,
+            });
+        }
         offsets.clear();
         offsets.reserve(nev + 1);
         // One branch-free pass (the common case is valid); the first bad offset is found again
@@ -487,8 +506,90 @@ fn load_free<'a>(
         } else {
             None
         },
+        raw: None,
         nev,
     })
+}
+
+/// A basket's entry offset table as stored: big-endian file offsets (from the key's start) of
+/// its `nev` entries; the data ends at `last`.
+#[derive(Clone, Copy)]
+struct RawOffsets<'a> {
+    be: &'a [u8],
+    keylen: u32,
+    last: u32,
+}
+
+impl RawOffsets<'_> {
+    /// Offset `i` (`0..=nev`, basket-local), unchecked.
+    fn at(&self, i: usize) -> u32 {
+        match self.be.get(4 * i..4 * i + 4) {
+            Some(w) => u32::from_be_bytes([w[0], w[1], w[2], w[3]]).wrapping_sub(self.keylen),
+            None => self.last - self.keylen,
+        }
+    }
+
+    /// Appends the column offsets of entries `range` of a plain array of `size`-byte values
+    /// (a power of two) to `o`, continuing from `total` values, and returns the entries' data
+    /// bytes: the table is checked (increasing, inside the data, whole values) in the same pass.
+    fn jagged(
+        &self,
+        range: Range<usize>,
+        size: usize,
+        total: usize,
+        o: &mut Vec<u32>,
+    ) -> Result<Range<usize>, Bad> {
+        let nev = self.be.len() / 4;
+        if range.is_empty() {
+            return Ok(0..0);
+        }
+        let (shift, mask) = (size.trailing_zeros(), size as u32 - 1);
+        let border = self.last - self.keylen;
+        let first = self.at(range.start);
+        let t0 = to_u32(total)?;
+        let mut prev = first;
+        let mut ok = first <= border;
+        let mut stray = 0u32;
+        o.reserve(range.len());
+        let stored = &self.be[4 * (range.start + 1).min(nev)..4 * (range.end + 1).min(nev)];
+        let end = (range.end == nev).then_some(border);
+        let rest = stored
+            .chunks_exact(4)
+            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]).wrapping_sub(self.keylen));
+        for x in rest.chain(end) {
+            ok &= (x >= prev) & (x <= border);
+            let d = x.wrapping_sub(first);
+            stray |= d & mask;
+            o.push(t0.wrapping_add(d >> shift));
+            prev = x;
+        }
+        if !ok {
+            let mut prev = 0;
+            for i in range.start..=range.end {
+                let x = self.at(i);
+                if x < prev || x > border {
+                    return bad!(
+                        "entry offset {i} is {}, outside {}..={} (offsets must increase \
+                         inside the basket)",
+                        x.wrapping_add(self.keylen),
+                        prev.wrapping_add(self.keylen),
+                        self.last
+                    );
+                }
+                prev = x;
+            }
+        }
+        if stray != 0 {
+            for i in range.clone() {
+                let len = self.at(i + 1) - self.at(i);
+                if !(len as usize).is_multiple_of(size) {
+                    return bad!("entry {i} has {len} bytes, not a multiple of {size}");
+                }
+            }
+        }
+        to_u32(total + ((prev - first) as usize >> shift))?;
+        Ok(first as usize..prev as usize)
+    }
 }
 
 /// Appends entries `range` (basket-local) of one basket to `out`.
@@ -586,6 +687,15 @@ fn decode(layout: Layout, v: &View, range: Range<usize>, out: &mut Column) -> Re
             }
             out.values
                 .extend_be(&v.data[range.start * per..range.end * per]);
+            Ok(())
+        }
+        Layout::Jagged { ty, header: 0 } if v.raw.is_some() => {
+            let (Some(raw), Some(o)) = (v.raw, out.offsets.as_mut()) else {
+                return bad!("internal: jagged column without offsets");
+            };
+            let total = o.last().copied().unwrap_or(0) as usize;
+            let bytes = raw.jagged(range, size_of(ty), total, o)?;
+            out.values.extend_be(&v.data[bytes]);
             Ok(())
         }
         Layout::Jagged { ty, header } => {
@@ -798,4 +908,63 @@ fn vector_header(entry: &[u8], i: usize) -> Result<usize, Bad> {
 
 fn to_u32(n: usize) -> Result<u32, Bad> {
     u32::try_from(n).map_err(|_| Bad(format!("more than 4 billion values ({n}) in one read")))
+}
+
+#[cfg(test)]
+mod raw_offset_tests {
+    use super::RawOffsets;
+
+    /// A table for entries of 2, 0, 3 and 1 four-byte values after a 10-byte key.
+    fn table(offs: &[u32]) -> Vec<u8> {
+        offs.iter().flat_map(|o| o.to_be_bytes()).collect()
+    }
+
+    #[test]
+    fn every_subrange_gives_the_offsets_and_bytes_of_its_entries() {
+        let be = table(&[10, 18, 18, 30]);
+        let raw = RawOffsets {
+            be: &be,
+            keylen: 10,
+            last: 34,
+        };
+        let sizes = [2u32, 0, 3, 1];
+        for a in 0..=4 {
+            for b in a..=4 {
+                let mut o = vec![7];
+                let bytes = raw.jagged(a..b, 4, 7, &mut o).unwrap();
+                let mut want = vec![7];
+                for s in &sizes[a..b] {
+                    want.push(want.last().unwrap() + s);
+                }
+                assert_eq!(o, want, "{a}..{b}");
+                let start: u32 = sizes[..a].iter().sum::<u32>() * 4;
+                let len: u32 = sizes[a..b].iter().sum::<u32>() * 4;
+                let expect = if a == b {
+                    0..0
+                } else {
+                    start as usize..(start + len) as usize
+                };
+                assert_eq!(bytes, expect, "{a}..{b}");
+            }
+        }
+    }
+
+    #[test]
+    fn decreasing_outside_and_partial_values_are_errors() {
+        for (offs, last, what) in [
+            (vec![10, 18, 14, 30], 34, "must increase"),
+            (vec![10, 18, 18, 40], 34, "must increase"),
+            (vec![4, 18, 18, 30], 34, "must increase"),
+            (vec![10, 18, 19, 30], 34, "not a multiple of 4"),
+        ] {
+            let be = table(&offs);
+            let raw = RawOffsets {
+                be: &be,
+                keylen: 10,
+                last,
+            };
+            let e = raw.jagged(0..4, 4, 0, &mut Vec::new()).unwrap_err();
+            assert!(e.0.contains(what), "{offs:?}: {}", e.0);
+        }
+    }
 }
