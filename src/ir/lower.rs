@@ -56,6 +56,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
             lumi: checked.lumi,
             shared: Vec::new(),
             sample_tests: Vec::new(),
+            onlys: Vec::new(),
         },
         elems: Vec::new(),
         defs: HashMap::new(),
@@ -167,6 +168,52 @@ impl Lower<'_> {
             )),
             Some(t) => Ok(t.clone()),
         }
+    }
+
+    /// An `only` block's guard: whether the sample is one of `targets` (`data`, `simulation`,
+    /// process names), from the per-sample values `sample.is_data` and `sample.process == P`.
+    fn only_guard(&mut self, targets: &[ast::Ident]) -> NodeId {
+        let mut guard: Option<NodeId> = None;
+        for t in targets {
+            let is_data = || NodeKind::SampleValue(SampleValue::IsData);
+            let one = match t.name.as_str() {
+                "data" => self.push(is_data(), Type::Bool),
+                "simulation" => {
+                    let a = self.push(is_data(), Type::Bool);
+                    self.push(NodeKind::Unary { op: UnOp::Not, a }, Type::Bool)
+                }
+                p => {
+                    let test = SampleTest {
+                        variation: false,
+                        name: p.to_string(),
+                        negate: false,
+                    };
+                    let k = match self.plan.sample_tests.iter().position(|x| *x == test) {
+                        Some(k) => k,
+                        None => {
+                            self.plan.sample_tests.push(test);
+                            self.plan.sample_tests.len() - 1
+                        }
+                    };
+                    self.push(
+                        NodeKind::SampleValue(SampleValue::Test(k as u32)),
+                        Type::Bool,
+                    )
+                }
+            };
+            guard = Some(match guard {
+                None => one,
+                Some(a) => self.push(
+                    NodeKind::Binary {
+                        op: BinOp::Or,
+                        a,
+                        b: one,
+                    },
+                    Type::Bool,
+                ),
+            });
+        }
+        guard.unwrap_or_else(|| self.push(NodeKind::Const(Value::Bool(false)), Type::Bool))
     }
 
     fn begin_site(&mut self, statement: String, exprs: &[&Expr], variation: Option<String>) {
@@ -305,6 +352,19 @@ impl Lower<'_> {
             }
             // Functions are inlined at their calls; their statement computes nothing.
             StmtKind::Function { .. } => {}
+            StmtKind::Only { targets, body } => {
+                let guard = self.only_guard(targets);
+                let k = self.plan.onlys.len();
+                self.plan.onlys.push(OnlySpec {
+                    targets: targets.iter().map(|t| t.name.clone()).collect(),
+                    guard,
+                });
+                steps.push(Step::Only(k));
+                for b in body {
+                    self.stmt(b, region, steps, weights)?;
+                }
+                steps.push(Step::EndOnly);
+            }
             StmtKind::Region { .. } | StmtKind::Vary(_) | StmtKind::Derive { .. } => {
                 return err("nested region, vary or derive");
             }

@@ -125,6 +125,11 @@ impl Plan {
                 }
                 Step::Require(cond) => writeln!(f, "  require %{}", cond.0)?,
                 Step::Scale(w) => writeln!(f, "  weight %{}", w.0)?,
+                Step::Only(k) => {
+                    let o = &self.onlys[k];
+                    writeln!(f, "  only {} (%{}) {{", o.targets.join(", "), o.guard.0)?
+                }
+                Step::EndOnly => writeln!(f, "  }}")?,
             }
         }
         Ok(())

@@ -101,7 +101,7 @@ impl Inliner<'_> {
                     self.expr(e, 1);
                 }
             }
-            StmtKind::Region { body, .. } => {
+            StmtKind::Region { body, .. } | StmtKind::Only { body, .. } => {
                 for s in body {
                     self.stmt(s);
                 }
