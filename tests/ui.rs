@@ -69,6 +69,7 @@ pub fn nanoaod() -> TreeSchema {
         field("nJet", "", U32, Shape::Scalar),
         field("nElectron", "", U32, Shape::Scalar),
         field("nMuon", "", U32, Shape::Scalar),
+        field("nGenPart", "", U32, Shape::Scalar),
         field("HLT_IsoMu24", "", Bool, Shape::Scalar),
     ];
     branches.sort_by(|a, b| a.name.cmp(&b.name));
@@ -98,6 +99,7 @@ pub fn nanoaod() -> TreeSchema {
                 "Jet",
                 &with(&[("btagCSVV2", F32), ("jetId", I32), ("hadronFlavour", I32)]),
             ),
+            collection("GenPart", &with(&[("pdgId", I32), ("statusFlags", I32)])),
         ],
         branches,
         unsupported: vec![Unsupported {
