@@ -122,6 +122,9 @@ pub struct OnlySpec {
     /// Whether the sample is one of the targets: a bool made of `SampleValue::IsData` and
     /// `SampleValue::Test` nodes, the same for every event of a sample.
     pub guard: NodeId,
+    /// Indices into `Plan::weights` of the block's top-level `weight` statements: each is
+    /// `if guard then FACTOR else 1`.
+    pub weights: Vec<usize>,
 }
 
 impl OnlySpec {
@@ -738,7 +741,19 @@ impl Plan {
     /// except what only `only` blocks that do not run for it use. Conservative: a collection
     /// used at all needs every field of it the plan reads, and a field its collection.
     pub fn needed_columns(&self, process: &str, is_data: bool) -> NeededColumns {
-        let mut stack: Vec<NodeId> = self.weights.clone();
+        // A weight of an `only` block not run for this sample is 1 without reading its factor.
+        let mut stack: Vec<NodeId> = self
+            .weights
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                !self
+                    .onlys
+                    .iter()
+                    .any(|o| o.weights.contains(i) && !o.holds(process, is_data))
+            })
+            .map(|(_, w)| *w)
+            .collect();
         let mut fields = vec![false; self.fields.len()];
         for v in &self.variations {
             match &v.kind {

@@ -5,10 +5,10 @@
 //! statements around it, in a scope of its own (its names are visible only inside it).
 //! Against a schema none of whose samples match (`SemaEnv::schema_processes`), the body is not
 //! checked at all: its branches need not exist there, and nothing outside can see its names.
-//! Which statements belong in a block: `let`, `hist`, `counter`, `collect`, and at the top level
-//! `object`. A `cut` or `weight` would make the event selection or weighting differ per sample
-//! behind the cutflow's back, a `region` or `vary` has its own per-process forms; the rest does
-//! not depend on the sample.
+//! Which statements belong in a block: `let`, `weight`, `hist`, `counter`, `collect`, and at the
+//! top level `object`. A `cut` would select the block's samples' events differently behind the
+//! common cutflow's back, a `region` or `vary` has its own per-process forms; the rest does not
+//! depend on the sample.
 
 use super::check::Checker;
 use super::stmts::{Cuts, Facts};
@@ -189,6 +189,7 @@ impl Checker<'_> {
     fn belongs_in_only(&mut self, s: &Stmt) -> bool {
         let (what, help) = match &s.kind {
             StmtKind::Let { .. }
+            | StmtKind::Weight { .. }
             | StmtKind::Hist(_)
             | StmtKind::Counter { .. }
             | StmtKind::Collect { .. } => return true,
@@ -202,12 +203,6 @@ impl Checker<'_> {
                 "a cut for some samples only would select their events differently from the \
                  others' behind the cutflow; count the events it keeps with `counter NAME when \
                  COND`, or fill with a histogram's own weight, inside the block",
-            ),
-            StmtKind::Weight { .. } => (
-                "a `weight`",
-                "a weight applies to every fill and the cutflow; give the block's histograms their \
-                 own weight (`hist NAME = VALUE weight W in AXIS`), or write the factor per sample \
-                 outside: `weight if sample.process == \"NAME\" then W else 1.0`",
             ),
             StmtKind::Region { .. } => (
                 "a `region`",

@@ -126,7 +126,7 @@ impl Checker<'_> {
             });
         }
         let common = common.unwrap_or_default();
-        for s in &file.stmts {
+        for s in opened(&file.stmts) {
             match &s.kind {
                 StmtKind::Weight { value } if self.is_optional(value) => {
                     let d = Diagnostic::warning(
