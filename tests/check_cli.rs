@@ -569,7 +569,11 @@ only data { hist m = M in regular(30, 60, 120) }
     let good = write(&dir, "good.ana", clean);
     let out = anac(&["check", &good, "--format", "json"]);
     let v = json(&out);
-    assert_eq!((v["errors"].as_u64(), v["warnings"].as_u64()), (Some(0), Some(0)), "{v:#}");
+    assert_eq!(
+        (v["errors"].as_u64(), v["warnings"].as_u64()),
+        (Some(0), Some(0)),
+        "{v:#}"
+    );
     assert_eq!(code(&out), 0, "{v:#}");
 
     let outside = format!(
@@ -582,7 +586,9 @@ only data { hist m = M in regular(30, 60, 120) }
     assert_eq!(code(&out), 1, "{v:#}");
     let mut got = found(&v);
     got.sort();
-    let want = |code: &str, line: u64, column: u64| (code.to_string(), "bad.ana".to_string(), line, column);
+    let want = |code: &str, line: u64, column: u64| {
+        (code.to_string(), "bad.ana".to_string(), line, column)
+    };
     assert_eq!(
         got,
         vec![

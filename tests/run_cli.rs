@@ -2080,11 +2080,17 @@ fn only_blocks_fill_their_samples_only() {
                         "{extra:?} {name} {part}: {g:?} vs {w:?}"
                     );
                 }
-                assert!(floats(&want["values"]).iter().sum::<f64>() > 0.0, "{name} is empty");
+                assert!(
+                    floats(&want["values"]).iter().sum::<f64>() > 0.0,
+                    "{name} is empty"
+                );
             } else {
                 assert_eq!(c[name]["events"], want["events"], "{extra:?} {name}");
                 let (g, w) = (c[name]["sumw"].as_f64(), want["sumw"].as_f64());
-                assert!(close(g.unwrap(), w.unwrap()), "{extra:?} {name}: {g:?} vs {w:?}");
+                assert!(
+                    close(g.unwrap(), w.unwrap()),
+                    "{extra:?} {name}: {g:?} vs {w:?}"
+                );
             }
         }
         // Histograms: exactly the golden ones (each block's samples), nothing for the others.
@@ -2104,7 +2110,10 @@ fn only_blocks_fill_their_samples_only() {
             "all_higgs_only_data",
             "all_higgs_only_higgs_zlib",
         ] {
-            assert!(c.get(absent).is_none(), "{extra:?}: {absent} should be absent");
+            assert!(
+                c.get(absent).is_none(),
+                "{extra:?}: {absent} should be absent"
+            );
         }
         // The block's counter and the same count guarded by `sample.process == "higgs"`.
         assert_eq!(
@@ -2116,4 +2125,15 @@ fn only_blocks_fill_their_samples_only() {
         let _ = std::fs::remove_dir_all(out);
     }
     assert_eq!(seen[0], seen[1]);
+    // `anac ir` shows each block with its guard and its steps inside.
+    let ir = anac(&["ir", "tests/run/only_blocks.ana"]);
+    assert!(
+        ir.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ir.stderr)
+    );
+    let text = String::from_utf8_lossy(&ir.stdout);
+    assert!(text.contains("  only simulation (%"), "{text}");
+    assert!(text.contains("    fill n_mu_h ("), "{text}");
+    assert!(text.contains("  only higgs (%"), "{text}");
 }

@@ -130,7 +130,11 @@ fn run_sema(
         let mut mine: Vec<String> = s
             .samples
             .iter()
-            .map(|l| l.rsplit_once('/').map_or(l.as_str(), |(p, _)| p).to_string())
+            .map(|l| {
+                l.rsplit_once('/')
+                    .map_or(l.as_str(), |(p, _)| p)
+                    .to_string()
+            })
             .collect();
         mine.dedup();
         for d in sema_step::run(file, source, Some(&s.schema), processes, Some(&mine)) {

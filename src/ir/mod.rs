@@ -770,28 +770,28 @@ impl Plan {
         for steps in lists {
             let mut skip = 0u32;
             for s in steps {
-            match *s {
-                Step::Only(_) if skip > 0 => skip += 1,
-                Step::EndOnly if skip > 0 => skip -= 1,
-                _ if skip > 0 => {}
-                Step::Only(k) => {
-                    if self.onlys[k].holds(process, is_data) {
-                        stack.push(self.onlys[k].guard);
-                    } else {
-                        skip = 1;
+                match *s {
+                    Step::Only(_) if skip > 0 => skip += 1,
+                    Step::EndOnly if skip > 0 => skip -= 1,
+                    _ if skip > 0 => {}
+                    Step::Only(k) => {
+                        if self.onlys[k].holds(process, is_data) {
+                            stack.push(self.onlys[k].guard);
+                        } else {
+                            skip = 1;
+                        }
                     }
+                    Step::EndOnly => {}
+                    Step::Cut { cond, .. } | Step::Require(cond) | Step::Scale(cond) => {
+                        stack.push(cond)
+                    }
+                    Step::Fill(h) => {
+                        stack.extend(self.hists[h].values.iter().copied());
+                        stack.extend(self.hists[h].weight);
+                    }
+                    Step::Count(c) => stack.extend(self.counters[c].when),
+                    Step::Collect(c) => stack.extend(self.collects[c].values.iter().copied()),
                 }
-                Step::EndOnly => {}
-                Step::Cut { cond, .. } | Step::Require(cond) | Step::Scale(cond) => {
-                    stack.push(cond)
-                }
-                Step::Fill(h) => {
-                    stack.extend(self.hists[h].values.iter().copied());
-                    stack.extend(self.hists[h].weight);
-                }
-                Step::Count(c) => stack.extend(self.counters[c].when),
-                Step::Collect(c) => stack.extend(self.collects[c].values.iter().copied()),
-            }
             }
         }
         let mut colls = vec![false; self.collections.len()];

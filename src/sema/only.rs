@@ -90,7 +90,8 @@ impl Checker<'_> {
                 "nested block",
             )
             .help = Some(
-                "list every target in one block: `only ttbar, wjets { ... }` runs for either".into(),
+                "list every target in one block: `only ttbar, wjets { ... }` runs for either"
+                    .into(),
             );
             return;
         }
