@@ -37,6 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let env = SemaEnv {
         schema: Some(&schema),
         processes: Some(&processes),
+        schema_processes: None,
     };
     let source: Arc<SourceFile> = SourceFile::new(ana.display().to_string(), text);
     // The analysis must check clean, or the figure means nothing.

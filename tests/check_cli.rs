@@ -531,3 +531,84 @@ fn the_largest_accepted_analysis_checks_under_a_memory_cap() {
     let codes: Vec<String> = found(&json(&out)).into_iter().map(|d| d.0).collect();
     assert_eq!(codes, vec!["anac::syntax::too-large".to_string()]);
 }
+
+/// A real data file (CMS Z→μμ) and a simulated one (H→ZZ, with generator branches `MClepton_*`
+/// and `EventWeight`) in one samples file: their trees share no branch. Generator branches
+/// inside `only simulation` check clean (each block is checked against its samples' layouts
+/// only); the same use outside is an unknown name for the data sample's layout, a data branch
+/// outside `only data` one for the simulation's; a misspelt process gets a suggestion.
+#[test]
+fn only_blocks_check_each_against_their_samples_layouts() {
+    let (Some(data), Some(mc)) = (
+        anac::testing::shared_file("uproot-Zmumu.root"),
+        anac::testing::shared_file("uproot-HZZ.root"),
+    ) else {
+        return;
+    };
+    let dir = scratch("only");
+    write(
+        &dir,
+        "samples.yaml",
+        &format!(
+            "data:\n  nominal:\n    files:\n      - path: {}\n        nevts: 2304\n    is_data: true\n\
+             higgs:\n  nominal:\n    files:\n      - path: {}\n        nevts: 2421\n    xsec: 1.0\n",
+            data.display(),
+            mc.display()
+        ),
+    );
+    let clean = "\
+analysis mixed
+tree events
+samples \"samples.yaml\"
+only simulation {
+    let lep_pt = sqrt(MClepton_px * MClepton_px + MClepton_py * MClepton_py)
+    hist lep_pt_h = lep_pt weight EventWeight in regular(20, 0, 200)
+}
+only data { hist m = M in regular(30, 60, 120) }
+";
+    let good = write(&dir, "good.ana", clean);
+    let out = anac(&["check", &good, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(
+        (v["errors"].as_u64(), v["warnings"].as_u64()),
+        (Some(0), Some(0)),
+        "{v:#}"
+    );
+    assert_eq!(code(&out), 0, "{v:#}");
+
+    let outside = format!(
+        "{clean}hist w = EventWeight in regular(10, 0, 0.02)\nhist m2 = M in regular(30, 60, 120)\n\
+         only higs {{ counter c }}\n"
+    );
+    let bad = write(&dir, "bad.ana", &outside);
+    let out = anac(&["check", &bad, "--format", "json"]);
+    let v = json(&out);
+    assert_eq!(code(&out), 1, "{v:#}");
+    let mut got = found(&v);
+    got.sort();
+    let want = |code: &str, line: u64, column: u64| {
+        (code.to_string(), "bad.ana".to_string(), line, column)
+    };
+    assert_eq!(
+        got,
+        vec![
+            want("anac::sema::unknown-name", 9, 10),
+            want("anac::sema::unknown-name", 10, 11),
+            want("anac::sema::unknown-process", 11, 6),
+        ],
+        "{v:#}"
+    );
+    let help = |line: u64| {
+        v["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["line"].as_u64() == Some(line))
+            .map(|d| d["help"].as_str().unwrap_or("").to_string())
+            .unwrap()
+    };
+    // Each missing branch is reported for the layout that lacks it.
+    assert!(help(9).contains("samples data/nominal"), "{}", help(9));
+    assert!(help(10).contains("samples higgs/nominal"), "{}", help(10));
+    assert!(help(11).contains("`higgs`"), "{}", help(11));
+}

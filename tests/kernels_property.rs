@@ -173,6 +173,7 @@ fn kernels_equal_the_interpreter_bit_for_bit_on_random_expressions() {
         let env = SemaEnv {
             schema: Some(&schema),
             processes: None,
+            schema_processes: None,
         };
         let (checked, diags) = check_source(&source, &env);
         if diags.iter().any(|d| d.is_error()) {

@@ -2094,3 +2094,89 @@ fn skims_equal_an_independent_selection_and_merge_exactly() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// `only` blocks over a data file (CMS Z→μμ) and simulated H→ZZ files whose trees share no
+/// branch: each block's histograms and counters equal uproot's (tests/golden/run/
+/// make_only_blocks.py) for the samples it names and are absent (not empty) for the others; a
+/// block's counter equals the same counter guarded by `sample.process`; compiled and
+/// interpreted results are identical.
+#[test]
+fn only_blocks_fill_their_samples_only() {
+    if shared_data().is_none() {
+        return;
+    }
+    let golden = json(&root().join("tests/golden/run/only_blocks.json"));
+    let golden = golden.as_object().expect("golden is an object");
+    let mut seen = Vec::new();
+    for extra in [&[][..], &["--interpret"][..]] {
+        let out = run_ok("tests/run/only_blocks.ana", "only-blocks", extra);
+        let h = json(&out.join("histograms.json"));
+        let c = json(&out.join("cutflow.json"))["counters"].clone();
+        for (name, want) in golden {
+            if want.get("values").is_some() {
+                let got = &h[name]["storage"];
+                for part in ["values", "variances"] {
+                    let (g, w) = (floats(&got[part]), floats(&want[part]));
+                    assert_eq!(g.len(), w.len(), "{extra:?} {name} {part}: {got}");
+                    assert!(
+                        g.iter().zip(&w).all(|(a, b)| close(*a, *b)),
+                        "{extra:?} {name} {part}: {g:?} vs {w:?}"
+                    );
+                }
+                assert!(
+                    floats(&want["values"]).iter().sum::<f64>() > 0.0,
+                    "{name} is empty"
+                );
+            } else {
+                assert_eq!(c[name]["events"], want["events"], "{extra:?} {name}");
+                let (g, w) = (c[name]["sumw"].as_f64(), want["sumw"].as_f64());
+                assert!(
+                    close(g.unwrap(), w.unwrap()),
+                    "{extra:?} {name}: {g:?} vs {w:?}"
+                );
+            }
+        }
+        // Histograms: exactly the golden ones (each block's samples), nothing for the others.
+        let mut names: Vec<&str> = h.as_object().unwrap().keys().map(String::as_str).collect();
+        names.sort_unstable();
+        let mut want: Vec<&str> = golden
+            .iter()
+            .filter(|(_, v)| v.get("values").is_some())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        want.sort_unstable();
+        assert_eq!(names, want, "{extra:?}");
+        for absent in [
+            "all_two_mu_data",
+            "all_opposite_higgs",
+            "all_opposite_higgs_zlib",
+            "all_higgs_only_data",
+            "all_higgs_only_higgs_zlib",
+        ] {
+            assert!(
+                c.get(absent).is_none(),
+                "{extra:?}: {absent} should be absent"
+            );
+        }
+        // The block's counter and the same count guarded by `sample.process == "higgs"`.
+        assert_eq!(
+            c["all_higgs_only_higgs"], c["all_higgs_events_higgs"],
+            "{extra:?}"
+        );
+        assert_eq!(c["all_higgs_events_data"]["events"], 0, "{extra:?}");
+        seen.push((h, c));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    assert_eq!(seen[0], seen[1]);
+    // `anac ir` shows each block with its guard and its steps inside.
+    let ir = anac(&["ir", "tests/run/only_blocks.ana"]);
+    assert!(
+        ir.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ir.stderr)
+    );
+    let text = String::from_utf8_lossy(&ir.stdout);
+    assert!(text.contains("  only simulation (%"), "{text}");
+    assert!(text.contains("    fill n_mu_h ("), "{text}");
+    assert!(text.contains("  only higgs (%"), "{text}");
+}

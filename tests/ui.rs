@@ -6,8 +6,9 @@
 //! - `#^ error sema::unknown-name` — a diagnostic whose primary span starts at the caret's
 //!   column on the nearest line above that is not an annotation;
 //! - `#@ 3:1 warning sema::unused-definition` — an explicit line and column;
-//! - `#! schema: nanoaod | none` and `#! processes: agc | none` pick the environment (defaults:
-//!   nanoaod, agc).
+//! - `#! schema: nanoaod | none` and `#! processes: agc | agc_data | none` pick the environment
+//!   (defaults: nanoaod, agc; `agc_data` adds a data process `data`); `#! schema_processes: P, Q`
+//!   says the schema is that of those processes' files only (`only` blocks of others are skipped).
 //!
 //! `valid/` files must have no errors (annotated warnings are allowed); `invalid/` files must
 //! expect at least one error.
@@ -68,6 +69,7 @@ pub fn nanoaod() -> TreeSchema {
         field("nJet", "", U32, Shape::Scalar),
         field("nElectron", "", U32, Shape::Scalar),
         field("nMuon", "", U32, Shape::Scalar),
+        field("nGenPart", "", U32, Shape::Scalar),
         field("HLT_IsoMu24", "", Bool, Shape::Scalar),
     ];
     branches.sort_by(|a, b| a.name.cmp(&b.name));
@@ -97,6 +99,7 @@ pub fn nanoaod() -> TreeSchema {
                 "Jet",
                 &with(&[("btagCSVV2", F32), ("jetId", I32), ("hadronFlavour", I32)]),
             ),
+            collection("GenPart", &with(&[("pdgId", I32), ("statusFlags", I32)])),
         ],
         branches,
         unsupported: vec![Unsupported {
@@ -225,6 +228,15 @@ fn run_file(path: &Path, must_have_errors: bool) -> Result<(), String> {
     let schema = nanoaod();
     let flat = hzz();
     let procs = agc_processes();
+    let mut with_data = agc_processes();
+    with_data.push(ProcessInfo {
+        name: "data".into(),
+        variations: vec!["nominal".into()],
+        is_data: true,
+    });
+    let schema_procs: Option<Vec<String>> = directives
+        .get("schema_processes")
+        .map(|v| v.split(',').map(|p| p.trim().to_string()).collect());
     let env = SemaEnv {
         schema: match directives.get("schema").map(String::as_str) {
             None | Some("nanoaod") => Some(&schema),
@@ -234,9 +246,11 @@ fn run_file(path: &Path, must_have_errors: bool) -> Result<(), String> {
         },
         processes: match directives.get("processes").map(String::as_str) {
             None | Some("agc") => Some(&procs),
+            Some("agc_data") => Some(&with_data),
             Some("none") => None,
             Some(other) => return Err(format!("unknown processes `{other}`")),
         },
+        schema_processes: schema_procs.as_deref(),
     };
     let source = SourceFile::new(path, text);
     let (_, diags) = check_source(&source, &env);
@@ -339,6 +353,7 @@ fn ttbar_analysis_checks_with_no_diagnostics() {
     let env = SemaEnv {
         schema: Some(&schema),
         processes: Some(&procs),
+        schema_processes: None,
     };
     let (checked, diags) = check_source(&source, &env);
     let msgs: Vec<String> = diags
@@ -413,6 +428,7 @@ fn mangled_inputs_never_panic_or_hit_internal_errors() {
     let env = SemaEnv {
         schema: Some(&schema),
         processes: Some(&procs),
+        schema_processes: None,
     };
     let files = valid_files();
     assert!(files.len() > 15, "{files:?}");
@@ -467,6 +483,7 @@ fn whole_file_manglings_keep_positions_and_never_panic() {
     let env = SemaEnv {
         schema: Some(&schema),
         processes: Some(&procs),
+        schema_processes: None,
     };
     let diagnose = |name: &str, text: String| {
         let source = SourceFile::new(name, text);
@@ -545,6 +562,7 @@ fn help_lines_suggest_the_fix() {
     let env = SemaEnv {
         schema: Some(&schema),
         processes: Some(&procs),
+        schema_processes: None,
     };
     let text = "tree Events\nobject jets = Jet where pt > 30\ncut \"a\" count(jest) > 1\n\
                 hist h = sum(Jet.btagCSV) in regular(10, 0, 1)\n\

@@ -120,13 +120,24 @@ fn run_sema(
     processes: Option<&[ProcessInfo]>,
 ) -> Vec<Diagnostic> {
     if schemas.is_empty() {
-        return sema_step::run(file, source, None, processes);
+        return sema_step::run(file, source, None, processes, None);
     }
     // Key → (diagnostic, indices of the schemas that produced it), in first-seen order.
     let mut order: Vec<String> = Vec::new();
     let mut found: HashMap<String, (Diagnostic, Vec<usize>)> = HashMap::new();
     for (i, s) in schemas.iter().enumerate() {
-        for d in sema_step::run(file, source, Some(&s.schema), processes) {
+        // Samples are labelled `process/variation`: `only` blocks look at the processes.
+        let mut mine: Vec<String> = s
+            .samples
+            .iter()
+            .map(|l| {
+                l.rsplit_once('/')
+                    .map_or(l.as_str(), |(p, _)| p)
+                    .to_string()
+            })
+            .collect();
+        mine.dedup();
+        for d in sema_step::run(file, source, Some(&s.schema), processes, Some(&mine)) {
             let key = identity(&d);
             match found.get_mut(&key) {
                 Some((_, runs)) => {

@@ -504,6 +504,8 @@ struct Fx<'u, 'p, 'f> {
     refs: HashMap<FuncId, FuncRef>,
     /// In an event function: whether the fill weights of this context are known.
     wk: Option<Variable>,
+    /// The blocks after the `only` blocks being compiled, innermost last.
+    only_exits: Vec<Block>,
 }
 
 macro_rules! off {
@@ -2743,6 +2745,23 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         let ctx = self.iconst(self.ctx as i64);
         match step {
             Step::Cut { .. } | Step::Require(_) | Step::Scale(_) => {}
+            // An `only` block: its steps run when its guard (a per-sample bool) holds.
+            Step::Only(k) => {
+                let g = self.node(plan.onlys[k].guard)?;
+                let t = self.truth(&g);
+                let (body, exit) = (self.b.create_block(), self.b.create_block());
+                self.b.ins().brif(t, body, &[], exit, &[]);
+                self.b.switch_to_block(body);
+                self.only_exits.push(exit);
+            }
+            Step::EndOnly => {
+                let exit = self
+                    .only_exits
+                    .pop()
+                    .ok_or("the end of an `only` block without its start")?;
+                self.b.ins().jump(exit, &[]);
+                self.b.switch_to_block(exit);
+            }
             Step::Fill(h) => {
                 let spec = &plan.hists[h];
                 let hv = self.iconst(h as i64);
@@ -3605,6 +3624,7 @@ pub fn compile(plan: &Plan, hooks: &Hooks, want_clif: bool) -> Result<EventKerne
                 fail,
                 refs: HashMap::new(),
                 wk: None,
+                only_exits: Vec::new(),
             };
             match f {
                 Func::Chunk => fx.chunk_body()?,

@@ -57,6 +57,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
             lumi: checked.lumi,
             shared: Vec::new(),
             sample_tests: Vec::new(),
+            onlys: Vec::new(),
         },
         elems: Vec::new(),
         defs: HashMap::new(),
@@ -64,6 +65,7 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
         site: None,
         interned: HashMap::new(),
         derived: HashMap::new(),
+        only: None,
     };
     let mut weights = 0;
     // Per region: the steps a region built on it starts with.
@@ -96,6 +98,9 @@ pub fn lower(file: &ast::File, source: &str, checked: &Checked, schema: &TreeSch
                     .filter_map(|s| match *s {
                         Step::Cut { cond, .. } | Step::Require(cond) => Some(Step::Require(cond)),
                         Step::Scale(w) => Some(Step::Scale(w)),
+                        // A weight inside an `only` block stays inside it.
+                        Step::Only(k) => Some(Step::Only(k)),
+                        Step::EndOnly => Some(Step::EndOnly),
                         _ => None,
                     })
                     .collect();
@@ -138,6 +143,8 @@ struct Lower<'a> {
     interned: HashMap<String, NodeId>,
     /// Derived fields (`let Jet.x = VALUE`): (collection, name) → VALUE.
     derived: HashMap<(String, String), Expr>,
+    /// The `only` block being lowered (index into `Plan::onlys`).
+    only: Option<usize>,
 }
 
 impl Lower<'_> {
@@ -170,6 +177,52 @@ impl Lower<'_> {
         }
     }
 
+    /// An `only` block's guard: whether the sample is one of `targets` (`data`, `simulation`,
+    /// process names), from the per-sample values `sample.is_data` and `sample.process == P`.
+    fn only_guard(&mut self, targets: &[ast::Ident]) -> NodeId {
+        let mut guard: Option<NodeId> = None;
+        for t in targets {
+            let is_data = || NodeKind::SampleValue(SampleValue::IsData);
+            let one = match t.name.as_str() {
+                "data" => self.push(is_data(), Type::Bool),
+                "simulation" => {
+                    let a = self.push(is_data(), Type::Bool);
+                    self.push(NodeKind::Unary { op: UnOp::Not, a }, Type::Bool)
+                }
+                p => {
+                    let test = SampleTest {
+                        variation: false,
+                        name: p.to_string(),
+                        negate: false,
+                    };
+                    let k = match self.plan.sample_tests.iter().position(|x| *x == test) {
+                        Some(k) => k,
+                        None => {
+                            self.plan.sample_tests.push(test);
+                            self.plan.sample_tests.len() - 1
+                        }
+                    };
+                    self.push(
+                        NodeKind::SampleValue(SampleValue::Test(k as u32)),
+                        Type::Bool,
+                    )
+                }
+            };
+            guard = Some(match guard {
+                None => one,
+                Some(a) => self.push(
+                    NodeKind::Binary {
+                        op: BinOp::Or,
+                        a,
+                        b: one,
+                    },
+                    Type::Bool,
+                ),
+            });
+        }
+        guard.unwrap_or_else(|| self.push(NodeKind::Const(Value::Bool(false)), Type::Bool))
+    }
+
     fn begin_site(&mut self, statement: String, exprs: &[&Expr], variation: Option<String>) {
         let mut ordinals = HashMap::new();
         for e in exprs {
@@ -190,7 +243,11 @@ impl Lower<'_> {
         weights: &mut usize,
     ) -> R<()> {
         let region_name = region.unwrap_or("all").to_string();
-        let prefix = region.map_or(String::new(), |r| format!("{r}/"));
+        let mut prefix = region.map_or(String::new(), |r| format!("{r}/"));
+        // Two `only` blocks may each define a `let` of one name: their random draws differ.
+        if let Some(k) = self.only {
+            prefix.push_str(&format!("only{k}/"));
+        }
         match &s.kind {
             StmtKind::Const { .. } | StmtKind::Correction { .. } | StmtKind::Table(_) => {}
             StmtKind::DerivedField { coll, name, value } => {
@@ -236,6 +293,25 @@ impl Lower<'_> {
                 // A region's weight applies to that region's fills; a top-level one to all.
                 if region.is_some() {
                     steps.push(Step::Scale(w));
+                } else if let Some(k) = self.only {
+                    // In an `only` block: the factor for the block's samples, 1 for the others
+                    // (decided per sample, before the factor is evaluated).
+                    let ty = self.ty(value)?;
+                    let one = match ty.unwrap_optional().0 {
+                        Type::Int => Value::Int(1),
+                        _ => Value::Float(1.0),
+                    };
+                    let otherwise = self.push(NodeKind::Const(one), ty.unwrap_optional().0.clone());
+                    let guarded = self.push(
+                        NodeKind::If {
+                            cond: self.plan.onlys[k].guard,
+                            then: w,
+                            otherwise,
+                        },
+                        ty,
+                    );
+                    self.plan.onlys[k].weights.push(self.plan.weights.len());
+                    self.plan.weights.push(guarded);
                 } else {
                     self.plan.weights.push(w);
                 }
@@ -319,6 +395,22 @@ impl Lower<'_> {
                     region: region_name,
                     groups,
                 });
+            }
+            StmtKind::Only { targets, body } => {
+                let guard = self.only_guard(targets);
+                let k = self.plan.onlys.len();
+                self.plan.onlys.push(OnlySpec {
+                    targets: targets.iter().map(|t| t.name.clone()).collect(),
+                    guard,
+                    weights: Vec::new(),
+                });
+                steps.push(Step::Only(k));
+                self.only = Some(k);
+                for b in body {
+                    self.stmt(b, region, steps, weights)?;
+                }
+                self.only = None;
+                steps.push(Step::EndOnly);
             }
             StmtKind::Region { .. } | StmtKind::Vary(_) | StmtKind::Derive { .. } => {
                 return err("nested region, vary or derive");

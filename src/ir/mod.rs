@@ -81,6 +81,64 @@ pub struct Plan {
     pub shared: Vec<Vec<bool>>,
     /// The `sample.process == "..."` tests (`SampleValue::Test` indexes it).
     pub sample_tests: Vec<SampleTest>,
+    /// The `only` blocks (`Step::Only` indexes it).
+    pub onlys: Vec<OnlySpec>,
+}
+
+/// Which columns of a plan a sample reads (see [`Plan::needed_columns`]): per collection, per
+/// field, per per-event branch.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NeededColumns {
+    pub colls: Vec<bool>,
+    pub fields: Vec<bool>,
+    pub scalars: Vec<bool>,
+}
+
+fn mark_access(a: &Access, fields: &mut [bool], colls: &mut [bool]) {
+    match a {
+        Access::Field { field, .. } => fields[field.0 as usize] = true,
+        Access::P4 { coll, .. } => colls[coll.0 as usize] = true,
+        Access::Tag { .. } => {}
+        Access::Members(_) | Access::P4Sum(_) | Access::Union { .. } => {
+            for p in a.parts() {
+                mark_access(p, fields, colls);
+            }
+        }
+    }
+}
+
+/// Per output of a plan: the `only` block it stands in (see [`Plan::output_blocks`]).
+#[derive(Debug, Clone, Default)]
+pub struct OutputBlocks {
+    pub hists: Vec<Option<usize>>,
+    pub counters: Vec<Option<usize>>,
+    pub collects: Vec<Option<usize>>,
+    pub skims: Vec<Option<usize>>,
+}
+
+/// An `only` block: its steps run for the samples it names only.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnlySpec {
+    /// As written: `data`, `simulation` or process names (any of them).
+    pub targets: Vec<String>,
+    /// Whether the sample is one of the targets: a bool made of `SampleValue::IsData` and
+    /// `SampleValue::Test` nodes, the same for every event of a sample.
+    pub guard: NodeId,
+    /// Indices into `Plan::weights` of the block's top-level `weight` statements: each is
+    /// `if guard then FACTOR else 1`.
+    pub weights: Vec<usize>,
+}
+
+impl OnlySpec {
+    /// Whether the block runs for a sample of `process` (real data when `is_data`); the value
+    /// `guard` has for that sample.
+    pub fn holds(&self, process: &str, is_data: bool) -> bool {
+        self.targets.iter().any(|t| match t.as_str() {
+            "data" => is_data,
+            "simulation" => !is_data,
+            p => p == process,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -495,6 +553,11 @@ pub enum Step {
     /// A region's `weight`: multiplies the weight of the region's fills below it (simulation
     /// only); the cutflow keeps the common event weight.
     Scale(NodeId),
+    /// The start of `only` block `Plan::onlys[k]`: unless its guard holds for the sample, the
+    /// steps up to the matching `EndOnly` are skipped (they are fills; blocks hold no cuts).
+    Only(usize),
+    /// The end of the innermost `only` block.
+    EndOnly,
 }
 
 #[derive(Debug, Clone)]
@@ -675,6 +738,141 @@ impl Plan {
         v
     }
 
+    /// The `only` block (index into `onlys`) each histogram, counter and event list stands in,
+    /// if any: (per `hists`, per `counters`, per `collects`).
+    pub fn output_blocks(&self) -> OutputBlocks {
+        let mut out = OutputBlocks {
+            hists: vec![None; self.hists.len()],
+            counters: vec![None; self.counters.len()],
+            collects: vec![None; self.collects.len()],
+            skims: vec![None; self.skims.len()],
+        };
+        let steps = self
+            .top
+            .iter()
+            .chain(self.regions.iter().flat_map(|r| r.steps.iter()));
+        let mut open: Vec<usize> = Vec::new();
+        for s in steps {
+            let at = open.last().copied();
+            match *s {
+                Step::Only(k) => open.push(k),
+                Step::EndOnly => {
+                    open.pop();
+                }
+                Step::Fill(h) => out.hists[h] = at,
+                Step::Count(c) => out.counters[c] = at,
+                Step::Collect(c) => out.collects[c] = at,
+                Step::Skim(k) => out.skims[k] = at,
+                Step::Cut { .. } | Step::Require(_) | Step::Scale(_) => {}
+            }
+        }
+        out
+    }
+
+    /// The columns a sample of `process` (real data when `is_data`) may read: everything
+    /// except what only `only` blocks that do not run for it use. Conservative: a collection
+    /// used at all needs every field of it the plan reads, and a field its collection.
+    pub fn needed_columns(&self, process: &str, is_data: bool) -> NeededColumns {
+        // A weight of an `only` block not run for this sample is 1 without reading its factor.
+        let mut stack: Vec<NodeId> = self
+            .weights
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                !self
+                    .onlys
+                    .iter()
+                    .any(|o| o.weights.contains(i) && !o.holds(process, is_data))
+            })
+            .map(|(_, w)| *w)
+            .collect();
+        let mut fields = vec![false; self.fields.len()];
+        for v in &self.variations {
+            match &v.kind {
+                VariationKind::Kinematic(reps) => {
+                    for r in reps {
+                        fields[r.field.0 as usize] = true;
+                        stack.push(r.value);
+                    }
+                }
+                VariationKind::Weight(f) => stack.push(*f),
+            }
+        }
+        let lists = std::iter::once(&self.top).chain(self.regions.iter().map(|r| &r.steps));
+        for steps in lists {
+            let mut skip = 0u32;
+            for s in steps {
+                match *s {
+                    Step::Only(_) if skip > 0 => skip += 1,
+                    Step::EndOnly if skip > 0 => skip -= 1,
+                    _ if skip > 0 => {}
+                    Step::Only(k) => {
+                        if self.onlys[k].holds(process, is_data) {
+                            stack.push(self.onlys[k].guard);
+                        } else {
+                            skip = 1;
+                        }
+                    }
+                    Step::EndOnly => {}
+                    Step::Cut { cond, .. } | Step::Require(cond) | Step::Scale(cond) => {
+                        stack.push(cond)
+                    }
+                    Step::Fill(h) => {
+                        stack.extend(self.hists[h].values.iter().copied());
+                        stack.extend(self.hists[h].weight);
+                    }
+                    Step::Count(c) => stack.extend(self.counters[c].when),
+                    Step::Collect(c) => stack.extend(self.collects[c].values.iter().copied()),
+                    Step::Skim(k) => stack.extend(
+                        self.skims[k]
+                            .groups
+                            .iter()
+                            .flat_map(|g| g.columns.iter().map(|c| c.value)),
+                    ),
+                }
+            }
+        }
+        let mut colls = vec![false; self.collections.len()];
+        let mut scalars = vec![false; self.scalars.len()];
+        let mut seen = vec![false; self.nodes.len()];
+        while let Some(id) = stack.pop() {
+            let Some(done) = seen.get_mut(id.0 as usize) else {
+                continue;
+            };
+            if *done {
+                continue;
+            }
+            *done = true;
+            match &self.node(id).kind {
+                NodeKind::Scalar(s) => scalars[s.0 as usize] = true,
+                NodeKind::Collection(c) => colls[c.0 as usize] = true,
+                NodeKind::Def(d) => stack.push(self.defs[d.0 as usize].node),
+                NodeKind::Field { access, .. }
+                | NodeKind::Member { access, .. }
+                | NodeKind::Project { access, .. } => {
+                    mark_access(access, &mut fields, &mut colls);
+                }
+                _ => {}
+            }
+            stack.extend(self.children(id));
+        }
+        for (f, info) in self.fields.iter().enumerate() {
+            if fields[f] {
+                colls[info.coll.0 as usize] = true;
+            }
+        }
+        for (f, info) in self.fields.iter().enumerate() {
+            if colls[info.coll.0 as usize] {
+                fields[f] = true;
+            }
+        }
+        NeededColumns {
+            colls,
+            fields,
+            scalars,
+        }
+    }
+
     /// Indices of the kinematic variations.
     pub fn kinematic(&self) -> impl Iterator<Item = usize> + '_ {
         self.variations
@@ -706,6 +904,8 @@ impl Plan {
                         .iter()
                         .flat_map(|g| g.columns.iter().map(|c| c.value)),
                 ),
+                Step::Only(k) => r.push(self.onlys[k].guard),
+                Step::EndOnly => {}
             }
         }
         for v in &self.variations {

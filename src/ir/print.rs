@@ -100,7 +100,12 @@ impl fmt::Display for Plan {
 
 impl Plan {
     fn steps(&self, f: &mut fmt::Formatter<'_>, steps: &[Step]) -> fmt::Result {
+        let mut depth = 0usize;
         for s in steps {
+            if matches!(s, Step::EndOnly) {
+                depth = depth.saturating_sub(1);
+            }
+            write!(f, "{}", "  ".repeat(depth))?;
             match *s {
                 Step::Cut { index, cond } => {
                     writeln!(f, "  cut {:?} %{}", self.cuts[index].label, cond.0)?
@@ -135,6 +140,12 @@ impl Plan {
                 }
                 Step::Require(cond) => writeln!(f, "  require %{}", cond.0)?,
                 Step::Scale(w) => writeln!(f, "  weight %{}", w.0)?,
+                Step::Only(k) => {
+                    let o = &self.onlys[k];
+                    writeln!(f, "  only {} (%{}) {{", o.targets.join(", "), o.guard.0)?;
+                    depth += 1;
+                }
+                Step::EndOnly => writeln!(f, "  }}")?,
             }
         }
         Ok(())

@@ -235,6 +235,14 @@ pub fn run(plan: Plan) -> Plan {
                 ..v.clone()
             })
             .collect(),
+        onlys: plan
+            .onlys
+            .iter()
+            .map(|o| OnlySpec {
+                guard: maps.n(o.guard),
+                ..o.clone()
+            })
+            .collect(),
         shared: Vec::new(),
         ..plan
     }

@@ -11,8 +11,8 @@
 
 use crate::io::dataset::Dataset;
 use crate::io::root::{Column, ColumnValues, RootFile, Scratch};
-use crate::io::schema::Shape;
-use crate::ir::Plan;
+use crate::io::schema::{ScalarType, Shape};
+use crate::ir::{NeededColumns, Plan};
 use std::ops::Range;
 
 /// Values of one column in the interpreter's native forms.
@@ -95,6 +95,19 @@ struct Source<'a> {
 }
 
 impl Source<'_> {
+    /// Whether the tree (or the friend a `name.X` names) has the branch.
+    fn has(&self, name: &str) -> bool {
+        for (friend, _, tree) in self.friends {
+            if let Some(rest) = name
+                .strip_prefix(friend.as_str())
+                .and_then(|r| r.strip_prefix('.'))
+            {
+                return tree.has(rest);
+            }
+        }
+        self.tree.has(name)
+    }
+
     fn read_into(
         &self,
         name: &str,
@@ -124,14 +137,19 @@ impl Chunk {
         range: Range<u64>,
         scratch: &mut Scratch,
     ) -> Result<(), LoadError> {
-        self.load_with_friends(plan, file, tree, &[], range, scratch)
+        self.load_for(plan, None, file, tree, &[], range, scratch)
     }
 
     /// Loads `range` of every branch the plan needs from `tree` and its friends (a branch
-    /// `name.X` of the plan is `X` of friend `name`, read for the same entries).
-    pub fn load_with_friends(
+    /// `name.X` of the plan is `X` of friend `name`, read for the same entries), except those
+    /// this sample does not need (`needed`: only `only` blocks that do not run for it use them)
+    /// and the tree does not have: those are columns of zeros and empty lists of the right
+    /// length, never read.
+    #[allow(clippy::too_many_arguments)]
+    pub fn load_for(
         &mut self,
         plan: &Plan,
+        needed: Option<&NeededColumns>,
         file: &RootFile,
         tree: &Dataset,
         friends: &[OpenFriend],
@@ -143,6 +161,9 @@ impl Chunk {
             tree,
             friends,
         };
+        let absent = |want: Option<&bool>, branch: &str| {
+            needed.is_some() && want == Some(&false) && !tree.has(branch)
+        };
         let n = (range.end - range.start) as usize;
         self.first_entry = range.start;
         self.entries = n;
@@ -150,6 +171,11 @@ impl Chunk {
         self.fields.resize_with(plan.fields.len(), Col::default);
         self.scalars.resize_with(plan.scalars.len(), Col::default);
         for (c, info) in plan.collections.iter().enumerate() {
+            if absent(needed.and_then(|x| x.colls.get(c)), &info.length) {
+                self.colls[c].clear();
+                self.colls[c].resize(n + 1, 0);
+                continue;
+            }
             tree.read_into(&info.length, range.clone(), &mut self.raw, scratch)?;
             let offs = &mut self.colls[c];
             offs.clear();
@@ -189,6 +215,15 @@ impl Chunk {
             }
         }
         for (f, info) in plan.fields.iter().enumerate() {
+            if absent(needed.and_then(|x| x.fields.get(f)), &info.branch) {
+                let expect = &self.colls[info.coll.0 as usize];
+                let total = expect.last().copied().unwrap_or(0) as usize;
+                let col = &mut self.fields[f];
+                placeholder(col, info.ty, total, false);
+                col.offsets.clear();
+                col.offsets.extend_from_slice(expect);
+                continue;
+            }
             tree.read_into(&info.branch, range.clone(), &mut self.raw, scratch)?;
             let expect = &self.colls[info.coll.0 as usize];
             let got = self.raw.offsets.as_deref().unwrap_or(&[]);
@@ -203,6 +238,26 @@ impl Chunk {
             convert(&self.raw, &mut self.fields[f]);
         }
         for (s, info) in plan.scalars.iter().enumerate() {
+            if absent(needed.and_then(|x| x.scalars.get(s)), &info.branch) {
+                let col = &mut self.scalars[s];
+                col.offsets.clear();
+                col.inner.clear();
+                match info.shape {
+                    Shape::Scalar => placeholder(col, info.ty, n, true),
+                    Shape::Fixed(k) => {
+                        placeholder(col, info.ty, n * k, false);
+                        col.offsets.extend((0..=n).map(|i| (i * k) as u32));
+                    }
+                    Shape::Jagged | Shape::Jagged2 => {
+                        placeholder(col, info.ty, 0, false);
+                        col.offsets.resize(n + 1, 0);
+                        if info.shape == Shape::Jagged2 {
+                            col.inner.push(0);
+                        }
+                    }
+                }
+                continue;
+            }
             tree.read_into(&info.branch, range.clone(), &mut self.raw, scratch)?;
             let col = &mut self.scalars[s];
             convert(&self.raw, col);
@@ -218,6 +273,24 @@ impl Chunk {
     pub fn extra_fields(&mut self, plan_fields: usize, k: usize) {
         self.fields.resize_with(plan_fields + k, Col::default);
     }
+}
+
+/// `len` zeros (empty strings) of the form a branch of type `ty` is read into; for a string
+/// branch `one_per_entry` gives each of the `len` entries its empty string.
+fn placeholder(col: &mut Col, ty: ScalarType, len: usize, one_per_entry: bool) {
+    col.data = if ty.is_float() {
+        Data::F(vec![0.0; len])
+    } else if ty == ScalarType::Bool {
+        Data::B(vec![false; len])
+    } else if ty == ScalarType::Str {
+        let k = if one_per_entry { len } else { 0 };
+        Data::S {
+            offsets: vec![0; k + 1],
+            bytes: Vec::new(),
+        }
+    } else {
+        Data::I(vec![0; len])
+    };
 }
 
 fn first_difference(a: &[u32], b: &[u32]) -> u64 {

@@ -391,8 +391,12 @@ fn run_unit(
     let chunk = opts.chunk_size.max(1) as u64;
     let clusters = tree.clusters();
     let remote = crate::io::dataset::is_remote(&input.path);
+    // Branches that only `only` blocks not run for this sample read need not be in its files.
+    let needed = plan.needed_columns(&job.process, job.is_data);
     let columns: Vec<&str> = if remote {
-        plan_columns(plan, job.lumi_mask.is_some())
+        let mut c = plan_columns(plan, job.lumi_mask.is_some());
+        c.retain(|b| tree.has(b));
+        c
     } else {
         Vec::new()
     };
@@ -442,7 +446,15 @@ fn run_unit(
             std::thread::sleep(Duration::from_millis(ms));
         }
         st.chunk
-            .load_with_friends(plan, file, tree, &st.friends, start..end, &mut st.scratch)
+            .load_for(
+                plan,
+                Some(&needed),
+                file,
+                tree,
+                &st.friends,
+                start..end,
+                &mut st.scratch,
+            )
             .map_err(|e| in_file(e.to_string(), None, RunErrorKind::Input))?;
         // Data outside its luminosity mask: those events are skipped (not analysed, not counted
         // in the cutflow).
@@ -758,7 +770,11 @@ impl<'p> EventRunner<'p> {
             row.1 += w;
         }
         let mut ncut = 0;
+        let mut skip = 0;
         for step in &plan.top {
+            if self.only_step(f, ch, s, *step, &mut skip)? {
+                continue;
+            }
             if let Step::Cut { cond, .. } = step {
                 if !f
                     .eval(ch, s, *cond)
@@ -781,7 +797,11 @@ impl<'p> EventRunner<'p> {
         for (r, region) in plan.regions.iter().enumerate() {
             let mut k = 0;
             self.scale = 1.0;
+            let mut skip = 0;
             for step in &region.steps {
+                if self.only_step(f, ch, s, *step, &mut skip)? {
+                    continue;
+                }
                 match *step {
                     Step::Cut { cond, .. } => {
                         if !f
@@ -831,6 +851,37 @@ impl<'p> EventRunner<'p> {
         Ok(())
     }
 
+    /// `only` blocks: whether `step` is taken care of here (a block's start or end, or a step
+    /// of a block whose guard does not hold for this sample; `skip` counts the blocks being
+    /// skipped).
+    fn only_step(
+        &self,
+        f: &mut Frame,
+        ch: &Chunk,
+        s: &SampleCtx,
+        step: Step,
+        skip: &mut u32,
+    ) -> Result<bool, EvErr> {
+        match step {
+            Step::Only(_) if *skip > 0 => *skip += 1,
+            Step::EndOnly if *skip > 0 => *skip -= 1,
+            _ if *skip > 0 => {}
+            Step::Only(k) => {
+                let guard = self.plan.onlys[k].guard;
+                if !f
+                    .eval(ch, s, guard)
+                    .map_err(|m| (RunErrorKind::Eval, m))?
+                    .truth()
+                {
+                    *skip = 1;
+                }
+            }
+            Step::EndOnly => {}
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     fn output_step(
         &mut self,
         f: &mut Frame,
@@ -843,7 +894,11 @@ impl<'p> EventRunner<'p> {
         let plan = self.plan;
         let ev = |r: Result<V, String>| r.map_err(|m| (RunErrorKind::Eval, m));
         match step {
-            Step::Cut { .. } | Step::Require(_) | Step::Scale(_) => {}
+            Step::Cut { .. }
+            | Step::Require(_)
+            | Step::Scale(_)
+            | Step::Only(_)
+            | Step::EndOnly => {}
             Step::Fill(h) => {
                 let spec = &plan.hists[h];
                 let nt = self.targets[ctx].len();

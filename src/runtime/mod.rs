@@ -133,10 +133,35 @@ pub fn prepare(
             .map_err(|e| internal(format!("cannot read `{}`: {e}", ff.path.display())))?;
         schema.join_friend(&friend.name, &fs);
     }
+    // `only` blocks may read branches that only their samples' files have (`anac check`
+    // checked each block against those): lower against every sample's first file's schema
+    // (with its friends).
+    if has_only(&file.stmts) {
+        for var in samples.processes.iter().flat_map(|p| p.variations.iter()) {
+            let Some(f) = var.files.first() else {
+                continue;
+            };
+            let t = var.tree.clone().unwrap_or_else(|| tree.clone());
+            let mut other = crate::io::dataset::open(&f.path, &t)
+                .map(|(_, t)| t.schema())
+                .map_err(|e| internal(format!("cannot read `{}`: {e}", f.path.display())))?;
+            for friend in &var.friends {
+                let Some(ff) = friend.files.first() else {
+                    return Err(internal(format!("friend `{}` lists no files", friend.name)));
+                };
+                let fs = crate::io::dataset::open(&ff.path, &friend.tree)
+                    .map(|(_, t)| t.schema())
+                    .map_err(|e| internal(format!("cannot read `{}`: {e}", ff.path.display())))?;
+                other.join_friend(&friend.name, &fs);
+            }
+            merge_schema(&mut schema, &other);
+        }
+    }
     let processes = process_infos(&samples);
     let env = SemaEnv {
         schema: Some(&schema),
         processes: Some(&processes),
+        schema_processes: None,
     };
     let (checked, sema_diags) = sema::check(&file, &source, &env);
     if sema_diags.iter().any(Diagnostic::is_error) {
@@ -162,6 +187,40 @@ pub fn prepare(
         units,
         warnings: diags,
     })
+}
+
+/// Whether the analysis has an `only` block (at the top level or in a region).
+fn has_only(stmts: &[crate::syntax::ast::Stmt]) -> bool {
+    use crate::syntax::ast::StmtKind;
+    stmts.iter().any(|s| match &s.kind {
+        StmtKind::Only { .. } => true,
+        StmtKind::Region { body, .. } => has_only(body),
+        _ => false,
+    })
+}
+
+/// Adds to `into` the collections, fields and branches of `other` it does not have (what it has
+/// stays as it is: a file whose type differs is refused when the units are planned).
+fn merge_schema(into: &mut crate::io::schema::TreeSchema, other: &crate::io::schema::TreeSchema) {
+    for c in &other.collections {
+        match into.collections.iter_mut().find(|x| x.name == c.name) {
+            Some(mine) => {
+                for f in &c.fields {
+                    if mine.field(&f.name).is_none() {
+                        mine.fields.push(f.clone());
+                    }
+                }
+                mine.fields.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+            None => into.collections.push(c.clone()),
+        }
+    }
+    for b in &other.branches {
+        if into.branch(&b.name).is_none() {
+            into.branches.push(b.clone());
+        }
+    }
+    into.branches.sort_by(|a, b| a.name.cmp(&b.name));
 }
 
 /// Runs a prepared analysis and names its results.

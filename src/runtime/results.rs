@@ -142,12 +142,21 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
         cutflows: Vec::new(),
         efficiencies: Vec::new(),
     };
+    // Outputs of an `only` block are absent (not empty) for the samples it does not run for:
+    // an empty histogram would read as "no event passed".
+    let blocks = plan.output_blocks();
+    let absent = |block: Option<usize>, job: &Job| {
+        block.is_some_and(|k| !plan.onlys[k].holds(&job.process, job.is_data))
+    };
     for (job, r) in jobs.iter().zip(results) {
         for (ov, set) in job.outputs.iter().zip(&r.outputs) {
             let name = |region: &str, n: &str| {
                 output_name(&plan.output, region, n, &job.process, &ov.name)
             };
             for (h, acc) in set.hists.iter().enumerate() {
+                if absent(blocks.hists[h], job) {
+                    continue;
+                }
                 let spec = &plan.hists[h];
                 out.hists.push(NamedHist {
                     name: name(&spec.region, &spec.name),
@@ -163,6 +172,9 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                 });
             }
             for (c, acc) in set.counters.iter().enumerate() {
+                if absent(blocks.counters[c], job) {
+                    continue;
+                }
                 let spec = &plan.counters[c];
                 out.counters.push(NamedCounter {
                     name: name(&spec.region, &spec.name),
@@ -172,6 +184,9 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                 });
             }
             for (c, acc) in set.collects.iter().enumerate() {
+                if absent(blocks.collects[c], job) {
+                    continue;
+                }
                 let spec = &plan.collects[c];
                 out.collects.push(NamedCollect {
                     name: name(&spec.region, &spec.name),
@@ -183,6 +198,9 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
             }
             if matches!(ov.kind, super::units::OutKind::Nominal) {
                 for (k, acc) in set.skims.iter().enumerate() {
+                    if absent(blocks.skims[k], job) {
+                        continue;
+                    }
                     let spec = &plan.skims[k];
                     out.skims.push(NamedSkim {
                         name: skim_name(&spec.region, &spec.name, &job.process, &ov.name),
@@ -219,6 +237,20 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
             continue;
         }
         for (h, spec) in plan.hists.iter().enumerate() {
+            // A histogram of an `only` block that some process it refers to does not have:
+            // the derived one is absent too.
+            if let Some(k) = blocks.hists[h] {
+                let mut procs = Vec::new();
+                ref_processes(&d.expr, &mut procs);
+                let missing = procs.iter().any(|p| {
+                    jobs.iter()
+                        .filter(|j| j.process == *p)
+                        .any(|j| !plan.onlys[k].holds(&j.process, j.is_data))
+                });
+                if missing {
+                    continue;
+                }
+            }
             let (sumw, sumw2) = match derive(&d.expr, h, spec, &out.hists)? {
                 D::Hist(a, b) => (a, b),
                 D::Num(_) => return Err(format!("derive `{}` has no histogram", d.name)),
@@ -238,6 +270,19 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
         }
     }
     Ok(out)
+}
+
+/// The processes a derived expression refers to.
+fn ref_processes<'e>(e: &'e DExpr, out: &mut Vec<&'e str>) {
+    match e {
+        DExpr::Number(_) | DExpr::Efficiency { .. } => {}
+        DExpr::Ref { process, .. } => out.push(process),
+        DExpr::Neg(x) | DExpr::Normalize(x) => ref_processes(x, out),
+        DExpr::Add(a, b) | DExpr::Sub(a, b) | DExpr::Mul(a, b) | DExpr::Div(a, b) => {
+            ref_processes(a, out);
+            ref_processes(b, out);
+        }
+    }
 }
 
 /// Raw and weighted count after the cut labelled `label`.

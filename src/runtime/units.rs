@@ -233,7 +233,8 @@ pub fn plan_units(plan: &Plan, samples: &Samples, opts: &Options) -> Result<RunP
                 })?;
                 let (friend_files, schema) =
                     open_friends(var, fi, &f.path, &tree_name, tree.entries(), tree.schema())?;
-                check_branches(plan, &schema, &tree_name, &f.path)?;
+                let needed = plan.needed_columns(&process.name, process.is_data());
+                check_branches(plan, &needed, &schema, &tree_name, &f.path)?;
                 if var.lumi_mask.is_some() {
                     for b in LUMI_BRANCHES {
                         if !tree.has(b) {
@@ -506,9 +507,11 @@ fn open_friends(
 }
 
 /// Every branch the plan reads exists in this file's tree (joined with its friends) with the
-/// type the analysis was checked against.
+/// type the analysis was checked against; one that only `only` blocks not run for this sample
+/// read may be missing.
 fn check_branches(
     plan: &Plan,
+    needed: &crate::ir::NeededColumns,
     schema: &crate::io::schema::TreeSchema,
     tree_name: &str,
     path: &std::path::Path,
@@ -521,9 +524,10 @@ fn check_branches(
             ),
         )
     };
-    for f in &plan.fields {
+    for (k, f) in plan.fields.iter().enumerate() {
         let coll = &plan.collections[f.coll.0 as usize];
         match schema.collection(&coll.name).and_then(|c| c.field(&f.name)) {
+            None if !needed.fields[k] => {}
             None => {
                 return Err(missing(format!(
                     "tree `{}` has no branch `{}` (field `{}` of collection `{}`)",
@@ -548,16 +552,17 @@ fn check_branches(
                 .iter()
                 .any(|c| c.fields.iter().any(|f| f.branch == name))
     };
-    for c in &plan.collections {
-        if !readable(&c.length) {
+    for (k, c) in plan.collections.iter().enumerate() {
+        if !readable(&c.length) && needed.colls[k] {
             return Err(missing(format!(
                 "tree `{}` has no branch `{}` (the length of collection `{}`)",
                 tree_name, c.length, c.name
             )));
         }
     }
-    for s in &plan.scalars {
+    for (k, s) in plan.scalars.iter().enumerate() {
         match schema.branch(&s.branch) {
+            None if !needed.scalars[k] => {}
             None => {
                 return Err(missing(format!(
                     "tree `{}` has no branch `{}`",

@@ -77,6 +77,10 @@ pub(super) struct Checker<'a> {
     pub used_early: HashSet<String>,
     /// Correction files read so far (`correction` statements).
     pub correction_files: super::corrections::FileCache,
+    /// The head of the `only` block being checked.
+    pub only: Option<Span>,
+    /// Names defined inside `only` blocks (visible only there).
+    pub only_defs: HashMap<String, Vec<super::only::OnlyDef>>,
 }
 
 /// An inlined call being checked: where it stands and what its caller's scopes could see.
@@ -577,6 +581,9 @@ impl<'a> Checker<'a> {
     }
 
     fn unknown_name(&mut self, name: &str, span: Span) {
+        if self.outside_only(name, span) {
+            return;
+        }
         if let Some(&def) = self.defined.get(name)
             && def.start > span.start
         {
@@ -679,7 +686,10 @@ pub(super) fn run(
         defined: HashMap::new(),
         used_early: HashSet::new(),
         correction_files: HashMap::new(),
+        only: None,
+        only_defs: HashMap::new(),
     };
+    super::only::only_defs(&file.stmts, &mut c.only_defs);
     let mut stmts: Vec<&ast::Stmt> = Vec::new();
     for st in &file.stmts {
         stmts.push(st);

@@ -23,6 +23,7 @@ mod derive;
 mod expr;
 mod functions;
 mod lints;
+pub mod only;
 mod output;
 mod presence;
 pub mod skim;
@@ -62,6 +63,9 @@ pub struct SemaEnv<'a> {
     pub schema: Option<&'a TreeSchema>,
     /// The samples file's processes; `None` skips process and variation checks.
     pub processes: Option<&'a [ProcessInfo]>,
+    /// The processes whose files have `schema` (`None`: all of them, or unknown). An `only`
+    /// block none of these match is not checked against this schema.
+    pub schema_processes: Option<&'a [String]>,
 }
 
 /// Index into [`Checked::symbols`].

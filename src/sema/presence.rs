@@ -33,12 +33,24 @@ const PURE_NUMERIC: &[&str] = &[
     "atan2", "sinh", "cosh", "tanh", "floor", "ceil", "round", "float",
 ];
 
+/// Statements with the bodies of `only` blocks in place of the blocks (their fills and lets).
+fn opened(stmts: &[Stmt]) -> Vec<&Stmt> {
+    let mut v = Vec::new();
+    for s in stmts {
+        match &s.kind {
+            StmtKind::Only { body, .. } => v.extend(body.iter()),
+            _ => v.push(s),
+        }
+    }
+    v
+}
+
 impl Checker<'_> {
     pub(super) fn lint_absent_weights(&mut self, file: &File) {
         // Optional `let`s are followed into their definitions.
         let mut lets: HashMap<String, Expr> = HashMap::new();
         let collect_lets = |stmts: &[Stmt], lets: &mut HashMap<String, Expr>| {
-            for s in stmts {
+            for s in opened(stmts) {
                 if let StmtKind::Let { name, value } = &s.kind {
                     lets.insert(name.name.clone(), value.clone());
                 }
@@ -62,7 +74,7 @@ impl Checker<'_> {
         let mut hist_facts: Vec<(Counts, &Expr, Span)> = Vec::new();
         let mut top = Counts::new();
         let mut region_facts: HashMap<String, Counts> = HashMap::new();
-        for s in &file.stmts {
+        for s in opened(&file.stmts) {
             match &s.kind {
                 StmtKind::Cut { cond, .. } => self.facts_of(cond, &mut top),
                 StmtKind::Hist(h) => {
@@ -79,7 +91,7 @@ impl Checker<'_> {
                         .and_then(|p| region_facts.get(&p.name))
                         .unwrap_or(&all_top)
                         .clone();
-                    for r in body {
+                    for r in opened(body) {
                         match &r.kind {
                             StmtKind::Cut { cond, .. } => self.facts_of(cond, &mut f),
                             // A region's weight is taken where it stands, for the events that
@@ -114,7 +126,7 @@ impl Checker<'_> {
             });
         }
         let common = common.unwrap_or_default();
-        for s in &file.stmts {
+        for s in opened(&file.stmts) {
             match &s.kind {
                 StmtKind::Weight { value } if self.is_optional(value) => {
                     let d = Diagnostic::warning(

@@ -246,6 +246,16 @@ impl Checker<'_> {
         self.random_ok = false;
     }
 
+    pub(super) fn stmt_pub(
+        &mut self,
+        s: &Stmt,
+        index: usize,
+        facts: &mut Facts,
+        cuts: &mut Cuts<'_>,
+    ) {
+        self.stmt(s, index, facts, cuts);
+    }
+
     fn stmt(&mut self, s: &Stmt, index: usize, facts: &mut Facts, cuts: &mut Cuts<'_>) {
         self.random_ok = false;
         match &s.kind {
@@ -492,6 +502,9 @@ impl Checker<'_> {
                 self.define_output(name, SymbolKind::Skim);
             }
             StmtKind::Region { .. } => {}
+            StmtKind::Only { targets, body } => {
+                self.only_stmt(s, targets, body, index, facts, cuts);
+            }
             StmtKind::DerivedField { coll, name, value } => self.derived_field(coll, name, value),
             StmtKind::Table(t) => self.table_stmt(t),
             StmtKind::Function { name, params, body } => {

@@ -169,6 +169,13 @@ pub enum StmtKind {
     },
     /// `table NAME(PARAMS) edges P [...] ... values [...] flow F`: a binned lookup.
     Table(Table),
+    /// `only simulation { ... }`, `only data { ... }`, `only P1, P2 { ... }`: statements for the
+    /// matching samples only. The body holds any statement as written; sema refuses those that
+    /// do not belong in it (and a nested `only`).
+    Only {
+        targets: Vec<Ident>,
+        body: Vec<Stmt>,
+    },
     /// `correction NAME = "KEY" from "FILE"`: the correction `KEY` of the correctionlib file
     /// `FILE` (relative to the .ana file), callable as `NAME(inputs...)`.
     Correction {

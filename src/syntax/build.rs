@@ -68,6 +68,7 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_fn
             | kw_table
             | kw_from
+            | kw_only
             | kw_object
             | kw_let
             | kw_cut
@@ -387,6 +388,22 @@ impl<'s> Builder<'s> {
                     from,
                     body,
                 }
+            }
+            Rule::only_s => {
+                let mut targets = Vec::new();
+                let mut body = Vec::new();
+                for item in it {
+                    match item.as_rule() {
+                        Rule::label => targets.push(ident(&item)),
+                        _ => {
+                            let Some(s) = item.into_inner().next() else {
+                                return Err(self.internal(span));
+                            };
+                            body.push(self.stmt(s)?);
+                        }
+                    }
+                }
+                StmtKind::Only { targets, body }
             }
             Rule::vary_s => StmtKind::Vary(self.vary(it)?),
             Rule::derive_s => {

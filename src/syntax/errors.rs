@@ -27,7 +27,7 @@ fn describe(rule: Rule) -> &'static str {
         | region_s | vary_s | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi
         | kw_output | kw_const | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist
         | kw_vary | kw_derive | kw_counter | kw_collect | correction_s | kw_correction | fn_s
-        | kw_fn | table_s | kw_table => "a new statement",
+        | kw_fn | table_s | kw_table | only_s | kw_only => "a new statement",
         skim_item => "a skimmed value (`NAME = EXPR` or an expression)",
         table_edges | kw_edges => "`edges NAME [...]`",
         edge_list => "`[` starting a list of bin edges",
@@ -36,7 +36,9 @@ fn describe(rule: Rule) -> &'static str {
         kw_clamp | kw_error => "`clamp` or `error`",
         kw_from => "`from`",
         field_name => "`COLLECTION.FIELD`",
-        region_item => "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`)",
+        region_item => {
+            "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`, `only`)"
+        }
         region_from => "`from REGION`",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true
         | kw_false | kw_if | kw_not | neg_op | bnot_op => "an expression",

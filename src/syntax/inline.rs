@@ -106,7 +106,7 @@ impl Inliner<'_> {
                     self.expr(&mut i.value, 1);
                 }
             }
-            StmtKind::Region { body, .. } => {
+            StmtKind::Region { body, .. } | StmtKind::Only { body, .. } => {
                 for s in body {
                     self.stmt(s);
                 }
