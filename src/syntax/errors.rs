@@ -27,7 +27,8 @@ fn describe(rule: Rule) -> &'static str {
         | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi | kw_output | kw_const
         | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist | kw_vary | kw_derive
         | kw_counter | kw_collect | correction_s | kw_correction | fn_s | kw_fn | table_s
-        | kw_table => "a new statement",
+        | kw_table | profile_s | kw_profile => "a new statement",
+        kw_by => "`by`",
         table_edges | kw_edges => "`edges NAME [...]`",
         edge_list => "`[` starting a list of bin edges",
         table_values | kw_values => "`values [...]`",
@@ -35,7 +36,9 @@ fn describe(rule: Rule) -> &'static str {
         kw_clamp | kw_error => "`clamp` or `error`",
         kw_from => "`from`",
         field_name => "`COLLECTION.FIELD`",
-        region_item => "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`)",
+        region_item => {
+            "a region statement (`cut`, `let`, `weight`, `hist`, `profile`, `counter`, `collect`)"
+        }
         region_from => "`from REGION`",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true
         | kw_false | kw_if | kw_not | neg_op | bnot_op => "an expression",
