@@ -24,6 +24,9 @@ pub struct NamedHist {
     pub variation: String,
     pub sumw: Vec<f64>,
     pub sumw2: Vec<f64>,
+    /// A profile's Σw·y and Σw·y² per bin; empty for a histogram.
+    pub sumwy: Vec<f64>,
+    pub sumwy2: Vec<f64>,
     pub entries: u64,
     /// Fills skipped because the value was absent, and NaN values put in the overflow bin.
     pub skipped: u64,
@@ -131,6 +134,8 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                     variation: ov.name.clone(),
                     sumw: acc.sumw.clone(),
                     sumw2: acc.sumw2.clone(),
+                    sumwy: acc.sumwy.clone(),
+                    sumwy2: acc.sumwy2.clone(),
                     entries: acc.entries,
                     skipped: acc.skipped,
                     nan: acc.nan,
@@ -181,7 +186,11 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
             }
             continue;
         }
+        // Profiles are means, not counts: `derive` arithmetic is for histograms only.
         for (h, spec) in plan.hists.iter().enumerate() {
+            if spec.profile.is_some() {
+                continue;
+            }
             let (sumw, sumw2) = match derive(&d.expr, h, spec, &out.hists)? {
                 D::Hist(a, b) => (a, b),
                 D::Num(_) => return Err(format!("derive `{}` has no histogram", d.name)),
@@ -193,6 +202,8 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                 variation: "nominal".into(),
                 sumw,
                 sumw2,
+                sumwy: Vec::new(),
+                sumwy2: Vec::new(),
                 entries: 0,
                 skipped: 0,
                 nan: 0,
