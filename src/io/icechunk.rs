@@ -138,7 +138,11 @@ fn documents(plan: &Plan, results: &Results) -> Vec<(String, Vec<u8>)> {
                 ("sumw", 0, "sum of weights"),
                 ("sumw2", 1, "sum of squared weights"),
                 ("sumwy", 2, "sum of weight times the averaged value"),
-                ("sumwy2", 3, "sum of weight times the averaged value squared"),
+                (
+                    "sumwy2",
+                    3,
+                    "sum of weight times the averaged value squared",
+                ),
             ]
         } else {
             &[

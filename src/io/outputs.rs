@@ -392,7 +392,13 @@ fn write_root(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputE
     let mut seed = Vec::new();
     for h in &sorted {
         seed.extend_from_slice(h.name.as_bytes());
-        for x in h.sumw.iter().chain(&h.sumw2).chain(&h.sumwy).chain(&h.sumwy2) {
+        for x in h
+            .sumw
+            .iter()
+            .chain(&h.sumw2)
+            .chain(&h.sumwy)
+            .chain(&h.sumwy2)
+        {
             seed.extend_from_slice(&x.to_le_bytes());
         }
     }

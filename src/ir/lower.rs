@@ -240,12 +240,7 @@ impl Lower<'_> {
                 }
             }
             StmtKind::Hist(h) => {
-                let exprs: Vec<&Expr> = h
-                    .fills
-                    .iter()
-                    .chain(&h.profile)
-                    .chain(&h.weight)
-                    .collect();
+                let exprs: Vec<&Expr> = h.fills.iter().chain(&h.profile).chain(&h.weight).collect();
                 self.begin_site(format!("hist:{prefix}{}", h.name.name), &exprs, None);
                 let mut values = Vec::new();
                 for f in &h.fills {

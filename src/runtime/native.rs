@@ -257,7 +257,13 @@ extern "C" fn hook_fill2(
     let at = flat(&spec.axes, &[cx, cy]);
     for &(o, f) in targets {
         let acc = &mut res.outputs[o].hists[h];
-        fill_acc(acc, at, with_hist_weight(weight(s, f), hw, has), z, nx || ny);
+        fill_acc(
+            acc,
+            at,
+            with_hist_weight(weight(s, f), hw, has),
+            z,
+            nx || ny,
+        );
     }
 }
 

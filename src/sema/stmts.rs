@@ -222,8 +222,8 @@ impl Checker<'_> {
         self.random_ok = true;
         let (t, _) = self.expr(w);
         // A profile fills once per element when its position or its averaged value is a list.
-        let fill_is_list = h.fills.len() == 1
-            && h.fills.iter().chain(&h.profile).any(|e| self.is_list(e));
+        let fill_is_list =
+            h.fills.len() == 1 && h.fills.iter().chain(&h.profile).any(|e| self.is_list(e));
         let ok = match t.unwrap_optional().0 {
             Type::List(item) if fill_is_list => item.unwrap_optional().0.is_numeric(),
             inner => inner.is_numeric() || *inner == Type::Error,
@@ -263,7 +263,9 @@ impl Checker<'_> {
             self.mismatch(
                 value.span,
                 &t,
-                format!("a profile's averaged value must be a number or a list of numbers, found {t}"),
+                format!(
+                    "a profile's averaged value must be a number or a list of numbers, found {t}"
+                ),
             );
         }
         if h.fills.len() > 2 {

@@ -193,7 +193,10 @@ fn profile_tail(
     sumw2: &[f64],
     moments: [f64; 2],
 ) -> Result<(), WriteError> {
-    for (what, v) in [("bin entries", entries), ("bin sums of squared weights", sumw2)] {
+    for (what, v) in [
+        ("bin entries", entries),
+        ("bin sums of squared weights", sumw2),
+    ] {
         if v.len() != cells {
             return Err(WriteError::Invalid(format!(
                 "profile {name}: {} {what}, expected {cells}",
