@@ -291,6 +291,7 @@ fn outputs_open_in_hist_uproot_and_root() {
         ("examples/poet_ttbar.ana", "open-poet"),
         ("tests/run/constructs/layouts.ana", "open-layouts"),
         ("tests/run/hist3d.ana", "open-hist3d"),
+        ("tests/run/profiles.ana", "open-profiles"),
     ] {
         let out = run_ok(ana, name, &[]);
         let r = Command::new("python3")
@@ -744,6 +745,7 @@ fn native_kernels_and_the_interpreter_give_identical_bytes() {
         ("examples/hzz.ana", "k-hzz-example"),
         ("examples/poet_ttbar.ana", "k-poet"),
         ("tests/run/nanoaod_pieces.ana", "k-pieces"),
+        ("tests/run/profiles.ana", "k-profiles"),
     ] {
         let a = run_ok(ana, &format!("{name}-jit"), &[]);
         let b = run_ok(ana, &format!("{name}-interp"), &["--interpret"]);
@@ -2179,4 +2181,123 @@ fn only_blocks_fill_their_samples_only() {
     assert!(text.contains("  only simulation (%"), "{text}");
     assert!(text.contains("    fill n_mu_h ("), "{text}");
     assert!(text.contains("  only higgs (%"), "{text}");
+}
+
+/// Every number of a (nested) JSON array, with anac's "nan", "inf", "-inf" strings as numbers.
+fn floats_or_nan(v: &Value) -> Vec<f64> {
+    match v {
+        Value::Array(items) => items.iter().flat_map(floats_or_nan).collect(),
+        Value::Number(n) => vec![n.as_f64().unwrap_or(f64::NAN)],
+        Value::String(s) => match s.as_str() {
+            "nan" => vec![f64::NAN],
+            "inf" => vec![f64::INFINITY],
+            "-inf" => vec![f64::NEG_INFINITY],
+            other => panic!("not a number: {other}"),
+        },
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// Equal to 1e-9 relative, or both within 1e-12 of zero (sums of ±weights that cancel).
+fn near(a: f64, b: f64) -> bool {
+    close(a, b) || (a.abs() < 1e-12 && b.abs() < 1e-12)
+}
+
+#[test]
+fn profiles_equal_roots_own_tprofile_fill_bin_by_bin() {
+    if shared_data().is_none() {
+        return;
+    }
+    // ROOT's TProfile::Fill / TProfile2D::Fill of the same fills (tests/golden/profiles/).
+    let golden = json(&root().join("tests/golden/profiles/profiles.json"));
+    let golden = golden.as_object().expect("golden profiles");
+    assert_eq!(
+        golden.len(),
+        28,
+        "7 profiles x (3 weight variations + a sample variation)"
+    );
+    for (extra, name) in [
+        (&[][..], "profiles-jit"),
+        (&["--interpret"][..], "profiles-interp"),
+    ] {
+        let out = run_ok("tests/run/profiles.ana", name, extra);
+        let h = json(&out.join("histograms.json"));
+        let ours = h
+            .as_object()
+            .expect("histograms")
+            .values()
+            .filter(|v| v["storage"]["type"] == "weighted_mean")
+            .count();
+        assert_eq!(ours, golden.len(), "{extra:?}");
+        let (mut filled, mut with_variance) = (0, 0);
+        for (p, g) in golden {
+            let s = &h[p]["storage"];
+            assert_eq!(s["type"], "weighted_mean", "{p}");
+            let (w, w2) = (
+                floats_or_nan(&s["sum_of_weights"]),
+                floats_or_nan(&s["sum_of_weights_squared"]),
+            );
+            let (mean, var) = (floats_or_nan(&s["values"]), floats_or_nan(&s["variances"]));
+            let (gw, gw2) = (floats(&g["sumw"]), floats(&g["sumw2"]));
+            let (gwy, gwy2) = (floats(&g["sumwy"]), floats(&g["sumwy2"]));
+            assert_eq!(w.len(), gw.len(), "{p}");
+            for i in 0..gw.len() {
+                assert!(
+                    near(w[i], gw[i]),
+                    "{p} {extra:?} cell {i}: Σw {} vs {}",
+                    w[i],
+                    gw[i]
+                );
+                assert!(
+                    near(w2[i], gw2[i]),
+                    "{p} cell {i}: Σw² {} vs {}",
+                    w2[i],
+                    gw2[i]
+                );
+                // The mean: Σwy/Σw, 0 in an empty bin (as ROOT's GetBinContent).
+                let m = if gw[i] == 0.0 { 0.0 } else { gwy[i] / gw[i] };
+                assert!(near(mean[i], m), "{p} cell {i}: mean {} vs {m}", mean[i]);
+                // The variance (Σwy² − (Σwy)²/Σw)/(Σw − Σw²/Σw), where more than one fill gives
+                // it a denominator well away from rounding.
+                let d = gw[i] - gw2[i] / gw[i];
+                if gw[i] == 0.0 {
+                    assert!(
+                        var[i].is_nan(),
+                        "{p} cell {i}: variance {} of no fill",
+                        var[i]
+                    );
+                } else if d > 1e-6 * gw[i] {
+                    let v = (gwy2[i] - gwy[i] * gwy[i] / gw[i]) / d;
+                    let tol = 1e-7 * (gwy2[i] / gw[i]).abs().max(1e-12);
+                    assert!(
+                        (var[i] - v).abs() <= tol,
+                        "{p} cell {i}: variance {} vs {v}",
+                        var[i]
+                    );
+                    with_variance += 1;
+                }
+                filled += usize::from(gw[i] != 0.0);
+            }
+        }
+        assert!(
+            filled > 200 && with_variance > 180,
+            "{filled} {with_variance}"
+        );
+        // The TProfiles' raw sums and entries in histograms.root, through ROOT.
+        if python_ready() {
+            let r = Command::new("python3")
+                .arg(root().join("tests/scripts/check_run_outputs.py"))
+                .arg(&out)
+                .arg(root().join("tests/golden/profiles/profiles.json"))
+                .output()
+                .expect("python3 runs");
+            let stdout = String::from_utf8_lossy(&r.stdout);
+            assert!(
+                r.status.success() && stdout.contains("OK"),
+                "{stdout}\n{}",
+                String::from_utf8_lossy(&r.stderr)
+            );
+        }
+        let _ = std::fs::remove_dir_all(out);
+    }
 }

@@ -105,6 +105,8 @@ pub struct State {
     pub sx: [u64; 6],
     /// The third axis' fill (kind, bits) of a 3-D histogram.
     pub fz: [i64; 2],
+    /// A profile's averaged value (kind, bits) for the fill hooks (kind 0 absent, 1 int, 2 float).
+    pub pv: [i64; 2],
     /// Per context slot and collection: a four-vector cache, 5 words per element of the event
     /// (stamp, px, py, pz, E), for as many elements as the chunk's largest event has.
     pub p4c: *const *mut u64,
@@ -136,6 +138,8 @@ pub enum Fault {
     AbsentRegionWeight = 9,
     /// Column `err_aux2` of skim `err_aux` was absent.
     AbsentSkimValue = 10,
+    /// Profile `err_aux` had `err_aux2` averaged values for `err_val` positions.
+    ProfileCount = 11,
 }
 
 impl Fault {
@@ -151,6 +155,7 @@ impl Fault {
             8 => Fault::Correction,
             9 => Fault::AbsentRegionWeight,
             10 => Fault::AbsentSkimValue,
+            11 => Fault::ProfileCount,
             _ => return None,
         })
     }
@@ -165,7 +170,7 @@ pub struct Hooks {
     pub cut: extern "C" fn(*mut State, i64, i64),
     /// Histogram `h` in context slot `ctx`: (kind, bits) with kind 0 absent, 1 int, 2 float,
     /// 3 a string whose (pointer, length) is in `State::sx` at the axis; then the histogram's
-    /// own weight and whether it has one.
+    /// own weight and whether it has one. A profile's averaged value is in `State::pv`.
     pub fill1: extern "C" fn(*mut State, i64, i64, i64, i64, f64, i64),
     pub fill2: extern "C" fn(*mut State, i64, i64, i64, i64, i64, i64, f64, i64),
     /// As `fill2`, with the third axis' (kind, bits) in `State::fz`.
@@ -2771,41 +2776,69 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                 match spec.values.as_slice() {
                     [x] => {
                         let v = self.node(*x)?;
-                        match (v.x, v.p) {
-                            (X::L(l), p) => {
-                                // An absent list is one absent value.
-                                let present = p.unwrap_or_else(|| self.bconst(true));
-                                let (t, e, join) = (
-                                    self.b.create_block(),
-                                    self.b.create_block(),
-                                    self.b.create_block(),
-                                );
-                                self.b.ins().brif(present, t, &[], e, &[]);
-                                self.b.switch_to_block(t);
-                                self.fill_list(h, &l, weight)?;
-                                self.b.ins().jump(join, &[]);
-                                self.b.switch_to_block(e);
-                                let z = self.iconst(0);
-                                self.call(self.u.imp.fill1, &[st, hv, ctx, z, z, none, has]);
-                                self.b.ins().jump(join, &[]);
-                                self.b.switch_to_block(join);
+                        // A profile's averaged value, evaluated after the position.
+                        let vy = match spec.profile {
+                            Some(p) => Some(self.node(p)?),
+                            None => None,
+                        };
+                        let is_list = matches!(v.x, X::L(_))
+                            || vy.as_ref().is_some_and(|y| matches!(y.x, X::L(_)));
+                        if is_list {
+                            // An absent list is one absent value.
+                            let mut present = self.bconst(true);
+                            for o in std::iter::once(&v).chain(vy.as_ref()) {
+                                if let (X::L(_), Some(p)) = (&o.x, o.p) {
+                                    present = self.b.ins().band(present, p);
+                                }
                             }
-                            (x, p) => {
-                                let (k, bits) = self.fill_bits(&Val { x, p }, 0)?;
-                                let present = self.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
-                                let w = self.fill_weight(present, h, weight, none)?;
-                                self.call(self.u.imp.fill1, &[st, hv, ctx, k, bits, w, has]);
+                            let (t, e, join) = (
+                                self.b.create_block(),
+                                self.b.create_block(),
+                                self.b.create_block(),
+                            );
+                            self.b.ins().brif(present, t, &[], e, &[]);
+                            self.b.switch_to_block(t);
+                            self.fill_list(h, v, vy, weight)?;
+                            self.b.ins().jump(join, &[]);
+                            self.b.switch_to_block(e);
+                            let z = self.iconst(0);
+                            self.sstore(z, off!(pv));
+                            self.call(self.u.imp.fill1, &[st, hv, ctx, z, z, none, has]);
+                            self.b.ins().jump(join, &[]);
+                            self.b.switch_to_block(join);
+                        } else {
+                            let (k, bits) = self.fill_bits(&v, 0)?;
+                            let mut present = self.b.ins().icmp_imm_s(IntCC::NotEqual, k, 0);
+                            if let Some(vy) = &vy {
+                                let (ky, by) = self.fill_bits(vy, 1)?;
+                                let py = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
+                                present = self.b.ins().band(present, py);
+                                self.sstore(ky, off!(pv));
+                                self.sstore(by, off!(pv) + 8);
                             }
+                            let w = self.fill_weight(present, h, weight, none)?;
+                            self.call(self.u.imp.fill1, &[st, hv, ctx, k, bits, w, has]);
                         }
                     }
                     [x, y] => {
                         let vx = self.node(*x)?;
                         let vy = self.node(*y)?;
+                        let vz = match spec.profile {
+                            Some(p) => Some(self.node(p)?),
+                            None => None,
+                        };
                         let (kx, bx) = self.fill_bits(&vx, 0)?;
                         let (ky, by) = self.fill_bits(&vy, 1)?;
                         let a = self.b.ins().icmp_imm_s(IntCC::NotEqual, kx, 0);
                         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, ky, 0);
-                        let both = self.b.ins().band(a, b);
+                        let mut both = self.b.ins().band(a, b);
+                        if let Some(vz) = &vz {
+                            let (kz, bz) = self.fill_bits(vz, 2)?;
+                            let c = self.b.ins().icmp_imm_s(IntCC::NotEqual, kz, 0);
+                            both = self.b.ins().band(both, c);
+                            self.sstore(kz, off!(pv));
+                            self.sstore(bz, off!(pv) + 8);
+                        }
                         let w = self.fill_weight(both, h, weight, none)?;
                         self.call(self.u.imp.fill2, &[st, hv, ctx, kx, bx, ky, by, w, has]);
                     }
@@ -2997,15 +3030,79 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
         }
     }
 
-    /// Fills histogram `h` once per item of list `l` (present): the fill weights and the
-    /// histogram's own weight (a number, or a list with one item per value) first.
-    fn fill_list(&mut self, h: usize, l: &Lst, weight: Option<NodeId>) -> R<()> {
+    /// Fills histogram `h` once per item of the list among position `x` and a profile's
+    /// averaged value `y` (both lists: item by item, of equal lengths; a list against a value:
+    /// the value with each item). Lists are present; a value may be absent (each fill skipped).
+    /// When something is filled: the fill weights and the histogram's own weight (a number, or a
+    /// list with one item per fill) first, as the interpreter.
+    fn fill_list(&mut self, h: usize, x: Val, y: Option<Val>, weight: Option<NodeId>) -> R<()> {
         let st = self.st;
         let ctx = self.iconst(self.ctx as i64);
         let hv = self.iconst(h as i64);
-        let n = self.list_len(l);
-        let any = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
-        let l = l.clone();
+        let has = self.iconst(i64::from(weight.is_some()));
+        // (kind, bits) of a value that is not a list, computed once.
+        let one = |s: &mut Self, v: &Val, axis: i32| -> R<Option<(Value, Value)>> {
+            match v.x {
+                X::L(_) => Ok(None),
+                _ => s.fill_bits(v, axis).map(Some),
+            }
+        };
+        let xk = one(self, &x, 0)?;
+        let yk = match &y {
+            Some(y) => one(self, y, 1)?,
+            None => None,
+        };
+        let (n, lx, ly) = match (&x.x, y.as_ref().map(|y| &y.x)) {
+            (X::L(lx), Some(X::L(ly))) => {
+                let n = self.list_len(lx);
+                let m = self.list_len(ly);
+                let bad = self.b.ins().icmp(IntCC::NotEqual, m, n);
+                self.when(bad, |s| {
+                    let hv = s.iconst(h as i64);
+                    s.sstore(hv, off!(err_aux));
+                    s.sstore(m, off!(err_aux2));
+                    let nf = s.b.ins().fcvt_from_sint(F64, n);
+                    s.sstore(nf, off!(err_val));
+                    s.fault(Fault::ProfileCount);
+                    Ok(())
+                })?;
+                (n, Some(lx.clone()), Some(ly.clone()))
+            }
+            (X::L(lx), _) => (self.list_len(lx), Some(lx.clone()), None),
+            (_, Some(X::L(ly))) => (self.list_len(ly), None, Some(ly.clone())),
+            _ => return Err("a list fill without a list".into()),
+        };
+        // Whether the values that are not lists are present.
+        let mut present = self.bconst(true);
+        for (k, _) in xk.iter().chain(yk.iter()) {
+            let p = self.b.ins().icmp_imm_s(IntCC::NotEqual, *k, 0);
+            present = self.b.ins().band(present, p);
+        }
+        let some = self.b.ins().icmp_imm_s(IntCC::SignedGreaterThan, n, 0);
+        let any = self.b.ins().band(some, present);
+        // The item's (kind, bits) of the position, and the averaged value into `State::pv`.
+        let item = |s: &mut Self, j: Value| -> R<(Value, Value)> {
+            let (k, bits) = match (&lx, xk) {
+                (Some(l), _) => {
+                    let v = s.list_item(l, j)?;
+                    s.fill_bits(&Val::new(v), 0)?
+                }
+                (None, Some(kb)) => kb,
+                (None, None) => return Err("a list fill without a position".into()),
+            };
+            let yb = match (&ly, yk) {
+                (Some(l), _) => {
+                    let v = s.list_item(l, j)?;
+                    Some(s.fill_bits(&Val::new(v), 1)?)
+                }
+                (None, kb) => kb,
+            };
+            if let Some((ky, by)) = yb {
+                s.sstore(ky, off!(pv));
+                s.sstore(by, off!(pv) + 8);
+            }
+            Ok((k, bits))
+        };
         self.when(any, |s| {
             s.ensure_weights()?;
             // The weight: per event, or per element.
@@ -3046,10 +3143,8 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     }
                 }
             };
-            let has = s.iconst(i64::from(weight.is_some()));
             s.for_n(n, |s, j, _| {
-                let x = s.list_item(&l, j)?;
-                let (k, bits) = s.fill_bits(&Val::new(x), 0)?;
+                let (k, bits) = item(s, j)?;
                 let wj = match &w {
                     W::None => s.b.ins().f64const(0.0),
                     W::One(x) => *x,
@@ -3059,6 +3154,17 @@ impl<'u, 'p, 'f> Fx<'u, 'p, 'f> {
                     }
                 };
                 s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits, wj, has]);
+                Ok(())
+            })
+        })?;
+        // A value that is not a list is absent: every fill is skipped (the hook counts them).
+        let skip = self.b.ins().bxor_imm_s(present, 1);
+        let skip = self.b.ins().band(some, skip);
+        self.when(skip, |s| {
+            s.for_n(n, |s, j, _| {
+                let (k, bits) = item(s, j)?;
+                let none = s.b.ins().f64const(0.0);
+                s.call(s.u.imp.fill1, &[st, hv, ctx, k, bits, none, has]);
                 Ok(())
             })
         })

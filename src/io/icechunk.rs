@@ -132,12 +132,26 @@ fn documents(plan: &Plan, results: &Results) -> Vec<(String, Vec<u8>)> {
             "flow": "each axis has its underflow and overflow cells, as in histograms.json",
         });
         docs.push((format!("{}/zarr.json", g.path), group(attrs)));
-        for (array, pick) in [("sumw", 0), ("sumw2", 1)] {
-            let meta = array_meta(
-                &shape,
-                &dims,
-                json!({"contents": if pick == 0 { "sum of weights" } else { "sum of squared weights" }}),
-            );
+        // A profile also holds its Σw·y and Σw·y² (y the averaged value).
+        let arrays: &[(&str, usize, &str)] = if spec.profile.is_some() {
+            &[
+                ("sumw", 0, "sum of weights"),
+                ("sumw2", 1, "sum of squared weights"),
+                ("sumwy", 2, "sum of weight times the averaged value"),
+                (
+                    "sumwy2",
+                    3,
+                    "sum of weight times the averaged value squared",
+                ),
+            ]
+        } else {
+            &[
+                ("sumw", 0, "sum of weights"),
+                ("sumw2", 1, "sum of squared weights"),
+            ]
+        };
+        for &(array, pick, contents) in arrays {
+            let meta = array_meta(&shape, &dims, json!({ "contents": contents }));
             docs.push((
                 format!("{}/{array}/zarr.json", g.path),
                 serde_json::to_vec(&meta).expect("JSON of strings and numbers serializes"),
@@ -151,7 +165,7 @@ fn documents(plan: &Plan, results: &Results) -> Vec<(String, Vec<u8>)> {
                     .iter()
                     .position(|x| *x == h.variation)
                     .expect("listed");
-                let values = if pick == 0 { &h.sumw } else { &h.sumw2 };
+                let values = [&h.sumw, &h.sumw2, &h.sumwy, &h.sumwy2][pick];
                 let bytes: Vec<u8> = values.iter().flat_map(|x| x.to_le_bytes()).collect();
                 let zeros = "/0".repeat(cells.len());
                 docs.push((format!("{}/{array}/c/{p}/{v}{zeros}", g.path), bytes));

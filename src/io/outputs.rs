@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value as J, json};
 
-use crate::io::root::write::{Axis as RAxis, AxisEdges, Hist1D, Hist2D, Hist3D, RootWriter};
+use crate::io::root::write::{
+    Axis as RAxis, AxisEdges, Hist1D, Hist2D, Hist3D, Profile1D, Profile2D, RootWriter,
+};
 use crate::ir::{AxisKind, HistSpec, Plan};
 use crate::runtime::accum::extent;
 use crate::runtime::results::{NamedHist, Results};
@@ -165,17 +167,29 @@ pub fn histograms_json(plan: &Plan, results: &Results) -> Vec<u8> {
     let mut map = BTreeMap::new();
     for h in &results.hists {
         let spec = &plan.hists[h.spec];
+        let storage = if spec.profile.is_some() {
+            let (means, variances) = profile_moments(h);
+            json!({
+                "type": "weighted_mean",
+                "sum_of_weights": nested(spec, &h.sumw),
+                "sum_of_weights_squared": nested(spec, &h.sumw2),
+                "values": nested(spec, &means),
+                "variances": nested(spec, &variances),
+            })
+        } else {
+            json!({
+                "type": "weighted",
+                "values": nested(spec, &h.sumw),
+                "variances": nested(spec, &h.sumw2),
+            })
+        };
         map.insert(
             h.name.clone(),
             json!({
                 "uhi_schema": 1,
                 "writer_info": {"anac": {"version": env!("CARGO_PKG_VERSION")}},
                 "axes": spec.axes.iter().map(uhi_axis).collect::<Vec<_>>(),
-                "storage": {
-                    "type": "weighted",
-                    "values": nested(spec, &h.sumw),
-                    "variances": nested(spec, &h.sumw2),
-                },
+                "storage": storage,
                 "metadata": {
                     "name": h.name, "hist": spec.name, "region": spec.region,
                     "process": h.process, "variation": h.variation,
@@ -184,6 +198,26 @@ pub fn histograms_json(plan: &Plan, results: &Results) -> Vec<u8> {
         );
     }
     pretty(&J::Object(map.into_iter().collect()))
+}
+
+/// A profile's mean and variance of its averaged value per bin, as UHI's `weighted_mean` storage
+/// holds them: mean Σwy/Σw (0 for a bin with Σw = 0, as ROOT and boost-histogram report it) and
+/// the sample variance (Σwy² − (Σwy)²/Σw) / (Σw − Σw²/Σw) (NaN where that divides by zero, e.g. a
+/// bin with one fill).
+pub fn profile_moments(h: &NamedHist) -> (Vec<f64>, Vec<f64>) {
+    let mut means = Vec::with_capacity(h.sumw.len());
+    let mut vars = Vec::with_capacity(h.sumw.len());
+    for i in 0..h.sumw.len() {
+        let (w, w2, wy, wy2) = (h.sumw[i], h.sumw2[i], h.sumwy[i], h.sumwy2[i]);
+        means.push(if w == 0.0 { 0.0 } else { wy / w });
+        let d = w - w2 / w;
+        vars.push(if w == 0.0 || d == 0.0 {
+            f64::NAN
+        } else {
+            (wy2 - wy * wy / w) / d
+        });
+    }
+    (means, vars)
 }
 
 /// Pretty JSON with a final newline. (Serializing a `serde_json::Value` into memory cannot
@@ -441,7 +475,13 @@ fn write_root(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputE
     let mut seed = Vec::new();
     for h in &sorted {
         seed.extend_from_slice(h.name.as_bytes());
-        for x in h.sumw.iter().chain(&h.sumw2) {
+        for x in h
+            .sumw
+            .iter()
+            .chain(&h.sumw2)
+            .chain(&h.sumwy)
+            .chain(&h.sumwy2)
+        {
             seed.extend_from_slice(&x.to_le_bytes());
         }
     }
@@ -451,6 +491,62 @@ fn write_root(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputE
         let spec = &plan.hists[h.spec];
         let title = spec.name.clone();
         match spec.axes.as_slice() {
+            [x] if spec.profile.is_some() => {
+                let (sumwy, sumwy2) = (root_1d(x, &h.sumwy), root_1d(x, &h.sumwy2));
+                let (sumw, sumw2) = (root_1d(x, &h.sumw), root_1d(x, &h.sumw2));
+                let dims = [root_cells(&x.kind)];
+                let (tsumw, tsumw2) = in_range(&sumw, &sumw2, &dims);
+                let (tsumwy, tsumwy2) = in_range(&sumwy, &sumwy2, &dims);
+                w.write_profile1d(&Profile1D {
+                    hist: Hist1D {
+                        name: h.name.clone(),
+                        title,
+                        x: root_axis(x),
+                        sumw: sumwy,
+                        sumw2: sumwy2,
+                        entries: h.entries as f64,
+                        tsumw,
+                        tsumw2,
+                        tsumwx: 0.0,
+                        tsumwx2: 0.0,
+                    },
+                    bin_entries: sumw,
+                    bin_sumw2: sumw2,
+                    tsumwy,
+                    tsumwy2,
+                })
+                .map_err(rerr)?;
+            }
+            [x, y] if spec.profile.is_some() => {
+                let (sumwz, sumwz2) = (root_2d(x, y, &h.sumwy), root_2d(x, y, &h.sumwy2));
+                let (sumw, sumw2) = (root_2d(x, y, &h.sumw), root_2d(x, y, &h.sumw2));
+                let dims = [root_cells(&x.kind), root_cells(&y.kind)];
+                let (tsumw, tsumw2) = in_range(&sumw, &sumw2, &dims);
+                let (tsumwz, tsumwz2) = in_range(&sumwz, &sumwz2, &dims);
+                w.write_profile2d(&Profile2D {
+                    hist: Hist2D {
+                        name: h.name.clone(),
+                        title,
+                        x: root_axis(x),
+                        y: root_axis(y),
+                        sumw: sumwz,
+                        sumw2: sumwz2,
+                        entries: h.entries as f64,
+                        tsumw,
+                        tsumw2,
+                        tsumwx: 0.0,
+                        tsumwx2: 0.0,
+                        tsumwy: 0.0,
+                        tsumwy2: 0.0,
+                        tsumwxy: 0.0,
+                    },
+                    bin_entries: sumw,
+                    bin_sumw2: sumw2,
+                    tsumwz,
+                    tsumwz2,
+                })
+                .map_err(rerr)?;
+            }
             [x] => {
                 let n = extent(&x.kind);
                 let mut sumw = vec![0.0; root_cells(&x.kind)];
@@ -550,6 +646,27 @@ fn write_root(path: &Path, plan: &Plan, results: &Results) -> Result<(), OutputE
         }
     }
     w.finish().map_err(rerr)
+}
+
+/// Cells of a 1-D accumulator (UHI order) in ROOT's bin order.
+fn root_1d(x: &crate::ir::AxisSpec, v: &[f64]) -> Vec<f64> {
+    let mut out = vec![0.0; root_cells(&x.kind)];
+    for (c, val) in v.iter().enumerate() {
+        out[root_bin(&x.kind, c)] = *val;
+    }
+    out
+}
+
+/// Cells of a 2-D accumulator (UHI order, x-major) in ROOT's bin order (x fastest).
+fn root_2d(x: &crate::ir::AxisSpec, y: &crate::ir::AxisSpec, v: &[f64]) -> Vec<f64> {
+    let (rx, ry) = (root_cells(&x.kind), root_cells(&y.kind));
+    let ny = extent(&y.kind);
+    let mut out = vec![0.0; rx * ry];
+    for (c, val) in v.iter().enumerate() {
+        let (i, j) = (c / ny, c % ny);
+        out[root_bin(&x.kind, i) + rx * root_bin(&y.kind, j)] = *val;
+    }
+    out
 }
 
 /// ROOT's cell count of an axis (bins plus two flow bins).

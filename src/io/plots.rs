@@ -483,6 +483,10 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
     // (region, hist) groups in first-seen order.
     let mut groups: Vec<(String, String)> = Vec::new();
     for h in all.values() {
+        // Profiles (means per bin) are not drawn: they neither stack nor compare with data.
+        if h["storage"]["type"] == "weighted_mean" {
+            continue;
+        }
         let m = &h["metadata"];
         let key = (
             m["region"].as_str().unwrap_or("").to_string(),

@@ -317,12 +317,14 @@ impl Lower<'_> {
                 }
             }
             StmtKind::Hist(h) => {
-                let exprs: Vec<&Expr> = h.fills.iter().chain(&h.weight).collect();
+                let exprs: Vec<&Expr> = h.fills.iter().chain(&h.profile).chain(&h.weight).collect();
                 self.begin_site(format!("hist:{prefix}{}", h.name.name), &exprs, None);
                 let mut values = Vec::new();
                 for f in &h.fills {
                     values.push(self.expr(f)?);
                 }
+                // Evaluation order: the axes' values, the averaged value, the weight.
+                let profile = h.profile.as_ref().map(|p| self.expr(p)).transpose()?;
                 let weight = h.weight.as_ref().map(|w| self.expr(w)).transpose()?;
                 let mut axes = Vec::new();
                 for a in &h.axes {
@@ -335,6 +337,7 @@ impl Lower<'_> {
                     values,
                     weight,
                     axes,
+                    profile,
                 });
             }
             StmtKind::Counter { name, when } => {

@@ -584,6 +584,9 @@ pub struct HistSpec {
     /// fill a list with one factor per filled element.
     pub weight: Option<NodeId>,
     pub axes: Vec<AxisSpec>,
+    /// A profile's averaged value (`profile p = VALUE by X in ...`): a number, or for a 1-D
+    /// profile a list (one value per filled element); `None` for a histogram.
+    pub profile: Option<NodeId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -894,6 +897,7 @@ impl Plan {
                 Step::Cut { cond, .. } | Step::Require(cond) | Step::Scale(cond) => r.push(cond),
                 Step::Fill(h) => {
                     r.extend(self.hists[h].values.iter().copied());
+                    r.extend(self.hists[h].profile);
                     r.extend(self.hists[h].weight);
                 }
                 Step::Count(c) => r.extend(self.counters[c].when),

@@ -116,7 +116,10 @@ impl Plan {
                     let w = h
                         .weight
                         .map_or(String::new(), |w| format!(" weight %{}", w.0));
-                    writeln!(f, "  fill {} ({}){w} {:?}", h.name, v.join(", "), h.axes)?
+                    let p = h
+                        .profile
+                        .map_or(String::new(), |p| format!(" mean %{}", p.0));
+                    writeln!(f, "  fill {} ({}){p}{w} {:?}", h.name, v.join(", "), h.axes)?
                 }
                 Step::Count(c) => {
                     let c = &self.counters[c];

@@ -176,6 +176,7 @@ pub fn run(plan: Plan) -> Plan {
             .map(|h| HistSpec {
                 values: h.values.iter().map(|v| maps.n(*v)).collect(),
                 weight: h.weight.map(|w| maps.n(w)),
+                profile: h.profile.map(|p| maps.n(p)),
                 ..h.clone()
             })
             .collect(),

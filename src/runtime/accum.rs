@@ -95,6 +95,9 @@ pub fn cell(a: &AxisKind, v: FillVal) -> (usize, bool) {
 pub struct HistAcc {
     pub sumw: Vec<f64>,
     pub sumw2: Vec<f64>,
+    /// A profile's Σw·y and Σw·y² per bin (y the averaged value); empty for a histogram.
+    pub sumwy: Vec<f64>,
+    pub sumwy2: Vec<f64>,
     /// Fills skipped because a value was absent.
     pub skipped: u64,
     /// Values that were NaN (put in the overflow bin).
@@ -106,9 +109,12 @@ pub struct HistAcc {
 impl HistAcc {
     pub fn new(spec: &HistSpec) -> Self {
         let n: usize = spec.axes.iter().map(|a| extent(&a.kind)).product();
+        let p = if spec.profile.is_some() { n } else { 0 };
         HistAcc {
             sumw: vec![0.0; n],
             sumw2: vec![0.0; n],
+            sumwy: vec![0.0; p],
+            sumwy2: vec![0.0; p],
             skipped: 0,
             nan: 0,
             entries: 0,
@@ -121,16 +127,39 @@ impl HistAcc {
         self.entries += 1;
     }
 
+    /// A profile's fill: weight `w` and averaged value `y` in `cell` (as ROOT's `TProfile::Fill`:
+    /// Σw·y gets w·y, Σw·y² gets (w·y)·y). The interpreter and the kernels' hooks both call this.
+    pub fn add_profile(&mut self, cell: usize, w: f64, y: f64) {
+        self.add(cell, w);
+        let wy = w * y;
+        self.sumwy[cell] += wy;
+        self.sumwy2[cell] += wy * y;
+    }
+
     pub fn merge(&mut self, o: &HistAcc) {
-        for (a, b) in self.sumw.iter_mut().zip(&o.sumw) {
-            *a += b;
-        }
-        for (a, b) in self.sumw2.iter_mut().zip(&o.sumw2) {
-            *a += b;
+        for (mine, theirs) in [
+            (&mut self.sumw, &o.sumw),
+            (&mut self.sumw2, &o.sumw2),
+            (&mut self.sumwy, &o.sumwy),
+            (&mut self.sumwy2, &o.sumwy2),
+        ] {
+            for (a, b) in mine.iter_mut().zip(theirs) {
+                *a += b;
+            }
         }
         self.skipped += o.skipped;
         self.nan += o.nan;
         self.entries += o.entries;
+    }
+}
+
+/// A profile's averaged value as a number (`FillVal::I` for ints and bools); `None` when it is
+/// absent or not a number.
+pub fn profile_y(v: Option<FillVal>) -> Option<f64> {
+    match v? {
+        FillVal::I(i) => Some(i as f64),
+        FillVal::F(x) => Some(x),
+        FillVal::S(_) => None,
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::accum::{CVal, Cutflow, FillVal, OutputSet, cell, flat};
+use super::accum::{CVal, Cutflow, FillVal, OutputSet, cell, flat, profile_y};
 use super::columns::{Chunk, Col, Data};
 use super::eval::{Frame, SampleCtx, V};
 use super::random;
@@ -905,17 +905,57 @@ impl<'p> EventRunner<'p> {
                 match spec.values.as_slice() {
                     [x] => {
                         let v = ev(f.eval(ch, s, *x))?;
-                        let n = match v {
-                            V::L { len, .. } => len as usize,
-                            _ => 1,
+                        // A profile's averaged value, evaluated after the position.
+                        let vy = match spec.profile {
+                            Some(p) => Some(ev(f.eval(ch, s, p))?),
+                            None => None,
                         };
-                        let item = |f: &Frame, i: usize| match v {
+                        let len = |v: V| match v {
+                            V::L { len, .. } => Some(len as usize),
+                            _ => None,
+                        };
+                        let (lx, ly) = (len(v), vy.and_then(len));
+                        // An absent list is one absent value: one fill skipped.
+                        let is_list = |id: NodeId| {
+                            matches!(
+                                plan.nodes[id.0 as usize].ty.unwrap_optional().0,
+                                crate::sema::Type::List(_)
+                            )
+                        };
+                        if (is_list(*x) && lx.is_none())
+                            || spec.profile.is_some_and(|p| is_list(p) && ly.is_none())
+                        {
+                            for t in 0..nt {
+                                res.outputs[self.targets[ctx][t].0].hists[h].skipped += 1;
+                            }
+                            return Ok(());
+                        }
+                        if let (Some(a), Some(b)) = (lx, ly)
+                            && a != b
+                        {
+                            return Err((
+                                RunErrorKind::Eval,
+                                format!("profile `{}`: {b} values for {a} positions", spec.name),
+                            ));
+                        }
+                        let n = lx.or(ly).unwrap_or(1);
+                        let item = |f: &Frame, v: V, i: usize| match v {
                             V::L { .. } => f.list(v)[i],
                             _ => v,
                         };
+                        // The fill's position and, for a profile, its averaged value; `None`
+                        // when either is absent.
+                        let at = |f: &Frame, i: usize| {
+                            let fv = fill_val(f, ch, item(f, v, i))?;
+                            let y = match vy {
+                                Some(vy) => Some(profile_y(fill_val(f, ch, item(f, vy, i)))?),
+                                None => None,
+                            };
+                            Some((cell(&spec.axes[0].kind, fv), y))
+                        };
                         // The histogram's own weight: one number, or one per element.
                         let mut hw = HistWeight::None;
-                        if (0..n).any(|i| fill_val(f, ch, item(f, i)).is_some()) {
+                        if (0..n).any(|i| at(f, i).is_some()) {
                             self.fill_weights(f, ch, s, ctx)?;
                             if let Some(w) = spec.weight {
                                 let v = ev(f.eval(ch, s, w))?;
@@ -923,7 +963,7 @@ impl<'p> EventRunner<'p> {
                             }
                         }
                         for i in 0..n {
-                            let Some(fv) = fill_val(f, ch, item(f, i)) else {
+                            let Some(((c, nan), y)) = at(f, i) else {
                                 for t in 0..nt {
                                     res.outputs[self.targets[ctx][t].0].hists[h].skipped += 1;
                                 }
@@ -936,19 +976,31 @@ impl<'p> EventRunner<'p> {
                                     Some(list_weight(f, start + i as u32, &spec.name)?)
                                 }
                             };
-                            let (c, nan) = cell(&spec.axes[0].kind, fv);
                             for t in 0..nt {
                                 let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
                                 let wt = self.weights[t] * self.scale;
-                                acc.add(c, k.map_or(wt, |k| wt * k));
-                                acc.nan += nan as u64;
+                                let w = k.map_or(wt, |k| wt * k);
+                                match y {
+                                    Some(y) => acc.add_profile(c, w, y),
+                                    None => acc.add(c, w),
+                                }
+                                acc.nan += (nan || y.is_some_and(f64::is_nan)) as u64;
                             }
                         }
                     }
                     [x, y] => {
                         let vx = ev(f.eval(ch, s, *x))?;
                         let vy = ev(f.eval(ch, s, *y))?;
-                        let (Some(fx), Some(fy)) = (fill_val(f, ch, vx), fill_val(f, ch, vy))
+                        let vz = match spec.profile {
+                            Some(p) => Some(ev(f.eval(ch, s, p))?),
+                            None => None,
+                        };
+                        let z = match vz {
+                            Some(vz) => profile_y(fill_val(f, ch, vz)).map(Some),
+                            None => Some(None),
+                        };
+                        let (Some(fx), Some(fy), Some(z)) =
+                            (fill_val(f, ch, vx), fill_val(f, ch, vy), z)
                         else {
                             for t in 0..nt {
                                 res.outputs[self.targets[ctx][t].0].hists[h].skipped += 1;
@@ -969,8 +1021,12 @@ impl<'p> EventRunner<'p> {
                         for t in 0..nt {
                             let acc = &mut res.outputs[self.targets[ctx][t].0].hists[h];
                             let wt = self.weights[t] * self.scale;
-                            acc.add(at, k.map_or(wt, |k| wt * k));
-                            acc.nan += (nx || ny) as u64;
+                            let w = k.map_or(wt, |k| wt * k);
+                            match z {
+                                Some(z) => acc.add_profile(at, w, z),
+                                None => acc.add(at, w),
+                            }
+                            acc.nan += (nx || ny || z.is_some_and(f64::is_nan)) as u64;
                         }
                     }
                     [x, y, z] => {

@@ -12,7 +12,7 @@
 //! state); a hook never panics across the kernel's frames (indices come from the plan the
 //! kernels were compiled from).
 
-use super::accum::{CVal, FillVal, cell, flat};
+use super::accum::{CVal, FillVal, HistAcc, cell, flat};
 use super::columns::{Chunk, Data};
 use super::engine::{RunErrorKind, UnitResult};
 use super::eval::SampleCtx;
@@ -184,6 +184,28 @@ fn fill_val(s: &State, axis: usize, kind: i64, bits: i64) -> Option<FillVal<'_>>
     }
 }
 
+/// A profile's averaged value for histogram `h`, from `State::pv`: `Some(None)` for a histogram,
+/// `None` when absent.
+fn profile_of(s: &State, plan: &Plan, h: usize) -> Option<Option<f64>> {
+    if plan.hists[h].profile.is_none() {
+        return Some(None);
+    }
+    match s.pv[0] {
+        1 => Some(Some(s.pv[1] as f64)),
+        2 => Some(Some(f64::from_bits(s.pv[1] as u64))),
+        _ => None,
+    }
+}
+
+/// One fill of weight `w` in `cell` (a profile's with value `y`), as the interpreter's.
+fn fill_acc(acc: &mut HistAcc, cell: usize, w: f64, y: Option<f64>, nan: bool) {
+    match y {
+        Some(y) => acc.add_profile(cell, w, y),
+        None => acc.add(cell, w),
+    }
+    acc.nan += (nan || y.is_some_and(f64::is_nan)) as u64;
+}
+
 extern "C" fn hook_fill1(
     st: *mut State,
     h: i64,
@@ -197,7 +219,7 @@ extern "C" fn hook_fill1(
     let (s, host, res, plan) = unsafe { parts(st) };
     let h = h as usize;
     let targets = &host.targets[ctx as usize];
-    let Some(v) = fill_val(s, 0, kind, bits) else {
+    let (Some(v), Some(y)) = (fill_val(s, 0, kind, bits), profile_of(s, plan, h)) else {
         for &(o, _) in targets {
             res.outputs[o].hists[h].skipped += 1;
         }
@@ -206,8 +228,7 @@ extern "C" fn hook_fill1(
     let (c, nan) = cell(&plan.hists[h].axes[0].kind, v);
     for &(o, f) in targets {
         let acc = &mut res.outputs[o].hists[h];
-        acc.add(c, with_hist_weight(weight(s, f), hw, has));
-        acc.nan += nan as u64;
+        fill_acc(acc, c, with_hist_weight(weight(s, f), hw, has), y, nan);
     }
 }
 
@@ -227,7 +248,11 @@ extern "C" fn hook_fill2(
     let (s, host, res, plan) = unsafe { parts(st) };
     let h = h as usize;
     let targets = &host.targets[ctx as usize];
-    let (Some(x), Some(y)) = (fill_val(s, 0, kx, bx), fill_val(s, 1, ky, by)) else {
+    let (Some(x), Some(y), Some(z)) = (
+        fill_val(s, 0, kx, bx),
+        fill_val(s, 1, ky, by),
+        profile_of(s, plan, h),
+    ) else {
         for &(o, _) in targets {
             res.outputs[o].hists[h].skipped += 1;
         }
@@ -239,8 +264,13 @@ extern "C" fn hook_fill2(
     let at = flat(&spec.axes, &[cx, cy]);
     for &(o, f) in targets {
         let acc = &mut res.outputs[o].hists[h];
-        acc.add(at, with_hist_weight(weight(s, f), hw, has));
-        acc.nan += (nx || ny) as u64;
+        fill_acc(
+            acc,
+            at,
+            with_hist_weight(weight(s, f), hw, has),
+            z,
+            nx || ny,
+        );
     }
 }
 
@@ -520,6 +550,7 @@ impl<'k> Native<'k> {
             p4tmp: [0.0; 4],
             sx: [0; 6],
             fz: [0; 2],
+            pv: [0; 2],
             p4c: std::ptr::null(),
             host: std::ptr::null_mut(),
             grow_idx,
@@ -723,6 +754,18 @@ impl<'k> Native<'k> {
                 RunErrorKind::Eval,
                 format!(
                     "histogram `{}`: {} weights for {} values",
+                    plan.hists
+                        .get(s.err_aux as usize)
+                        .map_or("?", |h| h.name.as_str()),
+                    s.err_aux2,
+                    s.err_val
+                ),
+                entry,
+            ),
+            Some(Fault::ProfileCount) => (
+                RunErrorKind::Eval,
+                format!(
+                    "profile `{}`: {} values for {} positions",
                     plan.hists
                         .get(s.err_aux as usize)
                         .map_or("?", |h| h.name.as_str()),

@@ -24,6 +24,9 @@ pub struct NamedHist {
     pub variation: String,
     pub sumw: Vec<f64>,
     pub sumw2: Vec<f64>,
+    /// A profile's Σw·y and Σw·y² per bin; empty for a histogram.
+    pub sumwy: Vec<f64>,
+    pub sumwy2: Vec<f64>,
     pub entries: u64,
     /// Fills skipped because the value was absent, and NaN values put in the overflow bin.
     pub skipped: u64,
@@ -165,6 +168,8 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                     variation: ov.name.clone(),
                     sumw: acc.sumw.clone(),
                     sumw2: acc.sumw2.clone(),
+                    sumwy: acc.sumwy.clone(),
+                    sumwy2: acc.sumwy2.clone(),
                     entries: acc.entries,
                     skipped: acc.skipped,
                     nan: acc.nan,
@@ -236,7 +241,11 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
             }
             continue;
         }
+        // Profiles are means, not counts: `derive` arithmetic is for histograms only.
         for (h, spec) in plan.hists.iter().enumerate() {
+            if spec.profile.is_some() {
+                continue;
+            }
             // A histogram of an `only` block that some process it refers to does not have:
             // the derived one is absent too.
             if let Some(k) = blocks.hists[h] {
@@ -262,6 +271,8 @@ pub fn assemble(plan: &Plan, jobs: &[Job], results: &[JobResult]) -> Result<Resu
                 variation: "nominal".into(),
                 sumw,
                 sumw2,
+                sumwy: Vec::new(),
+                sumwy2: Vec::new(),
                 entries: 0,
                 skipped: 0,
                 nan: 0,

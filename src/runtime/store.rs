@@ -29,7 +29,9 @@ const BATCH_MAGIC: &[u8; 8] = b"ANACBTCH";
 const BATCH_SECONDS: f64 = 1.0;
 /// ... or this many units, or is this old.
 const BATCH_MAX_UNITS: usize = 256;
-const VERSION: u32 = 2;
+/// The unit file layout (3: a histogram also holds a profile's Σw·y and Σw·y²; a unit also
+/// holds its skims' rows).
+const VERSION: u32 = 3;
 
 /// What a store was made from, so that `anac merge` can name the results again.
 #[derive(Debug, Clone)]
@@ -483,6 +485,8 @@ fn encode(id: &str, p: &Partial) -> Vec<u8> {
         for h in &o.hists {
             put_f64s(&mut b, &h.sumw);
             put_f64s(&mut b, &h.sumw2);
+            put_f64s(&mut b, &h.sumwy);
+            put_f64s(&mut b, &h.sumwy2);
             put_u64(&mut b, h.skipped);
             put_u64(&mut b, h.nan);
             put_u64(&mut b, h.entries);
@@ -656,14 +660,18 @@ fn decode(bytes: &[u8], id: &str) -> Result<Partial, String> {
     let n_out = r.count(24)?;
     let mut outputs = Vec::with_capacity(n_out);
     for _ in 0..n_out {
-        let nh = r.count(40)?;
+        let nh = r.count(56)?;
         let mut hists = Vec::with_capacity(nh);
         for _ in 0..nh {
             let sumw = r.f64s()?;
             let sumw2 = r.f64s()?;
+            let sumwy = r.f64s()?;
+            let sumwy2 = r.f64s()?;
             hists.push(HistAcc {
                 sumw,
                 sumw2,
+                sumwy,
+                sumwy2,
                 skipped: r.u64()?,
                 nan: r.u64()?,
                 entries: r.u64()?,
@@ -784,6 +792,8 @@ mod tests {
                 hists: vec![HistAcc {
                     sumw: vec![1.5, f64::NAN, -0.0, f64::INFINITY],
                     sumw2: vec![2.25, 0.0, 0.0, 1e300],
+                    sumwy: vec![3.0, -1.0, 0.0, 2.5],
+                    sumwy2: vec![6.0, 1.0, 0.0, 6.25],
                     skipped: 3,
                     nan: 1,
                     entries: 7,

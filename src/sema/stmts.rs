@@ -27,6 +27,8 @@ pub const UNKNOWN_REGION: Code = Code("anac::sema::unknown-region");
 pub const CONSTANT_CUT: Code = Code("anac::sema::constant-cut");
 /// A histogram whose number of fill values differs from its number of axes.
 pub const HIST_DIMENSIONS: Code = Code("anac::sema::hist-dimensions");
+/// A profile with more than two axes, or a 2-D profile whose averaged value is a list.
+pub const PROFILE_DIMENSIONS: Code = Code("anac::sema::profile-dimensions");
 
 /// What a region leaves for the regions built on it.
 struct RegionScope {
@@ -219,14 +221,9 @@ impl Checker<'_> {
     fn hist_weight(&mut self, w: &ast::Expr, h: &ast::Hist) {
         self.random_ok = true;
         let (t, _) = self.expr(w);
-        let fill_is_list = h.fills.len() == 1
-            && matches!(
-                self.out
-                    .types
-                    .get(&h.fills[0].id)
-                    .map(|t| t.unwrap_optional().0),
-                Some(Type::List(_))
-            );
+        // A profile fills once per element when its position or its averaged value is a list.
+        let fill_is_list =
+            h.fills.len() == 1 && h.fills.iter().chain(&h.profile).any(|e| self.is_list(e));
         let ok = match t.unwrap_optional().0 {
             Type::List(item) if fill_is_list => item.unwrap_optional().0.is_numeric(),
             inner => inner.is_numeric() || *inner == Type::Error,
@@ -254,6 +251,62 @@ impl Checker<'_> {
         cuts: &mut Cuts<'_>,
     ) {
         self.stmt(s, index, facts, cuts);
+    }
+
+    /// Whether checked expression `e` is a list (possibly absent).
+    fn is_list(&self, e: &ast::Expr) -> bool {
+        matches!(
+            self.out.types.get(&e.id).map(|t| t.unwrap_optional().0),
+            Some(Type::List(_))
+        )
+    }
+
+    /// A profile's averaged value: a number or bool (possibly absent), a list of them for a 1-D
+    /// profile; one or two axes.
+    fn profile(&mut self, h: &ast::Hist, value: &ast::Expr) {
+        let (t, _) = self.expr(value);
+        let inner = match t.unwrap_optional().0 {
+            Type::List(x) => x.unwrap_optional().0.clone(),
+            x => x.clone(),
+        };
+        if !(inner.is_numeric() || inner.is_boolish() || inner == Type::Error) {
+            self.mismatch(
+                value.span,
+                &t,
+                format!(
+                    "a profile's averaged value must be a number or a list of numbers, found {t}"
+                ),
+            );
+        }
+        if h.fills.len() > 2 {
+            self.error(
+                PROFILE_DIMENSIONS,
+                h.name.span,
+                format!(
+                    "profile `{}` has {} axes; profiles have one or two",
+                    h.name.name,
+                    h.fills.len()
+                ),
+                "too many axes",
+            )
+            .help = Some(
+                "a profile is the mean of a value per bin of one or two axes (TProfile, \
+                 TProfile2D); fill a region per slice of the third"
+                    .into(),
+            );
+        } else if h.fills.len() == 2 && self.is_list(value) {
+            self.error(
+                PROFILE_DIMENSIONS,
+                value.span,
+                "a 2-D profile takes one averaged value per event; this is a list".into(),
+                "a list (one value per element)",
+            )
+            .help = Some(
+                "profile the list against one axis (`profile p = jets.pt by jets.eta in ...`), \
+                 or pick one element (`jets[0].pt`)"
+                    .into(),
+            );
+        }
     }
 
     fn stmt(&mut self, s: &Stmt, index: usize, facts: &mut Facts, cuts: &mut Cuts<'_>) {
@@ -384,6 +437,9 @@ impl Checker<'_> {
                 for f in &h.fills {
                     self.fill_value(f, "a histogram fill value");
                 }
+                if let Some(p) = &h.profile {
+                    self.profile(h, p);
+                }
                 if let Some(w) = &h.weight {
                     self.hist_weight(w, h);
                 }
@@ -392,14 +448,23 @@ impl Checker<'_> {
                         HIST_DIMENSIONS,
                         h.name.span,
                         format!(
-                            "histogram `{}` has {} fill value(s) but {} axis/axes",
+                            "{} `{}` has {} fill value(s) but {} axis/axes",
+                            if h.profile.is_some() {
+                                "profile"
+                            } else {
+                                "histogram"
+                            },
                             h.name.name,
                             h.fills.len(),
                             h.axes.len()
                         ),
                         "fill values and axes must match",
                     )
-                    .help = Some("a 2-D histogram is `hist h = (x, y) in AXIS, AXIS`".into());
+                    .help = Some(if h.profile.is_some() {
+                        "a 2-D profile is `profile p = VALUE by (x, y) in AXIS, AXIS`".into()
+                    } else {
+                        "a 2-D histogram is `hist h = (x, y) in AXIS, AXIS`".into()
+                    });
                 } else if h.fills.len() > 3 {
                     self.error(
                         HIST_DIMENSIONS,

@@ -227,7 +227,8 @@ pub struct SkimItem {
     pub value: Expr,
 }
 
-/// `hist NAME = EXPR in AXIS` or `hist NAME = (EXPR, EXPR) in AXIS, AXIS`.
+/// `hist NAME = EXPR in AXIS` or `hist NAME = (EXPR, EXPR) in AXIS, AXIS`; also a profile,
+/// `profile NAME = VALUE by EXPR in AXIS` (a histogram that also sums w·VALUE and w·VALUE²).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hist {
     pub name: Ident,
@@ -237,6 +238,9 @@ pub struct Hist {
     /// a list, like a list fill).
     pub weight: Option<Expr>,
     pub axes: Vec<Axis>,
+    /// `profile NAME = VALUE by X in ...`: the value averaged per bin (`fills` are the axes'
+    /// values); `None` for a `hist`.
+    pub profile: Option<Expr>,
 }
 
 /// `regular(25, 50, 550) "label"`; the kind is checked by sema.

@@ -74,6 +74,8 @@ fn is_keyword(rule: Rule) -> bool {
             | kw_cut
             | kw_weight
             | kw_hist
+            | kw_profile
+            | kw_by
             | kw_in
             | kw_counter
             | kw_when
@@ -283,8 +285,20 @@ impl<'s> Builder<'s> {
                     value: self.expr_of(v)?,
                 }
             }
-            Rule::hist_s => {
-                let (Some(n), Some(fill)) = (it.next(), it.next()) else {
+            Rule::hist_s | Rule::profile_s => {
+                let Some(n) = it.next() else {
+                    return Err(self.internal(span));
+                };
+                // A profile's averaged value comes first: `profile p = VALUE by X in ...`.
+                let profile = if rule == Rule::profile_s {
+                    let Some(v) = it.next() else {
+                        return Err(self.internal(span));
+                    };
+                    Some(self.expr_of(v)?)
+                } else {
+                    None
+                };
+                let Some(fill) = it.next() else {
                     return Err(self.internal(span));
                 };
                 let fills = if fill.as_rule() == Rule::tuple {
@@ -313,6 +327,7 @@ impl<'s> Builder<'s> {
                     fills,
                     weight,
                     axes,
+                    profile,
                 })
             }
             Rule::counter_s => {

@@ -27,8 +27,11 @@ fn describe(rule: Rule) -> &'static str {
         | region_s | vary_s | derive_s | kw_analysis | kw_tree | kw_samples | kw_lumi
         | kw_output | kw_const | kw_object | kw_let | kw_cut | kw_weight | kw_region | kw_hist
         | kw_vary | kw_derive | kw_counter | kw_collect | correction_s | kw_correction | fn_s
-        | kw_fn | table_s | kw_table | only_s | kw_only => "a new statement",
+        | kw_fn | table_s | kw_table | only_s | kw_only | profile_s | kw_profile => {
+            "a new statement"
+        }
         skim_item => "a skimmed value (`NAME = EXPR` or an expression)",
+        kw_by => "`by`",
         table_edges | kw_edges => "`edges NAME [...]`",
         edge_list => "`[` starting a list of bin edges",
         table_values | kw_values => "`values [...]`",
@@ -37,7 +40,8 @@ fn describe(rule: Rule) -> &'static str {
         kw_from => "`from`",
         field_name => "`COLLECTION.FIELD`",
         region_item => {
-            "a region statement (`cut`, `let`, `weight`, `hist`, `counter`, `collect`, `only`)"
+            "a region statement (`cut`, `let`, `weight`, `hist`, `profile`, `counter`, `collect`, \
+             `skim`, `only`)"
         }
         region_from => "`from REGION`",
         expr | cond_expr | op_expr | operand | primary | call | paren | lumi_ref | kw_true

@@ -82,7 +82,12 @@ impl Inliner<'_> {
             | StmtKind::Weight { value } => self.expr(value, 1),
             StmtKind::Cut { cond, .. } => self.expr(cond, 1),
             StmtKind::Hist(h) => {
-                for e in h.fills.iter_mut().chain(h.weight.as_mut()) {
+                for e in h
+                    .fills
+                    .iter_mut()
+                    .chain(h.weight.as_mut())
+                    .chain(h.profile.as_mut())
+                {
                     self.expr(e, 1);
                 }
                 for a in &mut h.axes {

@@ -1,7 +1,9 @@
-//! Histograms as ROOT stores them: `TH1D` and `TH2D` with their axes and statistics.
+//! Histograms as ROOT stores them: `TH1D`, `TH2D`, `TH3D`, and the profiles `TProfile` and
+//! `TProfile2D`, with their axes and statistics.
 //!
-//! Input: [`Hist1D`] / [`Hist2D`] (bin contents including flow bins, in ROOT's bin order).
-//! Output: the serialized object payload for a key of class `TH1D` / `TH2D`.
+//! Input: [`Hist1D`] / [`Hist2D`] / [`Hist3D`] / [`Profile1D`] / [`Profile2D`] (bin contents
+//! including flow bins, in ROOT's bin order). Output: the serialized object payload for a key of
+//! that class.
 //!
 //! Invariants: contents are validated before serialization (bin counts, monotonic edges, matching
 //! variance length), so the bytes always describe a consistent histogram. Drawing attributes get
@@ -156,12 +158,96 @@ fn check_cells(name: &str, sumw: &[f64], sumw2: &[f64], cells: usize) -> Result<
     Ok(())
 }
 
+/// A one-dimensional profile (`TProfile`): per bin the mean of a value y. `hist` holds Σw·y as
+/// its contents (`sumw`) and Σw·y² as its squared errors (`sumw2`); the statistics are those of
+/// the fills' weights (fTsumw, fTsumw2 over the in-range bins).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile1D {
+    pub hist: Hist1D,
+    /// Σw per bin (ROOT's fBinEntries), same layout as the contents.
+    pub bin_entries: Vec<f64>,
+    /// Σw² per bin (fBinSumw2).
+    pub bin_sumw2: Vec<f64>,
+    /// Σw·y and Σw·y² over the in-range bins.
+    pub tsumwy: f64,
+    pub tsumwy2: f64,
+}
+
+/// A two-dimensional profile (`TProfile2D`), as [`Profile1D`] over a [`Hist2D`] (the averaged
+/// value is ROOT's z).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile2D {
+    pub hist: Hist2D,
+    pub bin_entries: Vec<f64>,
+    pub bin_sumw2: Vec<f64>,
+    pub tsumwz: f64,
+    pub tsumwz2: f64,
+}
+
+/// The members a profile class adds to its histogram base, in streaming order.
+fn profile_tail(
+    b: &mut Buf,
+    name: &str,
+    cells: usize,
+    entries: &[f64],
+    sumw2: &[f64],
+    moments: [f64; 2],
+) -> Result<(), WriteError> {
+    for (what, v) in [
+        ("bin entries", entries),
+        ("bin sums of squared weights", sumw2),
+    ] {
+        if v.len() != cells {
+            return Err(WriteError::Invalid(format!(
+                "profile {name}: {} {what}, expected {cells}",
+                v.len()
+            )));
+        }
+    }
+    b.array_f64(entries); // fBinEntries
+    b.i32(0); // fErrorMode: kERRORMEAN (the error of the mean)
+    b.f64(0.0); // fYmin / fZmin: no limits on the averaged value
+    b.f64(0.0); // fYmax / fZmax
+    b.f64(moments[0]); // fTsumwy / fTsumwz
+    b.f64(moments[1]); // fTsumwy2 / fTsumwz2
+    b.array_f64(sumw2); // fBinSumw2
+    Ok(())
+}
+
+/// Serializes a `TProfile` payload for a key of `keylen` bytes.
+pub fn tprofile(p: &Profile1D, keylen: u32) -> Result<Vec<u8>, WriteError> {
+    let mut b = Buf::new(keylen);
+    let top = b.begin_section(7);
+    let cells = th1d_into(&mut b, &p.hist)?;
+    let (e, w2) = (&p.bin_entries, &p.bin_sumw2);
+    profile_tail(&mut b, &p.hist.name, cells, e, w2, [p.tsumwy, p.tsumwy2])?;
+    b.end_section(top);
+    Ok(b.data)
+}
+
+/// Serializes a `TProfile2D` payload for a key of `keylen` bytes.
+pub fn tprofile2d(p: &Profile2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
+    let mut b = Buf::new(keylen);
+    let top = b.begin_section(8);
+    let cells = th2d_into(&mut b, &p.hist)?;
+    let (e, w2) = (&p.bin_entries, &p.bin_sumw2);
+    profile_tail(&mut b, &p.hist.name, cells, e, w2, [p.tsumwz, p.tsumwz2])?;
+    b.end_section(top);
+    Ok(b.data)
+}
+
 /// Serializes a `TH1D` payload for a key of `keylen` bytes.
 pub fn th1d(h: &Hist1D, keylen: u32) -> Result<Vec<u8>, WriteError> {
+    let mut b = Buf::new(keylen);
+    th1d_into(&mut b, h)?;
+    Ok(b.data)
+}
+
+/// Writes a `TH1D` (its own section) into `b`; returns its cell count.
+fn th1d_into(b: &mut Buf, h: &Hist1D) -> Result<usize, WriteError> {
     h.x.validate(&format!("histogram {} x axis", h.name))?;
     let cells = h.x.bins() + 2;
     check_cells(&h.name, &h.sumw, &h.sumw2, cells)?;
-    let mut b = Buf::new(keylen);
     let top = b.begin_section(3);
     let stats = Stats {
         entries: h.entries,
@@ -171,7 +257,7 @@ pub fn th1d(h: &Hist1D, keylen: u32) -> Result<Vec<u8>, WriteError> {
         tsumwx2: h.tsumwx2,
     };
     th1(
-        &mut b,
+        b,
         &h.name,
         &h.title,
         [&h.x, &unit_axis(), &unit_axis()],
@@ -181,11 +267,18 @@ pub fn th1d(h: &Hist1D, keylen: u32) -> Result<Vec<u8>, WriteError> {
     );
     b.array_f64(&h.sumw);
     b.end_section(top);
-    Ok(b.data)
+    Ok(cells)
 }
 
 /// Serializes a `TH2D` payload for a key of `keylen` bytes.
 pub fn th2d(h: &Hist2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
+    let mut b = Buf::new(keylen);
+    th2d_into(&mut b, h)?;
+    Ok(b.data)
+}
+
+/// Writes a `TH2D` (its own section) into `b`; returns its cell count.
+fn th2d_into(b: &mut Buf, h: &Hist2D) -> Result<usize, WriteError> {
     h.x.validate(&format!("histogram {} x axis", h.name))?;
     h.y.validate(&format!("histogram {} y axis", h.name))?;
     let cells = (h.x.bins() + 2)
@@ -193,7 +286,6 @@ pub fn th2d(h: &Hist2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
         .filter(|&c| c < i32::MAX as usize / 8)
         .ok_or_else(|| WriteError::Invalid(format!("histogram {}: too many bins", h.name)))?;
     check_cells(&h.name, &h.sumw, &h.sumw2, cells)?;
-    let mut b = Buf::new(keylen);
     let top = b.begin_section(4);
     let th2 = b.begin_section(5);
     let stats = Stats {
@@ -204,7 +296,7 @@ pub fn th2d(h: &Hist2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
         tsumwx2: h.tsumwx2,
     };
     th1(
-        &mut b,
+        b,
         &h.name,
         &h.title,
         [&h.x, &h.y, &unit_axis()],
@@ -219,7 +311,7 @@ pub fn th2d(h: &Hist2D, keylen: u32) -> Result<Vec<u8>, WriteError> {
     b.end_section(th2);
     b.array_f64(&h.sumw);
     b.end_section(top);
-    Ok(b.data)
+    Ok(cells)
 }
 
 /// Serializes a `TH3D` payload for a key of `keylen` bytes. The moments of the axes' values

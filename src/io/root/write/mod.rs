@@ -1,4 +1,5 @@
-//! anac's ROOT file writer: histograms (`TH1D`, `TH2D`) and flat trees (`TTree`, including
+//! anac's ROOT file writer: histograms (`TH1D`, `TH2D`, `TH3D`), profiles (`TProfile`,
+//! `TProfile2D`) and flat trees (`TTree`, including
 //! `std::vector<T>` branches) in a new file, in its top directory or in subdirectories.
 //!
 //! Input: [`Hist1D`], [`Hist2D`] and [`Tree`] values. Output: a ROOT file that ROOT and uproot read
@@ -28,7 +29,7 @@ mod tree_object;
 
 use std::path::{Path, PathBuf};
 
-pub use hist::{Axis, AxisEdges, Hist1D, Hist2D, Hist3D};
+pub use hist::{Axis, AxisEdges, Hist1D, Hist2D, Hist3D, Profile1D, Profile2D};
 pub use tree::{Branch, BranchData, Column, Tree};
 
 use file::{DirId, KeyName, Sink};
@@ -183,6 +184,18 @@ impl RootWriter {
 
     pub fn write_hist3d(&mut self, h: &Hist3D) -> Result<(), WriteError> {
         self.write_listed("TH3D", &h.name, &h.title, |k| hist::th3d(h, k))
+    }
+
+    /// Writes a `TProfile`.
+    pub fn write_profile1d(&mut self, p: &Profile1D) -> Result<(), WriteError> {
+        let h = &p.hist;
+        self.write_listed("TProfile", &h.name, &h.title, |k| hist::tprofile(p, k))
+    }
+
+    /// Writes a `TProfile2D`.
+    pub fn write_profile2d(&mut self, p: &Profile2D) -> Result<(), WriteError> {
+        let h = &p.hist;
+        self.write_listed("TProfile2D", &h.name, &h.title, |k| hist::tprofile2d(p, k))
     }
 
     /// Writes a `TTree`: its baskets first, then the tree object that points at them.
