@@ -75,8 +75,20 @@ pub(super) const UCHAR: i32 = 11;
 pub(super) const USHORT: i32 = 12;
 pub(super) const UINT: i32 = 13;
 pub(super) const BITS: i32 = 15;
+
 pub(super) const LONG64: i32 = 16;
 pub(super) const BOOL: i32 = 18;
+
+/// `fErrorMode` of `TProfile` and `TProfile2D`: an enum stored as an int.
+const ERROR_MODE: Elem = Elem {
+    name: "fErrorMode",
+    title: "How bin errors are computed",
+    kind: Kind::Basic {
+        ty: INT,
+        size: 4,
+        type_name: "EErrorType",
+    },
+};
 
 pub(super) const fn basic(name: &'static str, title: &'static str, ty: i32) -> Elem {
     let (size, type_name) = match ty {
@@ -494,15 +506,7 @@ static CLASSES: &[ClassInfo] = &[
         elems: &[
             base("TH1D", "1-D histogram of doubles", 3, 0xf9b1_569f),
             any("fBinEntries", "Sum of weights per bin", 24, "TArrayD"),
-            Elem {
-                name: "fErrorMode",
-                title: "How bin errors are computed",
-                kind: Kind::Basic {
-                    ty: INT,
-                    size: 4,
-                    type_name: "EErrorType",
-                },
-            },
+            ERROR_MODE,
             basic("fYmin", "Lower limit of y (when set)", DOUBLE),
             basic("fYmax", "Upper limit of y (when set)", DOUBLE),
             basic("fTsumwy", "Sum of weight*y", DOUBLE),
@@ -518,15 +522,7 @@ static CLASSES: &[ClassInfo] = &[
         elems: &[
             base("TH2D", "2-D histogram of doubles", 4, 0x7fba_82f0),
             any("fBinEntries", "Sum of weights per bin", 24, "TArrayD"),
-            Elem {
-                name: "fErrorMode",
-                title: "How bin errors are computed",
-                kind: Kind::Basic {
-                    ty: INT,
-                    size: 4,
-                    type_name: "EErrorType",
-                },
-            },
+            ERROR_MODE,
             basic("fZmin", "Lower limit of z (when set)", DOUBLE),
             basic("fZmax", "Upper limit of z (when set)", DOUBLE),
             basic("fTsumwz", "Sum of weight*z", DOUBLE),
