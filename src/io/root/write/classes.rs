@@ -75,7 +75,6 @@ pub(super) const UCHAR: i32 = 11;
 pub(super) const USHORT: i32 = 12;
 pub(super) const UINT: i32 = 13;
 pub(super) const BITS: i32 = 15;
-
 pub(super) const LONG64: i32 = 16;
 pub(super) const BOOL: i32 = 18;
 
