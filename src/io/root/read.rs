@@ -547,22 +547,29 @@ impl RawOffsets<'_> {
         let border = self.last - self.keylen;
         let first = self.at(range.start);
         let t0 = to_u32(total)?;
-        let mut prev = first;
-        let mut ok = first <= border;
-        let mut stray = 0u32;
-        o.reserve(range.len());
+        // Three simple passes over the new offsets, each of which the compiler vectorizes:
+        // byte distances from the first entry, the checks, then element counts.
+        let n = range.len();
+        let at0 = o.len();
+        o.resize(at0 + n, 0);
+        let dst = &mut o[at0..];
         let stored = &self.be[4 * (range.start + 1).min(nev)..4 * (range.end + 1).min(nev)];
-        let end = (range.end == nev).then_some(border);
-        let rest = stored
-            .chunks_exact(4)
-            .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]).wrapping_sub(self.keylen));
-        for x in rest.chain(end) {
-            ok &= (x >= prev) & (x <= border);
-            let d = x.wrapping_sub(first);
-            stray |= d & mask;
-            o.push(t0.wrapping_add(d >> shift));
-            prev = x;
+        let k = stored.len() / 4;
+        for (w, d) in stored.chunks_exact(4).zip(dst.iter_mut()) {
+            *d = u32::from_be_bytes([w[0], w[1], w[2], w[3]])
+                .wrapping_sub(self.keylen)
+                .wrapping_sub(first);
         }
+        if k < n {
+            // The last entry ends where the data does.
+            dst[k] = border.wrapping_sub(first);
+        }
+        // Increasing offsets inside the data (a distance that wrapped below the first entry
+        // is then larger than the last, which must fit in the data).
+        let last = dst[n - 1];
+        let increasing = dst.windows(2).fold(true, |a, p| a & (p[0] <= p[1]));
+        let ok = first <= border && increasing && last <= border - first;
+        let stray = dst.iter().fold(0, |a, d| a | (d & mask));
         if !ok {
             let mut prev = 0;
             for i in range.start..=range.end {
@@ -578,6 +585,11 @@ impl RawOffsets<'_> {
                 }
                 prev = x;
             }
+            return bad!(
+                "entry offsets {}..={} are inconsistent",
+                range.start,
+                range.end
+            );
         }
         if stray != 0 {
             for i in range.clone() {
@@ -587,8 +599,11 @@ impl RawOffsets<'_> {
                 }
             }
         }
-        to_u32(total + ((prev - first) as usize >> shift))?;
-        Ok(first as usize..prev as usize)
+        to_u32(total + (last as usize >> shift))?;
+        for d in dst.iter_mut() {
+            *d = t0 + (*d >> shift);
+        }
+        Ok(first as usize..(first + last) as usize)
     }
 }
 
