@@ -169,6 +169,30 @@ impl RootFile {
             .map_err(|e| Bad(format!("reading {len} bytes at offset {offset}: {e}")))
     }
 
+    /// Reads `len` bytes at `offset` into the front of `buf` and returns them. `buf` only ever
+    /// grows (a reused buffer already long enough is not zero-filled first), so its length is
+    /// not the read's: use the returned slice.
+    pub(crate) fn read_front<'b>(
+        &self,
+        offset: u64,
+        len: usize,
+        buf: &'b mut Vec<u8>,
+    ) -> Result<&'b [u8], Bad> {
+        if offset > self.size || len as u64 > self.size - offset {
+            return bad!(
+                "{len} bytes at offset {offset} run past the end of the {}-byte file",
+                self.size
+            );
+        }
+        if buf.len() < len {
+            buf.resize(len, 0);
+        }
+        self.source
+            .read_at(offset, &mut buf[..len])
+            .map_err(|e| Bad(format!("reading {len} bytes at offset {offset}: {e}")))?;
+        Ok(&buf[..len])
+    }
+
     pub(crate) fn read_vec(&self, offset: u64, len: usize) -> Result<Vec<u8>, Bad> {
         let mut v = Vec::new();
         self.read_into(offset, len, &mut v)?;

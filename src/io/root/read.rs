@@ -409,7 +409,7 @@ fn load_free<'a>(
     dec: &mut super::compression::Decoders,
     lazy: bool,
 ) -> Result<View<'a>, Bad> {
-    file.read_into(b.seek, b.bytes as usize, raw)?;
+    let raw = file.read_front(b.seek, b.bytes as usize, raw)?;
     let mut c = Cursor::new(raw);
     let key = read_key_header(&mut c)?;
     let _version = c.u16()?;
@@ -437,16 +437,20 @@ fn load_free<'a>(
         );
     }
     let payload = &raw[keylen..];
-    data.clear();
+    // `data` only grows (no zero-fill of a reused buffer): its first `objlen` bytes are this
+    // basket's.
+    if data.len() < objlen {
+        data.resize(objlen, 0);
+    }
     // As ROOT decides (`TBasket::ReadBasketBuffers`): an object no longer than the bytes its
     // key holds is stored uncompressed, even when the key claims more bytes than it needs.
     if payload.len() >= objlen {
-        data.extend_from_slice(&payload[..objlen]);
+        data[..objlen].copy_from_slice(&payload[..objlen]);
     } else {
         check_frames(payload, objlen)?;
-        data.resize(objlen, 0);
-        super::compression::decompress(dec, payload, data)?;
+        super::compression::decompress(dec, payload, &mut data[..objlen])?;
     }
+    let data = &data[..objlen];
     let border = last as usize - keylen;
     let nev = nevbuf as usize;
     let has_offsets = border < objlen;
