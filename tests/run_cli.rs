@@ -2166,6 +2166,65 @@ fn only_blocks_fill_their_samples_only() {
             "{extra:?}"
         );
         assert_eq!(c["all_higgs_events_data"]["events"], 0, "{extra:?}");
+        // Skims in blocks: a tree for the block's samples only, holding every event (read back
+        // with anac's reader, which `root_golden.rs` holds to uproot's values).
+        let skims = anac::io::root::RootFile::open(out.join("skims.root")).expect("skims.root");
+        let mut trees: Vec<String> = skims
+            .keys()
+            .expect("keys")
+            .into_iter()
+            .map(|k| k.name)
+            .collect();
+        trees.sort();
+        assert_eq!(trees, ["all_dimuons_data", "all_muons_higgs"], "{extra:?}");
+        let input = |f: &str, b: &str| {
+            let file = anac::io::root::RootFile::open(shared_data().unwrap().join(f)).unwrap();
+            let t = file.tree("events").unwrap();
+            t.read(&file, b, 0..t.entries()).unwrap()
+        };
+        let read = |tree: &str, b: &str| {
+            let t = skims.tree(tree).unwrap();
+            t.read(&skims, b, 0..t.entries()).unwrap()
+        };
+        let nums = |c: &anac::io::root::Column| -> Vec<f64> {
+            use anac::io::root::ColumnValues as V;
+            match &c.values {
+                V::Bool(v) => v.iter().map(|x| f64::from(u8::from(*x))).collect(),
+                V::I32(v) => v.iter().map(|x| f64::from(*x)).collect(),
+                V::U32(v) => v.iter().map(|x| f64::from(*x)).collect(),
+                V::I64(v) => v.iter().map(|x| *x as f64).collect(),
+                V::F32(v) => v.iter().map(|x| f64::from(*x)).collect(),
+                V::F64(v) => v.clone(),
+                other => panic!("unexpected column {other:?}"),
+            }
+        };
+        assert_eq!(
+            nums(&read("all_dimuons_data", "M")),
+            nums(&input("uproot-Zmumu.root", "M"))
+        );
+        assert_eq!(
+            nums(&read("all_dimuons_data", "Event")),
+            nums(&input("uproot-Zmumu.root", "Event"))
+        );
+        assert!(
+            nums(&read("all_dimuons_data", "weight"))
+                .iter()
+                .all(|w| *w == 1.0)
+        );
+        let q1 = nums(&input("uproot-Zmumu.root", "Q1"));
+        let q2 = nums(&input("uproot-Zmumu.root", "Q2"));
+        let opposite: Vec<f64> = q1.iter().zip(&q2).map(|(a, b)| f64::from(a != b)).collect();
+        assert_eq!(nums(&read("all_dimuons_data", "opposite")), opposite);
+        let px = read("all_muons_higgs", "Muon_Px");
+        let want = input("uproot-HZZ.root", "Muon_Px");
+        assert_eq!(nums(&px), nums(&want));
+        assert_eq!(px.offsets, want.offsets);
+        assert_eq!(
+            nums(&read("all_muons_higgs", "n_mu")),
+            nums(&input("uproot-HZZ.root", "NMuon"))
+        );
+        let w = nums(&read("all_muons_higgs", "weight"));
+        assert!(w.len() == 2421 && w.iter().all(|w| *w == 6.0), "{extra:?}");
         seen.push((h, c));
         let _ = std::fs::remove_dir_all(out);
     }
