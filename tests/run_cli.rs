@@ -1986,7 +1986,7 @@ fn tables_equal_their_lookups_written_out() {
     for extra in [&[][..], &["--interpret"][..]] {
         let out = run_ok("tests/run/tables.ana", "tables", extra);
         let h = json(&out.join("histograms.json"));
-        for a in ["mu_w", "sf2_h", "met_h"] {
+        for a in ["mu_w", "sf2_h", "met_h", "wphi_h"] {
             let st = |n: &str| h[format!("all_{n}_hzz")]["storage"].clone();
             let (x, y) = (st(a), st(&format!("{a}_x")));
             assert!(floats(&x["values"]).iter().sum::<f64>() > 100.0, "{a}: {x}");

@@ -105,6 +105,7 @@ impl Checker<'_> {
         let flow = match &t.flow {
             None | Some(TableFlow::Error) => serde_json::json!("error"),
             Some(TableFlow::Clamp) => serde_json::json!("clamp"),
+            Some(TableFlow::Wrap) => serde_json::json!("wrap"),
             Some(TableFlow::Default(e)) => match self.table_number(e, "a table's flow value") {
                 Some(x) => serde_json::json!(x),
                 None => {

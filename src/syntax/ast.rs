@@ -217,6 +217,8 @@ pub enum TableEdges {
 pub enum TableFlow {
     Clamp,
     Error,
+    /// Periodic: a value outside the edges is moved into them by whole periods (`phi`).
+    Wrap,
     Default(Expr),
 }
 

@@ -483,6 +483,7 @@ impl<'s> Builder<'s> {
                             flow = Some(match f.as_rule() {
                                 Rule::kw_clamp => TableFlow::Clamp,
                                 Rule::kw_error => TableFlow::Error,
+                                Rule::kw_wrap => TableFlow::Wrap,
                                 _ => TableFlow::Default(self.expr_of(f)?),
                             });
                         }

@@ -35,8 +35,8 @@ fn describe(rule: Rule) -> &'static str {
         table_edges | kw_edges => "`edges NAME [...]`",
         edge_list => "`[` starting a list of bin edges",
         table_values | kw_values => "`values [...]`",
-        table_flow | kw_flow => "`flow clamp`, `flow error` or `flow VALUE`",
-        kw_clamp | kw_error => "`clamp` or `error`",
+        table_flow | kw_flow => "`flow clamp`, `flow error`, `flow wrap` or `flow VALUE`",
+        kw_clamp | kw_error | kw_wrap => "`clamp`, `error` or `wrap`",
         kw_from => "`from`",
         field_name => "`COLLECTION.FIELD`",
         region_item => {
