@@ -2357,6 +2357,12 @@ fn profiles_equal_roots_own_tprofile_fill_bin_by_bin() {
                 String::from_utf8_lossy(&r.stderr)
             );
         }
+        // Each 1-D profile is drawn (means with errors per process); the 2-D one is not.
+        for stem in ["all_iso_vs_pt", "all_pos_frac", "two_mu_mass_vs_pt"] {
+            let png = std::fs::read(out.join("plots").join(format!("{stem}.png"))).expect(stem);
+            assert!(png.starts_with(b"\x89PNG") && png.len() > 5000, "{stem}");
+        }
+        assert!(!out.join("plots/all_q_pt_eta.png").exists());
         let _ = std::fs::remove_dir_all(out);
     }
 }

@@ -5,7 +5,8 @@
 //! prediction against the varied one with their ratio. PNG and SVG, drawn by `io::canvas` with an
 //! embedded font. 1-D histograms on regular, variable, integer and category axes are plotted
 //! (a category axis with one labelled unit bin per category); a 2-D histogram is drawn as a heat
-//! map of the simulated processes' sum, with a colour bar.
+//! map of the simulated processes' sum, with a colour bar. A 1-D profile is drawn as each
+//! process's mean per bin with its error, side by side (means do not stack).
 
 use serde_json::Value;
 
@@ -121,6 +122,101 @@ fn read_h1(h: &Value) -> Option<H1> {
         cats: a.cats,
         label: a.label,
     })
+}
+
+/// A 1-D profile read back: in-range edges, and per bin the mean and its error (none where the
+/// bin is empty or its error undefined).
+struct P1 {
+    edges: Vec<f64>,
+    cats: Option<Vec<String>>,
+    mean: Vec<Option<(f64, f64)>>,
+    label: String,
+}
+
+/// The mean's error is `sqrt(variance · Σw²) / Σw` (hist's and ROOT's error of the mean).
+fn read_p1(h: &Value) -> Option<P1> {
+    let [a] = h["axes"].as_array()?.as_slice() else {
+        return None;
+    };
+    let a = read_axis(a)?;
+    let st = &h["storage"];
+    let (sw, sw2) = (
+        numbers(&st["sum_of_weights"])?,
+        numbers(&st["sum_of_weights_squared"])?,
+    );
+    let (mean, var) = (numbers(&st["values"])?, numbers(&st["variances"])?);
+    let n = a.edges.len().checked_sub(1)?;
+    let total = a.under + n + a.over;
+    if [sw.len(), sw2.len(), mean.len(), var.len()] != [total; 4] {
+        return None;
+    }
+    let at = |i: usize| {
+        let k = a.under + i;
+        (sw[k] > 0.0 && mean[k].is_finite()).then(|| {
+            let e = (var[k] * sw2[k]).sqrt() / sw[k];
+            (mean[k], if e.is_finite() { e } else { 0.0 })
+        })
+    };
+    Some(P1 {
+        mean: (0..n).map(at).collect(),
+        edges: a.edges,
+        cats: a.cats,
+        label: a.label,
+    })
+}
+
+/// Per process, the mean per bin as points with error bars, side by side within each bin.
+fn profile_plot(procs: &[(String, P1)], region: &str, lumi: Option<f64>) -> Option<Canvas> {
+    let (_, first) = procs.first()?;
+    let edges = &first.edges;
+    let nb = edges.len() - 1;
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for (_, p) in procs {
+        if p.edges != *edges {
+            return None;
+        }
+        for (m, e) in p.mean.iter().flatten() {
+            lo = lo.min(m - e);
+            hi = hi.max(m + e);
+        }
+    }
+    if !(lo.is_finite() && hi.is_finite()) {
+        return None;
+    }
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    let f = Frame {
+        x0: edges[0],
+        x1: edges[nb],
+        y0: lo - 0.1 * span,
+        y1: hi + 0.45 * span,
+        top: TOP,
+        bottom: BOTTOM,
+        left: LEFT,
+        right: RIGHT,
+    };
+    let mut c = Canvas::new(W, H);
+    let k_all = procs.len() as f64;
+    for (k, (_, p)) in procs.iter().enumerate() {
+        let col = PALETTE[k % PALETTE.len()];
+        for (i, m) in p.mean.iter().enumerate() {
+            let Some((m, e)) = m else { continue };
+            let w = edges[i + 1] - edges[i];
+            let x = edges[i] + w * (k as f64 + 0.5) / k_all;
+            let x = f.px(x);
+            c.line(vec![(x, f.py(m - e)), (x, f.py(m + e))], col, 1.5);
+            c.dot(x, f.py(*m), 3.5, col);
+        }
+    }
+    axes(&mut c, &f, true, "mean", first.cats.as_deref());
+    let entries: Vec<(String, Option<Rgb>)> = procs
+        .iter()
+        .enumerate()
+        .map(|(k, (p, _))| (p.clone(), Some(PALETTE[k % PALETTE.len()])))
+        .collect();
+    legend(&mut c, &entries);
+    labels(&mut c, region, lumi);
+    c.text(RIGHT, BOTTOM + 45.0, 16.0, &first.label, Anchor::End, false);
+    Some(c)
 }
 
 /// A 2-D histogram read back: both axes and the in-range contents, `values[ix][iy]`.
@@ -480,11 +576,19 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
                 .collect()
         })
         .unwrap_or_default();
-    // (region, hist) groups in first-seen order.
+    // (region, hist) groups in first-seen order; profiles apart (means do not stack).
     let mut groups: Vec<(String, String)> = Vec::new();
+    let mut profiles: Vec<(String, String)> = Vec::new();
     for h in all.values() {
-        // Profiles (means per bin) are not drawn: they neither stack nor compare with data.
         if h["storage"]["type"] == "weighted_mean" {
+            let m = &h["metadata"];
+            let key = (
+                m["region"].as_str().unwrap_or("").to_string(),
+                m["hist"].as_str().unwrap_or("").to_string(),
+            );
+            if !profiles.contains(&key) {
+                profiles.push(key);
+            }
             continue;
         }
         let m = &h["metadata"];
@@ -494,6 +598,26 @@ pub fn make(hists: &Value, prov: &Value) -> Vec<(String, Vec<u8>)> {
         );
         if !groups.contains(&key) {
             groups.push(key);
+        }
+    }
+    for (region, hist) in profiles {
+        let procs: Vec<(String, P1)> = process_order
+            .iter()
+            .filter_map(|p| {
+                all.values()
+                    .find(|h| {
+                        let m = &h["metadata"];
+                        m["region"] == region.as_str()
+                            && m["hist"] == hist.as_str()
+                            && m["process"] == p.as_str()
+                            && m["variation"] == "nominal"
+                    })
+                    .and_then(read_p1)
+                    .map(|h| (p.clone(), h))
+            })
+            .collect();
+        if let Some(c) = profile_plot(&procs, &region, lumi) {
+            finish(c, &format!("{region}_{hist}"), &mut out);
         }
     }
     for (region, hist) in groups {
