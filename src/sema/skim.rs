@@ -8,7 +8,7 @@
 //! Layout: a number or bool is one branch; a list `NAME` is a counter `nNAME` and an array
 //! `NAME`; a collection `NAME` is a counter `nNAME` and an array `NAME_FIELD` per stored field
 //! (NanoAOD's own layout, so anac reads a skim back as the collection it was). Every skim also
-//! has the branch `weight`.
+//! has the branch `event_weight` (not `weight`, a keyword an analysis of the skim could not name).
 
 use super::check::Checker;
 use super::types::{Elem, Type, union_field};
@@ -22,7 +22,7 @@ pub const SKIM_VALUE: Code = Code("anac::sema::skim-value");
 pub const SKIM_NAME: Code = Code("anac::sema::skim-name");
 
 /// The branch every skim adds: the event weight its histograms are filled with.
-pub const WEIGHT_BRANCH: &str = "weight";
+pub const WEIGHT_BRANCH: &str = "event_weight";
 
 /// What one item writes.
 #[derive(Debug, Clone, PartialEq)]
@@ -127,7 +127,7 @@ pub fn branches(name: &str, shape: &SkimShape) -> Vec<String> {
 
 impl Checker<'_> {
     pub(super) fn skim_stmt(&mut self, items: &[ast::SkimItem]) {
-        // Branch name → the item that made it (`None`: the `weight` every skim has).
+        // Branch name → the item that made it (`None`: the `event_weight` every skim has).
         let mut taken: Vec<(String, Option<Span>)> = vec![(WEIGHT_BRANCH.to_string(), None)];
         for item in items {
             let (t, _) = self.expr(&item.value);

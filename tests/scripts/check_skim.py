@@ -43,7 +43,7 @@ def expected(paths, xsec, nevts):
     bmask = jm & (sel.Jet_btagCSVV2 > 0.5)
     mu_pt = sel.Muon_pt[mm]
     out = {
-        "weight": np.full(len(sel), w),
+        "event_weight": np.full(len(sel), w),
         "run": sel.run,
         "luminosityBlock": sel.luminosityBlock,
         "event": sel.event,
@@ -62,7 +62,7 @@ def expected(paths, xsec, nevts):
     four = ak.num(jpt) >= 4
     s4 = sel[four]
     tight = {
-        "weight": np.full(int(ak.sum(four)), w * 0.5),
+        "event_weight": np.full(int(ak.sum(four)), w * 0.5),
         "event": s4.event,
         "nmuons": ak.sum(mm[four], axis=1),
         "nelectrons": ak.sum(em[four], axis=1),
@@ -123,7 +123,7 @@ def main():
         t = f.Get(key)
         u = skims[key]
         assert t.GetEntries() == u.num_entries, key
-        cols = ROOT.RDataFrame(t).AsNumpy(["weight", "event", "njets" if key.startswith("all") else "nmuons"])
+        cols = ROOT.RDataFrame(t).AsNumpy(["event_weight", "event", "njets" if key.startswith("all") else "nmuons"])
         for b, v in cols.items():
             compared += same(f"ROOT {key}.{b}", np.asarray(v), u[b].array(library="np"))
         if key.startswith("all"):
