@@ -2096,7 +2096,8 @@ fn skims_equal_an_independent_selection_and_merge_exactly() {
     std::fs::write(
         back.join("a.ana"),
         "analysis readback\ntree all_events_ttbar\nsamples \"s.yaml\"\nlumi 1\n\
-         weight event_weight\nhist ht_h = sum(jets.pt) in regular(20, 0, 1000)\n",
+         weight event_weight\nhist ht_h = sum(jets.pt) in regular(20, 0, 1000)\n\
+         hist n_for = `for` in integer(0, 15)\nhist n_jets = count(jets) in integer(0, 15)\n",
     )
     .expect("ana");
     let again = run_ok(
@@ -2113,6 +2114,11 @@ fn skims_equal_an_independent_selection_and_merge_exactly() {
         &h1["all_ht_h_ttbar"]["storage"],
     );
     assert!(floats(&a["values"]).iter().sum::<f64>() > 0.0);
+    // A branch named by a reserved word (`for`), read as `` `for` ``.
+    assert_eq!(
+        h1["all_n_for_ttbar"]["storage"],
+        h1["all_n_jets_ttbar"]["storage"]
+    );
     for part in ["values", "variances"] {
         let (x, y) = (floats(&a[part]), floats(&b[part]));
         assert_eq!(x.len(), y.len());

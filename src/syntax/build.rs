@@ -31,9 +31,18 @@ fn parts_first_is(it: &std::vec::IntoIter<Pair<Rule>>, r: Rule) -> bool {
 
 fn ident(p: &Pair<Rule>) -> Ident {
     Ident {
-        name: p.as_str().to_string(),
+        name: ident_text(p.as_str()),
         span: span_of(p),
     }
+}
+
+/// A name as written, without the backticks that let it be a reserved word (`` `weight` ``).
+pub(super) fn ident_text(s: &str) -> String {
+    let s = s.trim();
+    s.strip_prefix('`')
+        .and_then(|x| x.strip_suffix('`'))
+        .unwrap_or(s)
+        .to_string()
 }
 
 /// The value of a `string` pair, escapes resolved.

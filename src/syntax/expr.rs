@@ -77,7 +77,7 @@ impl Builder<'_> {
         let mut acc = self.cond_expr(first)?;
         if let Some(name) = inner.next_if(|p| p.as_rule() == Rule::ident) {
             let ident = Ident {
-                name: name.as_str().to_string(),
+                name: super::build::ident_text(name.as_str()),
                 span: span_of(&name),
             };
             let span = acc.expr.span.to(ident.span);
@@ -270,7 +270,7 @@ impl Builder<'_> {
                     };
                     acc = Some(if p.as_rule() == Rule::field_suffix {
                         let name = Ident {
-                            name: inner.as_str().to_string(),
+                            name: super::build::ident_text(inner.as_str()),
                             span: span_of(&inner),
                         };
                         let depth = base.depth + 1;
@@ -359,9 +359,11 @@ impl Builder<'_> {
             }
             Rule::kw_true => self.node(ExprKind::Bool(true), span, 1),
             Rule::kw_false => self.node(ExprKind::Bool(false), span, 1),
-            Rule::ident | Rule::lumi_ref => {
-                self.node(ExprKind::Name(p.as_str().trim().to_string()), span, 1)
-            }
+            Rule::ident | Rule::lumi_ref => self.node(
+                ExprKind::Name(super::build::ident_text(p.as_str())),
+                span,
+                1,
+            ),
             Rule::list_lit => {
                 let mut items = Vec::new();
                 let mut depth = 1;
@@ -387,7 +389,7 @@ impl Builder<'_> {
                     return Err(self.internal(span));
                 };
                 let func = Ident {
-                    name: f.as_str().to_string(),
+                    name: super::build::ident_text(f.as_str()),
                     span: span_of(&f),
                 };
                 let mut args = Vec::new();

@@ -56,6 +56,7 @@ def expected(paths, xsec, nevts):
         "ndouble_pt": ak.num(jpt),
         "double_pt": 2.0 * ak.values_astype(jpt, np.float64),
         "has_b": ak.sum(bmask, axis=1) > 0,
+        "for": ak.num(jpt),
     }
     for f in jet_fields:
         out["jets_" + f] = sel["Jet_" + f][jm]
